@@ -1,0 +1,5 @@
+package main
+
+// Regenerate everything: the ent client and ent.graphqls first, then gqlgen.
+//go:generate go run -mod=mod ./ent/entc.go
+//go:generate go run -mod=mod github.com/99designs/gqlgen

@@ -1,0 +1,129 @@
+// Package apperr defines the closed set of error codes that reach API
+// clients, and the mapping of every other error onto it.
+package apperr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/switchboard/switchboard/ent"
+)
+
+// Code is an error class clients can act on; it is sent as extensions.code.
+type Code string
+
+// The closed set of codes.
+const (
+	Unauthenticated    Code = "UNAUTHENTICATED"
+	Forbidden          Code = "FORBIDDEN"
+	NotFound           Code = "NOT_FOUND"
+	Validation         Code = "VALIDATION"
+	Conflict           Code = "CONFLICT"
+	LimitExceeded      Code = "LIMIT_EXCEEDED"
+	PreconditionFailed Code = "PRECONDITION_FAILED"
+	Internal           Code = "INTERNAL"
+)
+
+// Error is an error meant for the client: a code, an optional business
+// reason (e.g. ACTIVE_CONVERSATION_EXISTS), an optional input field, and a
+// message a person can read.
+type Error struct {
+	Code    Code
+	Reason  string
+	Field   string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// New returns an Error with a formatted message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithReason returns a copy of e carrying a business reason.
+func (e *Error) WithReason(reason string) *Error {
+	c := *e
+	c.Reason = reason
+	return &c
+}
+
+// Invalid reports a VALIDATION error on one input field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: Validation, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// Is reports whether err is an *Error with the given code.
+func Is(err error, code Code) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// From maps any error to an *Error: ent's not-found, constraint and
+// validation errors get their codes; anything else is INTERNAL, and its text
+// is not shown to clients.
+func From(err error) *Error {
+	var e *Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &e):
+		return e
+	case ent.IsNotFound(err):
+		return &Error{Code: NotFound, Message: "not found"}
+	case ent.IsValidationError(err):
+		var ve *ent.ValidationError
+		errors.As(err, &ve)
+		return &Error{Code: Validation, Field: ve.Name, Message: ve.Error()}
+	case ent.IsConstraintError(err):
+		return &Error{Code: Conflict, Message: "conflicts with an existing object (a unique value is taken or the object is still referenced)"}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Error{Code: LimitExceeded, Message: "the request took too long"}
+	}
+	return &Error{Code: Internal, Message: "internal error"}
+}
+
+// Presenter returns gqlgen's error presenter: client errors pass through with
+// their extensions, internal ones are logged and masked.
+func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		var ge *gqlerror.Error
+		if errors.As(err, &ge) && ge.Err == nil {
+			// Produced by gqlgen itself (parsing, validation, complexity); codes
+			// are set where they are raised.
+			if gqlErr.Extensions == nil {
+				gqlErr.Extensions = map[string]any{"code": string(Validation)}
+			}
+			return gqlErr
+		}
+		e := From(err)
+		if e.Code == Internal {
+			log.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
+		}
+		gqlErr.Message = e.Message
+		gqlErr.Extensions = map[string]any{"code": string(e.Code)}
+		if e.Reason != "" {
+			gqlErr.Extensions["reason"] = e.Reason
+		}
+		if e.Field != "" {
+			gqlErr.Extensions["field"] = e.Field
+		}
+		return gqlErr
+	}
+}
+
+// Recover returns gqlgen's recover func: the panic is logged with its stack
+// and the client sees INTERNAL.
+func Recover(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", p, "stack", string(debug.Stack()))
+		return &Error{Code: Internal, Message: "internal error"}
+	}
+}

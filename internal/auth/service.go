@@ -1,0 +1,223 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/apikey"
+	"github.com/switchboard/switchboard/ent/authtoken"
+	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 12
+
+// Service issues and checks credentials.
+type Service struct {
+	Client   *ent.Client
+	Clock    clock.Clock
+	TokenTTL time.Duration
+	// BcryptCost is bcrypt's work factor; tests lower it.
+	BcryptCost int
+	Log        *slog.Logger
+}
+
+// errBadLogin is deliberately the same for an unknown email and a wrong
+// password.
+var errBadLogin = apperr.New(apperr.Unauthenticated, "email or password is wrong")
+
+// Login checks an agent's password and issues a bearer token.
+func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
+	ctx = SystemContext(ctx)
+	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(strings.TrimSpace(email))).Only(ctx)
+	if ent.IsNotFound(err) {
+		// Spend the same time as a real check, so timing does not reveal emails.
+		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z2S5pHEvSWhzMKQ5lGgSpBqu"), []byte(password))
+		return "", nil, nil, errBadLogin
+	}
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if a.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
+		return "", nil, nil, errBadLogin
+	}
+	if !a.Active {
+		return "", nil, nil, apperr.New(apperr.Forbidden, "this agent is deactivated")
+	}
+	secret := NewSecret(tokenPrefix)
+	var tok *ent.AuthToken
+	err = store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+		tok, err = tx.AuthToken.Create().SetHash(hashSecret(secret)).SetAgentID(a.ID).
+			SetCreatedAt(s.Clock.Now()).SetExpiresAt(s.Clock.Now().Add(s.TokenTTL)).Save(ctx)
+		return err
+	})
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return secret, tok, a, nil
+}
+
+// Authenticate resolves a bearer credential (login token or API key) to a
+// viewer. An empty credential gives (nil, nil): anonymous.
+func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, error) {
+	secret := bearer(header)
+	if secret == "" {
+		return nil, nil
+	}
+	ctx = SystemContext(ctx)
+	now := s.Clock.Now()
+	switch {
+	case strings.HasPrefix(secret, tokenPrefix):
+		tok, err := s.Client.AuthToken.Query().Where(authtoken.Hash(hashSecret(secret))).WithAgent().Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, apperr.New(apperr.Unauthenticated, "the token is not valid")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if tok.RevokedAt != nil || !now.Before(tok.ExpiresAt) {
+			return nil, apperr.New(apperr.Unauthenticated, "the token has expired or was revoked; log in again")
+		}
+		a := tok.Edges.Agent
+		if !a.Active {
+			return nil, apperr.New(apperr.Unauthenticated, "this agent is deactivated")
+		}
+		return &Viewer{AgentID: a.ID, Role: a.Role, TokenID: tok.ID}, nil
+	case strings.HasPrefix(secret, apiKeyPrefix):
+		key, err := s.Client.APIKey.Query().Where(apikey.Hash(hashSecret(secret))).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, apperr.New(apperr.Unauthenticated, "the API key is not valid")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if key.RevokedAt != nil {
+			return nil, apperr.New(apperr.Unauthenticated, "the API key was revoked")
+		}
+		return &Viewer{APIKeyID: key.ID, Scopes: key.Scopes}, nil
+	}
+	return nil, apperr.New(apperr.Unauthenticated, "unrecognised credential: send a login token or an API key")
+}
+
+// RevokeToken revokes the token the viewer authenticated with.
+func (s *Service) RevokeToken(ctx context.Context) error {
+	v := FromContext(ctx)
+	if v == nil || v.TokenID == 0 {
+		return apperr.New(apperr.PreconditionFailed, "this request was not made with a login token")
+	}
+	return store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+		return tx.AuthToken.UpdateOneID(v.TokenID).SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
+	})
+}
+
+// RevokeAgentTokens revokes every live token of an agent, inside tx.
+func (s *Service) RevokeAgentTokens(ctx context.Context, tx *ent.Tx, agentID int) error {
+	return tx.AuthToken.Update().
+		Where(authtoken.AgentID(agentID), authtoken.RevokedAtIsNil()).
+		SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
+}
+
+// CreateAPIKey creates a key with scopes and returns its secret, once.
+func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []enum.Scope) (*ent.APIKey, string, error) {
+	if len(scopes) == 0 {
+		return nil, "", apperr.Invalid("scopes", "give at least one scope")
+	}
+	secret := NewSecret(apiKeyPrefix)
+	var key *ent.APIKey
+	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
+		key, err = tx.APIKey.Create().SetName(strings.TrimSpace(name)).SetPrefix(secret[:len(apiKeyPrefix)+6]).
+			SetHash(hashSecret(secret)).SetScopes(scopes).Save(ctx)
+		return err
+	})
+	return key, secret, err
+}
+
+// RevokeAPIKey revokes an API key.
+func (s *Service) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error) {
+	var key *ent.APIKey
+	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
+		key, err = tx.APIKey.UpdateOneID(id).SetRevokedAt(s.Clock.Now()).Save(ctx)
+		return err
+	})
+	return key, err
+}
+
+// HashPassword checks a password's length and hashes it.
+func (s *Service) HashPassword(password string) (string, error) {
+	if len(password) < MinPasswordLength {
+		return "", apperr.Invalid("password", "must have at least %d characters", MinPasswordLength)
+	}
+	if len(password) > 72 {
+		return "", apperr.Invalid("password", "must have at most 72 bytes")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.BcryptCost)
+	return string(h), err
+}
+
+// SetPassword sets an agent's password: admins for anyone, others only for
+// themselves. The agent's other tokens are revoked.
+func (s *Service) SetPassword(ctx context.Context, agentID int, password string) (*ent.Agent, error) {
+	v := FromContext(ctx)
+	if v.Role != enum.RoleAdmin && v.AgentID != agentID {
+		return nil, apperr.New(apperr.Forbidden, "you may only change your own password")
+	}
+	hash, err := s.HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	var a *ent.Agent
+	err = store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
+		if a, err = tx.Agent.UpdateOneID(agentID).SetPasswordHash(hash).Save(ctx); err != nil {
+			return err
+		}
+		return tx.AuthToken.Update().
+			Where(authtoken.AgentID(agentID), authtoken.RevokedAtIsNil(), authtoken.IDNEQ(v.TokenID)).
+			SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
+	})
+	return a, err
+}
+
+// Bootstrap creates the first admin when the database has no agent: with
+// the given email and password, or with a generated password that is
+// logged once. It never uses a fixed default password.
+func (s *Service) Bootstrap(ctx context.Context, email, password string) error {
+	ctx = SystemContext(ctx)
+	n, err := s.Client.Agent.Query().Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	if email == "" {
+		email = "admin@localhost"
+	}
+	generated := password == ""
+	if generated {
+		password = RandomToken(18)
+	}
+	hash, err := s.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	err = store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+		return tx.Agent.Create().SetName("Administrator").SetEmail(email).SetPasswordHash(hash).
+			SetRole(enum.RoleAdmin).SetLicense(agent.LicensePremium).Exec(ctx)
+	})
+	if err != nil {
+		return err
+	}
+	if generated {
+		s.Log.Warn("created the first admin with a generated password; it is shown only now, change it with setPassword",
+			"email", email, "password", password)
+	} else {
+		s.Log.Info("created the first admin", "email", email)
+	}
+	return nil
+}

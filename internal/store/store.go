@@ -1,0 +1,140 @@
+// Package store opens the database behind the ent client: SQLite by default
+// (one writer connection and a pool of readers on one WAL file), PostgreSQL
+// through pgx for multi-instance deployments.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	_ "github.com/mattn/go-sqlite3"   // database/sql driver "sqlite3"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/migrate"
+)
+
+// WriteTimeout bounds every write transaction.
+const WriteTimeout = 10 * time.Second
+
+// Open connects to dsn (a SQLite file path, "file:..." URI, or a
+// postgres:// URL), migrates the schema, and returns the client.
+func Open(ctx context.Context, dsn string, opts ...ent.Option) (*ent.Client, error) {
+	drv, err := openDriver(dsn)
+	if err != nil {
+		return nil, err
+	}
+	client := ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
+	if err := client.Schema.Create(ctx, migrate.WithGlobalUniqueID(true)); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("migrate schema: %w", err)
+	}
+	return client, nil
+}
+
+func openDriver(dsn string) (dialect.Driver, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(20)
+		return entsql.OpenDB(dialect.Postgres, db), nil
+	}
+	writer, err := openSQLite(dsn, 1, "immediate")
+	if err != nil {
+		return nil, err
+	}
+	reader, err := openSQLite(dsn, max(4, runtime.GOMAXPROCS(0)*2), "deferred")
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	return &splitDriver{Driver: entsql.OpenDB(dialect.SQLite, writer), reader: entsql.OpenDB(dialect.SQLite, reader)}, nil
+}
+
+// SQLiteDSN turns a path or file: URI into the DSN Switchboard uses: WAL,
+// foreign keys on, a busy timeout, and the given BEGIN mode.
+func SQLiteDSN(dsn, txlock string) string {
+	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	q, _ := url.ParseQuery(query)
+	set := func(k, v string) {
+		if q.Get(k) == "" {
+			q.Set(k, v)
+		}
+	}
+	set("_journal_mode", "WAL")
+	set("_synchronous", "NORMAL")
+	set("_fk", "1")
+	set("_busy_timeout", "10000")
+	q.Set("_txlock", txlock)
+	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+}
+
+func openSQLite(dsn string, conns int, txlock string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite3", SQLiteDSN(dsn, txlock))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxIdleTime(0)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	}
+	return db, nil
+}
+
+// splitDriver sends reads outside transactions to the reader pool and
+// everything else to the single writer connection, so readers never queue
+// behind a write and writes never contend for SQLite's lock.
+type splitDriver struct {
+	dialect.Driver
+	reader dialect.Driver
+}
+
+// Query runs a read on the reader pool.
+func (d *splitDriver) Query(ctx context.Context, query string, args, v any) error {
+	return d.reader.Query(ctx, query, args, v)
+}
+
+// Close closes both pools.
+func (d *splitDriver) Close() error {
+	return errors.Join(d.reader.Close(), d.Driver.Close())
+}
+
+// WithTx runs fn in a write transaction that request cancellation cannot cut
+// short (it has its own timeout instead), committing if fn returns nil.
+// Hooks registered with tx.OnCommit run after the commit.
+func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), WriteTimeout)
+	defer cancel()
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	ctx = ent.NewTxContext(ctx, tx)
+	if err := fn(ctx, tx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return fmt.Errorf("%w (rollback: %v)", err, rerr)
+		}
+		return err
+	}
+	return tx.Commit()
+}
+
+// Ping checks that the database answers.
+func Ping(ctx context.Context, client *ent.Client) error {
+	_, err := client.Agent.Query().Limit(1).IDs(ctx)
+	return err
+}
