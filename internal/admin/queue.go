@@ -108,9 +108,9 @@ func orConflict(err error, format string, args ...any) error {
 	return apperr.New(apperr.Conflict, format, args...)
 }
 
-func orPrecondition(err error, format string, args ...any) error {
+func orPrecondition(err error, message string) error {
 	if err != nil {
 		return err
 	}
-	return apperr.New(apperr.PreconditionFailed, format)
+	return &apperr.Error{Code: apperr.PreconditionFailed, Message: message}
 }

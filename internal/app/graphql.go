@@ -85,4 +85,3 @@ func pageSizeCap(max int) graphql.FieldMiddleware {
 		return next(ctx)
 	}
 }
-

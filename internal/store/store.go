@@ -17,7 +17,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
-	_ "github.com/mattn/go-sqlite3"   // database/sql driver "sqlite3"
+	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3"
 
 	"github.com/switchboard/switchboard/ent"
 )
