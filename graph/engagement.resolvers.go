@@ -14,21 +14,22 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/graph/model"
+	"github.com/switchboard/switchboard/internal/auth"
 )
 
 // OpenEngagements is the resolver for the openEngagements field.
 func (r *agentResolver) OpenEngagements(ctx context.Context, obj *ent.Agent) ([]*ent.Engagement, error) {
-	panic(fmt.Errorf("not implemented: OpenEngagements - openEngagements"))
+	return r.Engine.OpenEngagements(ctx, obj.ID)
 }
 
 // PendingOffers is the resolver for the pendingOffers field.
 func (r *agentResolver) PendingOffers(ctx context.Context, obj *ent.Agent) ([]*ent.Offer, error) {
-	panic(fmt.Errorf("not implemented: PendingOffers - pendingOffers"))
+	return r.Engine.PendingOffers(ctx, obj.ID)
 }
 
 // SearchTranscript is the resolver for the searchTranscript field.
 func (r *engagementResolver) SearchTranscript(ctx context.Context, obj *ent.Engagement, query string) ([]*ent.TranscriptSegment, error) {
-	panic(fmt.Errorf("not implemented: SearchTranscript - searchTranscript"))
+	return r.Engine.SearchTranscript(ctx, obj.ID, query)
 }
 
 // Sequence is the resolver for the sequence field.
@@ -48,92 +49,115 @@ func (r *eventResolver) Engagement(ctx context.Context, obj *ent.Event) (*ent.En
 
 // CreateEngagement is the resolver for the createEngagement field.
 func (r *mutationResolver) CreateEngagement(ctx context.Context, input model.CreateEngagementInput) (*model.CreateEngagementPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateEngagement - createEngagement"))
+	eg, token, err := r.Engine.CreateEngagement(ctx, newEngagement(input))
+	if err != nil {
+		return nil, err
+	}
+	payload := &model.CreateEngagementPayload{Engagement: eg}
+	if token != "" {
+		payload.CustomerToken = &token
+	}
+	return payload, nil
 }
 
 // EndEngagement is the resolver for the endEngagement field.
 func (r *mutationResolver) EndEngagement(ctx context.Context, id int) (*model.EngagementPayload, error) {
-	panic(fmt.Errorf("not implemented: EndEngagement - endEngagement"))
+	return wrap(engagementPayload)(r.Engine.EndEngagement(ctx, id))
 }
 
 // PostMessage is the resolver for the postMessage field.
 func (r *mutationResolver) PostMessage(ctx context.Context, input model.PostMessageInput) (*model.PostMessagePayload, error) {
-	panic(fmt.Errorf("not implemented: PostMessage - postMessage"))
+	return wrap(func(m *ent.Message) *model.PostMessagePayload { return &model.PostMessagePayload{Message: m} })(r.Engine.PostMessage(ctx, input.EngagementID, input.Body, deref(input.Subject)))
 }
 
 // AppendTranscript is the resolver for the appendTranscript field.
 func (r *mutationResolver) AppendTranscript(ctx context.Context, engagementID int, segments []*model.TranscriptSegmentInput) (*model.AppendTranscriptPayload, error) {
-	panic(fmt.Errorf("not implemented: AppendTranscript - appendTranscript"))
+	return wrap(func(s []*ent.TranscriptSegment) *model.AppendTranscriptPayload {
+		return &model.AppendTranscriptPayload{Segments: s}
+	})(r.Engine.AppendTranscript(ctx, engagementID, engineSegments(segments)))
 }
 
 // SetAgentState is the resolver for the setAgentState field.
 func (r *mutationResolver) SetAgentState(ctx context.Context, state agent.State, reason *string) (*model.AgentPayload, error) {
-	panic(fmt.Errorf("not implemented: SetAgentState - setAgentState"))
+	return wrap(agentPayload)(r.Engine.SetAgentState(ctx, state, deref(reason)))
 }
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context) (*model.AgentPayload, error) {
-	panic(fmt.Errorf("not implemented: Logout - logout"))
+	a, err := r.Engine.Logout(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if auth.FromContext(ctx).TokenID != 0 {
+		if err := r.Auth.RevokeToken(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &model.AgentPayload{Agent: a}, nil
 }
 
 // AcceptOffer is the resolver for the acceptOffer field.
 func (r *mutationResolver) AcceptOffer(ctx context.Context, id int) (*model.EngagementPayload, error) {
-	panic(fmt.Errorf("not implemented: AcceptOffer - acceptOffer"))
+	return wrap(engagementPayload)(r.Engine.AcceptOffer(ctx, id))
 }
 
 // DeclineOffer is the resolver for the declineOffer field.
 func (r *mutationResolver) DeclineOffer(ctx context.Context, id int) (*model.OfferPayload, error) {
-	panic(fmt.Errorf("not implemented: DeclineOffer - declineOffer"))
+	return wrap(func(o *ent.Offer) *model.OfferPayload { return &model.OfferPayload{Offer: o} })(r.Engine.DeclineOffer(ctx, id))
 }
 
 // PickEngagement is the resolver for the pickEngagement field.
 func (r *mutationResolver) PickEngagement(ctx context.Context, id int) (*model.EngagementPayload, error) {
-	panic(fmt.Errorf("not implemented: PickEngagement - pickEngagement"))
+	return wrap(engagementPayload)(r.Engine.PickEngagement(ctx, id))
 }
 
 // ParkEngagement is the resolver for the parkEngagement field.
 func (r *mutationResolver) ParkEngagement(ctx context.Context, id int) (*model.EngagementPayload, error) {
-	panic(fmt.Errorf("not implemented: ParkEngagement - parkEngagement"))
+	return wrap(engagementPayload)(r.Engine.ParkEngagement(ctx, id))
 }
 
 // ResumeEngagement is the resolver for the resumeEngagement field.
 func (r *mutationResolver) ResumeEngagement(ctx context.Context, id int) (*model.EngagementPayload, error) {
-	panic(fmt.Errorf("not implemented: ResumeEngagement - resumeEngagement"))
+	return wrap(engagementPayload)(r.Engine.ResumeEngagement(ctx, id))
 }
 
 // CompleteWrapUp is the resolver for the completeWrapUp field.
 func (r *mutationResolver) CompleteWrapUp(ctx context.Context, input model.CompleteWrapUpInput) (*model.EngagementPayload, error) {
-	panic(fmt.Errorf("not implemented: CompleteWrapUp - completeWrapUp"))
+	return wrap(engagementPayload)(r.Engine.CompleteWrapUp(ctx, input.EngagementID, deref(input.Notes), input.DispositionIDs))
 }
 
 // AddNote is the resolver for the addNote field.
 func (r *mutationResolver) AddNote(ctx context.Context, engagementID int, body string) (*model.AddNotePayload, error) {
-	panic(fmt.Errorf("not implemented: AddNote - addNote"))
+	return wrap(func(n *ent.Note) *model.AddNotePayload { return &model.AddNotePayload{Note: n} })(r.Engine.AddNote(ctx, engagementID, body))
 }
 
 // TransferEngagement is the resolver for the transferEngagement field.
 func (r *mutationResolver) TransferEngagement(ctx context.Context, input model.TransferEngagementInput) (*model.TransferPayload, error) {
-	panic(fmt.Errorf("not implemented: TransferEngagement - transferEngagement"))
+	return wrap(transferPayload)(r.Engine.TransferEngagement(ctx, input.EngagementID, input.ToQueueID, input.ToAgentID))
 }
 
 // AcceptTransfer is the resolver for the acceptTransfer field.
 func (r *mutationResolver) AcceptTransfer(ctx context.Context, id int) (*model.EngagementPayload, error) {
-	panic(fmt.Errorf("not implemented: AcceptTransfer - acceptTransfer"))
+	return wrap(engagementPayload)(r.Engine.AcceptTransfer(ctx, id))
 }
 
 // DeclineTransfer is the resolver for the declineTransfer field.
 func (r *mutationResolver) DeclineTransfer(ctx context.Context, id int) (*model.TransferPayload, error) {
-	panic(fmt.Errorf("not implemented: DeclineTransfer - declineTransfer"))
+	return wrap(transferPayload)(r.Engine.DeclineTransfer(ctx, id))
 }
 
 // ReleaseEngagement is the resolver for the releaseEngagement field.
 func (r *mutationResolver) ReleaseEngagement(ctx context.Context, id int) (*model.EngagementPayload, error) {
-	panic(fmt.Errorf("not implemented: ReleaseEngagement - releaseEngagement"))
+	return wrap(engagementPayload)(r.Engine.ReleaseEngagement(ctx, id))
 }
 
 // TransferTargets is the resolver for the transferTargets field.
 func (r *queryResolver) TransferTargets(ctx context.Context, channel *enum.Channel) (*model.TransferTargets, error) {
-	panic(fmt.Errorf("not implemented: TransferTargets - transferTargets"))
+	qs, as, err := r.Engine.TransferTargets(ctx, channel)
+	if err != nil {
+		return nil, err
+	}
+	return transferTargets(qs, as), nil
 }
 
 // AgentEvents is the resolver for the agentEvents field.

@@ -78,7 +78,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
 	a.Bus = events.NewBus()
-	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log})
+	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
+		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace})
 	if err := a.Auth.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("create first admin: %w", err)
@@ -91,6 +92,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = newMetrics(reg, a.sockets)
 	a.handler = a.routes(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	a.Engine.Start()
 	return a, nil
 }
 
@@ -103,8 +105,11 @@ func (a *App) Shutdown(ctx context.Context) {
 	a.sockets.closeAll(1012, "server restarting")
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Client.Close() }
+// Close stops the dispatcher and releases the store.
+func (a *App) Close() error {
+	a.Engine.Stop()
+	return a.Client.Close()
+}
 
 // routes builds the HTTP mux.
 func (a *App) routes(metricsHandler http.Handler) http.Handler {

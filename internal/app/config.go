@@ -27,6 +27,9 @@ type Config struct {
 	TokenLimit      int
 	MaxPageSize     int
 	ShutdownTimeout time.Duration
+	// MissedRingsLimit and DisconnectGrace: see engine.Config.
+	MissedRingsLimit int
+	DisconnectGrace  time.Duration
 
 	// Set by tests and embedders, not by flags.
 	Clock clock.Clock
@@ -73,6 +76,8 @@ var options = []option{
 	{"complexity-limit", "SWITCHBOARD_COMPLEXITY_LIMIT", "1000", "largest accepted query complexity", integer(func(c *Config) *int { return &c.ComplexityLimit })},
 	{"token-limit", "SWITCHBOARD_TOKEN_LIMIT", "5000", "largest number of tokens in a query document", integer(func(c *Config) *int { return &c.TokenLimit })},
 	{"max-page-size", "SWITCHBOARD_MAX_PAGE_SIZE", "100", "largest first/last on connections", integer(func(c *Config) *int { return &c.MaxPageSize })},
+	{"missed-rings", "SWITCHBOARD_MISSED_RINGS", "3", "rings an agent may miss in a row before it is set NOT_READY (MISSED); 0 disables", integer(func(c *Config) *int { return &c.MissedRingsLimit })},
+	{"disconnect-grace", "SWITCHBOARD_DISCONNECT_GRACE", "60s", "how long an agent may lose its connection before it is logged out and its chats requeued", func(c *Config, v string) (err error) { c.DisconnectGrace, err = time.ParseDuration(v); return err }},
 	{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", "10s", "how long shutdown waits for requests to finish", func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 }
 

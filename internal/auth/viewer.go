@@ -20,6 +20,8 @@ type Viewer struct {
 	// APIKeyID and Scopes are set for an integration.
 	APIKeyID int
 	Scopes   []enum.Scope
+	// EngagementID is set for a customer token, scoped to one engagement.
+	EngagementID int
 	// system marks the engine's own work, which sees everything.
 	system bool
 }

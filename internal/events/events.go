@@ -25,6 +25,9 @@ const (
 	EngagementCreated = "engagement.created"
 	// AgentStateChanged records AVAILABLE / NOT_READY / OFFLINE changes.
 	AgentStateChanged = "agent.state_changed"
+	// AgentDisconnected says an agent's last live connection dropped; it is
+	// logged out when it does not come back within the grace period (E6).
+	AgentDisconnected = "agent.disconnected"
 	// MessageCreated carries a new message of an engagement.
 	MessageCreated = "message.created"
 	// TransferChanged records a transfer starting, completing or dropping.
