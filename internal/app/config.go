@@ -117,7 +117,11 @@ func ConfigTable() string {
 	var b strings.Builder
 	b.WriteString("| flag | environment | default | meaning |\n|---|---|---|---|\n")
 	for _, o := range options {
-		fmt.Fprintf(&b, "| `-%s` | `%s` | `%s` | %s |\n", o.flag, o.env, o.def, o.usage)
+		def := "`" + o.def + "`"
+		if o.def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(&b, "| `-%s` | `%s` | %s | %s |\n", o.flag, o.env, def, o.usage)
 	}
 	return b.String()
 }
