@@ -104,7 +104,13 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 		if err := o.set(&c, def); err != nil {
 			return c, fmt.Errorf("%s=%q: %w", o.env, def, err)
 		}
-		fs.Func(o.flag, fmt.Sprintf("%s (env %s, default %q)", o.usage, o.env, o.def), func(v string) error { return o.set(&c, v) })
+		usage := fmt.Sprintf("%s (env %s, default %q)", o.usage, o.env, o.def)
+		set := func(v string) error { return o.set(&c, v) }
+		if o.def == "true" || o.def == "false" {
+			fs.BoolFunc(o.flag, usage, set)
+		} else {
+			fs.Func(o.flag, usage, set)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
