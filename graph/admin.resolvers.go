@@ -7,155 +7,171 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph/model"
+	"github.com/switchboard/switchboard/internal/admin"
 )
 
 // Live is the resolver for the live field.
 func (r *engagementResolver) Live(ctx context.Context, obj *ent.Engagement) (bool, error) {
-	panic(fmt.Errorf("not implemented: Live - live"))
+	return obj.Channel.Live(), nil
 }
 
 // CreateAgent is the resolver for the createAgent field.
 func (r *mutationResolver) CreateAgent(ctx context.Context, input ent.CreateAgentInput, password *string) (*model.AgentPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateAgent - createAgent"))
+	return wrap(func(v *ent.Agent) *model.AgentPayload { return &model.AgentPayload{Agent: v} })(r.Admin.CreateAgent(ctx, input, password))
 }
 
 // UpdateAgent is the resolver for the updateAgent field.
 func (r *mutationResolver) UpdateAgent(ctx context.Context, id int, input ent.UpdateAgentInput) (*model.AgentPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateAgent - updateAgent"))
+	return wrap(func(v *ent.Agent) *model.AgentPayload { return &model.AgentPayload{Agent: v} })(r.Admin.UpdateAgent(ctx, id, input))
 }
 
 // CreateCapacityProfile is the resolver for the createCapacityProfile field.
 func (r *mutationResolver) CreateCapacityProfile(ctx context.Context, input ent.CreateCapacityProfileInput) (*model.CapacityProfilePayload, error) {
-	panic(fmt.Errorf("not implemented: CreateCapacityProfile - createCapacityProfile"))
+	return wrap(func(v *ent.CapacityProfile) *model.CapacityProfilePayload {
+		return &model.CapacityProfilePayload{CapacityProfile: v}
+	})(r.Admin.CreateCapacityProfile(ctx, input))
 }
 
 // UpdateCapacityProfile is the resolver for the updateCapacityProfile field.
 func (r *mutationResolver) UpdateCapacityProfile(ctx context.Context, id int, input ent.UpdateCapacityProfileInput) (*model.CapacityProfilePayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateCapacityProfile - updateCapacityProfile"))
+	return wrap(func(v *ent.CapacityProfile) *model.CapacityProfilePayload {
+		return &model.CapacityProfilePayload{CapacityProfile: v}
+	})(r.Admin.UpdateCapacityProfile(ctx, id, input))
 }
 
 // DeleteCapacityProfile is the resolver for the deleteCapacityProfile field.
 func (r *mutationResolver) DeleteCapacityProfile(ctx context.Context, id int) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteCapacityProfile - deleteCapacityProfile"))
+	return wrap(func(id int) *model.DeletePayload { return &model.DeletePayload{DeletedID: id} })(r.Admin.DeleteCapacityProfile(ctx, id))
 }
 
 // CreateQueue is the resolver for the createQueue field.
 func (r *mutationResolver) CreateQueue(ctx context.Context, input ent.CreateQueueInput) (*model.QueuePayload, error) {
-	panic(fmt.Errorf("not implemented: CreateQueue - createQueue"))
+	return wrap(func(v *ent.Queue) *model.QueuePayload { return &model.QueuePayload{Queue: v} })(r.Admin.CreateQueue(ctx, input))
 }
 
 // UpdateQueue is the resolver for the updateQueue field.
 func (r *mutationResolver) UpdateQueue(ctx context.Context, id int, input ent.UpdateQueueInput) (*model.QueuePayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateQueue - updateQueue"))
+	return wrap(func(v *ent.Queue) *model.QueuePayload { return &model.QueuePayload{Queue: v} })(r.Admin.UpdateQueue(ctx, id, input))
 }
 
 // DeleteQueue is the resolver for the deleteQueue field.
 func (r *mutationResolver) DeleteQueue(ctx context.Context, id int) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteQueue - deleteQueue"))
+	return wrap(func(id int) *model.DeletePayload { return &model.DeletePayload{DeletedID: id} })(r.Admin.DeleteQueue(ctx, id))
 }
 
 // CreateEntryPoint is the resolver for the createEntryPoint field.
 func (r *mutationResolver) CreateEntryPoint(ctx context.Context, input ent.CreateEntryPointInput) (*model.EntryPointPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateEntryPoint - createEntryPoint"))
+	return wrap(func(v *ent.EntryPoint) *model.EntryPointPayload { return &model.EntryPointPayload{EntryPoint: v} })(r.Admin.CreateEntryPoint(ctx, input))
 }
 
 // UpdateEntryPoint is the resolver for the updateEntryPoint field.
 func (r *mutationResolver) UpdateEntryPoint(ctx context.Context, id int, input ent.UpdateEntryPointInput) (*model.EntryPointPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateEntryPoint - updateEntryPoint"))
+	return wrap(func(v *ent.EntryPoint) *model.EntryPointPayload { return &model.EntryPointPayload{EntryPoint: v} })(r.Admin.UpdateEntryPoint(ctx, id, input))
 }
 
 // DeleteEntryPoint is the resolver for the deleteEntryPoint field.
 func (r *mutationResolver) DeleteEntryPoint(ctx context.Context, id int) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteEntryPoint - deleteEntryPoint"))
+	return wrap(func(id int) *model.DeletePayload { return &model.DeletePayload{DeletedID: id} })(r.Admin.DeleteEntryPoint(ctx, id))
 }
 
 // CreateCustomer is the resolver for the createCustomer field.
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input ent.CreateCustomerInput) (*model.CustomerPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateCustomer - createCustomer"))
+	return wrap(func(v *ent.Customer) *model.CustomerPayload { return &model.CustomerPayload{Customer: v} })(r.Admin.CreateCustomer(ctx, input))
 }
 
 // UpdateCustomer is the resolver for the updateCustomer field.
 func (r *mutationResolver) UpdateCustomer(ctx context.Context, id int, input ent.UpdateCustomerInput) (*model.CustomerPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateCustomer - updateCustomer"))
+	return wrap(func(v *ent.Customer) *model.CustomerPayload { return &model.CustomerPayload{Customer: v} })(r.Admin.UpdateCustomer(ctx, id, input))
 }
 
 // CreateWrapUpReason is the resolver for the createWrapUpReason field.
 func (r *mutationResolver) CreateWrapUpReason(ctx context.Context, input ent.CreateWrapUpReasonInput) (*model.WrapUpReasonPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateWrapUpReason - createWrapUpReason"))
+	return wrap(func(v *ent.WrapUpReason) *model.WrapUpReasonPayload {
+		return &model.WrapUpReasonPayload{WrapUpReason: v}
+	})(r.Admin.CreateWrapUpReason(ctx, input))
 }
 
 // UpdateWrapUpReason is the resolver for the updateWrapUpReason field.
 func (r *mutationResolver) UpdateWrapUpReason(ctx context.Context, id int, input ent.UpdateWrapUpReasonInput) (*model.WrapUpReasonPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateWrapUpReason - updateWrapUpReason"))
+	return wrap(func(v *ent.WrapUpReason) *model.WrapUpReasonPayload {
+		return &model.WrapUpReasonPayload{WrapUpReason: v}
+	})(r.Admin.UpdateWrapUpReason(ctx, id, input))
 }
 
 // DeleteWrapUpReason is the resolver for the deleteWrapUpReason field.
 func (r *mutationResolver) DeleteWrapUpReason(ctx context.Context, id int) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteWrapUpReason - deleteWrapUpReason"))
+	return wrap(func(id int) *model.DeletePayload { return &model.DeletePayload{DeletedID: id} })(r.Admin.DeleteWrapUpReason(ctx, id))
 }
 
 // CreateVirtualAgent is the resolver for the createVirtualAgent field.
 func (r *mutationResolver) CreateVirtualAgent(ctx context.Context, input ent.CreateVirtualAgentInput) (*model.VirtualAgentPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateVirtualAgent - createVirtualAgent"))
+	return wrap(func(v *ent.VirtualAgent) *model.VirtualAgentPayload {
+		return &model.VirtualAgentPayload{VirtualAgent: v}
+	})(r.Admin.CreateVirtualAgent(ctx, input))
 }
 
 // UpdateVirtualAgent is the resolver for the updateVirtualAgent field.
 func (r *mutationResolver) UpdateVirtualAgent(ctx context.Context, id int, input ent.UpdateVirtualAgentInput) (*model.VirtualAgentPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateVirtualAgent - updateVirtualAgent"))
+	return wrap(func(v *ent.VirtualAgent) *model.VirtualAgentPayload {
+		return &model.VirtualAgentPayload{VirtualAgent: v}
+	})(r.Admin.UpdateVirtualAgent(ctx, id, input))
 }
 
 // DeleteVirtualAgent is the resolver for the deleteVirtualAgent field.
 func (r *mutationResolver) DeleteVirtualAgent(ctx context.Context, id int) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteVirtualAgent - deleteVirtualAgent"))
+	return wrap(func(id int) *model.DeletePayload { return &model.DeletePayload{DeletedID: id} })(r.Admin.DeleteVirtualAgent(ctx, id))
 }
 
 // CreatePostSessionSetting is the resolver for the createPostSessionSetting field.
 func (r *mutationResolver) CreatePostSessionSetting(ctx context.Context, input ent.CreatePostSessionSettingInput) (*model.PostSessionSettingPayload, error) {
-	panic(fmt.Errorf("not implemented: CreatePostSessionSetting - createPostSessionSetting"))
+	return wrap(func(v *ent.PostSessionSetting) *model.PostSessionSettingPayload {
+		return &model.PostSessionSettingPayload{PostSessionSetting: v}
+	})(r.Admin.CreatePostSessionSetting(ctx, input))
 }
 
 // UpdatePostSessionSetting is the resolver for the updatePostSessionSetting field.
 func (r *mutationResolver) UpdatePostSessionSetting(ctx context.Context, id int, input ent.UpdatePostSessionSettingInput) (*model.PostSessionSettingPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdatePostSessionSetting - updatePostSessionSetting"))
+	return wrap(func(v *ent.PostSessionSetting) *model.PostSessionSettingPayload {
+		return &model.PostSessionSettingPayload{PostSessionSetting: v}
+	})(r.Admin.UpdatePostSessionSetting(ctx, id, input))
 }
 
 // DeletePostSessionSetting is the resolver for the deletePostSessionSetting field.
 func (r *mutationResolver) DeletePostSessionSetting(ctx context.Context, id int) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeletePostSessionSetting - deletePostSessionSetting"))
+	return wrap(func(id int) *model.DeletePayload { return &model.DeletePayload{DeletedID: id} })(r.Admin.DeletePostSessionSetting(ctx, id))
 }
 
 // UpdateCRMSetting is the resolver for the updateCRMSetting field.
 func (r *mutationResolver) UpdateCRMSetting(ctx context.Context, input ent.UpdateCRMSettingInput) (*model.CRMSettingPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateCRMSetting - updateCRMSetting"))
+	return wrap(func(v *ent.CRMSetting) *model.CRMSettingPayload { return &model.CRMSettingPayload{CrmSetting: v} })(r.Admin.UpdateCRMSetting(ctx, input))
 }
 
 // CreateTemplate is the resolver for the createTemplate field.
 func (r *mutationResolver) CreateTemplate(ctx context.Context, input ent.CreateTemplateInput) (*model.TemplatePayload, error) {
-	panic(fmt.Errorf("not implemented: CreateTemplate - createTemplate"))
+	return wrap(func(v *ent.Template) *model.TemplatePayload { return &model.TemplatePayload{Template: v} })(r.Admin.CreateTemplate(ctx, input))
 }
 
 // UpdateTemplate is the resolver for the updateTemplate field.
 func (r *mutationResolver) UpdateTemplate(ctx context.Context, id int, input ent.UpdateTemplateInput) (*model.TemplatePayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateTemplate - updateTemplate"))
+	return wrap(func(v *ent.Template) *model.TemplatePayload { return &model.TemplatePayload{Template: v} })(r.Admin.UpdateTemplate(ctx, id, input))
 }
 
 // DeleteTemplate is the resolver for the deleteTemplate field.
 func (r *mutationResolver) DeleteTemplate(ctx context.Context, id int) (*model.DeletePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteTemplate - deleteTemplate"))
+	return wrap(func(id int) *model.DeletePayload { return &model.DeletePayload{DeletedID: id} })(r.Admin.DeleteTemplate(ctx, id))
 }
 
 // MenuPath is the resolver for the menuPath field.
 func (r *queueResolver) MenuPath(ctx context.Context, obj *ent.Queue) (string, error) {
-	panic(fmt.Errorf("not implemented: MenuPath - menuPath"))
+	return admin.MenuPath(ctx, r.Client, obj)
 }
 
 // IsLeaf is the resolver for the isLeaf field.
 func (r *queueResolver) IsLeaf(ctx context.Context, obj *ent.Queue) (bool, error) {
-	panic(fmt.Errorf("not implemented: IsLeaf - isLeaf"))
+	return admin.IsLeaf(ctx, obj)
 }
 
 // Mutation returns MutationResolver implementation.

@@ -7,32 +7,43 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph/model"
 )
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.LoginPayload, error) {
-	panic(fmt.Errorf("not implemented: Login - login"))
+	token, tok, a, err := r.Auth.Login(ctx, email, password)
+	if err != nil {
+		return nil, err
+	}
+	return &model.LoginPayload{Token: token, ExpiresAt: tok.ExpiresAt, Agent: a}, nil
 }
 
 // RevokeToken is the resolver for the revokeToken field.
 func (r *mutationResolver) RevokeToken(ctx context.Context) (*model.RevokeTokenPayload, error) {
-	panic(fmt.Errorf("not implemented: RevokeToken - revokeToken"))
+	if err := r.Auth.RevokeToken(ctx); err != nil {
+		return nil, err
+	}
+	return &model.RevokeTokenPayload{Revoked: true}, nil
 }
 
 // CreateAPIKey is the resolver for the createAPIKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateAPIKey - createAPIKey"))
+	key, secret, err := r.Auth.CreateAPIKey(ctx, input.Name, input.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateAPIKeyPayload{APIKey: key, Secret: secret}, nil
 }
 
 // RevokeAPIKey is the resolver for the revokeAPIKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id int) (*model.APIKeyPayload, error) {
-	panic(fmt.Errorf("not implemented: RevokeAPIKey - revokeAPIKey"))
+	return wrap(func(k *ent.APIKey) *model.APIKeyPayload { return &model.APIKeyPayload{APIKey: k} })(r.Auth.RevokeAPIKey(ctx, id))
 }
 
 // SetPassword is the resolver for the setPassword field.
 func (r *mutationResolver) SetPassword(ctx context.Context, agentID int, password string) (*model.AgentPayload, error) {
-	panic(fmt.Errorf("not implemented: SetPassword - setPassword"))
+	return wrap(func(a *ent.Agent) *model.AgentPayload { return &model.AgentPayload{Agent: a} })(r.Auth.SetPassword(ctx, agentID, password))
 }

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/switchboard/switchboard/ent"
@@ -15,77 +14,77 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Node - node"))
+	return r.Client.Noder(ctx, id)
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Nodes - nodes"))
+	return r.Client.Noders(ctx, ids)
 }
 
 // APIKeys is the resolver for the apiKeys field.
 func (r *queryResolver) APIKeys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIKeyOrder, where *ent.APIKeyWhereInput) (*ent.APIKeyConnection, error) {
-	panic(fmt.Errorf("not implemented: APIKeys - apiKeys"))
+	return r.Client.APIKey.Query().Paginate(ctx, after, first, before, last, ent.WithAPIKeyOrder(orderBy), ent.WithAPIKeyFilter(where.Filter))
 }
 
 // Agents is the resolver for the agents field.
 func (r *queryResolver) Agents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AgentOrder, where *ent.AgentWhereInput) (*ent.AgentConnection, error) {
-	panic(fmt.Errorf("not implemented: Agents - agents"))
+	return r.Client.Agent.Query().Paginate(ctx, after, first, before, last, ent.WithAgentOrder(orderBy), ent.WithAgentFilter(where.Filter))
 }
 
 // CrmRecords is the resolver for the crmRecords field.
 func (r *queryResolver) CrmRecords(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMRecordOrder, where *ent.CRMRecordWhereInput) (*ent.CRMRecordConnection, error) {
-	panic(fmt.Errorf("not implemented: CrmRecords - crmRecords"))
+	return r.Client.CRMRecord.Query().Paginate(ctx, after, first, before, last, ent.WithCRMRecordOrder(orderBy), ent.WithCRMRecordFilter(where.Filter))
 }
 
 // CrmSettings is the resolver for the crmSettings field.
 func (r *queryResolver) CrmSettings(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMSettingOrder, where *ent.CRMSettingWhereInput) (*ent.CRMSettingConnection, error) {
-	panic(fmt.Errorf("not implemented: CrmSettings - crmSettings"))
+	return r.Client.CRMSetting.Query().Paginate(ctx, after, first, before, last, ent.WithCRMSettingOrder(orderBy), ent.WithCRMSettingFilter(where.Filter))
 }
 
 // CapacityProfiles is the resolver for the capacityProfiles field.
 func (r *queryResolver) CapacityProfiles(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CapacityProfileOrder, where *ent.CapacityProfileWhereInput) (*ent.CapacityProfileConnection, error) {
-	panic(fmt.Errorf("not implemented: CapacityProfiles - capacityProfiles"))
+	return r.Client.CapacityProfile.Query().Paginate(ctx, after, first, before, last, ent.WithCapacityProfileOrder(orderBy), ent.WithCapacityProfileFilter(where.Filter))
 }
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) (*ent.CustomerConnection, error) {
-	panic(fmt.Errorf("not implemented: Customers - customers"))
+	return r.Client.Customer.Query().Paginate(ctx, after, first, before, last, ent.WithCustomerOrder(orderBy), ent.WithCustomerFilter(where.Filter))
 }
 
 // Engagements is the resolver for the engagements field.
 func (r *queryResolver) Engagements(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EngagementOrder, where *ent.EngagementWhereInput) (*ent.EngagementConnection, error) {
-	panic(fmt.Errorf("not implemented: Engagements - engagements"))
+	return r.Client.Engagement.Query().Paginate(ctx, after, first, before, last, ent.WithEngagementOrder(orderBy), ent.WithEngagementFilter(where.Filter))
 }
 
 // EntryPoints is the resolver for the entryPoints field.
 func (r *queryResolver) EntryPoints(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EntryPointOrder, where *ent.EntryPointWhereInput) (*ent.EntryPointConnection, error) {
-	panic(fmt.Errorf("not implemented: EntryPoints - entryPoints"))
+	return r.Client.EntryPoint.Query().Paginate(ctx, after, first, before, last, ent.WithEntryPointOrder(orderBy), ent.WithEntryPointFilter(where.Filter))
 }
 
 // PostSessionSettings is the resolver for the postSessionSettings field.
 func (r *queryResolver) PostSessionSettings(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PostSessionSettingOrder, where *ent.PostSessionSettingWhereInput) (*ent.PostSessionSettingConnection, error) {
-	panic(fmt.Errorf("not implemented: PostSessionSettings - postSessionSettings"))
+	return r.Client.PostSessionSetting.Query().Paginate(ctx, after, first, before, last, ent.WithPostSessionSettingOrder(orderBy), ent.WithPostSessionSettingFilter(where.Filter))
 }
 
 // Queues is the resolver for the queues field.
 func (r *queryResolver) Queues(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.QueueOrder, where *ent.QueueWhereInput) (*ent.QueueConnection, error) {
-	panic(fmt.Errorf("not implemented: Queues - queues"))
+	return r.Client.Queue.Query().Paginate(ctx, after, first, before, last, ent.WithQueueOrder(orderBy), ent.WithQueueFilter(where.Filter))
 }
 
 // Templates is the resolver for the templates field.
 func (r *queryResolver) Templates(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TemplateOrder, where *ent.TemplateWhereInput) (*ent.TemplateConnection, error) {
-	panic(fmt.Errorf("not implemented: Templates - templates"))
+	return r.Client.Template.Query().Paginate(ctx, after, first, before, last, ent.WithTemplateOrder(orderBy), ent.WithTemplateFilter(where.Filter))
 }
 
 // VirtualAgents is the resolver for the virtualAgents field.
 func (r *queryResolver) VirtualAgents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.VirtualAgentOrder, where *ent.VirtualAgentWhereInput) (*ent.VirtualAgentConnection, error) {
-	panic(fmt.Errorf("not implemented: VirtualAgents - virtualAgents"))
+	return r.Client.VirtualAgent.Query().Paginate(ctx, after, first, before, last, ent.WithVirtualAgentOrder(orderBy), ent.WithVirtualAgentFilter(where.Filter))
 }
 
 // WrapUpReasons is the resolver for the wrapUpReasons field.
 func (r *queryResolver) WrapUpReasons(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WrapUpReasonOrder, where *ent.WrapUpReasonWhereInput) (*ent.WrapUpReasonConnection, error) {
-	panic(fmt.Errorf("not implemented: WrapUpReasons - wrapUpReasons"))
+	return r.Client.WrapUpReason.Query().Paginate(ctx, after, first, before, last, ent.WithWrapUpReasonOrder(orderBy), ent.WithWrapUpReasonFilter(where.Filter))
 }
 
 // Engagement returns EngagementResolver implementation.

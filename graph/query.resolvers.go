@@ -7,12 +7,12 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/internal/auth"
 )
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.Agent, error) {
-	panic(fmt.Errorf("not implemented: Me - me"))
+	return r.Client.Agent.Get(ctx, auth.FromContext(ctx).AgentID)
 }

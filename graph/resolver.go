@@ -1,8 +1,16 @@
+// Package graph holds the GraphQL resolvers: thin adapters from the schema
+// to the domain packages in internal/.
 package graph
 
-// This file will not be regenerated automatically.
-//
-// It serves as dependency injection for your app, add any dependencies you require
-// here.
+import (
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/internal/admin"
+	"github.com/switchboard/switchboard/internal/auth"
+)
 
-type Resolver struct{}
+// Resolver is the resolver root; it only carries dependencies.
+type Resolver struct {
+	Client *ent.Client
+	Auth   *auth.Service
+	Admin  *admin.Service
+}

@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/ent"
@@ -82,7 +84,10 @@ func From(err error) *Error {
 		errors.As(err, &ve)
 		return &Error{Code: Validation, Field: ve.Name, Message: ve.Error()}
 	case ent.IsConstraintError(err):
-		return &Error{Code: Conflict, Message: "conflicts with an existing object (a unique value is taken or the object is still referenced)"}
+		if isForeignKeyViolation(err) {
+			return &Error{Code: NotFound, Message: "refers to an object that does not exist"}
+		}
+		return &Error{Code: Conflict, Message: "conflicts with an existing object: a value that must be unique is taken"}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &Error{Code: LimitExceeded, Message: "the request took too long"}
 	}
@@ -126,4 +131,25 @@ func Recover(log *slog.Logger) graphql.RecoverFunc {
 		log.ErrorContext(ctx, "panic in resolver", "panic", p, "stack", string(debug.Stack()))
 		return &Error{Code: Internal, Message: "internal error"}
 	}
+}
+
+// isForeignKeyViolation tells a missing reference from a uniqueness clash,
+// by the driver's error code.
+func isForeignKeyViolation(err error) bool {
+	var le sqlite3.Error
+	if errors.As(err, &le) {
+		return le.ExtendedCode == sqlite3.ErrConstraintForeignKey
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23503"
+	}
+	return false
+}
+
+// WithField returns a copy of e naming the input field at fault.
+func (e *Error) WithField(field string) *Error {
+	c := *e
+	c.Field = field
+	return &c
 }

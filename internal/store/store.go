@@ -17,10 +17,9 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
-	_ "github.com/mattn/go-sqlite3"   // database/sql driver "sqlite3"
+	_ "github.com/mattn/go-sqlite3"    // database/sql driver "sqlite3"
 
 	"github.com/switchboard/switchboard/ent"
-	"github.com/switchboard/switchboard/ent/migrate"
 )
 
 // WriteTimeout bounds every write transaction.
@@ -34,7 +33,7 @@ func Open(ctx context.Context, dsn string, opts ...ent.Option) (*ent.Client, err
 		return nil, err
 	}
 	client := ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
-	if err := client.Schema.Create(ctx, migrate.WithGlobalUniqueID(true)); err != nil {
+	if err := client.Schema.Create(ctx); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("migrate schema: %w", err)
 	}

@@ -1,0 +1,64 @@
+package admin
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/internal/apperr"
+)
+
+// CreateAgent creates an agent, with a password when given.
+func (s *Service) CreateAgent(ctx context.Context, in ent.CreateAgentInput, password *string) (*ent.Agent, error) {
+	email, err := normaliseEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	in.Email = email
+	var hash string
+	if password != nil {
+		if hash, err = s.Auth.HashPassword(*password); err != nil {
+			return nil, err
+		}
+	}
+	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Agent, error) {
+		c := tx.Agent.Create().SetInput(in)
+		if hash != "" {
+			c.SetPasswordHash(hash)
+		}
+		return c.Save(ctx)
+	})
+}
+
+// UpdateAgent updates an agent. Deactivating it revokes its tokens.
+func (s *Service) UpdateAgent(ctx context.Context, id int, in ent.UpdateAgentInput) (*ent.Agent, error) {
+	if in.Email != nil {
+		email, err := normaliseEmail(*in.Email)
+		if err != nil {
+			return nil, err
+		}
+		in.Email = &email
+	}
+	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Agent, error) {
+		a, err := tx.Agent.UpdateOneID(id).SetInput(in).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !a.Active {
+			if err := s.Auth.RevokeAgentTokens(ctx, tx, id); err != nil {
+				return nil, err
+			}
+		}
+		return a, nil
+	})
+}
+
+func normaliseEmail(email string) (string, error) {
+	email = strings.TrimSpace(email)
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email {
+		return "", apperr.Invalid("email", "%q is not an email address", email)
+	}
+	return strings.ToLower(email), nil
+}

@@ -1,0 +1,116 @@
+package admin
+
+import (
+	"context"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/entrypoint"
+	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/internal/apperr"
+)
+
+// CreateQueue creates a queue and checks the tree rules.
+func (s *Service) CreateQueue(ctx context.Context, in ent.CreateQueueInput) (*ent.Queue, error) {
+	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Queue, error) {
+		q, err := tx.Queue.Create().SetInput(in).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q, checkQueueTree(ctx, tx)
+	})
+}
+
+// UpdateQueue updates a queue and checks the tree rules.
+func (s *Service) UpdateQueue(ctx context.Context, id int, in ent.UpdateQueueInput) (*ent.Queue, error) {
+	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Queue, error) {
+		q, err := tx.Queue.UpdateOneID(id).SetInput(in).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q, checkQueueTree(ctx, tx)
+	})
+}
+
+// DeleteQueue deletes a queue nothing depends on.
+func (s *Service) DeleteQueue(ctx context.Context, id int) (int, error) {
+	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (int, error) {
+		q, err := tx.Queue.Query().Where(queue.ID(id)).
+			Select(queue.FieldID).
+			WithChildren(func(q *ent.QueueQuery) { q.Limit(1) }).
+			Only(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if len(q.Edges.Children) > 0 {
+			return 0, apperr.New(apperr.Conflict, "queue %d has child queues; delete or move them first", id)
+		}
+		if n, err := tx.Engagement.Query().Where(engagement.QueueID(id)).Exist(ctx); err != nil || n {
+			return 0, orConflict(err, "queue %d has engagements; deactivate it instead (active: false)", id)
+		}
+		if n, err := tx.EntryPoint.Query().Where(entrypoint.DefaultQueueID(id)).Exist(ctx); err != nil || n {
+			return 0, orConflict(err, "entry points route to queue %d; point them elsewhere first", id)
+		}
+		return id, tx.Queue.DeleteOneID(id).Exec(ctx)
+	})
+}
+
+// checkQueueTree verifies, inside the transaction that changed the tree,
+// that it has no cycle and that only leaves hold engagements and receive
+// entry points.
+func checkQueueTree(ctx context.Context, tx *ent.Tx) error {
+	var rows []struct {
+		ID       int `json:"id"`
+		ParentID int `json:"parent_id"`
+	}
+	if err := tx.Queue.Query().Select(queue.FieldID, queue.FieldParentID).Scan(ctx, &rows); err != nil {
+		return err
+	}
+	parent := make(map[int]int, len(rows))
+	for _, r := range rows {
+		parent[r.ID] = r.ParentID
+	}
+	for id := range parent {
+		seen := map[int]bool{}
+		for at := id; at != 0; at = parent[at] {
+			if seen[at] {
+				return apperr.Invalid("parentID", "queue %d would become its own ancestor: the queue tree must not have cycles", id)
+			}
+			seen[at] = true
+		}
+	}
+	inner := tx.Queue.Query().Where(queue.HasChildren())
+	if busy, err := inner.Clone().Where(queue.HasEngagementsWith(engagement.StateNotIn(engagement.StateClosed, engagement.StateAbandoned))).Exist(ctx); err != nil || busy {
+		return orPrecondition(err, "a queue with child queues cannot hold engagements; engagements live only in leaf queues")
+	}
+	if routed, err := tx.EntryPoint.Query().Where(entrypoint.HasDefaultQueueWith(queue.HasChildren())).Exist(ctx); err != nil || routed {
+		return orPrecondition(err, "an entry point's default queue must be a leaf queue")
+	}
+	return nil
+}
+
+// DeleteCapacityProfile deletes a profile no agent uses.
+func (s *Service) DeleteCapacityProfile(ctx context.Context, id int) (int, error) {
+	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (int, error) {
+		used, err := tx.CapacityProfile.Query().Where(capacityprofile.ID(id), capacityprofile.HasAgents()).Exist(ctx)
+		if err != nil || used {
+			return 0, orConflict(err, "capacity profile %d is assigned to agents; assign them another first", id)
+		}
+		return id, tx.CapacityProfile.DeleteOneID(id).Exec(ctx)
+	})
+}
+
+func orConflict(err error, format string, args ...any) error {
+	if err != nil {
+		return err
+	}
+	return apperr.New(apperr.Conflict, format, args...)
+}
+
+func orPrecondition(err error, message string) error {
+	if err != nil {
+		return err
+	}
+	return &apperr.Error{Code: apperr.PreconditionFailed, Message: message}
+}

@@ -1,0 +1,124 @@
+// Package app wires Switchboard together: the store, the services, the
+// GraphQL handler and the HTTP routes. server.go and the tests build the
+// same App.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/internal/admin"
+	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// App is a running Switchboard: services and the HTTP handler over them.
+type App struct {
+	Config  Config
+	Client  *ent.Client
+	Auth    *auth.Service
+	Admin   *admin.Service
+	Log     *slog.Logger
+	metrics *metrics
+	sockets *socketTracker
+	handler http.Handler
+}
+
+// New opens the store (migrating it), creates the first admin on an empty
+// database, and builds the handler.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	def := Defaults()
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = def.TokenTTL
+	}
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = def.BcryptCost
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = def.MaxBodyBytes
+	}
+	if cfg.ComplexityLimit == 0 {
+		cfg.ComplexityLimit = def.ComplexityLimit
+	}
+	if cfg.TokenLimit == 0 {
+		cfg.TokenLimit = def.TokenLimit
+	}
+	if cfg.MaxPageSize == 0 {
+		cfg.MaxPageSize = def.MaxPageSize
+	}
+	if cfg.DatabaseURL == "" {
+		cfg.DatabaseURL = def.DatabaseURL
+	}
+	client, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	auth.InstallPolicies(client)
+	a := &App{Config: cfg, Client: client, Log: cfg.Log, sockets: newSocketTracker()}
+	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
+	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
+	if err := a.Auth.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("create first admin: %w", err)
+	}
+	if _, err := a.Admin.CRMSetting(auth.SystemContext(ctx)); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("create CRM settings: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.metrics = newMetrics(reg, a.sockets)
+	a.handler = a.routes(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return a, nil
+}
+
+// Handler serves every route.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Shutdown tells websocket clients to reconnect elsewhere (close code 1012,
+// "service restart", which clients retry) before the HTTP server drains.
+func (a *App) Shutdown(ctx context.Context) {
+	a.sockets.closeAll(1012, "server restarting")
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Client.Close() }
+
+// routes builds the HTTP mux.
+func (a *App) routes(metricsHandler http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	gql := a.graphqlHandler()
+	mux.Handle("/graphql", a.Auth.Middleware(http.MaxBytesHandler(gql, a.Config.MaxBodyBytes)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(auth.SystemContext(r.Context()), 2*time.Second)
+		defer cancel()
+		if err := store.Ping(ctx, a.Client); err != nil {
+			a.Log.Warn("readiness check failed", "err", err)
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", metricsHandler)
+	a.mountPlayground(mux)
+	return mux
+}

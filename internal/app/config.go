@@ -1,0 +1,118 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/clock"
+)
+
+// Config is everything the server is told at start. Every field has a flag
+// and an environment variable; the README lists them.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	AdminEmail      string
+	AdminPassword   string
+	Dev             bool
+	AllowedOrigins  []string
+	TokenTTL        time.Duration
+	BcryptCost      int
+	MaxBodyBytes    int64
+	ComplexityLimit int
+	TokenLimit      int
+	MaxPageSize     int
+	ShutdownTimeout time.Duration
+
+	// Set by tests and embedders, not by flags.
+	Clock clock.Clock
+	Log   *slog.Logger
+}
+
+// option describes one setting: flag name, environment variable, default
+// and meaning. The README's configuration table is this list.
+type option struct {
+	flag, env, def, usage string
+	set                   func(c *Config, v string) error
+}
+
+func str(dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *dst(c) = v; return nil }
+}
+
+func integer(dst func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		*dst(c) = n
+		return err
+	}
+}
+
+var options = []option{
+	{"addr", "SWITCHBOARD_ADDR", "127.0.0.1:8080", "address to listen on", str(func(c *Config) *string { return &c.Addr })},
+	{"db", "SWITCHBOARD_DB", "switchboard.db", "SQLite file (created on first start) or postgres:// URL", str(func(c *Config) *string { return &c.DatabaseURL })},
+	{"admin-email", "SWITCHBOARD_ADMIN_EMAIL", "admin@localhost", "email of the admin created on an empty database", str(func(c *Config) *string { return &c.AdminEmail })},
+	{"admin-password", "SWITCHBOARD_ADMIN_PASSWORD", "", "password of that admin; empty generates one and logs it once", str(func(c *Config) *string { return &c.AdminPassword })},
+	{"dev", "SWITCHBOARD_DEV", "false", "development mode: playground and introspection open to all", func(c *Config, v string) (err error) { c.Dev, err = strconv.ParseBool(v); return err }},
+	{"allowed-origins", "SWITCHBOARD_ALLOWED_ORIGINS", "", "comma-separated browser origins (host patterns) allowed to open websockets; same-origin is always allowed", func(c *Config, v string) error {
+		c.AllowedOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.AllowedOrigins = append(c.AllowedOrigins, o)
+			}
+		}
+		return nil
+	}},
+	{"token-ttl", "SWITCHBOARD_TOKEN_TTL", "12h", "lifetime of login tokens", func(c *Config, v string) (err error) { c.TokenTTL, err = time.ParseDuration(v); return err }},
+	{"bcrypt-cost", "SWITCHBOARD_BCRYPT_COST", "12", "bcrypt work factor for passwords", integer(func(c *Config) *int { return &c.BcryptCost })},
+	{"max-body-bytes", "SWITCHBOARD_MAX_BODY_BYTES", "1048576", "largest accepted request body", func(c *Config, v string) (err error) { c.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64); return err }},
+	{"complexity-limit", "SWITCHBOARD_COMPLEXITY_LIMIT", "1000", "largest accepted query complexity", integer(func(c *Config) *int { return &c.ComplexityLimit })},
+	{"token-limit", "SWITCHBOARD_TOKEN_LIMIT", "5000", "largest number of tokens in a query document", integer(func(c *Config) *int { return &c.TokenLimit })},
+	{"max-page-size", "SWITCHBOARD_MAX_PAGE_SIZE", "100", "largest first/last on connections", integer(func(c *Config) *int { return &c.MaxPageSize })},
+	{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", "10s", "how long shutdown waits for requests to finish", func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+}
+
+// Defaults returns the configuration with every default applied.
+func Defaults() Config {
+	var c Config
+	for _, o := range options {
+		if err := o.set(&c, o.def); err != nil {
+			panic(fmt.Sprintf("default of -%s: %v", o.flag, err))
+		}
+	}
+	return c
+}
+
+// LoadConfig reads flags, falling back to environment variables, then defaults.
+func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	c := Defaults()
+	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
+	for _, o := range options {
+		def := o.def
+		if v := getenv(o.env); v != "" {
+			def = v
+		}
+		if err := o.set(&c, def); err != nil {
+			return c, fmt.Errorf("%s=%q: %w", o.env, def, err)
+		}
+		fs.Func(o.flag, fmt.Sprintf("%s (env %s, default %q)", o.usage, o.env, o.def), func(v string) error { return o.set(&c, v) })
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// ConfigTable renders the options as the README's Markdown table.
+func ConfigTable() string {
+	var b strings.Builder
+	b.WriteString("| flag | environment | default | meaning |\n|---|---|---|---|\n")
+	for _, o := range options {
+		fmt.Fprintf(&b, "| `-%s` | `%s` | `%s` | %s |\n", o.flag, o.env, o.def, o.usage)
+	}
+	return b.String()
+}

@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/graph"
+	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/auth"
+)
+
+// graphqlHandler builds the gqlgen server with the transports, limits and
+// error handling of DESIGN.md.
+func (a *App) graphqlHandler() http.Handler {
+	cfg := a.Config
+	schema := graph.NewExecutableSchema(graph.Config{
+		Resolvers:  &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin},
+		Directives: graph.DirectiveRoot{Auth: auth.Directive},
+	})
+	srv := handler.New(schema)
+	srv.AddTransport(transport.Websocket{
+		Implementation:        a.websocketAcceptor(),
+		InitFunc:              a.Auth.WebsocketInit,
+		InitTimeout:           3 * time.Second,
+		KeepAlivePingInterval: 10 * time.Second,
+		PingPongInterval:      10 * time.Second,
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(graphql.NoCache[*ast.QueryDocument]{})
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(entgql.Transactioner{TxOpener: a.Client})
+	srv.SetParserTokenLimit(cfg.TokenLimit)
+	srv.SetErrorPresenter(apperr.Presenter(a.Log))
+	srv.SetRecoverFunc(apperr.Recover(a.Log))
+	srv.AroundOperations(a.introspectionGate)
+	srv.AroundRootFields(auth.RootFieldGuard)
+	srv.AroundFields(pageSizeCap(cfg.MaxPageSize))
+	srv.AroundResponses(a.metrics.observe)
+	return srv
+}
+
+// websocketAcceptor checks browser origins: same-origin always, others only
+// when listed in AllowedOrigins (host patterns, as coder/websocket takes them).
+func (a *App) websocketAcceptor() *socketTracker {
+	a.sockets.AcceptOptions = websocket.AcceptOptions{OriginPatterns: a.Config.AllowedOrigins}
+	return a.sockets
+}
+
+// introspectionGate allows schema introspection to admins, or to everyone
+// in development mode.
+func (a *App) introspectionGate(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if !a.Config.Dev {
+		v := auth.FromContext(ctx)
+		if v == nil || v.Role != enum.RoleAdmin {
+			graphql.GetOperationContext(ctx).DisableIntrospection = true
+		}
+	}
+	return next(ctx)
+}
+
+// pageSizeCap refuses first/last above max on any connection field.
+func pageSizeCap(max int) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		fc := graphql.GetFieldContext(ctx)
+		if fc != nil && fc.IsResolver {
+			for _, arg := range []string{"first", "last"} {
+				if n, ok := fc.Args[arg].(*int); ok && n != nil && (*n > max || *n < 0) {
+					return nil, apperr.New(apperr.LimitExceeded, "%s must be between 0 and %d", arg, max).WithField(arg)
+				}
+			}
+		}
+		return next(ctx)
+	}
+}
