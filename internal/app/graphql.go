@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -41,7 +40,6 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.SetQueryCache(graphql.NoCache[*ast.QueryDocument]{})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
-	srv.Use(entgql.Transactioner{TxOpener: a.Client})
 	srv.SetParserTokenLimit(cfg.TokenLimit)
 	srv.SetErrorPresenter(apperr.Presenter(a.Log))
 	srv.SetRecoverFunc(apperr.Recover(a.Log))

@@ -114,8 +114,14 @@ func (d *splitDriver) Close() error {
 
 // WithTx runs fn in a write transaction that request cancellation cannot cut
 // short (it has its own timeout instead), committing if fn returns nil.
-// Hooks registered with tx.OnCommit run after the commit.
+// Hooks registered with tx.OnCommit run after the commit. Called inside
+// another WithTx, fn joins that transaction. Mutations do not use
+// entgql.Transactioner: it would hold SQLite's single writer for the whole
+// request, resolving the payload included, on a cancellable context.
 func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) error) error {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return fn(ctx, tx)
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), WriteTimeout)
 	defer cancel()
 	tx, err := client.Tx(ctx)

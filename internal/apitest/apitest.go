@@ -1,0 +1,129 @@
+// Package apitest starts Switchboard in-process on a fresh SQLite file with
+// a fake clock, for tests that go through the public GraphQL API.
+package apitest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/switchboard/switchboard/internal/app"
+	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/gqlclient"
+)
+
+// Admin credentials of every test server.
+const (
+	AdminEmail    = "admin@example.com"
+	AdminPassword = "correct horse battery staple"
+)
+
+// Server is a running test instance.
+type Server struct {
+	App   *app.App
+	HTTP  *httptest.Server
+	Clock *clock.Fake
+	URL   string // the GraphQL endpoint
+	// Admin is a client logged in as the first admin.
+	Admin *gqlclient.Client
+}
+
+// Start starts a server; options adjust its configuration.
+func Start(t testing.TB, options ...func(*app.Config)) *Server {
+	t.Helper()
+	fake := clock.NewFake(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+	cfg := app.Defaults()
+	cfg.DatabaseURL = filepath.Join(t.TempDir(), "switchboard.db")
+	cfg.AdminEmail, cfg.AdminPassword = AdminEmail, AdminPassword
+	cfg.BcryptCost = bcrypt.MinCost
+	cfg.Clock = fake
+	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		cfg.Log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	a, err := app.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("start app: %v", err)
+	}
+	hs := httptest.NewServer(a.Handler())
+	s := &Server{App: a, HTTP: hs, Clock: fake, URL: hs.URL + "/graphql"}
+	t.Cleanup(func() {
+		a.Shutdown(context.Background())
+		hs.Close()
+		a.Close()
+	})
+	s.Admin = s.Client("")
+	s.Admin.Token = s.Login(t, AdminEmail, AdminPassword)
+	return s
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// Client returns a client with a credential ("" for anonymous).
+func (s *Server) Client(token string) *gqlclient.Client {
+	return &gqlclient.Client{URL: s.URL, Token: token, HTTP: s.HTTP.Client()}
+}
+
+// Login logs in and returns the token.
+func (s *Server) Login(t testing.TB, email, password string) string {
+	t.Helper()
+	var out struct{ Login struct{ Token string } }
+	Must(t, s.Client(""), `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
+		map[string]any{"e": email, "p": password}, &out)
+	return out.Login.Token
+}
+
+// Must runs an operation that must succeed and decodes its data into out.
+func Must(t testing.TB, c *gqlclient.Client, query string, vars map[string]any, out any) {
+	t.Helper()
+	if err := c.Run(context.Background(), query, vars, out); err != nil {
+		t.Fatalf("%s\nfailed: %v", query, err)
+	}
+}
+
+// Fail runs an operation that must fail and returns its first error.
+func Fail(t testing.TB, c *gqlclient.Client, query string, vars map[string]any) gqlclient.Error {
+	t.Helper()
+	res, err := c.Do(context.Background(), query, vars)
+	if err != nil {
+		t.Fatalf("%s\ntransport error: %v", query, err)
+	}
+	if len(res.Errors) == 0 {
+		t.Fatalf("%s\nsucceeded with %s; want an error", query, res.Data)
+	}
+	return res.Errors[0]
+}
+
+// ExpectCode runs an operation that must fail with code.
+func ExpectCode(t testing.TB, c *gqlclient.Client, code, query string, vars map[string]any) gqlclient.Error {
+	t.Helper()
+	e := Fail(t, c, query, vars)
+	if e.Extensions.Code != code {
+		t.Fatalf("%s\nerror %q has code %q; want %s", query, e.Message, e.Extensions.Code, code)
+	}
+	return e
+}
+
+// Dial opens a subscription connection with a credential.
+func (s *Server) Dial(t testing.TB, token string) *gqlclient.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := gqlclient.Dial(ctx, s.URL, token)
+	if err != nil {
+		t.Fatalf("dial websocket: %v", err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
