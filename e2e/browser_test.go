@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 
@@ -57,10 +58,10 @@ func startBrowser(t *testing.T, chromium, origin string) *browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		// Name resolution fails for every host, so even the browser's own
-		// traffic, which Fetch interception does not see, stays local; the
-		// server is reached by IP address.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
+		// Name resolution fails for every host but the server's, so even
+		// the browser's own traffic, which Fetch interception does not see,
+		// stays local.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE "+u.Hostname()),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.CombinedOutput(&output),
 	)
@@ -158,9 +159,29 @@ func (b *browser) allow(raw string) bool {
 	return ok
 }
 
-// checkStayedLocal fails the test if the page tried to leave the origin.
-func (b *browser) checkStayedLocal(t *testing.T) {
+// checkGuard shows that a request to another host is refused, since a
+// check that passes because nothing watches would be worthless. Run it on
+// the blank tab: a page's Content-Security-Policy could stop the request
+// before the interception sees it.
+func (b *browser) checkGuard(ctx context.Context, t *testing.T) {
 	t.Helper()
+	const elsewhere = "http://192.0.2.1/" // TEST-NET-1, by address: no name to resolve
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`fetch(`+jsString(elsewhere)+`).then(() => 'loaded', () => 'refused')`, chromedp.EvalAwaitPromise))
+	if err != nil || got != "refused" {
+		t.Fatalf("fetch %s from the blank tab: %q, %v; want refused", elsewhere, got, err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !slices.Equal(b.blocked, []string{elsewhere}) {
+		t.Fatalf("refused %q, want only %s", b.blocked, elsewhere)
+	}
+	b.blocked = nil
+}
+
+// check fails the test if the page tried to leave the origin or threw an
+// uncaught exception, and logs the rest of the console.
+func (b *browser) check(t *testing.T) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, u := range b.blocked {
@@ -169,19 +190,11 @@ func (b *browser) checkStayedLocal(t *testing.T) {
 	for _, err := range b.failures {
 		t.Errorf("request interception: %v", err)
 	}
-}
-
-// checkNoExceptions fails the test on an uncaught exception and logs the
-// rest of the console.
-func (b *browser) checkNoExceptions(t *testing.T) {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	for _, m := range b.console {
 		if m.IsException() {
 			t.Errorf("uncaught exception at %s:%d: %s", m.URL, m.Line+1, m)
 		} else {
-			t.Logf("console %s: %s", m.Type, m)
+			t.Logf("console %s at %s: %s", m.Type, m.URL, m)
 		}
 	}
 }

@@ -43,16 +43,23 @@ func TestPlayground(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(b.tab, 2*time.Minute)
 	defer cancel()
+	b.checkGuard(ctx, t)
+	defer b.check(t) // also after a t.Fatal: the console often says why
+
 	res, err := chromedp.Run(ctx, chromedp.NavigateResponse(srv.URL+"/playground"))
 	if err != nil {
 		t.Fatalf("open /playground: %v", err)
 	}
-	if res.Status != http.StatusOK {
-		t.Fatalf("GET /playground: status %d %s", res.Status, res.StatusText)
+	if res == nil || res.Status != http.StatusOK {
+		t.Fatalf("GET /playground: %+v, want status 200", res)
+	}
+	loadCtx, cancelLoad := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelLoad()
+	if err := chromedp.Do(loadCtx, chromedp.WaitVisible(chromedp.CSS(queryEditor))); err != nil {
+		t.Fatalf("GraphiQL did not start: %v", err)
 	}
 	headers := `{"Authorization": "Bearer ` + token + `"}`
 	err = chromedp.Do(ctx,
-		chromedp.WaitVisible(chromedp.CSS(queryEditor)),
 		setEditor(queryEditor, "{ me { email } }"),
 		chromedp.Click(chromedp.CSS(headersButton)),
 		chromedp.WaitVisible(chromedp.CSS(headersEditor)),
@@ -60,7 +67,6 @@ func TestPlayground(t *testing.T) {
 		chromedp.Click(chromedp.CSS(runButton)),
 	)
 	if err != nil {
-		b.checkNoExceptions(t)
 		t.Fatalf("run the query in GraphiQL: %v", err)
 	}
 	shown, err := chromedp.Run(ctx, chromedp.Poll[string](
@@ -68,7 +74,6 @@ func TestPlayground(t *testing.T) {
 			return v.includes('"me"') || v.includes('"errors"') ? v : false })()`,
 		chromedp.WithPollingTimeout(time.Minute)))
 	if err != nil {
-		b.checkNoExceptions(t)
 		t.Fatalf("wait for the result: %v", err)
 	}
 	var result struct {
@@ -119,8 +124,6 @@ func TestPlayground(t *testing.T) {
 			t.Errorf("websocket to the page's subscriptionUrl: %q, %v; want connection_ack", got, err)
 		}
 	})
-	b.checkStayedLocal(t)
-	b.checkNoExceptions(t)
 }
 
 // setEditor replaces the text of the CodeMirror editor sel, as typing would,

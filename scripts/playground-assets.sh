@@ -30,9 +30,30 @@ listed() {
 	awk 'NF { sub(/^\*/, "", $2); print $2 }' "$sums"
 }
 
+# parse_path sets pkg, version and file from dist/<pkg>@<version>/<file>, where
+# <pkg> may be @scope/name.
+parse_path() {
+	if [[ ! "${1#dist/}" =~ ^((@[^/@]+/)?[^/@]+)@([^/]+)/(.+)$ ]]; then
+		die "SHA256SUMS: cannot parse $1"
+	fi
+	pkg="${BASH_REMATCH[1]}" version="${BASH_REMATCH[3]}" file="${BASH_REMATCH[4]}"
+}
+
+# pinned checks that package-lock.json installs the version SHA256SUMS names.
+pinned() {
+	grep -A1 -F "\"node_modules/$pkg\": {" package-lock.json |
+		grep -qF "\"version\": \"$version\"" ||
+		die "package-lock.json does not pin $pkg $version, which SHA256SUMS names"
+}
+
 verify() {
 	cd "$dir"
 	[[ -f "$sums" ]] || die "missing $sums"
+	local path pkg version file
+	while read -r path; do
+		parse_path "$path"
+		pinned
+	done < <(listed)
 	# Every listed file present with the pinned digest...
 	sha256sum --check --strict --quiet "$sums" ||
 		die "dist/ does not match SHA256SUMS; run scripts/playground-assets.sh"
@@ -50,20 +71,17 @@ install() {
 	# --omit=peer skips graphql, which the UMD build bundles already.
 	npm ci --ignore-scripts --omit=peer --no-audit --no-fund --loglevel=error
 
-	local path spec pkg version file have
+	local path pkg version file have
 	while read -r path; do
-		# dist/<pkg>@<version>/<file>, where <pkg> may be @scope/name.
-		spec="${path#dist/}"
-		if [[ ! "$spec" =~ ^((@[^/@]+/)?[^/@]+)@([^/]+)/(.+)$ ]]; then
-			die "SHA256SUMS: cannot parse $path"
-		fi
-		pkg="${BASH_REMATCH[1]}" version="${BASH_REMATCH[3]}" file="${BASH_REMATCH[4]}"
+		parse_path "$path"
 		have="$(node -p "require('./node_modules/$pkg/package.json').version")"
 		[[ "$have" == "$version" ]] ||
 			die "package-lock.json installs $pkg $have but SHA256SUMS wants $version"
 		mkdir -p "$(dirname "$path")"
 		cp "node_modules/$pkg/$file" "$path"
 	done < <(listed)
+	# Only the copies are needed; a rerun installs from npm's cache.
+	rm -rf node_modules
 	verify
 }
 
