@@ -50,8 +50,11 @@ func TestPlayground(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open /playground: %v", err)
 	}
-	if res == nil || res.Status != http.StatusOK {
-		t.Fatalf("GET /playground: %+v, want status 200", res)
+	if res == nil {
+		t.Fatal("GET /playground: no response")
+	}
+	if res.Status != http.StatusOK {
+		t.Fatalf("GET /playground: status %d %s, want 200", res.Status, res.StatusText)
 	}
 	loadCtx, cancelLoad := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelLoad()

@@ -20,7 +20,7 @@ const (
 
 // Playground returns the handler of gqlgen's GraphiQL page and of its assets,
 // to be mounted at /playground and /playground/. The page sends queries to
-// endpoint (a path such as "/query" or an absolute http(s) URL) and
+// endpoint (a path such as "/graphql" or an absolute http(s) URL) and
 // subscriptions to subscriptionEndpoint: empty or equal to a relative
 // endpoint means the same path over ws:// or wss://; otherwise it must be an
 // absolute ws:// or wss:// URL. The assets are embedded in the binary and
