@@ -6,6 +6,9 @@ import (
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/engine"
+	"github.com/switchboard/switchboard/internal/events"
 )
 
 // Resolver is the resolver root; it only carries dependencies.
@@ -13,4 +16,7 @@ type Resolver struct {
 	Client *ent.Client
 	Auth   *auth.Service
 	Admin  *admin.Service
+	Bus    *events.Bus
+	Clock  clock.Clock
+	Engine *engine.Engine
 }

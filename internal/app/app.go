@@ -19,6 +19,8 @@ import (
 	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/engine"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -28,6 +30,8 @@ type App struct {
 	Client  *ent.Client
 	Auth    *auth.Service
 	Admin   *admin.Service
+	Bus     *events.Bus
+	Engine  *engine.Engine
 	Log     *slog.Logger
 	metrics *metrics
 	sockets *socketTracker
@@ -73,6 +77,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a := &App{Config: cfg, Client: client, Log: cfg.Log, sockets: newSocketTracker()}
 	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
+	a.Bus = events.NewBus()
+	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log})
 	if err := a.Auth.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("create first admin: %w", err)

@@ -23,7 +23,7 @@ import (
 func (a *App) graphqlHandler() http.Handler {
 	cfg := a.Config
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers:  &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin},
+		Resolvers:  &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin, Bus: a.Bus, Clock: a.Config.Clock, Engine: a.Engine},
 		Directives: graph.DirectiveRoot{Auth: auth.Directive},
 	})
 	srv := handler.New(schema)
