@@ -35,27 +35,36 @@ type Service struct {
 // password.
 var errBadLogin = apperr.New(apperr.Unauthenticated, "email or password is wrong")
 
-// Login checks an agent's password and issues a bearer token.
-func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
+// CheckPassword returns the active agent with this email and password.
+func (s *Service) CheckPassword(ctx context.Context, email, password string) (*ent.Agent, error) {
 	ctx = SystemContext(ctx)
-	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(strings.TrimSpace(email))).Only(ctx)
+	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(strings.ToLower(strings.TrimSpace(email)))).Only(ctx)
 	if ent.IsNotFound(err) {
 		// Spend the same time as a real check, so timing does not reveal emails.
 		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z2S5pHEvSWhzMKQ5lGgSpBqu"), []byte(password))
-		return "", nil, nil, errBadLogin
+		return nil, errBadLogin
 	}
+	if err != nil {
+		return nil, err
+	}
+	if a.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
+		return nil, errBadLogin
+	}
+	if !a.Active {
+		return nil, apperr.New(apperr.Forbidden, "this agent is deactivated")
+	}
+	return a, nil
+}
+
+// Login checks an agent's password and issues a bearer token.
+func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
+	a, err := s.CheckPassword(ctx, email, password)
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if a.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
-		return "", nil, nil, errBadLogin
-	}
-	if !a.Active {
-		return "", nil, nil, apperr.New(apperr.Forbidden, "this agent is deactivated")
-	}
 	secret := NewSecret(tokenPrefix)
 	var tok *ent.AuthToken
-	err = store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+	err = store.WithTx(SystemContext(ctx), s.Client, func(ctx context.Context, tx *ent.Tx) error {
 		tok, err = tx.AuthToken.Create().SetHash(hashSecret(secret)).SetAgentID(a.ID).
 			SetCreatedAt(s.Clock.Now()).SetExpiresAt(s.Clock.Now().Add(s.TokenTTL)).Save(ctx)
 		return err
