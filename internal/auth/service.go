@@ -204,6 +204,7 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) error {
 	if err != nil || n > 0 {
 		return err
 	}
+	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		email = "admin@localhost"
 	}
