@@ -16,6 +16,10 @@ import (
 type Service struct {
 	Client *ent.Client
 	Auth   *auth.Service
+	// Changed is called after every committed configuration change, so the
+	// routing engine refreshes its view (queue settings, memberships,
+	// capacity profiles).
+	Changed func()
 }
 
 // write runs fn in a write transaction and returns its result.
@@ -28,6 +32,9 @@ func write[T any](ctx context.Context, s *Service, fn func(ctx context.Context, 
 	if err != nil {
 		var zero T
 		return zero, err
+	}
+	if s.Changed != nil {
+		s.Changed()
 	}
 	return out, nil
 }

@@ -91,6 +91,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = newMetrics(reg, a.sockets)
+	a.Admin.Changed = a.Engine.ConfigChanged
 	a.handler = a.routes(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	a.Engine.Start()
 	return a, nil

@@ -30,6 +30,8 @@ type dispatcher struct {
 	stop chan struct{}
 	done chan struct{}
 	wake chan struct{}
+	// reload asks for the configuration (queues, agents) to be read again.
+	reload chan struct{}
 
 	agents    map[int]*agentView
 	queues    map[int]*queueView
@@ -48,7 +50,7 @@ func (e *Engine) Start() {
 		e:    e,
 		ctx:  auth.SystemContext(context.Background()),
 		sub:  e.bus.Subscribe(events.Key{Kind: events.All}, 1<<16),
-		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1), reload: make(chan struct{}, 1),
 	}
 	e.dispatcher = d
 	go d.run()
@@ -94,6 +96,13 @@ func (d *dispatcher) run() {
 			d.rebuild()
 		case <-alarm:
 			d.fire()
+		case <-d.reload:
+			for id := range d.queues {
+				d.dirtyQueues[id] = true
+			}
+			for id := range d.agents {
+				d.dirtyAgents[id] = true
+			}
 		case <-d.wake:
 		}
 	}
@@ -134,6 +143,17 @@ func (d *dispatcher) rebuild() {
 }
 
 // note marks what an event says changed.
+// ConfigChanged tells the dispatcher that queues, agents or capacity
+// profiles were reconfigured.
+func (e *Engine) ConfigChanged() {
+	if d := e.dispatcher; d != nil {
+		select {
+		case d.reload <- struct{}{}:
+		default:
+		}
+	}
+}
+
 func (d *dispatcher) note(ev *ent.Event) {
 	if ev.AgentID != nil {
 		d.dirtyAgents[*ev.AgentID] = true
