@@ -2,6 +2,7 @@
 //
 //	switchboard [flags]          serve GraphQL on -addr
 //	switchboard demo [flags]     load the demo contact center into -db, then exit
+//	switchboard bench [flags]    measure a server under load (see internal/bench)
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/internal/app"
+	"github.com/switchboard/switchboard/internal/bench"
 	"github.com/switchboard/switchboard/internal/demo"
 )
 
@@ -31,6 +33,9 @@ func main() {
 func run(log *slog.Logger, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(args) > 0 && args[0] == "bench" {
+		return bench.Main(ctx, args[1:], os.Stdout, os.Stderr)
+	}
 	cmd := "serve"
 	if len(args) > 0 && (args[0] == "demo" || args[0] == "serve") {
 		cmd, args = args[0], args[1:]

@@ -1,0 +1,339 @@
+// Package bench is Switchboard's load generator (`switchboard bench`): it
+// drives agents and engagements through the public GraphQL API of a running
+// server (one it starts itself by default) and measures ring latency,
+// lifecycle throughput, server memory and errors, next to the raw write
+// rate of the store on the same disk.
+//
+// Every loop is bounded in count and in time, and it talks to loopback only.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/ent/schema/enum"
+)
+
+// Report is everything a run measured.
+type Report struct {
+	Machine Machine `json:"machine"`
+	// Server says what was measured: "started" (child processes of the
+	// generator) or the URL given.
+	Server  string  `json:"server"`
+	Options Summary `json:"options"`
+	// SetupSeconds is creating, logging in and connecting the agents.
+	SetupSeconds float64 `json:"setupSeconds"`
+	Phases       []Phase `json:"phases"`
+	Memory       Memory  `json:"memory"`
+	Floor        *Floor  `json:"floor,omitempty"`
+	// FloorRatio is the best phase's lifecycles per second over the floor's
+	// transactions per second.
+	FloorRatio float64 `json:"floorRatio,omitempty"`
+	// Errors counts failures by extensions.code (or the generator's own
+	// code: TRANSPORT, TIMEOUT, STREAM_CLOSED, UNFINISHED, ...); a clean
+	// run has none. ErrorSamples holds one message per code.
+	Errors       map[string]int    `json:"errors"`
+	ErrorSamples map[string]string `json:"errorSamples,omitempty"`
+	// ServerErrorLogs counts log lines at level ERROR of started servers.
+	ServerErrorLogs int     `json:"serverErrorLogs"`
+	Seconds         float64 `json:"seconds"`
+}
+
+// Machine describes where the run happened.
+type Machine struct {
+	CPU        string `json:"cpu"`
+	Cores      int    `json:"cores"`
+	MemoryMB   int64  `json:"memoryMB"`
+	GOOS       string `json:"goos"`
+	GOARCH     string `json:"goarch"`
+	GoVersion  string `json:"goVersion"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+}
+
+// Summary is the shape of the run.
+type Summary struct {
+	Agents      int             `json:"agents"`
+	IdleAgents  int             `json:"idleAgents"`
+	ThinkMs     float64         `json:"thinkMs"`
+	Rates       []float64       `json:"rates"`
+	Duration    string          `json:"phaseDuration"`
+	Engagements int             `json:"maxEngagementsPerPhase"`
+	MaxOpen     int             `json:"maxOpen"`
+	Channels    []ChannelWeight `json:"channels"`
+}
+
+// Memory is the server's resident set size at the moments that matter;
+// zero means not measured (no process id).
+type Memory struct {
+	// Baseline is the load server before any agent connected.
+	Baseline int64 `json:"baselineBytes"`
+	// Idle is the load server with the load agents connected, before load.
+	Idle int64 `json:"idleBytes"`
+	// PerAgent is (Idle - Baseline) / agents.
+	PerAgent int64 `json:"bytesPerAgent"`
+	// LoadPeak is the largest RSS during the load phases.
+	LoadPeak int64 `json:"loadPeakBytes"`
+	// IdleAgents is the idle-agents phase, on a fresh server when the
+	// generator started its own.
+	IdleAgents *IdlePhase `json:"idleAgents,omitempty"`
+}
+
+// IdlePhase holds many connected, subscribed, AVAILABLE agents without
+// traffic.
+type IdlePhase struct {
+	Agents   int     `json:"agents"`
+	Baseline int64   `json:"baselineBytes"`
+	RSS      int64   `json:"rssBytes"`
+	PerAgent int64   `json:"bytesPerAgent"`
+	Seconds  float64 `json:"setupSeconds"`
+}
+
+// Run measures a server as o says and writes progress to o.Progress. It
+// fails only when the run itself cannot proceed; errors of the API are
+// counted in the report.
+func Run(ctx context.Context, o Options, progress io.Writer) (rep Report, err error) {
+	begin := time.Now()
+	if progress == nil {
+		progress = io.Discard
+	}
+	say := func(format string, args ...any) { fmt.Fprintf(progress, "bench: "+format+"\n", args...) }
+	if o.MaxOpen == 0 {
+		o.MaxOpen = o.Agents
+	}
+	if err := o.validate(); err != nil {
+		return rep, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	rep.Machine = machine()
+	rep.Options = Summary{Agents: o.Agents, IdleAgents: o.IdleAgents, ThinkMs: ms(o.Think), Rates: o.Rates,
+		Duration: o.Duration.String(), Engagements: o.Engagements, MaxOpen: o.MaxOpen, Channels: o.Channels}
+	errs := newErrorCounts()
+	defer func() {
+		rep.Errors, rep.ErrorSamples = errs.snapshot()
+		rep.Seconds = time.Since(begin).Seconds()
+	}()
+
+	if o.Dir == "" {
+		if o.Dir, err = os.MkdirTemp("", "switchboard-bench-"); err != nil {
+			return rep, err
+		}
+		defer os.RemoveAll(o.Dir)
+	}
+	target, pid := o.URL, o.PID
+	var srv *server
+	if target == "" {
+		rep.Server = "started"
+		if len(o.ServerCommand) == 0 {
+			exe, err := os.Executable()
+			if err != nil {
+				return rep, err
+			}
+			o.ServerCommand = []string{exe}
+		}
+		say("starting a server on a SQLite file in %s", o.Dir)
+		if srv, err = startServer(ctx, o.ServerCommand, o.Dir, "load", o.AdminEmail, o.AdminPassword); err != nil {
+			return rep, err
+		}
+		defer func() {
+			srv.stop()
+			rep.ServerErrorLogs += srv.errorLines()
+			srv.removeDB()
+		}()
+		target, pid = srv.url, srv.pid
+	} else {
+		rep.Server = target
+		if err := loopbackOnly(target); err != nil {
+			return rep, err
+		}
+	}
+	rep.Memory.Baseline, _ = rss(pid)
+
+	if o.Floor > 0 {
+		say("measuring the SQLite write-transaction floor for %s", o.Floor)
+		f, err := measureFloor(ctx, o.Dir, o.Floor)
+		if err != nil {
+			return rep, fmt.Errorf("floor: %w", err)
+		}
+		rep.Floor = &f
+	}
+
+	say("creating %d agents on %s", o.Agents, target)
+	setup := time.Now()
+	s, err := openSite(ctx, target, o.AdminEmail, o.AdminPassword, errs)
+	if err != nil {
+		return rep, err
+	}
+	queues, err := s.createQueues(ctx, o.Channels)
+	if err != nil {
+		return rep, err
+	}
+	agents, err := s.createAgents(ctx, "agent", o.Agents, o.Workers, values(queues))
+	if err != nil {
+		return rep, fmt.Errorf("create agents: %w", err)
+	}
+	t := newTracker(o.MaxOpen)
+	say("connecting %d agents (agentEvents, AVAILABLE)", o.Agents)
+	defer closeAll(agents)
+	if err := forEach(ctx, len(agents), o.Workers, func(i int) error { return agents[i].connect(ctx, t, o.Think) }); err != nil {
+		return rep, fmt.Errorf("connect agents: %w", err)
+	}
+	rep.SetupSeconds = time.Since(setup).Seconds()
+	time.Sleep(time.Second) // let the server settle before reading its memory
+	if rep.Memory.Idle, _ = rss(pid); rep.Memory.Idle > 0 {
+		rep.Memory.PerAgent = (rep.Memory.Idle - rep.Memory.Baseline) / int64(o.Agents)
+	}
+
+	l := &loader{o: o, site: s, t: t, queues: queues, mix: mix(o.Channels), pid: pid}
+	for _, rate := range o.Rates {
+		if ctx.Err() != nil {
+			break
+		}
+		say("load phase at %s for at most %s or %d engagements", rateName(rate), o.Duration, o.Engagements)
+		p := l.phase(ctx, rate)
+		rep.Phases = append(rep.Phases, p)
+		rep.Memory.LoadPeak = max(rep.Memory.LoadPeak, p.RSSPeak)
+		if rep.Floor != nil && rep.Floor.TxPerSecond > 0 {
+			rep.FloorRatio = max(rep.FloorRatio, p.LifecyclesPerSecond/rep.Floor.TxPerSecond)
+		}
+	}
+	closeAll(agents)
+
+	if o.IdleAgents > 0 && ctx.Err() == nil {
+		ip, err := idlePhase(ctx, o, srv, target, pid, errs, say)
+		if err != nil {
+			return rep, fmt.Errorf("idle agents: %w", err)
+		}
+		rep.Memory.IdleAgents = ip.IdlePhase
+		if ip.server != nil {
+			rep.ServerErrorLogs += ip.server.errorLines()
+		}
+	}
+	return rep, ctx.Err()
+}
+
+// idlePhase connects o.IdleAgents agents that wait for rings that never
+// come, and reads the server's memory. When the generator started the load
+// server, a fresh one is started, so the figure is not the load phases'
+// heap.
+func idlePhase(ctx context.Context, o Options, loadSrv *server, target string, pid int, errs *errorCounts, say func(string, ...any)) (*idleResult, error) {
+	r := &idleResult{IdlePhase: &IdlePhase{Agents: o.IdleAgents}}
+	if loadSrv != nil {
+		say("starting a fresh server for %d idle agents", o.IdleAgents)
+		srv, err := startServer(ctx, o.ServerCommand, o.Dir, "idle", o.AdminEmail, o.AdminPassword)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { srv.stop(); srv.removeDB() }()
+		r.server, target, pid = srv, srv.url, srv.pid
+		time.Sleep(time.Second)
+	}
+	r.Baseline, _ = rss(pid)
+	start := time.Now()
+	s, err := openSite(ctx, target, o.AdminEmail, o.AdminPassword, errs)
+	if err != nil {
+		return nil, err
+	}
+	queues, err := s.createQueues(ctx, []ChannelWeight{{enum.ChannelChat, 1}})
+	if err != nil {
+		return nil, err
+	}
+	say("creating %d idle agents", o.IdleAgents)
+	agents, err := s.createAgents(ctx, "idle", o.IdleAgents, o.Workers, values(queues))
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(agents)
+	say("connecting %d idle agents", o.IdleAgents)
+	t := newTracker(1)
+	if err := forEach(ctx, len(agents), o.Workers, func(i int) error { return agents[i].connect(ctx, t, 0) }); err != nil {
+		return nil, err
+	}
+	r.Seconds = time.Since(start).Seconds()
+	time.Sleep(2 * time.Second)
+	if r.RSS, _ = rss(pid); r.RSS > 0 {
+		r.PerAgent = (r.RSS - r.Baseline) / int64(o.IdleAgents)
+	}
+	return r, nil
+}
+
+type idleResult struct {
+	*IdlePhase
+	server *server
+}
+
+// closeAll closes the agents' connections, many at a time.
+func closeAll(agents []*simAgent) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 256)
+	for _, a := range agents {
+		if a == nil || a.closing.Load() {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			a.close()
+			<-sem
+		}()
+	}
+	wg.Wait()
+}
+
+func values(m map[enum.Channel]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func rateName(r float64) string {
+	if r == 0 {
+		return "max rate"
+	}
+	return fmt.Sprintf("%g/s", r)
+}
+
+// loopbackOnly refuses targets off this machine: a load generator must
+// not be pointed at someone else's server by a typo.
+func loopbackOnly(target string) error {
+	u, err := url.Parse(target)
+	if err != nil {
+		return err
+	}
+	switch h := u.Hostname(); {
+	case h == "localhost", strings.HasPrefix(h, "127."), h == "::1":
+		return nil
+	}
+	return errors.New("-url must be on loopback (localhost, 127.0.0.0/8 or ::1)")
+}
+
+func machine() Machine {
+	m := Machine{Cores: runtime.NumCPU(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
+		GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err == nil {
+			m.MemoryMB = kb >> 10
+		}
+	}
+	return m
+}
