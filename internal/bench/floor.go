@@ -20,9 +20,9 @@ import (
 type Floor struct {
 	// TxPerSecond is committed transactions per second, each inserting one
 	// 256-byte row.
-	TxPerSecond float64 `json:"txPerSecond"`
-	Transactions int    `json:"transactions"`
-	DSN          string `json:"dsn"`
+	TxPerSecond  float64 `json:"txPerSecond"`
+	Transactions int     `json:"transactions"`
+	DSN          string  `json:"dsn"`
 }
 
 // measureFloor runs write transactions on a scratch file in dir for d.

@@ -210,7 +210,9 @@ func (l *loader) create(ctx context.Context, i int) {
 		"flowVariables": map[string]any{"orderId": fmt.Sprintf("B-%d", i)},
 		"botSummary":    "load generator",
 	}
-	var out struct{ CreateEngagement struct{ Engagement struct{ ID string } } }
+	var out struct {
+		CreateEngagement struct{ Engagement struct{ ID string } }
+	}
 	sent := time.Now()
 	if err := l.site.do(ctx, l.site.integ, "createEngagement", createQuery, map[string]any{"in": in}, &out); err != nil {
 		<-l.t.slots

@@ -81,7 +81,9 @@ func (s *site) createQueues(ctx context.Context, channels []ChannelWeight) (map[
 		if _, ok := ids[cw.Channel]; ok {
 			continue
 		}
-		var out struct{ CreateQueue struct{ Queue struct{ ID string } } }
+		var out struct {
+			CreateQueue struct{ Queue struct{ ID string } }
+		}
 		err := s.do(ctx, s.admin, "createQueue", `mutation($n: String!, $c: Channel!) {
 			createQueue(input: {name: $n, channels: [$c], acceptMode: MANUAL, ringTimeoutSeconds: 120}) { queue { id } } }`,
 			map[string]any{"n": fmt.Sprintf("bench %s %s", s.run, cw.Channel), "c": cw.Channel}, &out)
@@ -98,7 +100,9 @@ func (s *site) createAgents(ctx context.Context, group string, n, workers int, q
 	agents := make([]*simAgent, n)
 	err := forEach(ctx, n, workers, func(i int) error {
 		email := fmt.Sprintf("%s-%s-%d@bench.example", group, s.run, i)
-		var out struct{ CreateAgent struct{ Agent struct{ ID string } } }
+		var out struct {
+			CreateAgent struct{ Agent struct{ ID string } }
+		}
 		err := s.do(ctx, s.admin, "createAgent", `mutation($n: String!, $e: String!, $q: [ID!], $p: String) {
 			createAgent(input: {name: $n, email: $e, queueIDs: $q}, password: $p) { agent { id } } }`,
 			map[string]any{"n": fmt.Sprintf("Bench %s %d", group, i), "e": email, "q": queues, "p": agentPassword}, &out)
