@@ -48,13 +48,20 @@ type Phase struct {
 type lifecycle struct {
 	sent, created, rang time.Time
 	assigned            bool
+	// slot: the engagement holds one of the tracker's slots (its creation
+	// answered); done: its agent finished with it (the two may come in
+	// either order).
+	slot, done bool
 }
 
 // tracker follows the open engagements of a run and collects the samples
 // of the current phase.
 type tracker struct {
-	mu    sync.Mutex
-	open  map[string]*lifecycle
+	mu sync.Mutex
+	// open holds engagements created or rung and not both answered and
+	// finished.
+	open map[string]*lifecycle
+	// slots bounds open engagements: a send takes one, a receive frees one.
 	slots chan struct{}
 
 	ring, ringReq, assign, create []time.Duration
@@ -83,15 +90,23 @@ func (t *tracker) get(id string) *lifecycle {
 	return lc
 }
 
-// created records createEngagement's request and response times.
+// created records createEngagement's request and response times; the
+// engagement holds a slot from now until it is finished.
 func (t *tracker) created(id string, sent, got time.Time) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	lc := t.get(id)
-	lc.sent, lc.created = sent, got
+	lc.sent, lc.created, lc.slot = sent, got, true
 	t.create = append(t.create, got.Sub(sent))
 	if !lc.rang.IsZero() {
 		t.sample(lc)
+	}
+	release := lc.done
+	if release {
+		delete(t.open, id)
+	}
+	t.mu.Unlock()
+	if release {
+		<-t.slots
 	}
 }
 
@@ -122,38 +137,44 @@ func (t *tracker) failed(id string)   { t.end(id, false) }
 
 func (t *tracker) end(id string, ok bool) {
 	t.mu.Lock()
-	if _, open := t.open[id]; !open {
+	lc := t.open[id]
+	if lc == nil || lc.done {
 		t.mu.Unlock()
 		return
 	}
-	delete(t.open, id)
+	lc.done = true
 	if ok {
 		t.completed++
 		t.lastDone = time.Now()
 	} else {
 		t.failedN++
 	}
+	release := lc.slot
+	if release {
+		delete(t.open, id)
+	}
 	t.mu.Unlock()
-	<-t.slots
+	if release {
+		<-t.slots
+	}
 }
 
 // abandon stops following the open engagements (the phase's drain
-// ended) and returns how many there were.
+// ended) and returns how many created ones were not finished.
 func (t *tracker) abandon() int {
 	t.mu.Lock()
-	n := len(t.open)
+	n := 0
+	for _, lc := range t.open {
+		if lc.slot && !lc.done {
+			n++
+		}
+	}
 	clear(t.open)
 	t.mu.Unlock()
 	for range n {
 		<-t.slots
 	}
 	return n
-}
-
-func (t *tracker) openCount() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.open)
 }
 
 // mix spreads the channels over a cycle by weight (smooth weighted round
@@ -271,7 +292,7 @@ send:
 	close(tickets)
 	wg.Wait()
 	drain := time.Now().Add(l.o.Drain)
-	for l.t.openCount() > 0 && time.Now().Before(drain) && ctx.Err() == nil {
+	for len(l.t.slots) > 0 && time.Now().Before(drain) && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
 	wall := time.Since(start).Seconds()
