@@ -14,7 +14,7 @@ import (
 // agentEventsQuery subscribes to the caller's events from the beginning of
 // its history, so nothing committed before the subscription is live is
 // missed.
-const agentEventsQuery = `subscription { agentEvents(after: "0") { sequence topic payload } }`
+const agentEventsQuery = `subscription { agentEvents(after: "0") { sequence topic engagementID payload } }`
 
 // simAgent is one simulated agent: a login, a websocket with its
 // agentEvents subscription, and a goroutine per engagement it handles.
@@ -36,14 +36,13 @@ type simAgent struct {
 // agentEvent is one agentEvents result.
 type agentEvent struct {
 	AgentEvents struct {
-		Sequence string
-		Topic    string
-		Payload  struct {
-			OfferID      json.Number `json:"offerID"`
-			EngagementID json.Number `json:"engagementID"`
-			TransferID   json.Number `json:"transferID"`
-			To           string      `json:"to"`
-			State        string      `json:"state"`
+		Sequence     string
+		Topic        string
+		EngagementID string
+		Payload      struct {
+			OfferID    json.Number `json:"offerID"`
+			TransferID json.Number `json:"transferID"`
+			To         string      `json:"to"`
 		}
 	}
 }
@@ -100,7 +99,7 @@ func (a *simAgent) listen(ctx context.Context, h handler, think time.Duration) {
 			a.site.errs.count("PROTOCOL", "agentEvents: "+err.Error())
 			continue
 		}
-		p := ev.AgentEvents.Payload
+		p, engagementID := ev.AgentEvents.Payload, ev.AgentEvents.EngagementID
 		switch ev.AgentEvents.Topic {
 		case "agent.state_changed":
 			if p.To == "AVAILABLE" {
@@ -110,13 +109,13 @@ func (a *simAgent) listen(ctx context.Context, h handler, think time.Duration) {
 			if p.TransferID != "" {
 				continue // the generator makes no transfers
 			}
-			h.rang(p.EngagementID.String(), now, false)
+			h.rang(engagementID, now, false)
 			a.wg.Add(1)
-			go a.handle(ctx, h, think, p.OfferID.String(), p.EngagementID.String())
+			go a.handle(ctx, h, think, p.OfferID.String(), engagementID)
 		case "engagement.assigned":
-			h.rang(p.EngagementID.String(), now, true)
+			h.rang(engagementID, now, true)
 			a.wg.Add(1)
-			go a.handle(ctx, h, 0, "", p.EngagementID.String())
+			go a.handle(ctx, h, 0, "", engagementID)
 		}
 	}
 	if !a.closing.Load() && ctx.Err() == nil {

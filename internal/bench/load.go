@@ -303,7 +303,7 @@ send:
 	p.GeneratorCores = (cpuSeconds(0) - gen0) / wall
 
 	if p.Unfinished = l.t.abandon(); p.Unfinished > 0 {
-		l.site.errs.count("UNFINISHED", fmt.Sprintf("%d lifecycles still open %s after the arrivals of phase %s", p.Unfinished, l.o.Drain, p.Name))
+		l.site.errs.countN("UNFINISHED", p.Unfinished, fmt.Sprintf("%d lifecycles still open %s after the arrivals of phase %s", p.Unfinished, l.o.Drain, p.Name))
 	}
 	t := l.t
 	t.mu.Lock()

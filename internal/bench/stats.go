@@ -65,9 +65,12 @@ func (e *errorCounts) add(op string, err error) error {
 }
 
 // count records a failure the generator detected itself.
-func (e *errorCounts) count(code, msg string) {
+func (e *errorCounts) count(code, msg string) { e.countN(code, 1, msg) }
+
+// countN records n failures of one kind.
+func (e *errorCounts) countN(code string, n int, msg string) {
 	e.mu.Lock()
-	e.m[code]++
+	e.m[code] += n
 	e.last[code] = msg
 	e.mu.Unlock()
 }
