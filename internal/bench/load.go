@@ -297,7 +297,7 @@ send:
 	}
 	wall := time.Since(start).Seconds()
 	p.RSSPeak = peak.end()
-	if cpu1 := cpuSeconds(l.pid); cpu1 > 0 {
+	if cpu1 := cpuSeconds(l.pid); l.pid > 0 && cpu1 > 0 {
 		p.ServerCores = (cpu1 - cpu0) / wall
 	}
 	p.GeneratorCores = (cpuSeconds(0) - gen0) / wall
