@@ -42,8 +42,10 @@ type Report struct {
 	// run has none. ErrorSamples holds one message per code.
 	Errors       map[string]int    `json:"errors"`
 	ErrorSamples map[string]string `json:"errorSamples,omitempty"`
-	// ServerErrorLogs counts log lines at level ERROR of started servers.
-	ServerErrorLogs int     `json:"serverErrorLogs"`
+	// ServerErrorLogs counts log lines at level ERROR of started servers;
+	// ServerErrorSamples are the first few.
+	ServerErrorLogs    int      `json:"serverErrorLogs"`
+	ServerErrorSamples []string `json:"serverErrorSamples,omitempty"`
 	Seconds         float64 `json:"seconds"`
 }
 
@@ -145,7 +147,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (rep Report, err er
 		}
 		defer func() {
 			srv.stop()
-			rep.ServerErrorLogs += srv.errorLines()
+			rep.noteServerErrors(srv)
 			srv.removeDB()
 		}()
 		target, pid = srv.url, srv.pid
@@ -214,10 +216,16 @@ func Run(ctx context.Context, o Options, progress io.Writer) (rep Report, err er
 		}
 		rep.Memory.IdleAgents = ip.IdlePhase
 		if ip.server != nil {
-			rep.ServerErrorLogs += ip.server.errorLines()
+			rep.noteServerErrors(ip.server)
 		}
 	}
 	return rep, ctx.Err()
+}
+
+func (r *Report) noteServerErrors(s *server) {
+	n, samples := s.errorLines()
+	r.ServerErrorLogs += n
+	r.ServerErrorSamples = append(r.ServerErrorSamples, samples...)
 }
 
 // idlePhase connects o.IdleAgents agents that wait for rings that never

@@ -99,6 +99,9 @@ func WriteTable(w io.Writer, r Report) {
 	}
 	if r.ServerErrorLogs > 0 {
 		fmt.Fprintf(w, "  %-20s %6d\n", "server ERROR logs", r.ServerErrorLogs)
+		for _, line := range r.ServerErrorSamples {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,9 +26,10 @@ type server struct {
 	done chan struct{}
 	// errs counts the server's log lines at level ERROR; tail keeps the last
 	// lines for a failure report.
-	mu   sync.Mutex
-	errs int
-	tail []string
+	mu         sync.Mutex
+	errs       int
+	errSamples []string
+	tail       []string
 }
 
 var servingLine = regexp.MustCompile(`msg="switchboard is serving" graphql=(\S+)`)
@@ -78,6 +80,9 @@ func (s *server) readLog(r io.Reader, ready chan<- string) {
 		s.mu.Lock()
 		if strings.Contains(line, "level=ERROR") {
 			s.errs++
+			if len(s.errSamples) < 3 {
+				s.errSamples = append(s.errSamples, line)
+			}
 		}
 		s.tail = append(s.tail, line)
 		if len(s.tail) > 20 {
@@ -100,10 +105,12 @@ func (s *server) lastLines() string {
 	return strings.Join(s.tail, "\n")
 }
 
-func (s *server) errorLines() int {
+// errorLines returns how many ERROR lines the server logged, and the first
+// few.
+func (s *server) errorLines() (int, []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.errs
+	return s.errs, slices.Clone(s.errSamples)
 }
 
 // stop asks the server to shut down and waits for it (killing it after 15s).
