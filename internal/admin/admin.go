@@ -18,16 +18,8 @@ type Service struct {
 	Auth   *auth.Service
 }
 
-// write runs fn in a write transaction and returns its result.
+// write runs fn in a write transaction and returns its result, unwrapped
+// from the transaction (see store.Write).
 func write[T any](ctx context.Context, s *Service, fn func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
-	var out T
-	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
-		out, err = fn(ctx, tx)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return out, nil
+	return store.Write(ctx, s.Client, fn)
 }
