@@ -6,7 +6,10 @@ import (
 	"strings"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/auth"
 )
 
 // CreateAgent creates an agent, with a password when given.
@@ -45,6 +48,9 @@ func (s *Service) UpdateAgent(ctx context.Context, id int, in ent.UpdateAgentInp
 		if err != nil {
 			return nil, err
 		}
+		if err := checkAdminRemains(ctx, tx); err != nil {
+			return nil, err
+		}
 		if !a.Active {
 			if err := s.Auth.RevokeAgentTokens(ctx, tx, id); err != nil {
 				return nil, err
@@ -60,5 +66,15 @@ func normaliseEmail(email string) (string, error) {
 	if err != nil || addr.Address != email {
 		return "", apperr.Invalid("email", "%q is not an email address", email)
 	}
-	return strings.ToLower(email), nil
+	return auth.NormaliseEmail(email), nil
+}
+
+// checkAdminRemains refuses a change that leaves no active admin, since
+// nobody could configure the center (or undo the change) afterwards.
+func checkAdminRemains(ctx context.Context, tx *ent.Tx) error {
+	ok, err := tx.Agent.Query().Where(agent.RoleEQ(enum.RoleAdmin), agent.Active(true)).Exist(ctx)
+	if err != nil || ok {
+		return err
+	}
+	return apperr.New(apperr.PreconditionFailed, "at least one active ADMIN must remain; make another agent ADMIN first").WithReason("LAST_ADMIN")
 }

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -101,11 +102,13 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) && ge.Err == nil {
-			// Produced by gqlgen itself (parsing, validation, complexity); codes
-			// are set where they are raised.
+			// Produced by gqlgen itself (parsing, validation, complexity) or
+			// by entgql: its code is mapped into the closed set.
 			if gqlErr.Extensions == nil {
-				gqlErr.Extensions = map[string]any{"code": string(Validation)}
+				gqlErr.Extensions = map[string]any{}
 			}
+			code, _ := gqlErr.Extensions["code"].(string)
+			gqlErr.Extensions["code"] = string(closedCode(code))
 			return gqlErr
 		}
 		e := From(err)
@@ -122,6 +125,27 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gqlErr
 	}
+}
+
+// gqlgenCodes maps the codes gqlgen sets on its own errors.
+var gqlgenCodes = map[string]Code{
+	errcode.ValidationFailed:    Validation,
+	errcode.ParseFailed:         Validation,
+	"COMPLEXITY_LIMIT_EXCEEDED": LimitExceeded, // extension.FixedComplexityLimit
+}
+
+// closedCode returns code when it is in the closed set, its mapping when
+// gqlgen set it, and VALIDATION otherwise: gqlgen's own errors are about the
+// request, not the server.
+func closedCode(code string) Code {
+	switch c := Code(code); c {
+	case Unauthenticated, Forbidden, NotFound, Validation, Conflict, LimitExceeded, PreconditionFailed, Internal:
+		return c
+	}
+	if c, ok := gqlgenCodes[code]; ok {
+		return c
+	}
+	return Validation
 }
 
 // Recover returns gqlgen's recover func: the panic is logged with its stack

@@ -38,7 +38,7 @@ var errBadLogin = apperr.New(apperr.Unauthenticated, "email or password is wrong
 // Login checks an agent's password and issues a bearer token.
 func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
 	ctx = SystemContext(ctx)
-	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(strings.TrimSpace(email))).Only(ctx)
+	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(NormaliseEmail(email))).Only(ctx)
 	if ent.IsNotFound(err) {
 		// Spend the same time as a real check, so timing does not reveal emails.
 		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z2S5pHEvSWhzMKQ5lGgSpBqu"), []byte(password))
@@ -132,24 +132,27 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []enum.S
 		return nil, "", apperr.Invalid("scopes", "give at least one scope")
 	}
 	secret := NewSecret(apiKeyPrefix)
-	var key *ent.APIKey
-	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
-		key, err = tx.APIKey.Create().SetName(strings.TrimSpace(name)).SetPrefix(secret[:len(apiKeyPrefix)+6]).
+	key, err := store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.APIKey, error) {
+		return tx.APIKey.Create().SetName(strings.TrimSpace(name)).SetPrefix(secret[:len(apiKeyPrefix)+6]).
 			SetHash(hashSecret(secret)).SetScopes(scopes).Save(ctx)
-		return err
 	})
-	return key, secret, err
+	if err != nil {
+		return nil, "", err
+	}
+	return key, secret, nil
 }
 
 // RevokeAPIKey revokes an API key.
 func (s *Service) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error) {
-	var key *ent.APIKey
-	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
-		key, err = tx.APIKey.UpdateOneID(id).SetRevokedAt(s.Clock.Now()).Save(ctx)
-		return err
+	return store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.APIKey, error) {
+		return tx.APIKey.UpdateOneID(id).SetRevokedAt(s.Clock.Now()).Save(ctx)
 	})
-	return key, err
 }
+
+// NormaliseEmail is the form agent emails are stored and looked up in:
+// trimmed and lower-case, so that logins do not depend on how a person
+// capitalises their address.
+func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // HashPassword checks a password's length and hashes it.
 func (s *Service) HashPassword(password string) (string, error) {
@@ -174,16 +177,15 @@ func (s *Service) SetPassword(ctx context.Context, agentID int, password string)
 	if err != nil {
 		return nil, err
 	}
-	var a *ent.Agent
-	err = store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
-		if a, err = tx.Agent.UpdateOneID(agentID).SetPasswordHash(hash).Save(ctx); err != nil {
-			return err
+	return store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.Agent, error) {
+		a, err := tx.Agent.UpdateOneID(agentID).SetPasswordHash(hash).Save(ctx)
+		if err != nil {
+			return nil, err
 		}
-		return tx.AuthToken.Update().
+		return a, tx.AuthToken.Update().
 			Where(authtoken.AgentID(agentID), authtoken.RevokedAtIsNil(), authtoken.IDNEQ(v.TokenID)).
 			SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
 	})
-	return a, err
 }
 
 // Bootstrap creates the first admin when the database has no agent: with
@@ -195,7 +197,7 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) error {
 	if err != nil || n > 0 {
 		return err
 	}
-	if email == "" {
+	if email = NormaliseEmail(email); email == "" {
 		email = "admin@localhost"
 	}
 	generated := password == ""
