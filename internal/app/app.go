@@ -65,7 +65,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.DatabaseURL == "" {
 		cfg.DatabaseURL = def.DatabaseURL
 	}
-	client, err := store.Open(ctx, cfg.DatabaseURL)
+	client, err := store.OpenWrapped(ctx, cfg.DatabaseURL, cfg.WrapDriver)
 	if err != nil {
 		return nil, err
 	}
