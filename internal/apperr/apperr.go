@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -83,7 +84,7 @@ func From(err error) *Error {
 	case ent.IsValidationError(err):
 		var ve *ent.ValidationError
 		errors.As(err, &ve)
-		return &Error{Code: Validation, Field: ve.Name, Message: ve.Error()}
+		return &Error{Code: Validation, Field: graphQLName(ve.Name), Message: ve.Error()}
 	case ent.IsConstraintError(err):
 		if isForeignKeyViolation(err) {
 			return &Error{Code: NotFound, Message: "refers to an object that does not exist"}
@@ -125,6 +126,22 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gqlErr
 	}
+}
+
+// graphQLName turns an ent field name (webhook_url) into the name of the
+// GraphQL input field (webhookURL), as entgql spells it.
+func graphQLName(field string) string {
+	parts := strings.Split(field, "_")
+	for i, p := range parts {
+		switch {
+		case i == 0:
+		case p == "id" || p == "url":
+			parts[i] = strings.ToUpper(p)
+		case p != "":
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 // gqlgenCodes maps the codes gqlgen sets on its own errors.
