@@ -6,6 +6,7 @@ package admin
 
 import (
 	"context"
+	"slices"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/internal/auth"
@@ -16,6 +17,25 @@ import (
 type Service struct {
 	Client *ent.Client
 	Auth   *auth.Service
+}
+
+// Append fields of update inputs (appendSkills, appendChannels, ...) are
+// applied by the services after SetInput, which is given them as nil:
+// entgql v0.7.0's generated Mutate appends the Set field's value instead of
+// the Append field's (ent/contrib#639), so appends were lost or doubled.
+// listUpdate prepares them.
+
+// listUpdate folds the clear, set and append operations of one list field
+// into what ent runs correctly in one UPDATE: a set that absorbs the append
+// (ent would append to the old value, losing the set), or an append alone.
+func listUpdate[T any](clear bool, set, add []T) (newSet, newAdd []T) {
+	if clear && set == nil && add != nil {
+		set = []T{}
+	}
+	if set != nil && add != nil {
+		return slices.Concat(set, add), nil
+	}
+	return set, add
 }
 
 // write runs fn in a write transaction and returns its result, unwrapped

@@ -44,7 +44,14 @@ func (s *Service) UpdateAgent(ctx context.Context, id int, in ent.UpdateAgentInp
 		in.Email = &email
 	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Agent, error) {
-		a, err := tx.Agent.UpdateOneID(id).SetInput(in).Save(ctx)
+		var appendSkills []string
+		in.Skills, appendSkills = listUpdate(in.ClearSkills, in.Skills, in.AppendSkills)
+		in.AppendSkills = nil
+		u := tx.Agent.UpdateOneID(id).SetInput(in)
+		if appendSkills != nil {
+			u.AppendSkills(appendSkills)
+		}
+		a, err := u.Save(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -2,12 +2,15 @@ package admin
 
 import (
 	"context"
+	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/wrapupreason"
 	"github.com/switchboard/switchboard/internal/apperr"
@@ -39,11 +42,22 @@ func (s *Service) CreateCustomer(ctx context.Context, in ent.CreateCustomerInput
 
 // UpdateCustomer updates a customer.
 func (s *Service) UpdateCustomer(ctx context.Context, id int, in ent.UpdateCustomerInput) (*ent.Customer, error) {
-	if err := checkContacts(append(in.Phones, in.AppendPhones...), append(in.Emails, in.AppendEmails...)); err != nil {
+	if err := checkContacts(slices.Concat(in.Phones, in.AppendPhones), slices.Concat(in.Emails, in.AppendEmails)); err != nil {
 		return nil, err
 	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Customer, error) {
-		return tx.Customer.UpdateOneID(id).SetInput(in).Save(ctx)
+		var appendPhones, appendEmails []string
+		in.Phones, appendPhones = listUpdate(in.ClearPhones, in.Phones, in.AppendPhones)
+		in.Emails, appendEmails = listUpdate(in.ClearEmails, in.Emails, in.AppendEmails)
+		in.AppendPhones, in.AppendEmails = nil, nil
+		u := tx.Customer.UpdateOneID(id).SetInput(in)
+		if appendPhones != nil {
+			u.AppendPhones(appendPhones)
+		}
+		if appendEmails != nil {
+			u.AppendEmails(appendEmails)
+		}
+		return u.Save(ctx)
 	})
 }
 
@@ -99,6 +113,9 @@ func (s *Service) CreateVirtualAgent(ctx context.Context, in ent.CreateVirtualAg
 	if len(in.Channels) == 0 {
 		return nil, apperr.Invalid("channels", "give the channels the virtual agent serves")
 	}
+	if err := checkWebhookURL("webhookURL", in.WebhookURL); err != nil {
+		return nil, err
+	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.VirtualAgent, error) {
 		return tx.VirtualAgent.Create().SetInput(in).Save(ctx)
 	})
@@ -106,8 +123,18 @@ func (s *Service) CreateVirtualAgent(ctx context.Context, in ent.CreateVirtualAg
 
 // UpdateVirtualAgent updates a virtual agent; settings using it must still match its channels.
 func (s *Service) UpdateVirtualAgent(ctx context.Context, id int, in ent.UpdateVirtualAgentInput) (*ent.VirtualAgent, error) {
+	if err := checkWebhookURL("webhookURL", in.WebhookURL); err != nil {
+		return nil, err
+	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.VirtualAgent, error) {
-		va, err := tx.VirtualAgent.UpdateOneID(id).SetInput(in).Save(ctx)
+		var appendChannels []enum.Channel
+		in.Channels, appendChannels = listUpdate(false, in.Channels, in.AppendChannels)
+		in.AppendChannels = nil
+		u := tx.VirtualAgent.UpdateOneID(id).SetInput(in)
+		if appendChannels != nil {
+			u.AppendChannels(appendChannels)
+		}
+		va, err := u.Save(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -121,6 +148,9 @@ func (s *Service) UpdateVirtualAgent(ctx context.Context, id int, in ent.UpdateV
 		for _, ps := range settings {
 			if !slices.Contains(va.Channels, ps.Channel) {
 				return nil, apperr.New(apperr.Conflict, "post-session setting %d hands %s sessions to this virtual agent", ps.ID, ps.Channel)
+			}
+			if !va.Active && ps.Enabled {
+				return nil, apperr.New(apperr.Conflict, "enabled post-session setting %d hands sessions to this virtual agent; disable it first", ps.ID)
 			}
 		}
 		return va, nil
@@ -152,7 +182,19 @@ func (s *Service) CreatePostSessionSetting(ctx context.Context, in ent.CreatePos
 // UpdatePostSessionSetting updates a post-session setting.
 func (s *Service) UpdatePostSessionSetting(ctx context.Context, id int, in ent.UpdatePostSessionSettingInput) (*ent.PostSessionSetting, error) {
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.PostSessionSetting, error) {
-		ps, err := tx.PostSessionSetting.UpdateOneID(id).SetInput(in).Save(ctx)
+		var appendTypes []enum.SessionType
+		var appendParams []schema.DataParameter
+		in.SessionTypes, appendTypes = listUpdate(in.ClearSessionTypes, in.SessionTypes, in.AppendSessionTypes)
+		in.DataParameters, appendParams = listUpdate(in.ClearDataParameters, in.DataParameters, in.AppendDataParameters)
+		in.AppendSessionTypes, in.AppendDataParameters = nil, nil
+		u := tx.PostSessionSetting.UpdateOneID(id).SetInput(in)
+		if appendTypes != nil {
+			u.AppendSessionTypes(appendTypes)
+		}
+		if appendParams != nil {
+			u.AppendDataParameters(appendParams)
+		}
+		ps, err := u.Save(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -165,6 +207,14 @@ func (s *Service) DeletePostSessionSetting(ctx context.Context, id int) (int, er
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (int, error) {
 		return id, tx.PostSessionSetting.DeleteOneID(id).Exec(ctx)
 	})
+}
+
+// postSessionTypes are the session types each channel's post-session
+// setting may hand to a virtual agent: the channel's own types, without
+// mobile-app sessions, for which the feature does not exist (SPEC P4).
+var postSessionTypes = map[enum.Channel][]enum.SessionType{
+	enum.ChannelVoice: {enum.SessionIVRCall, enum.SessionInboundCallWeb, enum.SessionScheduledCallWeb, enum.SessionOutboundCall},
+	enum.ChannelChat:  {enum.SessionInboundWebChat},
 }
 
 // checkPostSession enforces SPEC §6: only chat and call channels; queue
@@ -194,6 +244,18 @@ func checkPostSession(ctx context.Context, tx *ent.Tx, ps *ent.PostSessionSettin
 		if !slices.Contains(va.Channels, ps.Channel) {
 			return apperr.Invalid("virtualAgentID", "virtual agent %q does not serve %s", va.Name, ps.Channel)
 		}
+		if !va.Active {
+			return apperr.Invalid("virtualAgentID", "virtual agent %q is deactivated", va.Name)
+		}
+	}
+	if ps.AskConsent && ps.Channel != enum.ChannelChat {
+		return apperr.Invalid("askConsent", "only chat asks the end user for consent; calls are handed over directly")
+	}
+	for _, st := range ps.SessionTypes {
+		if !slices.Contains(postSessionTypes[ps.Channel], st) {
+			return apperr.Invalid("sessionTypes", "%s sessions cannot be handed to a virtual agent from a %s setting; allowed: %v (mobile-app sessions are not supported)",
+				st, ps.Channel, postSessionTypes[ps.Channel])
+		}
 	}
 	for _, p := range ps.DataParameters {
 		if p.Name == "" || (p.Value == "") == (p.Field == "") {
@@ -220,6 +282,14 @@ func crmSetting(ctx context.Context, tx *ent.Tx) (*ent.CRMSetting, error) {
 
 // UpdateCRMSetting updates the CRM settings.
 func (s *Service) UpdateCRMSetting(ctx context.Context, in ent.UpdateCRMSettingInput) (*ent.CRMSetting, error) {
+	if in.TitleTemplate != nil {
+		if err := checkTitleTemplate(*in.TitleTemplate); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkWebhookURL("webhookURL", in.WebhookURL); err != nil {
+		return nil, err
+	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.CRMSetting, error) {
 		cs, err := crmSetting(ctx, tx)
 		if err != nil {
@@ -227,6 +297,38 @@ func (s *Service) UpdateCRMSetting(ctx context.Context, in ent.UpdateCRMSettingI
 		}
 		return cs.Update().SetInput(in).Save(ctx)
 	})
+}
+
+// TitleVariables are the variables a CRM record title template may use (C7).
+var TitleVariables = []string{"CALL_TYPE", "CALL_ID", "MENU_PATH", "PHONE_NUMBER", "LANGUAGE", "TIMESTAMP"}
+
+var titleVariable = regexp.MustCompile(`\{([^{}]*)\}`)
+
+// checkTitleTemplate refuses unknown {VARIABLES} and unbalanced braces,
+// which would otherwise show up verbatim in every record title.
+func checkTitleTemplate(tmpl string) error {
+	matches := titleVariable.FindAllStringSubmatch(tmpl, -1)
+	for _, m := range matches {
+		if !slices.Contains(TitleVariables, m[1]) {
+			return apperr.Invalid("titleTemplate", "unknown variable {%s}; use %v", m[1], TitleVariables)
+		}
+	}
+	if strings.Count(tmpl, "{") != len(matches) || strings.Count(tmpl, "}") != len(matches) {
+		return apperr.Invalid("titleTemplate", "unbalanced braces in %q", tmpl)
+	}
+	return nil
+}
+
+// checkWebhookURL accepts nothing (no webhook) or an absolute http(s) URL.
+func checkWebhookURL(field string, raw *string) error {
+	if raw == nil || *raw == "" {
+		return nil
+	}
+	u, err := url.Parse(*raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return apperr.Invalid(field, "%q is not an http(s) URL", *raw)
+	}
+	return nil
 }
 
 // CreateTemplate creates a message template for SMS or email.

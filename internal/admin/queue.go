@@ -28,7 +28,14 @@ func (s *Service) CreateQueue(ctx context.Context, in ent.CreateQueueInput) (*en
 // UpdateQueue updates a queue and checks the tree rules.
 func (s *Service) UpdateQueue(ctx context.Context, id int, in ent.UpdateQueueInput) (*ent.Queue, error) {
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Queue, error) {
-		q, err := tx.Queue.UpdateOneID(id).SetInput(in).Save(ctx)
+		var appendChannels []enum.Channel
+		in.Channels, appendChannels = listUpdate(in.ClearChannels, in.Channels, in.AppendChannels)
+		in.AppendChannels = nil
+		u := tx.Queue.UpdateOneID(id).SetInput(in)
+		if appendChannels != nil {
+			u.AppendChannels(appendChannels)
+		}
+		q, err := u.Save(ctx)
 		if err != nil {
 			return nil, err
 		}
