@@ -79,11 +79,31 @@ func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (c
 		cred = p.GetString("Authorization")
 	}
 	v, err := s.Authenticate(ctx, cred)
-	if err != nil {
-		return ctx, nil, err
+	if err == nil && v == nil {
+		err = apperr.New(apperr.Unauthenticated, "connection_init must carry a token")
 	}
-	if v == nil {
-		return ctx, nil, apperr.New(apperr.Unauthenticated, "connection_init must carry a token")
+	if err != nil {
+		return s.refuseSocket(ctx, err)
 	}
 	return NewContext(ctx, v), &p, nil
+}
+
+// Websocket close codes of a refused connection_init: 4403 tells the client
+// its credential is bad (do not retry with it); 1011 is a server failure.
+const (
+	closeForbidden     = 4403
+	closeInternalError = 1011
+)
+
+// refuseSocket closes a connection whose init failed, with a close code the
+// client can act on and, like GraphQL errors, no internal detail.
+func (s *Service) refuseSocket(ctx context.Context, err error) (context.Context, *transport.InitPayload, error) {
+	e := apperr.From(err)
+	code, reason := closeForbidden, "Forbidden"
+	if e.Code == apperr.Internal {
+		s.Log.ErrorContext(ctx, "websocket authentication failed", "err", err)
+		code, reason = closeInternalError, "internal error"
+	}
+	ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), reason)
+	return ctx, nil, e
 }
