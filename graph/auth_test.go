@@ -16,6 +16,7 @@ func TestAuthentication(t *testing.T) {
 	runErrorCases(t, anon, []errorCase{
 		{name: "query without token", query: `{ queues { totalCount } }`, code: "UNAUTHENTICATED"},
 		{name: "node without token", query: `{ node(id: "1") { id } }`, code: "UNAUTHENTICATED"},
+		{name: "filter without token", query: `{ queues(first: 1000, where: {hasAgents: true}) { totalCount } }`, code: "UNAUTHENTICATED"},
 		{name: "mutation without token", query: `mutation { createQueue(input: {name: "Q"}) { queue { id } } }`, code: "UNAUTHENTICATED"},
 		{name: "wrong password", query: `mutation { login(email: "admin@example.com", password: "wrong password!") { token } }`, code: "UNAUTHENTICATED"},
 		{name: "unknown email", query: `mutation { login(email: "nobody@example.com", password: "wrong password!") { token } }`, code: "UNAUTHENTICATED"},

@@ -45,7 +45,7 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.SetRecoverFunc(apperr.Recover(a.Log))
 	srv.AroundOperations(a.introspectionGate)
 	srv.AroundRootFields(auth.RootFieldGuard)
-	srv.AroundFields(pageSizeCap(cfg.MaxPageSize))
+	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))
 	srv.AroundResponses(a.metrics.observe)
 	return srv
 }
@@ -67,19 +67,4 @@ func (a *App) introspectionGate(ctx context.Context, next graphql.OperationHandl
 		}
 	}
 	return next(ctx)
-}
-
-// pageSizeCap refuses first/last above max on any connection field.
-func pageSizeCap(max int) graphql.FieldMiddleware {
-	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		fc := graphql.GetFieldContext(ctx)
-		if fc != nil && fc.IsResolver {
-			for _, arg := range []string{"first", "last"} {
-				if n, ok := fc.Args[arg].(*int); ok && n != nil && (*n > max || *n < 0) {
-					return nil, apperr.New(apperr.LimitExceeded, "%s must be between 0 and %d", arg, max).WithField(arg)
-				}
-			}
-		}
-		return next(ctx)
-	}
 }
