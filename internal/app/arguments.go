@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -53,6 +54,15 @@ func (c *argumentChecker) field(f *ast.Field) error {
 			return apperr.Invalid(name, "must not be negative")
 		case n > int64(c.maxPage):
 			return apperr.New(apperr.LimitExceeded, "%s must be at most %d; page through the rest with after/before", name, c.maxPage).WithField(name)
+		}
+	}
+	for _, name := range []string{"after", "before"} {
+		// entgql's CollectFields panics on a nested cursor it cannot decode.
+		if v, ok := args[name]; ok && v != nil {
+			var c entgql.Cursor[int]
+			if c.UnmarshalGQL(v) != nil {
+				return apperr.Invalid(name, "not a cursor this API returned")
+			}
 		}
 	}
 	if ids, ok := args["ids"].([]any); ok && f.Name == "nodes" && len(ids) > c.maxPage {

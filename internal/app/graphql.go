@@ -35,11 +35,12 @@ func (a *App) graphqlHandler() http.Handler {
 		PingPongInterval:      10 * time.Second,
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getQueries{tokenLimit: cfg.TokenLimit})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(graphql.NoCache[*ast.QueryDocument]{})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(tokenLimit(cfg.TokenLimit))
 	srv.SetParserTokenLimit(cfg.TokenLimit)
 	srv.SetErrorPresenter(apperr.Presenter(a.Log))
 	srv.SetRecoverFunc(apperr.Recover(a.Log))

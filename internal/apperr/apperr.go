@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/ent"
@@ -113,6 +114,13 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		e := From(err)
+		if e.Code == Internal && errors.As(err, &ge) {
+			if arg, ok := argumentOf(ctx, ge); ok {
+				// gqlgen could not decode an argument (an ID that is not a
+				// number, a malformed Time): the request is at fault.
+				e = &Error{Code: Validation, Field: arg, Message: arg + ": " + ge.Message}
+			}
+		}
 		if e.Code == Internal {
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
 		}
@@ -163,6 +171,30 @@ func closedCode(code string) Code {
 		return c
 	}
 	return Validation
+}
+
+// argumentOf reports whether ge was raised decoding an argument of the field
+// being resolved, and which: gqlgen then puts the argument's name (and,
+// inside an input object, more names) after the field's path.
+func argumentOf(ctx context.Context, ge *gqlerror.Error) (string, bool) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Definition == nil {
+		return "", false
+	}
+	path := fc.Path()
+	if len(ge.Path) <= len(path) {
+		return "", false
+	}
+	for i := range path {
+		if ge.Path[i] != path[i] {
+			return "", false
+		}
+	}
+	name, ok := ge.Path[len(path)].(ast.PathName)
+	if !ok || fc.Field.Definition.Arguments.ForName(string(name)) == nil {
+		return "", false
+	}
+	return string(name), true
 }
 
 // Recover returns gqlgen's recover func: the panic is logged with its stack
