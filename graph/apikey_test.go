@@ -3,6 +3,7 @@ package graph_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/apitest"
 )
@@ -90,12 +91,42 @@ func TestAPIKey(t *testing.T) {
 		apitest.ExpectCode(t, sup, "FORBIDDEN", `{ apiKeys { totalCount } }`, nil)
 	})
 
+	t.Run("last use is recorded to the minute", func(t *testing.T) {
+		lastUsed := func() string {
+			n := node(t, s.Admin, k.ID, `... on APIKey { lastUsedAt updatedAt }`)
+			if n["lastUsedAt"] == nil {
+				t.Fatal("lastUsedAt not recorded")
+			}
+			return n["lastUsedAt"].(string)
+		}
+		before := node(t, s.Admin, k.ID, `... on APIKey { updatedAt }`)["updatedAt"]
+		first := lastUsed()
+		s.Clock.Advance(30 * time.Second)
+		do[any](t, c, `{ customers { totalCount } }`, nil)
+		if got := lastUsed(); got != first {
+			t.Fatalf("lastUsedAt moved within a minute: %s -> %s", first, got)
+		}
+		s.Clock.Advance(31 * time.Second)
+		do[any](t, c, `{ customers { totalCount } }`, nil)
+		if got, want := lastUsed(), s.Clock.Now().Format(time.RFC3339); !strings.HasPrefix(got, want[:19]) {
+			t.Fatalf("lastUsedAt = %s; want %s", got, want)
+		}
+		if after := node(t, s.Admin, k.ID, `... on APIKey { updatedAt }`)["updatedAt"]; after != before {
+			t.Fatalf("use changed updatedAt: %v -> %v", before, after)
+		}
+	})
+
 	t.Run("a revoked key is refused", func(t *testing.T) {
-		got := do[struct{ RevokeAPIKey struct{ APIKey key } }](t, s.Admin,
-			`mutation($id: ID!) { revokeAPIKey(id: $id) { apiKey { id revokedAt } } }`, map[string]any{"id": k.ID})
+		const revoke = `mutation($id: ID!) { revokeAPIKey(id: $id) { apiKey { id revokedAt } } }`
+		got := do[struct{ RevokeAPIKey struct{ APIKey key } }](t, s.Admin, revoke, map[string]any{"id": k.ID})
 		if got.RevokeAPIKey.APIKey.RevokedAt == nil {
 			t.Fatal("revokedAt not set")
 		}
 		apitest.ExpectCode(t, c, "UNAUTHENTICATED", `{ customers { totalCount } }`, nil)
+		s.Clock.Advance(time.Hour)
+		again := do[struct{ RevokeAPIKey struct{ APIKey key } }](t, s.Admin, revoke, map[string]any{"id": k.ID})
+		if *again.RevokeAPIKey.APIKey.RevokedAt != *got.RevokeAPIKey.APIKey.RevokedAt {
+			t.Fatalf("revoking again moved revokedAt to %s", *again.RevokeAPIKey.APIKey.RevokedAt)
+		}
 	})
 }

@@ -103,9 +103,30 @@ func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, err
 		if key.RevokedAt != nil {
 			return nil, apperr.New(apperr.Unauthenticated, "the API key was revoked")
 		}
+		s.touchAPIKey(ctx, key, now)
 		return &Viewer{APIKeyID: key.ID, Scopes: key.Scopes}, nil
 	}
 	return nil, apperr.New(apperr.Unauthenticated, "unrecognised credential: send a login token or an API key")
+}
+
+// APIKeyUseResolution is how precisely an API key's lastUsedAt is kept:
+// recording every request would queue each integration call behind
+// SQLite's single writer.
+const APIKeyUseResolution = time.Minute
+
+// touchAPIKey records that key was used at now, at most once per
+// APIKeyUseResolution. Failing to record it does not fail the request.
+func (s *Service) touchAPIKey(ctx context.Context, key *ent.APIKey, now time.Time) {
+	if key.LastUsedAt != nil && now.Sub(*key.LastUsedAt) < APIKeyUseResolution {
+		return
+	}
+	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+		// updatedAt is kept: it tells when the key was last changed, not used.
+		return tx.APIKey.UpdateOneID(key.ID).SetLastUsedAt(now).SetUpdatedAt(key.UpdatedAt).Exec(ctx)
+	})
+	if err != nil {
+		s.Log.WarnContext(ctx, "could not record API key use", "key", key.ID, "err", err)
+	}
 }
 
 // RevokeToken revokes the token the viewer authenticated with.
@@ -145,7 +166,11 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []enum.S
 // RevokeAPIKey revokes an API key.
 func (s *Service) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error) {
 	return store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.APIKey, error) {
-		return tx.APIKey.UpdateOneID(id).SetRevokedAt(s.Clock.Now()).Save(ctx)
+		key, err := tx.APIKey.Get(ctx, id)
+		if err != nil || key.RevokedAt != nil {
+			return key, err // revoking twice keeps the first time
+		}
+		return key.Update().SetRevokedAt(s.Clock.Now()).Save(ctx)
 	})
 }
 
