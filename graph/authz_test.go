@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/internal/apitest"
+	"github.com/switchboard/switchboard/internal/app"
+	"github.com/switchboard/switchboard/internal/gqlclient"
 )
 
 // Agents configure nothing and see no other agent, by any path.
@@ -153,4 +155,24 @@ func TestSupervisorAuthorization(t *testing.T) {
 	if n := count(t, s.Admin, "queues"); n != 1 {
 		t.Fatalf("%d queues after refused creations", n)
 	}
+}
+
+// Schema introspection is for admins outside development mode.
+func TestIntrospection(t *testing.T) {
+	s := apitest.Start(t)
+	_, agent := createAgent(t, s, map[string]any{"name": "A", "email": "a@example.com"})
+	const q = `{ __schema { queryType { name } } }`
+	do[any](t, s.Admin, q, nil)
+	for name, c := range map[string]*gqlclient.Client{"agent": agent, "anonymous": s.Client("")} {
+		t.Run(name, func(t *testing.T) {
+			e := apitest.Fail(t, c, q, nil)
+			if e.Extensions.Code != "FORBIDDEN" && e.Extensions.Code != "UNAUTHENTICATED" {
+				t.Fatalf("error %q has code %q", e.Message, e.Extensions.Code)
+			}
+		})
+	}
+	t.Run("development mode", func(t *testing.T) {
+		dev := apitest.Start(t, func(c *app.Config) { c.Dev = true })
+		do[any](t, dev.Client(""), q, nil)
+	})
 }

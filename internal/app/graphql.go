@@ -46,9 +46,22 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.SetRecoverFunc(apperr.Recover(a.Log))
 	srv.AroundOperations(a.introspectionGate)
 	srv.AroundRootFields(auth.RootFieldGuard)
+	srv.AroundRootFields(refuseIntrospection)
 	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))
 	srv.AroundResponses(a.metrics.observe)
 	return srv
+}
+
+// refuseIntrospection answers __schema and __type with FORBIDDEN when
+// introspectionGate disabled them; gqlgen's own refusal is an uncoded error
+// that would be masked as INTERNAL.
+func refuseIntrospection(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	name := graphql.GetRootFieldContext(ctx).Field.Name
+	if (name == "__schema" || name == "__type") && graphql.GetOperationContext(ctx).DisableIntrospection {
+		graphql.AddError(ctx, apperr.New(apperr.Forbidden, "schema introspection is for admins"))
+		return graphql.Null
+	}
+	return next(ctx)
 }
 
 // websocketAcceptor checks browser origins: same-origin always, others only
