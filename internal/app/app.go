@@ -104,7 +104,7 @@ func (a *App) Close() error { return a.Client.Close() }
 func (a *App) routes(metricsHandler http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	gql := a.graphqlHandler()
-	mux.Handle("/graphql", a.Auth.Middleware(limitBody(a.Config.MaxBodyBytes, gql)))
+	mux.Handle("/graphql", limitBody(a.Config.MaxBodyBytes, a.Auth.Middleware(gql)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
