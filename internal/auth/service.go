@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -29,6 +30,11 @@ type Service struct {
 	// BcryptCost is bcrypt's work factor; tests lower it.
 	BcryptCost int
 	Log        *slog.Logger
+
+	// dummyHash is compared against for unknown emails, at BcryptCost, so a
+	// login takes as long whether or not the email exists.
+	dummyHash     []byte
+	dummyHashOnce sync.Once
 }
 
 // errBadLogin is deliberately the same for an unknown email and a wrong
@@ -41,7 +47,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *e
 	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(NormaliseEmail(email))).Only(ctx)
 	if ent.IsNotFound(err) {
 		// Spend the same time as a real check, so timing does not reveal emails.
-		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z2S5pHEvSWhzMKQ5lGgSpBqu"), []byte(password))
+		s.dummyHashOnce.Do(func() {
+			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(RandomToken(16)), s.BcryptCost)
+		})
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
 		return "", nil, nil, errBadLogin
 	}
 	if err != nil {
