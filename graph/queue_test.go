@@ -1,10 +1,12 @@
 package graph_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/internal/apitest"
+	"github.com/switchboard/switchboard/internal/auth"
 )
 
 const (
@@ -122,11 +124,19 @@ func TestQueueTree(t *testing.T) {
 			{name: "with engagements", query: deleteQueueMutation, code: "CONFLICT", vars: map[string]any{"id": sales}},
 			{name: "missing", query: deleteQueueMutation, code: "NOT_FOUND", vars: map[string]any{"id": "1"}},
 		})
+		target := createQueue(t, s, map[string]any{"name": "Transfer target"})
+		from, _ := createAgent(t, s, map[string]any{"name": "Sender", "email": "sender@example.com"})
+		err := s.App.Client.Transfer.Create().SetEngagementID(busy.ID).SetFromAgentID(intID(t, from)).SetToQueueID(intID(t, target)).
+			Exec(auth.SystemContext(context.Background()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		apitest.ExpectCode(t, s.Admin, "CONFLICT", deleteQueueMutation, map[string]any{"id": target})
+
 		do[any](t, s.Admin, deleteQueueMutation, map[string]any{"id": hardware})
-		if node(t, s.Admin, sales, "") == nil || count(t, s.Admin, "queues") != queuesBefore+1 {
+		if node(t, s.Admin, sales, "") == nil || count(t, s.Admin, "queues") != queuesBefore+2 {
 			t.Fatalf("deletes removed the wrong queues")
 		}
-		_ = busy
 	})
 }
 

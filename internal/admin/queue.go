@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/internal/apperr"
 )
 
@@ -85,6 +86,9 @@ func (s *Service) DeleteQueue(ctx context.Context, id int) (int, error) {
 		}
 		if n, err := tx.Engagement.Query().Where(engagement.QueueID(id)).Exist(ctx); err != nil || n {
 			return 0, orConflict(err, "queue %d has engagements; deactivate it instead (active: false)", id)
+		}
+		if n, err := tx.Transfer.Query().Where(transfer.ToQueueID(id), transfer.StateEQ(transfer.StatePending)).Exist(ctx); err != nil || n {
+			return 0, orConflict(err, "an engagement is being transferred to queue %d", id)
 		}
 		if n, err := tx.EntryPoint.Query().Where(entrypoint.DefaultQueueID(id)).Exist(ctx); err != nil || n {
 			return 0, orConflict(err, "entry points route to queue %d; point them elsewhere first", id)
