@@ -51,6 +51,9 @@ func restrict(ctx context.Context, q intercept.Query) error {
 			q.WhereP(nothing)
 		}
 		return nil
+	case v.IsCustomer():
+		restrictCustomer(v.EngagementID, q)
+		return nil
 	case sharedConfig[q.Type()]:
 		return nil
 	}
@@ -78,6 +81,19 @@ func restrict(ctx context.Context, q intercept.Query) error {
 		q.WhereP(nothing)
 	}
 	return nil
+}
+
+// restrictCustomer shows a customer token its engagement and that
+// engagement's messages, nothing else.
+func restrictCustomer(engagementID int, q intercept.Query) {
+	switch q.Type() {
+	case ent.TypeEngagement:
+		q.WhereP(engagement.ID(engagementID))
+	case ent.TypeMessage:
+		q.WhereP(message.EngagementID(engagementID))
+	default:
+		q.WhereP(nothing)
+	}
 }
 
 func nothing(s *sql.Selector) { s.Where(sql.False()) }

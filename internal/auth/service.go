@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/authtoken"
+	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/clock"
@@ -75,8 +76,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *e
 	return secret, tok, a, nil
 }
 
-// Authenticate resolves a bearer credential (login token or API key) to a
-// viewer. An empty credential gives (nil, nil): anonymous.
+// Authenticate resolves a bearer credential (login token, API key or
+// customer token) to a viewer. An empty credential gives (nil, nil):
+// anonymous.
 func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, error) {
 	secret := bearer(header)
 	if secret == "" {
@@ -113,8 +115,31 @@ func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, err
 			return nil, apperr.New(apperr.Unauthenticated, "the API key was revoked")
 		}
 		return &Viewer{APIKeyID: key.ID, Scopes: key.Scopes}, nil
+	case strings.HasPrefix(secret, customerPrefix):
+		return s.authenticateCustomer(ctx, secret)
 	}
-	return nil, apperr.New(apperr.Unauthenticated, "unrecognised credential: send a login token or an API key")
+	return nil, apperr.New(apperr.Unauthenticated, "unrecognised credential: send a login token, an API key or a customer token")
+}
+
+// authenticateCustomer checks a customer token against the hash stored on
+// the engagement it names.
+func (s *Service) authenticateCustomer(ctx context.Context, secret string) (*Viewer, error) {
+	invalid := apperr.New(apperr.Unauthenticated, "the customer token is not valid")
+	id, ok := parseCustomerToken(secret)
+	if !ok {
+		return nil, invalid
+	}
+	e, err := s.Client.Engagement.Query().Where(engagement.ID(id)).Select(engagement.FieldCustomerTokenHash).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !customerTokenMatches(secret, e.CustomerTokenHash) {
+		return nil, invalid
+	}
+	return &Viewer{EngagementID: id}, nil
 }
 
 // RevokeToken revokes the token the viewer authenticated with.
