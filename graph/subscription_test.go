@@ -143,6 +143,8 @@ func TestAgentEventsRefusals(t *testing.T) {
 			expectRefused(t, subscribe(t, s.Dial(t, tc.token), agentEventsQuery, vars), tc.code)
 		})
 	}
+	// Over HTTP a subscription would hold the request until its first event.
+	apitest.ExpectCode(t, s.Admin, "VALIDATION", `subscription { agentEvents { sequence } }`, nil)
 }
 
 func TestEngagementEventsAuthorization(t *testing.T) {
