@@ -431,3 +431,73 @@ func TestSlowSubscriberIsClosed(t *testing.T) {
 	resumed := subscribe(t, s.Dial(t, token), `subscription($after: String) { agentEvents(after: $after) { sequence } }`, map[string]any{"after": got[len(got)-1]}, 4096)
 	expectSequences(t, resumed, "agentEvents", append(published[len(got):], more...))
 }
+
+// TestChatThroughSubscriptions follows a chat made by the engine: the agent
+// is rung on agentEvents, the customer token from createEngagement follows
+// the engagement, and both see the customer's message.
+func TestChatThroughSubscriptions(t *testing.T) {
+	verifyNoLeaks(t)
+	s := apitest.Start(t)
+	var q struct {
+		CreateQueue struct{ Queue struct{ ID string } }
+	}
+	apitest.Must(t, s.Admin, `mutation { createQueue(input: {name: "Support", channels: [CHAT]}) { queue { id } } }`, nil, &q)
+	apitest.Must(t, s.Admin, `mutation($q: ID!) { createAgent(input: {name: "Ann", email: "ann@example.com", queueIDs: [$q]}, password: "ann-password-123") { agent { id } } }`,
+		map[string]any{"q": q.CreateQueue.Queue.ID}, nil)
+	annToken := s.Login(t, "ann@example.com", "ann-password-123")
+	ann := s.Client(annToken)
+	start := appendEvents(t, s, events.Event{Topic: "test.start"})[0]
+	rings := subscribe(t, s.Dial(t, annToken), agentEventsQuery, map[string]any{"after": start})
+	apitest.Must(t, ann, `mutation { setAgentState(state: AVAILABLE) { agent { state } } }`, nil, nil)
+
+	var created struct {
+		CreateEngagement struct {
+			Engagement    struct{ ID string }
+			CustomerToken string
+		}
+	}
+	apitest.Must(t, s.Client(newAPIKey(t, s, "ENGAGEMENTS")), `mutation($q: ID!) {
+		createEngagement(input: {channel: CHAT, queueID: $q, customer: {name: "Bob"}}) { engagement { id } customerToken } }`,
+		map[string]any{"q": q.CreateQueue.Queue.ID}, &created)
+	id, token := created.CreateEngagement.Engagement.ID, created.CreateEngagement.CustomerToken
+	customer := subscribe(t, s.Dial(t, token), engagementEventsQuery, map[string]any{"id": id, "after": start})
+
+	waitFor := func(sub *gqlclient.Subscription, field, topic string) event {
+		t.Helper()
+		for {
+			if e := nextEvent(t, sub, field); e.Topic == topic {
+				return e
+			}
+		}
+	}
+	ring := waitFor(rings, "agentEvents", events.OfferCreated)
+	if ring.Engagement == nil || ring.Engagement.ID != id || ring.Payload["customer"] == nil {
+		t.Fatalf("ring = %+v", ring)
+	}
+	var me struct {
+		Me struct{ PendingOffers []struct{ ID string } }
+	}
+	apitest.Must(t, ann, `{ me { pendingOffers { id } } }`, nil, &me)
+	apitest.Must(t, ann, `mutation($o: ID!) { acceptOffer(id: $o) { engagement { state } } }`, map[string]any{"o": me.Me.PendingOffers[0].ID}, nil)
+	apitest.Must(t, s.Client(token), `mutation($e: ID!) { postMessage(input: {engagementID: $e, body: "hello"}) { message { id } } }`,
+		map[string]any{"e": id}, nil)
+
+	msg := waitFor(rings, "agentEvents", events.MessageCreated)
+	var seen []string
+	for {
+		e := nextEvent(t, customer, "engagementEvents")
+		seen = append(seen, e.Topic)
+		if e.Topic == events.MessageCreated {
+			if e.Sequence != msg.Sequence {
+				t.Fatalf("customer got message %s; the agent %s", e.Sequence, msg.Sequence)
+			}
+			break
+		}
+		if e.Topic != events.EngagementStateChanged {
+			t.Fatalf("the customer got a %s event; it sees state changes and messages only", e.Topic)
+		}
+	}
+	if len(seen) < 2 {
+		t.Fatalf("customer saw %v; want the connection before the message", seen)
+	}
+}
