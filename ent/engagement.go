@@ -77,6 +77,8 @@ type Engagement struct {
 	CustomerTokenHash string `json:"-"`
 	// Version holds the value of the "version" field.
 	Version int `json:"version,omitempty"`
+	// Messages the customer sent.
+	CustomerMessages int `json:"customer_messages,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID int `json:"customer_id,omitempty"`
 	// QueueID holds the value of the "queue_id" field.
@@ -246,7 +248,7 @@ func (*Engagement) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case engagement.FieldAutoParked, engagement.FieldCustomerLeft, engagement.FieldFrontOfQueue:
 			values[i] = new(sql.NullBool)
-		case engagement.FieldID, engagement.FieldPriority, engagement.FieldWaitMs, engagement.FieldHandleMs, engagement.FieldWrapUpMs, engagement.FieldVersion, engagement.FieldCustomerID, engagement.FieldQueueID, engagement.FieldAgentID, engagement.FieldEntryPointID:
+		case engagement.FieldID, engagement.FieldPriority, engagement.FieldWaitMs, engagement.FieldHandleMs, engagement.FieldWrapUpMs, engagement.FieldVersion, engagement.FieldCustomerMessages, engagement.FieldCustomerID, engagement.FieldQueueID, engagement.FieldAgentID, engagement.FieldEntryPointID:
 			values[i] = new(sql.NullInt64)
 		case engagement.FieldChannel, engagement.FieldDirection, engagement.FieldState, engagement.FieldSessionType, engagement.FieldBotSummary, engagement.FieldLanguage, engagement.FieldMenuPath, engagement.FieldParkedFrom, engagement.FieldIdempotencyKey, engagement.FieldCustomerTokenHash:
 			values[i] = new(sql.NullString)
@@ -444,6 +446,12 @@ func (_m *Engagement) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field version", values[i])
 			} else if value.Valid {
 				_m.Version = int(value.Int64)
+			}
+		case engagement.FieldCustomerMessages:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_messages", values[i])
+			} else if value.Valid {
+				_m.CustomerMessages = int(value.Int64)
 			}
 		case engagement.FieldCustomerID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -656,6 +664,9 @@ func (_m *Engagement) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("customer_messages=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CustomerMessages))
 	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))

@@ -396,6 +396,20 @@ func (_c *EngagementCreate) SetNillableVersion(v *int) *EngagementCreate {
 	return _c
 }
 
+// SetCustomerMessages sets the "customer_messages" field.
+func (_c *EngagementCreate) SetCustomerMessages(v int) *EngagementCreate {
+	_c.mutation.SetCustomerMessages(v)
+	return _c
+}
+
+// SetNillableCustomerMessages sets the "customer_messages" field if the given value is not nil.
+func (_c *EngagementCreate) SetNillableCustomerMessages(v *int) *EngagementCreate {
+	if v != nil {
+		_c.SetCustomerMessages(*v)
+	}
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *EngagementCreate) SetCustomerID(v int) *EngagementCreate {
 	_c.mutation.SetCustomerID(v)
@@ -660,6 +674,10 @@ func (_c *EngagementCreate) defaults() {
 		v := engagement.DefaultVersion
 		_c.mutation.SetVersion(v)
 	}
+	if _, ok := _c.mutation.CustomerMessages(); !ok {
+		v := engagement.DefaultCustomerMessages
+		_c.mutation.SetCustomerMessages(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -737,6 +755,14 @@ func (_c *EngagementCreate) check() error {
 	}
 	if _, ok := _c.mutation.Version(); !ok {
 		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Engagement.version"`)}
+	}
+	if _, ok := _c.mutation.CustomerMessages(); !ok {
+		return &ValidationError{Name: "customer_messages", err: errors.New(`ent: missing required field "Engagement.customer_messages"`)}
+	}
+	if v, ok := _c.mutation.CustomerMessages(); ok {
+		if err := engagement.CustomerMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "customer_messages", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_messages": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -872,6 +898,10 @@ func (_c *EngagementCreate) createSpec() (*Engagement, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Version(); ok {
 		_spec.SetField(engagement.FieldVersion, field.TypeInt, value)
 		_node.Version = value
+	}
+	if value, ok := _c.mutation.CustomerMessages(); ok {
+		_spec.SetField(engagement.FieldCustomerMessages, field.TypeInt, value)
+		_node.CustomerMessages = value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1507,6 +1537,24 @@ func (u *EngagementUpsert) AddVersion(v int) *EngagementUpsert {
 	return u
 }
 
+// SetCustomerMessages sets the "customer_messages" field.
+func (u *EngagementUpsert) SetCustomerMessages(v int) *EngagementUpsert {
+	u.Set(engagement.FieldCustomerMessages, v)
+	return u
+}
+
+// UpdateCustomerMessages sets the "customer_messages" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdateCustomerMessages() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldCustomerMessages)
+	return u
+}
+
+// AddCustomerMessages adds v to the "customer_messages" field.
+func (u *EngagementUpsert) AddCustomerMessages(v int) *EngagementUpsert {
+	u.Add(engagement.FieldCustomerMessages, v)
+	return u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (u *EngagementUpsert) SetCustomerID(v int) *EngagementUpsert {
 	u.Set(engagement.FieldCustomerID, v)
@@ -2096,6 +2144,27 @@ func (u *EngagementUpsertOne) AddVersion(v int) *EngagementUpsertOne {
 func (u *EngagementUpsertOne) UpdateVersion() *EngagementUpsertOne {
 	return u.Update(func(s *EngagementUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetCustomerMessages sets the "customer_messages" field.
+func (u *EngagementUpsertOne) SetCustomerMessages(v int) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetCustomerMessages(v)
+	})
+}
+
+// AddCustomerMessages adds v to the "customer_messages" field.
+func (u *EngagementUpsertOne) AddCustomerMessages(v int) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.AddCustomerMessages(v)
+	})
+}
+
+// UpdateCustomerMessages sets the "customer_messages" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdateCustomerMessages() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdateCustomerMessages()
 	})
 }
 
@@ -2866,6 +2935,27 @@ func (u *EngagementUpsertBulk) AddVersion(v int) *EngagementUpsertBulk {
 func (u *EngagementUpsertBulk) UpdateVersion() *EngagementUpsertBulk {
 	return u.Update(func(s *EngagementUpsert) {
 		s.UpdateVersion()
+	})
+}
+
+// SetCustomerMessages sets the "customer_messages" field.
+func (u *EngagementUpsertBulk) SetCustomerMessages(v int) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetCustomerMessages(v)
+	})
+}
+
+// AddCustomerMessages adds v to the "customer_messages" field.
+func (u *EngagementUpsertBulk) AddCustomerMessages(v int) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.AddCustomerMessages(v)
+	})
+}
+
+// UpdateCustomerMessages sets the "customer_messages" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdateCustomerMessages() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdateCustomerMessages()
 	})
 }
 

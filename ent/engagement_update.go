@@ -480,6 +480,27 @@ func (_u *EngagementUpdate) AddVersion(v int) *EngagementUpdate {
 	return _u
 }
 
+// SetCustomerMessages sets the "customer_messages" field.
+func (_u *EngagementUpdate) SetCustomerMessages(v int) *EngagementUpdate {
+	_u.mutation.ResetCustomerMessages()
+	_u.mutation.SetCustomerMessages(v)
+	return _u
+}
+
+// SetNillableCustomerMessages sets the "customer_messages" field if the given value is not nil.
+func (_u *EngagementUpdate) SetNillableCustomerMessages(v *int) *EngagementUpdate {
+	if v != nil {
+		_u.SetCustomerMessages(*v)
+	}
+	return _u
+}
+
+// AddCustomerMessages adds value to the "customer_messages" field.
+func (_u *EngagementUpdate) AddCustomerMessages(v int) *EngagementUpdate {
+	_u.mutation.AddCustomerMessages(v)
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *EngagementUpdate) SetCustomerID(v int) *EngagementUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -924,6 +945,11 @@ func (_u *EngagementUpdate) check() error {
 			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "Engagement.idempotency_key": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CustomerMessages(); ok {
+		if err := engagement.CustomerMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "customer_messages", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_messages": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1073,6 +1099,12 @@ func (_u *EngagementUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(engagement.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CustomerMessages(); ok {
+		_spec.SetField(engagement.FieldCustomerMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCustomerMessages(); ok {
+		_spec.AddField(engagement.FieldCustomerMessages, field.TypeInt, value)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1966,6 +1998,27 @@ func (_u *EngagementUpdateOne) AddVersion(v int) *EngagementUpdateOne {
 	return _u
 }
 
+// SetCustomerMessages sets the "customer_messages" field.
+func (_u *EngagementUpdateOne) SetCustomerMessages(v int) *EngagementUpdateOne {
+	_u.mutation.ResetCustomerMessages()
+	_u.mutation.SetCustomerMessages(v)
+	return _u
+}
+
+// SetNillableCustomerMessages sets the "customer_messages" field if the given value is not nil.
+func (_u *EngagementUpdateOne) SetNillableCustomerMessages(v *int) *EngagementUpdateOne {
+	if v != nil {
+		_u.SetCustomerMessages(*v)
+	}
+	return _u
+}
+
+// AddCustomerMessages adds value to the "customer_messages" field.
+func (_u *EngagementUpdateOne) AddCustomerMessages(v int) *EngagementUpdateOne {
+	_u.mutation.AddCustomerMessages(v)
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *EngagementUpdateOne) SetCustomerID(v int) *EngagementUpdateOne {
 	_u.mutation.SetCustomerID(v)
@@ -2423,6 +2476,11 @@ func (_u *EngagementUpdateOne) check() error {
 			return &ValidationError{Name: "idempotency_key", err: fmt.Errorf(`ent: validator failed for field "Engagement.idempotency_key": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CustomerMessages(); ok {
+		if err := engagement.CustomerMessagesValidator(v); err != nil {
+			return &ValidationError{Name: "customer_messages", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_messages": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -2589,6 +2647,12 @@ func (_u *EngagementUpdateOne) sqlSave(ctx context.Context) (_node *Engagement, 
 	}
 	if value, ok := _u.mutation.AddedVersion(); ok {
 		_spec.AddField(engagement.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CustomerMessages(); ok {
+		_spec.SetField(engagement.FieldCustomerMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCustomerMessages(); ok {
+		_spec.AddField(engagement.FieldCustomerMessages, field.TypeInt, value)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{

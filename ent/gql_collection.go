@@ -1648,6 +1648,11 @@ func (_q *EngagementQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, engagement.FieldCustomerLeft)
 				fieldSeen[engagement.FieldCustomerLeft] = struct{}{}
 			}
+		case "customerMessages":
+			if _, ok := fieldSeen[engagement.FieldCustomerMessages]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldCustomerMessages)
+				fieldSeen[engagement.FieldCustomerMessages] = struct{}{}
+			}
 		case "customerID":
 			if _, ok := fieldSeen[engagement.FieldCustomerID]; !ok {
 				selectedFields = append(selectedFields, engagement.FieldCustomerID)
@@ -3249,6 +3254,11 @@ func (_q *TransferQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[transfer.FieldEndedAt]; !ok {
 				selectedFields = append(selectedFields, transfer.FieldEndedAt)
 				fieldSeen[transfer.FieldEndedAt] = struct{}{}
+			}
+		case "senderWrappedUpAt":
+			if _, ok := fieldSeen[transfer.FieldSenderWrappedUpAt]; !ok {
+				selectedFields = append(selectedFields, transfer.FieldSenderWrappedUpAt)
+				fieldSeen[transfer.FieldSenderWrappedUpAt] = struct{}{}
 			}
 		case "engagementID":
 			if _, ok := fieldSeen[transfer.FieldEngagementID]; !ok {

@@ -3045,6 +3045,16 @@ type EngagementWhereInput struct {
 	CustomerLeft    *bool `json:"customerLeft,omitempty"`
 	CustomerLeftNEQ *bool `json:"customerLeftNEQ,omitempty"`
 
+	// "customer_messages" field predicates.
+	CustomerMessages      *int  `json:"customerMessages,omitempty"`
+	CustomerMessagesNEQ   *int  `json:"customerMessagesNEQ,omitempty"`
+	CustomerMessagesIn    []int `json:"customerMessagesIn,omitempty"`
+	CustomerMessagesNotIn []int `json:"customerMessagesNotIn,omitempty"`
+	CustomerMessagesGT    *int  `json:"customerMessagesGT,omitempty"`
+	CustomerMessagesGTE   *int  `json:"customerMessagesGTE,omitempty"`
+	CustomerMessagesLT    *int  `json:"customerMessagesLT,omitempty"`
+	CustomerMessagesLTE   *int  `json:"customerMessagesLTE,omitempty"`
+
 	// "customer_id" field predicates.
 	CustomerID       *int  `json:"customerID,omitempty"`
 	CustomerIDNEQ    *int  `json:"customerIDNEQ,omitempty"`
@@ -3729,6 +3739,30 @@ func (i *EngagementWhereInput) P() (predicate.Engagement, error) {
 	}
 	if i.CustomerLeftNEQ != nil {
 		predicates = append(predicates, engagement.CustomerLeftNEQ(*i.CustomerLeftNEQ))
+	}
+	if i.CustomerMessages != nil {
+		predicates = append(predicates, engagement.CustomerMessagesEQ(*i.CustomerMessages))
+	}
+	if i.CustomerMessagesNEQ != nil {
+		predicates = append(predicates, engagement.CustomerMessagesNEQ(*i.CustomerMessagesNEQ))
+	}
+	if len(i.CustomerMessagesIn) > 0 {
+		predicates = append(predicates, engagement.CustomerMessagesIn(i.CustomerMessagesIn...))
+	}
+	if len(i.CustomerMessagesNotIn) > 0 {
+		predicates = append(predicates, engagement.CustomerMessagesNotIn(i.CustomerMessagesNotIn...))
+	}
+	if i.CustomerMessagesGT != nil {
+		predicates = append(predicates, engagement.CustomerMessagesGT(*i.CustomerMessagesGT))
+	}
+	if i.CustomerMessagesGTE != nil {
+		predicates = append(predicates, engagement.CustomerMessagesGTE(*i.CustomerMessagesGTE))
+	}
+	if i.CustomerMessagesLT != nil {
+		predicates = append(predicates, engagement.CustomerMessagesLT(*i.CustomerMessagesLT))
+	}
+	if i.CustomerMessagesLTE != nil {
+		predicates = append(predicates, engagement.CustomerMessagesLTE(*i.CustomerMessagesLTE))
 	}
 	if i.CustomerID != nil {
 		predicates = append(predicates, engagement.CustomerIDEQ(*i.CustomerID))
@@ -7292,6 +7326,18 @@ type TransferWhereInput struct {
 	EndedAtIsNil  bool        `json:"endedAtIsNil,omitempty"`
 	EndedAtNotNil bool        `json:"endedAtNotNil,omitempty"`
 
+	// "sender_wrapped_up_at" field predicates.
+	SenderWrappedUpAt       *time.Time  `json:"senderWrappedUpAt,omitempty"`
+	SenderWrappedUpAtNEQ    *time.Time  `json:"senderWrappedUpAtNEQ,omitempty"`
+	SenderWrappedUpAtIn     []time.Time `json:"senderWrappedUpAtIn,omitempty"`
+	SenderWrappedUpAtNotIn  []time.Time `json:"senderWrappedUpAtNotIn,omitempty"`
+	SenderWrappedUpAtGT     *time.Time  `json:"senderWrappedUpAtGT,omitempty"`
+	SenderWrappedUpAtGTE    *time.Time  `json:"senderWrappedUpAtGTE,omitempty"`
+	SenderWrappedUpAtLT     *time.Time  `json:"senderWrappedUpAtLT,omitempty"`
+	SenderWrappedUpAtLTE    *time.Time  `json:"senderWrappedUpAtLTE,omitempty"`
+	SenderWrappedUpAtIsNil  bool        `json:"senderWrappedUpAtIsNil,omitempty"`
+	SenderWrappedUpAtNotNil bool        `json:"senderWrappedUpAtNotNil,omitempty"`
+
 	// "engagement_id" field predicates.
 	EngagementID      *int  `json:"engagementID,omitempty"`
 	EngagementIDNEQ   *int  `json:"engagementIDNEQ,omitempty"`
@@ -7521,6 +7567,36 @@ func (i *TransferWhereInput) P() (predicate.Transfer, error) {
 	}
 	if i.EndedAtNotNil {
 		predicates = append(predicates, transfer.EndedAtNotNil())
+	}
+	if i.SenderWrappedUpAt != nil {
+		predicates = append(predicates, transfer.SenderWrappedUpAtEQ(*i.SenderWrappedUpAt))
+	}
+	if i.SenderWrappedUpAtNEQ != nil {
+		predicates = append(predicates, transfer.SenderWrappedUpAtNEQ(*i.SenderWrappedUpAtNEQ))
+	}
+	if len(i.SenderWrappedUpAtIn) > 0 {
+		predicates = append(predicates, transfer.SenderWrappedUpAtIn(i.SenderWrappedUpAtIn...))
+	}
+	if len(i.SenderWrappedUpAtNotIn) > 0 {
+		predicates = append(predicates, transfer.SenderWrappedUpAtNotIn(i.SenderWrappedUpAtNotIn...))
+	}
+	if i.SenderWrappedUpAtGT != nil {
+		predicates = append(predicates, transfer.SenderWrappedUpAtGT(*i.SenderWrappedUpAtGT))
+	}
+	if i.SenderWrappedUpAtGTE != nil {
+		predicates = append(predicates, transfer.SenderWrappedUpAtGTE(*i.SenderWrappedUpAtGTE))
+	}
+	if i.SenderWrappedUpAtLT != nil {
+		predicates = append(predicates, transfer.SenderWrappedUpAtLT(*i.SenderWrappedUpAtLT))
+	}
+	if i.SenderWrappedUpAtLTE != nil {
+		predicates = append(predicates, transfer.SenderWrappedUpAtLTE(*i.SenderWrappedUpAtLTE))
+	}
+	if i.SenderWrappedUpAtIsNil {
+		predicates = append(predicates, transfer.SenderWrappedUpAtIsNil())
+	}
+	if i.SenderWrappedUpAtNotNil {
+		predicates = append(predicates, transfer.SenderWrappedUpAtNotNil())
 	}
 	if i.EngagementID != nil {
 		predicates = append(predicates, transfer.EngagementIDEQ(*i.EngagementID))

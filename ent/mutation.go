@@ -7454,74 +7454,76 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 // EngagementMutation represents an operation that mutates the Engagement nodes in the graph.
 type EngagementMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *int
-	created_at          *time.Time
-	updated_at          *time.Time
-	channel             *enum.Channel
-	direction           *enum.Direction
-	state               *engagement.State
-	session_type        *enum.SessionType
-	flow_variables      *map[string]interface{}
-	bot_summary         *string
-	language            *string
-	menu_path           *string
-	priority            *int
-	addpriority         *int
-	queued_at           *time.Time
-	connected_at        *time.Time
-	ended_at            *time.Time
-	closed_at           *time.Time
-	wait_ms             *int64
-	addwait_ms          *int64
-	handle_ms           *int64
-	addhandle_ms        *int64
-	wrap_up_ms          *int64
-	addwrap_up_ms       *int64
-	timer_started_at    *time.Time
-	wrap_up_deadline    *time.Time
-	parked_from         *engagement.ParkedFrom
-	auto_parked         *bool
-	customer_left       *bool
-	front_of_queue      *bool
-	idempotency_key     *string
-	customer_token_hash *string
-	version             *int
-	addversion          *int
-	clearedFields       map[string]struct{}
-	customer            *int
-	clearedcustomer     bool
-	queue               *int
-	clearedqueue        bool
-	agent               *int
-	clearedagent        bool
-	entry_point         *int
-	clearedentry_point  bool
-	offers              map[int]struct{}
-	removedoffers       map[int]struct{}
-	clearedoffers       bool
-	transfers           map[int]struct{}
-	removedtransfers    map[int]struct{}
-	clearedtransfers    bool
-	messages            map[int]struct{}
-	removedmessages     map[int]struct{}
-	clearedmessages     bool
-	transcript          map[int]struct{}
-	removedtranscript   map[int]struct{}
-	clearedtranscript   bool
-	notes               map[int]struct{}
-	removednotes        map[int]struct{}
-	clearednotes        bool
-	dispositions        map[int]struct{}
-	removeddispositions map[int]struct{}
-	cleareddispositions bool
-	records             map[int]struct{}
-	removedrecords      map[int]struct{}
-	clearedrecords      bool
-	done                bool
-	oldValue            func(context.Context) (*Engagement, error)
-	predicates          []predicate.Engagement
+	op                   Op
+	typ                  string
+	id                   *int
+	created_at           *time.Time
+	updated_at           *time.Time
+	channel              *enum.Channel
+	direction            *enum.Direction
+	state                *engagement.State
+	session_type         *enum.SessionType
+	flow_variables       *map[string]interface{}
+	bot_summary          *string
+	language             *string
+	menu_path            *string
+	priority             *int
+	addpriority          *int
+	queued_at            *time.Time
+	connected_at         *time.Time
+	ended_at             *time.Time
+	closed_at            *time.Time
+	wait_ms              *int64
+	addwait_ms           *int64
+	handle_ms            *int64
+	addhandle_ms         *int64
+	wrap_up_ms           *int64
+	addwrap_up_ms        *int64
+	timer_started_at     *time.Time
+	wrap_up_deadline     *time.Time
+	parked_from          *engagement.ParkedFrom
+	auto_parked          *bool
+	customer_left        *bool
+	front_of_queue       *bool
+	idempotency_key      *string
+	customer_token_hash  *string
+	version              *int
+	addversion           *int
+	customer_messages    *int
+	addcustomer_messages *int
+	clearedFields        map[string]struct{}
+	customer             *int
+	clearedcustomer      bool
+	queue                *int
+	clearedqueue         bool
+	agent                *int
+	clearedagent         bool
+	entry_point          *int
+	clearedentry_point   bool
+	offers               map[int]struct{}
+	removedoffers        map[int]struct{}
+	clearedoffers        bool
+	transfers            map[int]struct{}
+	removedtransfers     map[int]struct{}
+	clearedtransfers     bool
+	messages             map[int]struct{}
+	removedmessages      map[int]struct{}
+	clearedmessages      bool
+	transcript           map[int]struct{}
+	removedtranscript    map[int]struct{}
+	clearedtranscript    bool
+	notes                map[int]struct{}
+	removednotes         map[int]struct{}
+	clearednotes         bool
+	dispositions         map[int]struct{}
+	removeddispositions  map[int]struct{}
+	cleareddispositions  bool
+	records              map[int]struct{}
+	removedrecords       map[int]struct{}
+	clearedrecords       bool
+	done                 bool
+	oldValue             func(context.Context) (*Engagement, error)
+	predicates           []predicate.Engagement
 }
 
 var _ ent.Mutation = (*EngagementMutation)(nil)
@@ -8876,6 +8878,62 @@ func (m *EngagementMutation) ResetVersion() {
 	m.addversion = nil
 }
 
+// SetCustomerMessages sets the "customer_messages" field.
+func (m *EngagementMutation) SetCustomerMessages(i int) {
+	m.customer_messages = &i
+	m.addcustomer_messages = nil
+}
+
+// CustomerMessages returns the value of the "customer_messages" field in the mutation.
+func (m *EngagementMutation) CustomerMessages() (r int, exists bool) {
+	v := m.customer_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerMessages returns the old "customer_messages" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldCustomerMessages(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerMessages is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerMessages requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerMessages: %w", err)
+	}
+	return oldValue.CustomerMessages, nil
+}
+
+// AddCustomerMessages adds i to the "customer_messages" field.
+func (m *EngagementMutation) AddCustomerMessages(i int) {
+	if m.addcustomer_messages != nil {
+		*m.addcustomer_messages += i
+	} else {
+		m.addcustomer_messages = &i
+	}
+}
+
+// AddedCustomerMessages returns the value that was added to the "customer_messages" field in this mutation.
+func (m *EngagementMutation) AddedCustomerMessages() (r int, exists bool) {
+	v := m.addcustomer_messages
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCustomerMessages resets all changes to the "customer_messages" field.
+func (m *EngagementMutation) ResetCustomerMessages() {
+	m.customer_messages = nil
+	m.addcustomer_messages = nil
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (m *EngagementMutation) SetCustomerID(i int) {
 	m.customer = &i
@@ -9592,7 +9650,7 @@ func (m *EngagementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EngagementMutation) Fields() []string {
-	fields := make([]string, 0, 31)
+	fields := make([]string, 0, 32)
 	if m.created_at != nil {
 		fields = append(fields, engagement.FieldCreatedAt)
 	}
@@ -9674,6 +9732,9 @@ func (m *EngagementMutation) Fields() []string {
 	if m.version != nil {
 		fields = append(fields, engagement.FieldVersion)
 	}
+	if m.customer_messages != nil {
+		fields = append(fields, engagement.FieldCustomerMessages)
+	}
 	if m.customer != nil {
 		fields = append(fields, engagement.FieldCustomerID)
 	}
@@ -9748,6 +9809,8 @@ func (m *EngagementMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerTokenHash()
 	case engagement.FieldVersion:
 		return m.Version()
+	case engagement.FieldCustomerMessages:
+		return m.CustomerMessages()
 	case engagement.FieldCustomerID:
 		return m.CustomerID()
 	case engagement.FieldQueueID:
@@ -9819,6 +9882,8 @@ func (m *EngagementMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCustomerTokenHash(ctx)
 	case engagement.FieldVersion:
 		return m.OldVersion(ctx)
+	case engagement.FieldCustomerMessages:
+		return m.OldCustomerMessages(ctx)
 	case engagement.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case engagement.FieldQueueID:
@@ -10025,6 +10090,13 @@ func (m *EngagementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetVersion(v)
 		return nil
+	case engagement.FieldCustomerMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerMessages(v)
+		return nil
 	case engagement.FieldCustomerID:
 		v, ok := value.(int)
 		if !ok {
@@ -10076,6 +10148,9 @@ func (m *EngagementMutation) AddedFields() []string {
 	if m.addversion != nil {
 		fields = append(fields, engagement.FieldVersion)
 	}
+	if m.addcustomer_messages != nil {
+		fields = append(fields, engagement.FieldCustomerMessages)
+	}
 	return fields
 }
 
@@ -10094,6 +10169,8 @@ func (m *EngagementMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedWrapUpMs()
 	case engagement.FieldVersion:
 		return m.AddedVersion()
+	case engagement.FieldCustomerMessages:
+		return m.AddedCustomerMessages()
 	}
 	return nil, false
 }
@@ -10137,6 +10214,13 @@ func (m *EngagementMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddVersion(v)
+		return nil
+	case engagement.FieldCustomerMessages:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCustomerMessages(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Engagement numeric field %s", name)
@@ -10356,6 +10440,9 @@ func (m *EngagementMutation) ResetField(name string) error {
 		return nil
 	case engagement.FieldVersion:
 		m.ResetVersion()
+		return nil
+	case engagement.FieldCustomerMessages:
+		m.ResetCustomerMessages()
 		return nil
 	case engagement.FieldCustomerID:
 		m.ResetCustomerID()
@@ -18647,25 +18734,26 @@ func (m *TranscriptSegmentMutation) ResetEdge(name string) error {
 // TransferMutation represents an operation that mutates the Transfer nodes in the graph.
 type TransferMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *int
-	created_at        *time.Time
-	updated_at        *time.Time
-	state             *transfer.State
-	ended_at          *time.Time
-	clearedFields     map[string]struct{}
-	engagement        *int
-	clearedengagement bool
-	from_agent        *int
-	clearedfrom_agent bool
-	to_queue          *int
-	clearedto_queue   bool
-	to_agent          *int
-	clearedto_agent   bool
-	done              bool
-	oldValue          func(context.Context) (*Transfer, error)
-	predicates        []predicate.Transfer
+	op                   Op
+	typ                  string
+	id                   *int
+	created_at           *time.Time
+	updated_at           *time.Time
+	state                *transfer.State
+	ended_at             *time.Time
+	sender_wrapped_up_at *time.Time
+	clearedFields        map[string]struct{}
+	engagement           *int
+	clearedengagement    bool
+	from_agent           *int
+	clearedfrom_agent    bool
+	to_queue             *int
+	clearedto_queue      bool
+	to_agent             *int
+	clearedto_agent      bool
+	done                 bool
+	oldValue             func(context.Context) (*Transfer, error)
+	predicates           []predicate.Transfer
 }
 
 var _ ent.Mutation = (*TransferMutation)(nil)
@@ -18921,6 +19009,55 @@ func (m *TransferMutation) EndedAtCleared() bool {
 func (m *TransferMutation) ResetEndedAt() {
 	m.ended_at = nil
 	delete(m.clearedFields, transfer.FieldEndedAt)
+}
+
+// SetSenderWrappedUpAt sets the "sender_wrapped_up_at" field.
+func (m *TransferMutation) SetSenderWrappedUpAt(t time.Time) {
+	m.sender_wrapped_up_at = &t
+}
+
+// SenderWrappedUpAt returns the value of the "sender_wrapped_up_at" field in the mutation.
+func (m *TransferMutation) SenderWrappedUpAt() (r time.Time, exists bool) {
+	v := m.sender_wrapped_up_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSenderWrappedUpAt returns the old "sender_wrapped_up_at" field's value of the Transfer entity.
+// If the Transfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TransferMutation) OldSenderWrappedUpAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSenderWrappedUpAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSenderWrappedUpAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSenderWrappedUpAt: %w", err)
+	}
+	return oldValue.SenderWrappedUpAt, nil
+}
+
+// ClearSenderWrappedUpAt clears the value of the "sender_wrapped_up_at" field.
+func (m *TransferMutation) ClearSenderWrappedUpAt() {
+	m.sender_wrapped_up_at = nil
+	m.clearedFields[transfer.FieldSenderWrappedUpAt] = struct{}{}
+}
+
+// SenderWrappedUpAtCleared returns if the "sender_wrapped_up_at" field was cleared in this mutation.
+func (m *TransferMutation) SenderWrappedUpAtCleared() bool {
+	_, ok := m.clearedFields[transfer.FieldSenderWrappedUpAt]
+	return ok
+}
+
+// ResetSenderWrappedUpAt resets all changes to the "sender_wrapped_up_at" field.
+func (m *TransferMutation) ResetSenderWrappedUpAt() {
+	m.sender_wrapped_up_at = nil
+	delete(m.clearedFields, transfer.FieldSenderWrappedUpAt)
 }
 
 // SetEngagementID sets the "engagement_id" field.
@@ -19235,7 +19372,7 @@ func (m *TransferMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TransferMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, transfer.FieldCreatedAt)
 	}
@@ -19247,6 +19384,9 @@ func (m *TransferMutation) Fields() []string {
 	}
 	if m.ended_at != nil {
 		fields = append(fields, transfer.FieldEndedAt)
+	}
+	if m.sender_wrapped_up_at != nil {
+		fields = append(fields, transfer.FieldSenderWrappedUpAt)
 	}
 	if m.engagement != nil {
 		fields = append(fields, transfer.FieldEngagementID)
@@ -19276,6 +19416,8 @@ func (m *TransferMutation) Field(name string) (ent.Value, bool) {
 		return m.State()
 	case transfer.FieldEndedAt:
 		return m.EndedAt()
+	case transfer.FieldSenderWrappedUpAt:
+		return m.SenderWrappedUpAt()
 	case transfer.FieldEngagementID:
 		return m.EngagementID()
 	case transfer.FieldFromAgentID:
@@ -19301,6 +19443,8 @@ func (m *TransferMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldState(ctx)
 	case transfer.FieldEndedAt:
 		return m.OldEndedAt(ctx)
+	case transfer.FieldSenderWrappedUpAt:
+		return m.OldSenderWrappedUpAt(ctx)
 	case transfer.FieldEngagementID:
 		return m.OldEngagementID(ctx)
 	case transfer.FieldFromAgentID:
@@ -19345,6 +19489,13 @@ func (m *TransferMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetEndedAt(v)
+		return nil
+	case transfer.FieldSenderWrappedUpAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSenderWrappedUpAt(v)
 		return nil
 	case transfer.FieldEngagementID:
 		v, ok := value.(int)
@@ -19410,6 +19561,9 @@ func (m *TransferMutation) ClearedFields() []string {
 	if m.FieldCleared(transfer.FieldEndedAt) {
 		fields = append(fields, transfer.FieldEndedAt)
 	}
+	if m.FieldCleared(transfer.FieldSenderWrappedUpAt) {
+		fields = append(fields, transfer.FieldSenderWrappedUpAt)
+	}
 	if m.FieldCleared(transfer.FieldToQueueID) {
 		fields = append(fields, transfer.FieldToQueueID)
 	}
@@ -19432,6 +19586,9 @@ func (m *TransferMutation) ClearField(name string) error {
 	switch name {
 	case transfer.FieldEndedAt:
 		m.ClearEndedAt()
+		return nil
+	case transfer.FieldSenderWrappedUpAt:
+		m.ClearSenderWrappedUpAt()
 		return nil
 	case transfer.FieldToQueueID:
 		m.ClearToQueueID()
@@ -19458,6 +19615,9 @@ func (m *TransferMutation) ResetField(name string) error {
 		return nil
 	case transfer.FieldEndedAt:
 		m.ResetEndedAt()
+		return nil
+	case transfer.FieldSenderWrappedUpAt:
+		m.ResetSenderWrappedUpAt()
 		return nil
 	case transfer.FieldEngagementID:
 		m.ResetEngagementID()

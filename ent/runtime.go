@@ -363,6 +363,12 @@ func init() {
 	engagementDescVersion := engagementFields[24].Descriptor()
 	// engagement.DefaultVersion holds the default value on creation for the version field.
 	engagement.DefaultVersion = engagementDescVersion.Default.(int)
+	// engagementDescCustomerMessages is the schema descriptor for customer_messages field.
+	engagementDescCustomerMessages := engagementFields[25].Descriptor()
+	// engagement.DefaultCustomerMessages holds the default value on creation for the customer_messages field.
+	engagement.DefaultCustomerMessages = engagementDescCustomerMessages.Default.(int)
+	// engagement.CustomerMessagesValidator is a validator for the "customer_messages" field. It is called by the builders before save.
+	engagement.CustomerMessagesValidator = engagementDescCustomerMessages.Validators[0].(func(int) error)
 	entrypointMixin := schema.EntryPoint{}.Mixin()
 	entrypointMixinFields0 := entrypointMixin[0].Fields()
 	_ = entrypointMixinFields0

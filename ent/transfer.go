@@ -28,6 +28,8 @@ type Transfer struct {
 	State transfer.State `json:"state,omitempty"`
 	// EndedAt holds the value of the "ended_at" field.
 	EndedAt *time.Time `json:"ended_at,omitempty"`
+	// When the sender finished wrap-up after a completed transfer (T5).
+	SenderWrappedUpAt *time.Time `json:"sender_wrapped_up_at,omitempty"`
 	// EngagementID holds the value of the "engagement_id" field.
 	EngagementID int `json:"engagement_id,omitempty"`
 	// FromAgentID holds the value of the "from_agent_id" field.
@@ -112,7 +114,7 @@ func (*Transfer) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case transfer.FieldState:
 			values[i] = new(sql.NullString)
-		case transfer.FieldCreatedAt, transfer.FieldUpdatedAt, transfer.FieldEndedAt:
+		case transfer.FieldCreatedAt, transfer.FieldUpdatedAt, transfer.FieldEndedAt, transfer.FieldSenderWrappedUpAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -159,6 +161,13 @@ func (_m *Transfer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.EndedAt = new(time.Time)
 				*_m.EndedAt = value.Time
+			}
+		case transfer.FieldSenderWrappedUpAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field sender_wrapped_up_at", values[i])
+			} else if value.Valid {
+				_m.SenderWrappedUpAt = new(time.Time)
+				*_m.SenderWrappedUpAt = value.Time
 			}
 		case transfer.FieldEngagementID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -253,6 +262,11 @@ func (_m *Transfer) String() string {
 	builder.WriteString(", ")
 	if v := _m.EndedAt; v != nil {
 		builder.WriteString("ended_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.SenderWrappedUpAt; v != nil {
+		builder.WriteString("sender_wrapped_up_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

@@ -81,6 +81,20 @@ func (_c *TransferCreate) SetNillableEndedAt(v *time.Time) *TransferCreate {
 	return _c
 }
 
+// SetSenderWrappedUpAt sets the "sender_wrapped_up_at" field.
+func (_c *TransferCreate) SetSenderWrappedUpAt(v time.Time) *TransferCreate {
+	_c.mutation.SetSenderWrappedUpAt(v)
+	return _c
+}
+
+// SetNillableSenderWrappedUpAt sets the "sender_wrapped_up_at" field if the given value is not nil.
+func (_c *TransferCreate) SetNillableSenderWrappedUpAt(v *time.Time) *TransferCreate {
+	if v != nil {
+		_c.SetSenderWrappedUpAt(*v)
+	}
+	return _c
+}
+
 // SetEngagementID sets the "engagement_id" field.
 func (_c *TransferCreate) SetEngagementID(v int) *TransferCreate {
 	_c.mutation.SetEngagementID(v)
@@ -261,6 +275,10 @@ func (_c *TransferCreate) createSpec() (*Transfer, *sqlgraph.CreateSpec) {
 		_spec.SetField(transfer.FieldEndedAt, field.TypeTime, value)
 		_node.EndedAt = &value
 	}
+	if value, ok := _c.mutation.SenderWrappedUpAt(); ok {
+		_spec.SetField(transfer.FieldSenderWrappedUpAt, field.TypeTime, value)
+		_node.SenderWrappedUpAt = &value
+	}
 	if nodes := _c.mutation.EngagementIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -423,6 +441,24 @@ func (u *TransferUpsert) ClearEndedAt() *TransferUpsert {
 	return u
 }
 
+// SetSenderWrappedUpAt sets the "sender_wrapped_up_at" field.
+func (u *TransferUpsert) SetSenderWrappedUpAt(v time.Time) *TransferUpsert {
+	u.Set(transfer.FieldSenderWrappedUpAt, v)
+	return u
+}
+
+// UpdateSenderWrappedUpAt sets the "sender_wrapped_up_at" field to the value that was provided on create.
+func (u *TransferUpsert) UpdateSenderWrappedUpAt() *TransferUpsert {
+	u.SetExcluded(transfer.FieldSenderWrappedUpAt)
+	return u
+}
+
+// ClearSenderWrappedUpAt clears the value of the "sender_wrapped_up_at" field.
+func (u *TransferUpsert) ClearSenderWrappedUpAt() *TransferUpsert {
+	u.SetNull(transfer.FieldSenderWrappedUpAt)
+	return u
+}
+
 // SetEngagementID sets the "engagement_id" field.
 func (u *TransferUpsert) SetEngagementID(v int) *TransferUpsert {
 	u.Set(transfer.FieldEngagementID, v)
@@ -574,6 +610,27 @@ func (u *TransferUpsertOne) UpdateEndedAt() *TransferUpsertOne {
 func (u *TransferUpsertOne) ClearEndedAt() *TransferUpsertOne {
 	return u.Update(func(s *TransferUpsert) {
 		s.ClearEndedAt()
+	})
+}
+
+// SetSenderWrappedUpAt sets the "sender_wrapped_up_at" field.
+func (u *TransferUpsertOne) SetSenderWrappedUpAt(v time.Time) *TransferUpsertOne {
+	return u.Update(func(s *TransferUpsert) {
+		s.SetSenderWrappedUpAt(v)
+	})
+}
+
+// UpdateSenderWrappedUpAt sets the "sender_wrapped_up_at" field to the value that was provided on create.
+func (u *TransferUpsertOne) UpdateSenderWrappedUpAt() *TransferUpsertOne {
+	return u.Update(func(s *TransferUpsert) {
+		s.UpdateSenderWrappedUpAt()
+	})
+}
+
+// ClearSenderWrappedUpAt clears the value of the "sender_wrapped_up_at" field.
+func (u *TransferUpsertOne) ClearSenderWrappedUpAt() *TransferUpsertOne {
+	return u.Update(func(s *TransferUpsert) {
+		s.ClearSenderWrappedUpAt()
 	})
 }
 
@@ -904,6 +961,27 @@ func (u *TransferUpsertBulk) UpdateEndedAt() *TransferUpsertBulk {
 func (u *TransferUpsertBulk) ClearEndedAt() *TransferUpsertBulk {
 	return u.Update(func(s *TransferUpsert) {
 		s.ClearEndedAt()
+	})
+}
+
+// SetSenderWrappedUpAt sets the "sender_wrapped_up_at" field.
+func (u *TransferUpsertBulk) SetSenderWrappedUpAt(v time.Time) *TransferUpsertBulk {
+	return u.Update(func(s *TransferUpsert) {
+		s.SetSenderWrappedUpAt(v)
+	})
+}
+
+// UpdateSenderWrappedUpAt sets the "sender_wrapped_up_at" field to the value that was provided on create.
+func (u *TransferUpsertBulk) UpdateSenderWrappedUpAt() *TransferUpsertBulk {
+	return u.Update(func(s *TransferUpsert) {
+		s.UpdateSenderWrappedUpAt()
+	})
+}
+
+// ClearSenderWrappedUpAt clears the value of the "sender_wrapped_up_at" field.
+func (u *TransferUpsertBulk) ClearSenderWrappedUpAt() *TransferUpsertBulk {
+	return u.Update(func(s *TransferUpsert) {
+		s.ClearSenderWrappedUpAt()
 	})
 }
 

@@ -72,6 +72,26 @@ func (_u *TransferUpdate) ClearEndedAt() *TransferUpdate {
 	return _u
 }
 
+// SetSenderWrappedUpAt sets the "sender_wrapped_up_at" field.
+func (_u *TransferUpdate) SetSenderWrappedUpAt(v time.Time) *TransferUpdate {
+	_u.mutation.SetSenderWrappedUpAt(v)
+	return _u
+}
+
+// SetNillableSenderWrappedUpAt sets the "sender_wrapped_up_at" field if the given value is not nil.
+func (_u *TransferUpdate) SetNillableSenderWrappedUpAt(v *time.Time) *TransferUpdate {
+	if v != nil {
+		_u.SetSenderWrappedUpAt(*v)
+	}
+	return _u
+}
+
+// ClearSenderWrappedUpAt clears the value of the "sender_wrapped_up_at" field.
+func (_u *TransferUpdate) ClearSenderWrappedUpAt() *TransferUpdate {
+	_u.mutation.ClearSenderWrappedUpAt()
+	return _u
+}
+
 // SetEngagementID sets the "engagement_id" field.
 func (_u *TransferUpdate) SetEngagementID(v int) *TransferUpdate {
 	_u.mutation.SetEngagementID(v)
@@ -271,6 +291,12 @@ func (_u *TransferUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.EndedAtCleared() {
 		_spec.ClearField(transfer.FieldEndedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.SenderWrappedUpAt(); ok {
+		_spec.SetField(transfer.FieldSenderWrappedUpAt, field.TypeTime, value)
+	}
+	if _u.mutation.SenderWrappedUpAtCleared() {
+		_spec.ClearField(transfer.FieldSenderWrappedUpAt, field.TypeTime)
+	}
 	if _u.mutation.EngagementCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -446,6 +472,26 @@ func (_u *TransferUpdateOne) SetNillableEndedAt(v *time.Time) *TransferUpdateOne
 // ClearEndedAt clears the value of the "ended_at" field.
 func (_u *TransferUpdateOne) ClearEndedAt() *TransferUpdateOne {
 	_u.mutation.ClearEndedAt()
+	return _u
+}
+
+// SetSenderWrappedUpAt sets the "sender_wrapped_up_at" field.
+func (_u *TransferUpdateOne) SetSenderWrappedUpAt(v time.Time) *TransferUpdateOne {
+	_u.mutation.SetSenderWrappedUpAt(v)
+	return _u
+}
+
+// SetNillableSenderWrappedUpAt sets the "sender_wrapped_up_at" field if the given value is not nil.
+func (_u *TransferUpdateOne) SetNillableSenderWrappedUpAt(v *time.Time) *TransferUpdateOne {
+	if v != nil {
+		_u.SetSenderWrappedUpAt(*v)
+	}
+	return _u
+}
+
+// ClearSenderWrappedUpAt clears the value of the "sender_wrapped_up_at" field.
+func (_u *TransferUpdateOne) ClearSenderWrappedUpAt() *TransferUpdateOne {
+	_u.mutation.ClearSenderWrappedUpAt()
 	return _u
 }
 
@@ -677,6 +723,12 @@ func (_u *TransferUpdateOne) sqlSave(ctx context.Context) (_node *Transfer, err 
 	}
 	if _u.mutation.EndedAtCleared() {
 		_spec.ClearField(transfer.FieldEndedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SenderWrappedUpAt(); ok {
+		_spec.SetField(transfer.FieldSenderWrappedUpAt, field.TypeTime, value)
+	}
+	if _u.mutation.SenderWrappedUpAtCleared() {
+		_spec.ClearField(transfer.FieldSenderWrappedUpAt, field.TypeTime)
 	}
 	if _u.mutation.EngagementCleared() {
 		edge := &sqlgraph.EdgeSpec{

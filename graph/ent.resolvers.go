@@ -87,6 +87,9 @@ func (r *queryResolver) WrapUpReasons(ctx context.Context, after *entgql.Cursor[
 	return r.Client.WrapUpReason.Query().Paginate(ctx, after, first, before, last, ent.WithWrapUpReasonOrder(orderBy), ent.WithWrapUpReasonFilter(where.Filter))
 }
 
+// Agent returns AgentResolver implementation.
+func (r *Resolver) Agent() AgentResolver { return &agentResolver{r} }
+
 // Engagement returns EngagementResolver implementation.
 func (r *Resolver) Engagement() EngagementResolver { return &engagementResolver{r} }
 
@@ -97,6 +100,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Queue() QueueResolver { return &queueResolver{r} }
 
 type (
+	agentResolver      struct{ *Resolver }
 	engagementResolver struct{ *Resolver }
 	queryResolver      struct{ *Resolver }
 	queueResolver      struct{ *Resolver }

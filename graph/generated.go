@@ -29,6 +29,7 @@ import (
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/graph/model"
+	"github.com/switchboard/switchboard/internal/live"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -43,10 +44,13 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Agent() AgentResolver
 	Engagement() EngagementResolver
+	Event() EventResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Queue() QueueResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -80,6 +84,10 @@ type ComplexityRoot struct {
 		APIKey func(childComplexity int) int
 	}
 
+	AddNotePayload struct {
+		Note func(childComplexity int) int
+	}
+
 	Agent struct {
 		Active            func(childComplexity int) int
 		CapacityProfile   func(childComplexity int) int
@@ -92,6 +100,8 @@ type ComplexityRoot struct {
 		License           func(childComplexity int) int
 		MissedRings       func(childComplexity int) int
 		Name              func(childComplexity int) int
+		OpenEngagements   func(childComplexity int) int
+		PendingOffers     func(childComplexity int) int
 		Queues            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.QueueOrder, where *ent.QueueWhereInput) int
 		Role              func(childComplexity int) int
 		Skills            func(childComplexity int) int
@@ -99,6 +109,13 @@ type ComplexityRoot struct {
 		StateChangedAt    func(childComplexity int) int
 		StateReason       func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
+	}
+
+	AgentAvailability struct {
+		AgentID func(childComplexity int) int
+		CanTake func(childComplexity int) int
+		Name    func(childComplexity int) int
+		State   func(childComplexity int) int
 	}
 
 	AgentConnection struct {
@@ -114,6 +131,10 @@ type ComplexityRoot struct {
 
 	AgentPayload struct {
 		Agent func(childComplexity int) int
+	}
+
+	AppendTranscriptPayload struct {
+		Segments func(childComplexity int) int
 	}
 
 	CRMRecord struct {
@@ -210,6 +231,11 @@ type ComplexityRoot struct {
 		Secret func(childComplexity int) int
 	}
 
+	CreateEngagementPayload struct {
+		CustomerToken func(childComplexity int) int
+		Engagement    func(childComplexity int) int
+	}
+
 	Customer struct {
 		CreatedAt   func(childComplexity int) int
 		Emails      func(childComplexity int) int
@@ -248,45 +274,47 @@ type ComplexityRoot struct {
 	}
 
 	Engagement struct {
-		Agent          func(childComplexity int) int
-		AgentID        func(childComplexity int) int
-		AutoParked     func(childComplexity int) int
-		BotSummary     func(childComplexity int) int
-		Channel        func(childComplexity int) int
-		ClosedAt       func(childComplexity int) int
-		ConnectedAt    func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		Customer       func(childComplexity int) int
-		CustomerID     func(childComplexity int) int
-		CustomerLeft   func(childComplexity int) int
-		Direction      func(childComplexity int) int
-		Dispositions   func(childComplexity int) int
-		EndedAt        func(childComplexity int) int
-		EntryPoint     func(childComplexity int) int
-		EntryPointID   func(childComplexity int) int
-		FlowVariables  func(childComplexity int) int
-		HandleMs       func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Language       func(childComplexity int) int
-		Live           func(childComplexity int) int
-		MenuPath       func(childComplexity int) int
-		Messages       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
-		Notes          func(childComplexity int) int
-		Offers         func(childComplexity int) int
-		ParkedFrom     func(childComplexity int) int
-		Priority       func(childComplexity int) int
-		Queue          func(childComplexity int) int
-		QueueID        func(childComplexity int) int
-		QueuedAt       func(childComplexity int) int
-		Records        func(childComplexity int) int
-		SessionType    func(childComplexity int) int
-		State          func(childComplexity int) int
-		Transcript     func(childComplexity int) int
-		Transfers      func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
-		WaitMs         func(childComplexity int) int
-		WrapUpDeadline func(childComplexity int) int
-		WrapUpMs       func(childComplexity int) int
+		Agent            func(childComplexity int) int
+		AgentID          func(childComplexity int) int
+		AutoParked       func(childComplexity int) int
+		BotSummary       func(childComplexity int) int
+		Channel          func(childComplexity int) int
+		ClosedAt         func(childComplexity int) int
+		ConnectedAt      func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Customer         func(childComplexity int) int
+		CustomerID       func(childComplexity int) int
+		CustomerLeft     func(childComplexity int) int
+		CustomerMessages func(childComplexity int) int
+		Direction        func(childComplexity int) int
+		Dispositions     func(childComplexity int) int
+		EndedAt          func(childComplexity int) int
+		EntryPoint       func(childComplexity int) int
+		EntryPointID     func(childComplexity int) int
+		FlowVariables    func(childComplexity int) int
+		HandleMs         func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Language         func(childComplexity int) int
+		Live             func(childComplexity int) int
+		MenuPath         func(childComplexity int) int
+		Messages         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
+		Notes            func(childComplexity int) int
+		Offers           func(childComplexity int) int
+		ParkedFrom       func(childComplexity int) int
+		Priority         func(childComplexity int) int
+		Queue            func(childComplexity int) int
+		QueueID          func(childComplexity int) int
+		QueuedAt         func(childComplexity int) int
+		Records          func(childComplexity int) int
+		SearchTranscript func(childComplexity int, query string) int
+		SessionType      func(childComplexity int) int
+		State            func(childComplexity int) int
+		Transcript       func(childComplexity int) int
+		Transfers        func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		WaitMs           func(childComplexity int) int
+		WrapUpDeadline   func(childComplexity int) int
+		WrapUpMs         func(childComplexity int) int
 	}
 
 	EngagementConnection struct {
@@ -298,6 +326,10 @@ type ComplexityRoot struct {
 	EngagementEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EngagementPayload struct {
+		Engagement func(childComplexity int) int
 	}
 
 	EntryPoint struct {
@@ -326,6 +358,17 @@ type ComplexityRoot struct {
 
 	EntryPointPayload struct {
 		EntryPoint func(childComplexity int) int
+	}
+
+	Event struct {
+		AgentID      func(childComplexity int) int
+		At           func(childComplexity int) int
+		Engagement   func(childComplexity int) int
+		EngagementID func(childComplexity int) int
+		Payload      func(childComplexity int) int
+		QueueID      func(childComplexity int) int
+		Sequence     func(childComplexity int) int
+		Topic        func(childComplexity int) int
 	}
 
 	LoginPayload struct {
@@ -359,16 +402,24 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcceptOffer              func(childComplexity int, id int) int
+		AcceptTransfer           func(childComplexity int, id int) int
+		AddNote                  func(childComplexity int, engagementID int, body string) int
+		AppendTranscript         func(childComplexity int, engagementID int, segments []*model.TranscriptSegmentInput) int
+		CompleteWrapUp           func(childComplexity int, input model.CompleteWrapUpInput) int
 		CreateAPIKey             func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateAgent              func(childComplexity int, input ent.CreateAgentInput, password *string) int
 		CreateCapacityProfile    func(childComplexity int, input ent.CreateCapacityProfileInput) int
 		CreateCustomer           func(childComplexity int, input ent.CreateCustomerInput) int
+		CreateEngagement         func(childComplexity int, input model.CreateEngagementInput) int
 		CreateEntryPoint         func(childComplexity int, input ent.CreateEntryPointInput) int
 		CreatePostSessionSetting func(childComplexity int, input ent.CreatePostSessionSettingInput) int
 		CreateQueue              func(childComplexity int, input ent.CreateQueueInput) int
 		CreateTemplate           func(childComplexity int, input ent.CreateTemplateInput) int
 		CreateVirtualAgent       func(childComplexity int, input ent.CreateVirtualAgentInput) int
 		CreateWrapUpReason       func(childComplexity int, input ent.CreateWrapUpReasonInput) int
+		DeclineOffer             func(childComplexity int, id int) int
+		DeclineTransfer          func(childComplexity int, id int) int
 		DeleteCapacityProfile    func(childComplexity int, id int) int
 		DeleteEntryPoint         func(childComplexity int, id int) int
 		DeletePostSessionSetting func(childComplexity int, id int) int
@@ -376,10 +427,19 @@ type ComplexityRoot struct {
 		DeleteTemplate           func(childComplexity int, id int) int
 		DeleteVirtualAgent       func(childComplexity int, id int) int
 		DeleteWrapUpReason       func(childComplexity int, id int) int
+		EndEngagement            func(childComplexity int, id int) int
 		Login                    func(childComplexity int, email string, password string) int
+		Logout                   func(childComplexity int) int
+		ParkEngagement           func(childComplexity int, id int) int
+		PickEngagement           func(childComplexity int, id int) int
+		PostMessage              func(childComplexity int, input model.PostMessageInput) int
+		ReleaseEngagement        func(childComplexity int, id int) int
+		ResumeEngagement         func(childComplexity int, id int) int
 		RevokeAPIKey             func(childComplexity int, id int) int
 		RevokeToken              func(childComplexity int) int
+		SetAgentState            func(childComplexity int, state agent.State, reason *string) int
 		SetPassword              func(childComplexity int, agentID int, password string) int
+		TransferEngagement       func(childComplexity int, input model.TransferEngagementInput) int
 		UpdateAgent              func(childComplexity int, id int, input ent.UpdateAgentInput) int
 		UpdateCRMSetting         func(childComplexity int, input ent.UpdateCRMSettingInput) int
 		UpdateCapacityProfile    func(childComplexity int, id int, input ent.UpdateCapacityProfileInput) int
@@ -429,11 +489,19 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	OfferPayload struct {
+		Offer func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PostMessagePayload struct {
+		Message func(childComplexity int) int
 	}
 
 	PostSessionSetting struct {
@@ -482,6 +550,7 @@ type ComplexityRoot struct {
 		PostSessionSettings func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PostSessionSettingOrder, where *ent.PostSessionSettingWhereInput) int
 		Queues              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.QueueOrder, where *ent.QueueWhereInput) int
 		Templates           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TemplateOrder, where *ent.TemplateWhereInput) int
+		TransferTargets     func(childComplexity int, channel *enum.Channel) int
 		VirtualAgents       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.VirtualAgentOrder, where *ent.VirtualAgentWhereInput) int
 		WrapUpReasons       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WrapUpReasonOrder, where *ent.WrapUpReasonWhereInput) int
 	}
@@ -510,6 +579,12 @@ type ComplexityRoot struct {
 		WrapUpReasons        func(childComplexity int) int
 	}
 
+	QueueAvailability struct {
+		AgentsAvailable func(childComplexity int) int
+		Queue           func(childComplexity int) int
+		Waiting         func(childComplexity int) int
+	}
+
 	QueueConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -525,8 +600,23 @@ type ComplexityRoot struct {
 		Queue func(childComplexity int) int
 	}
 
+	QueueStats struct {
+		AgentsAvailable    func(childComplexity int) int
+		AgentsBusy         func(childComplexity int) int
+		LongestWaitSeconds func(childComplexity int) int
+		Queue              func(childComplexity int) int
+		Sequence           func(childComplexity int) int
+		Waiting            func(childComplexity int) int
+	}
+
 	RevokeTokenPayload struct {
 		Revoked func(childComplexity int) int
+	}
+
+	Subscription struct {
+		AgentEvents      func(childComplexity int, after *string) int
+		EngagementEvents func(childComplexity int, id int, after *string) int
+		QueueEvents      func(childComplexity int, queueIDs []int, after *string) int
 	}
 
 	Template struct {
@@ -567,19 +657,20 @@ type ComplexityRoot struct {
 	}
 
 	Transfer struct {
-		CreatedAt    func(childComplexity int) int
-		EndedAt      func(childComplexity int) int
-		Engagement   func(childComplexity int) int
-		EngagementID func(childComplexity int) int
-		FromAgent    func(childComplexity int) int
-		FromAgentID  func(childComplexity int) int
-		ID           func(childComplexity int) int
-		State        func(childComplexity int) int
-		ToAgent      func(childComplexity int) int
-		ToAgentID    func(childComplexity int) int
-		ToQueue      func(childComplexity int) int
-		ToQueueID    func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		EndedAt           func(childComplexity int) int
+		Engagement        func(childComplexity int) int
+		EngagementID      func(childComplexity int) int
+		FromAgent         func(childComplexity int) int
+		FromAgentID       func(childComplexity int) int
+		ID                func(childComplexity int) int
+		SenderWrappedUpAt func(childComplexity int) int
+		State             func(childComplexity int) int
+		ToAgent           func(childComplexity int) int
+		ToAgentID         func(childComplexity int) int
+		ToQueue           func(childComplexity int) int
+		ToQueueID         func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
 	}
 
 	TransferConnection struct {
@@ -591,6 +682,15 @@ type ComplexityRoot struct {
 	TransferEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	TransferPayload struct {
+		Transfer func(childComplexity int) int
+	}
+
+	TransferTargets struct {
+		Agents func(childComplexity int) int
+		Queues func(childComplexity int) int
 	}
 
 	VirtualAgent struct {
@@ -648,8 +748,20 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AgentResolver interface {
+	OpenEngagements(ctx context.Context, obj *ent.Agent) ([]*ent.Engagement, error)
+	PendingOffers(ctx context.Context, obj *ent.Agent) ([]*ent.Offer, error)
+}
 type EngagementResolver interface {
 	Live(ctx context.Context, obj *ent.Engagement) (bool, error)
+	SearchTranscript(ctx context.Context, obj *ent.Engagement, query string) ([]*ent.TranscriptSegment, error)
+}
+type EventResolver interface {
+	Sequence(ctx context.Context, obj *ent.Event) (string, error)
+
+	At(ctx context.Context, obj *ent.Event) (*time.Time, error)
+
+	Engagement(ctx context.Context, obj *ent.Event) (*ent.Engagement, error)
 }
 type MutationResolver interface {
 	CreateAgent(ctx context.Context, input ent.CreateAgentInput, password *string) (*model.AgentPayload, error)
@@ -683,6 +795,23 @@ type MutationResolver interface {
 	CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, id int) (*model.APIKeyPayload, error)
 	SetPassword(ctx context.Context, agentID int, password string) (*model.AgentPayload, error)
+	CreateEngagement(ctx context.Context, input model.CreateEngagementInput) (*model.CreateEngagementPayload, error)
+	EndEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
+	PostMessage(ctx context.Context, input model.PostMessageInput) (*model.PostMessagePayload, error)
+	AppendTranscript(ctx context.Context, engagementID int, segments []*model.TranscriptSegmentInput) (*model.AppendTranscriptPayload, error)
+	SetAgentState(ctx context.Context, state agent.State, reason *string) (*model.AgentPayload, error)
+	Logout(ctx context.Context) (*model.AgentPayload, error)
+	AcceptOffer(ctx context.Context, id int) (*model.EngagementPayload, error)
+	DeclineOffer(ctx context.Context, id int) (*model.OfferPayload, error)
+	PickEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
+	ParkEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
+	ResumeEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
+	CompleteWrapUp(ctx context.Context, input model.CompleteWrapUpInput) (*model.EngagementPayload, error)
+	AddNote(ctx context.Context, engagementID int, body string) (*model.AddNotePayload, error)
+	TransferEngagement(ctx context.Context, input model.TransferEngagementInput) (*model.TransferPayload, error)
+	AcceptTransfer(ctx context.Context, id int) (*model.EngagementPayload, error)
+	DeclineTransfer(ctx context.Context, id int) (*model.TransferPayload, error)
+	ReleaseEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -700,11 +829,17 @@ type QueryResolver interface {
 	Templates(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TemplateOrder, where *ent.TemplateWhereInput) (*ent.TemplateConnection, error)
 	VirtualAgents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.VirtualAgentOrder, where *ent.VirtualAgentWhereInput) (*ent.VirtualAgentConnection, error)
 	WrapUpReasons(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WrapUpReasonOrder, where *ent.WrapUpReasonWhereInput) (*ent.WrapUpReasonConnection, error)
+	TransferTargets(ctx context.Context, channel *enum.Channel) (*model.TransferTargets, error)
 	Me(ctx context.Context) (*ent.Agent, error)
 }
 type QueueResolver interface {
 	MenuPath(ctx context.Context, obj *ent.Queue) (string, error)
 	IsLeaf(ctx context.Context, obj *ent.Queue) (bool, error)
+}
+type SubscriptionResolver interface {
+	AgentEvents(ctx context.Context, after *string) (<-chan *ent.Event, error)
+	QueueEvents(ctx context.Context, queueIDs []int, after *string) (<-chan *live.QueueStats, error)
+	EngagementEvents(ctx context.Context, id int, after *string) (<-chan *ent.Event, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -813,6 +948,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.APIKeyPayload.APIKey(childComplexity), true
 
+	case "AddNotePayload.note":
+		if e.ComplexityRoot.AddNotePayload.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddNotePayload.Note(childComplexity), true
+
 	case "Agent.active":
 		if e.ComplexityRoot.Agent.Active == nil {
 			break
@@ -884,6 +1026,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Agent.Name(childComplexity), true
+	case "Agent.openEngagements":
+		if e.ComplexityRoot.Agent.OpenEngagements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.OpenEngagements(childComplexity), true
+	case "Agent.pendingOffers":
+		if e.ComplexityRoot.Agent.PendingOffers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Agent.PendingOffers(childComplexity), true
 	case "Agent.queues":
 		if e.ComplexityRoot.Agent.Queues == nil {
 			break
@@ -932,6 +1086,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Agent.UpdatedAt(childComplexity), true
 
+	case "AgentAvailability.agentID":
+		if e.ComplexityRoot.AgentAvailability.AgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentAvailability.AgentID(childComplexity), true
+	case "AgentAvailability.canTake":
+		if e.ComplexityRoot.AgentAvailability.CanTake == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentAvailability.CanTake(childComplexity), true
+	case "AgentAvailability.name":
+		if e.ComplexityRoot.AgentAvailability.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentAvailability.Name(childComplexity), true
+	case "AgentAvailability.state":
+		if e.ComplexityRoot.AgentAvailability.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentAvailability.State(childComplexity), true
+
 	case "AgentConnection.edges":
 		if e.ComplexityRoot.AgentConnection.Edges == nil {
 			break
@@ -970,6 +1149,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgentPayload.Agent(childComplexity), true
+
+	case "AppendTranscriptPayload.segments":
+		if e.ComplexityRoot.AppendTranscriptPayload.Segments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppendTranscriptPayload.Segments(childComplexity), true
 
 	case "CRMRecord.closedAt":
 		if e.ComplexityRoot.CRMRecord.ClosedAt == nil {
@@ -1336,6 +1522,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateAPIKeyPayload.Secret(childComplexity), true
 
+	case "CreateEngagementPayload.customerToken":
+		if e.ComplexityRoot.CreateEngagementPayload.CustomerToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateEngagementPayload.CustomerToken(childComplexity), true
+	case "CreateEngagementPayload.engagement":
+		if e.ComplexityRoot.CreateEngagementPayload.Engagement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateEngagementPayload.Engagement(childComplexity), true
+
 	case "Customer.createdAt":
 		if e.ComplexityRoot.Customer.CreatedAt == nil {
 			break
@@ -1527,6 +1726,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.CustomerLeft(childComplexity), true
+	case "Engagement.customerMessages":
+		if e.ComplexityRoot.Engagement.CustomerMessages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.CustomerMessages(childComplexity), true
 	case "Engagement.direction":
 		if e.ComplexityRoot.Engagement.Direction == nil {
 			break
@@ -1652,6 +1857,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.Records(childComplexity), true
+	case "Engagement.searchTranscript":
+		if e.ComplexityRoot.Engagement.SearchTranscript == nil {
+			break
+		}
+
+		args, err := ec.field_Engagement_searchTranscript_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Engagement.SearchTranscript(childComplexity, args["query"].(string)), true
 	case "Engagement.sessionType":
 		if e.ComplexityRoot.Engagement.SessionType == nil {
 			break
@@ -1732,6 +1948,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EngagementEdge.Node(childComplexity), true
+
+	case "EngagementPayload.engagement":
+		if e.ComplexityRoot.EngagementPayload.Engagement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementPayload.Engagement(childComplexity), true
 
 	case "EntryPoint.active":
 		if e.ComplexityRoot.EntryPoint.Active == nil {
@@ -1832,6 +2055,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EntryPointPayload.EntryPoint(childComplexity), true
+
+	case "Event.agentID":
+		if e.ComplexityRoot.Event.AgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.AgentID(childComplexity), true
+	case "Event.at":
+		if e.ComplexityRoot.Event.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.At(childComplexity), true
+	case "Event.engagement":
+		if e.ComplexityRoot.Event.Engagement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Engagement(childComplexity), true
+	case "Event.engagementID":
+		if e.ComplexityRoot.Event.EngagementID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.EngagementID(childComplexity), true
+	case "Event.payload":
+		if e.ComplexityRoot.Event.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Payload(childComplexity), true
+	case "Event.queueID":
+		if e.ComplexityRoot.Event.QueueID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.QueueID(childComplexity), true
+	case "Event.sequence":
+		if e.ComplexityRoot.Event.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Sequence(childComplexity), true
+	case "Event.topic":
+		if e.ComplexityRoot.Event.Topic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Topic(childComplexity), true
 
 	case "LoginPayload.agent":
 		if e.ComplexityRoot.LoginPayload.Agent == nil {
@@ -1945,6 +2217,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
 
+	case "Mutation.acceptOffer":
+		if e.ComplexityRoot.Mutation.AcceptOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptOffer(childComplexity, args["id"].(int)), true
+	case "Mutation.acceptTransfer":
+		if e.ComplexityRoot.Mutation.AcceptTransfer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptTransfer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptTransfer(childComplexity, args["id"].(int)), true
+	case "Mutation.addNote":
+		if e.ComplexityRoot.Mutation.AddNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddNote(childComplexity, args["engagementID"].(int), args["body"].(string)), true
+	case "Mutation.appendTranscript":
+		if e.ComplexityRoot.Mutation.AppendTranscript == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_appendTranscript_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AppendTranscript(childComplexity, args["engagementID"].(int), args["segments"].([]*model.TranscriptSegmentInput)), true
+	case "Mutation.completeWrapUp":
+		if e.ComplexityRoot.Mutation.CompleteWrapUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeWrapUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteWrapUp(childComplexity, args["input"].(model.CompleteWrapUpInput)), true
 	case "Mutation.createAPIKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -1989,6 +2316,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCustomer(childComplexity, args["input"].(ent.CreateCustomerInput)), true
+	case "Mutation.createEngagement":
+		if e.ComplexityRoot.Mutation.CreateEngagement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createEngagement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateEngagement(childComplexity, args["input"].(model.CreateEngagementInput)), true
 	case "Mutation.createEntryPoint":
 		if e.ComplexityRoot.Mutation.CreateEntryPoint == nil {
 			break
@@ -2055,6 +2393,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWrapUpReason(childComplexity, args["input"].(ent.CreateWrapUpReasonInput)), true
+	case "Mutation.declineOffer":
+		if e.ComplexityRoot.Mutation.DeclineOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineOffer(childComplexity, args["id"].(int)), true
+	case "Mutation.declineTransfer":
+		if e.ComplexityRoot.Mutation.DeclineTransfer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineTransfer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineTransfer(childComplexity, args["id"].(int)), true
 	case "Mutation.deleteCapacityProfile":
 		if e.ComplexityRoot.Mutation.DeleteCapacityProfile == nil {
 			break
@@ -2132,6 +2492,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteWrapUpReason(childComplexity, args["id"].(int)), true
+	case "Mutation.endEngagement":
+		if e.ComplexityRoot.Mutation.EndEngagement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endEngagement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndEngagement(childComplexity, args["id"].(int)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2143,6 +2514,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["email"].(string), args["password"].(string)), true
+	case "Mutation.logout":
+		if e.ComplexityRoot.Mutation.Logout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.parkEngagement":
+		if e.ComplexityRoot.Mutation.ParkEngagement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_parkEngagement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ParkEngagement(childComplexity, args["id"].(int)), true
+	case "Mutation.pickEngagement":
+		if e.ComplexityRoot.Mutation.PickEngagement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pickEngagement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PickEngagement(childComplexity, args["id"].(int)), true
+	case "Mutation.postMessage":
+		if e.ComplexityRoot.Mutation.PostMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_postMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PostMessage(childComplexity, args["input"].(model.PostMessageInput)), true
+	case "Mutation.releaseEngagement":
+		if e.ComplexityRoot.Mutation.ReleaseEngagement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_releaseEngagement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReleaseEngagement(childComplexity, args["id"].(int)), true
+	case "Mutation.resumeEngagement":
+		if e.ComplexityRoot.Mutation.ResumeEngagement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resumeEngagement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResumeEngagement(childComplexity, args["id"].(int)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -2160,6 +2592,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeToken(childComplexity), true
+	case "Mutation.setAgentState":
+		if e.ComplexityRoot.Mutation.SetAgentState == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setAgentState_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetAgentState(childComplexity, args["state"].(agent.State), args["reason"].(*string)), true
 	case "Mutation.setPassword":
 		if e.ComplexityRoot.Mutation.SetPassword == nil {
 			break
@@ -2171,6 +2614,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetPassword(childComplexity, args["agentID"].(int), args["password"].(string)), true
+	case "Mutation.transferEngagement":
+		if e.ComplexityRoot.Mutation.TransferEngagement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transferEngagement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransferEngagement(childComplexity, args["input"].(model.TransferEngagementInput)), true
 	case "Mutation.updateAgent":
 		if e.ComplexityRoot.Mutation.UpdateAgent == nil {
 			break
@@ -2436,6 +2890,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OfferEdge.Node(childComplexity), true
 
+	case "OfferPayload.offer":
+		if e.ComplexityRoot.OfferPayload.Offer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferPayload.Offer(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -2460,6 +2921,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PostMessagePayload.message":
+		if e.ComplexityRoot.PostMessagePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostMessagePayload.Message(childComplexity), true
 
 	case "PostSessionSetting.askConsent":
 		if e.ComplexityRoot.PostSessionSetting.AskConsent == nil {
@@ -2729,6 +3197,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Templates(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.TemplateOrder), args["where"].(*ent.TemplateWhereInput)), true
+	case "Query.transferTargets":
+		if e.ComplexityRoot.Query.TransferTargets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_transferTargets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TransferTargets(childComplexity, args["channel"].(*enum.Channel)), true
 	case "Query.virtualAgents":
 		if e.ComplexityRoot.Query.VirtualAgents == nil {
 			break
@@ -2889,6 +3368,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Queue.WrapUpReasons(childComplexity), true
 
+	case "QueueAvailability.agentsAvailable":
+		if e.ComplexityRoot.QueueAvailability.AgentsAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueAvailability.AgentsAvailable(childComplexity), true
+	case "QueueAvailability.queue":
+		if e.ComplexityRoot.QueueAvailability.Queue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueAvailability.Queue(childComplexity), true
+	case "QueueAvailability.waiting":
+		if e.ComplexityRoot.QueueAvailability.Waiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueAvailability.Waiting(childComplexity), true
+
 	case "QueueConnection.edges":
 		if e.ComplexityRoot.QueueConnection.Edges == nil {
 			break
@@ -2928,12 +3426,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QueuePayload.Queue(childComplexity), true
 
+	case "QueueStats.agentsAvailable":
+		if e.ComplexityRoot.QueueStats.AgentsAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueStats.AgentsAvailable(childComplexity), true
+	case "QueueStats.agentsBusy":
+		if e.ComplexityRoot.QueueStats.AgentsBusy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueStats.AgentsBusy(childComplexity), true
+	case "QueueStats.longestWaitSeconds":
+		if e.ComplexityRoot.QueueStats.LongestWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueStats.LongestWaitSeconds(childComplexity), true
+	case "QueueStats.queue":
+		if e.ComplexityRoot.QueueStats.Queue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueStats.Queue(childComplexity), true
+	case "QueueStats.sequence":
+		if e.ComplexityRoot.QueueStats.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueStats.Sequence(childComplexity), true
+	case "QueueStats.waiting":
+		if e.ComplexityRoot.QueueStats.Waiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueStats.Waiting(childComplexity), true
+
 	case "RevokeTokenPayload.revoked":
 		if e.ComplexityRoot.RevokeTokenPayload.Revoked == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RevokeTokenPayload.Revoked(childComplexity), true
+
+	case "Subscription.agentEvents":
+		if e.ComplexityRoot.Subscription.AgentEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_agentEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.AgentEvents(childComplexity, args["after"].(*string)), true
+	case "Subscription.engagementEvents":
+		if e.ComplexityRoot.Subscription.EngagementEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_engagementEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EngagementEvents(childComplexity, args["id"].(int), args["after"].(*string)), true
+	case "Subscription.queueEvents":
+		if e.ComplexityRoot.Subscription.QueueEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_queueEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.QueueEvents(childComplexity, args["queueIDs"].([]int), args["after"].(*string)), true
 
 	case "Template.active":
 		if e.ComplexityRoot.Template.Active == nil {
@@ -3114,6 +3683,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Transfer.ID(childComplexity), true
+	case "Transfer.senderWrappedUpAt":
+		if e.ComplexityRoot.Transfer.SenderWrappedUpAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transfer.SenderWrappedUpAt(childComplexity), true
 	case "Transfer.state":
 		if e.ComplexityRoot.Transfer.State == nil {
 			break
@@ -3182,6 +3757,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TransferEdge.Node(childComplexity), true
+
+	case "TransferPayload.transfer":
+		if e.ComplexityRoot.TransferPayload.Transfer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferPayload.Transfer(childComplexity), true
+
+	case "TransferTargets.agents":
+		if e.ComplexityRoot.TransferTargets.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferTargets.Agents(childComplexity), true
+	case "TransferTargets.queues":
+		if e.ComplexityRoot.TransferTargets.Queues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferTargets.Queues(childComplexity), true
 
 	case "VirtualAgent.active":
 		if e.ComplexityRoot.VirtualAgent.Active == nil {
@@ -3365,17 +3960,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCRMSettingWhereInput,
 		ec.unmarshalInputCapacityProfileOrder,
 		ec.unmarshalInputCapacityProfileWhereInput,
+		ec.unmarshalInputCompleteWrapUpInput,
 		ec.unmarshalInputCreateAPIKeyInput,
 		ec.unmarshalInputCreateAgentInput,
 		ec.unmarshalInputCreateCRMSettingInput,
 		ec.unmarshalInputCreateCapacityProfileInput,
 		ec.unmarshalInputCreateCustomerInput,
+		ec.unmarshalInputCreateEngagementInput,
 		ec.unmarshalInputCreateEntryPointInput,
 		ec.unmarshalInputCreatePostSessionSettingInput,
 		ec.unmarshalInputCreateQueueInput,
 		ec.unmarshalInputCreateTemplateInput,
 		ec.unmarshalInputCreateVirtualAgentInput,
 		ec.unmarshalInputCreateWrapUpReasonInput,
+		ec.unmarshalInputCustomerContactInput,
 		ec.unmarshalInputCustomerOrder,
 		ec.unmarshalInputCustomerWhereInput,
 		ec.unmarshalInputDataParameterInput,
@@ -3389,14 +3987,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputNoteWhereInput,
 		ec.unmarshalInputOfferOrder,
 		ec.unmarshalInputOfferWhereInput,
+		ec.unmarshalInputPostMessageInput,
 		ec.unmarshalInputPostSessionSettingOrder,
 		ec.unmarshalInputPostSessionSettingWhereInput,
 		ec.unmarshalInputQueueOrder,
 		ec.unmarshalInputQueueWhereInput,
 		ec.unmarshalInputTemplateOrder,
 		ec.unmarshalInputTemplateWhereInput,
+		ec.unmarshalInputTranscriptSegmentInput,
 		ec.unmarshalInputTranscriptSegmentOrder,
 		ec.unmarshalInputTranscriptSegmentWhereInput,
+		ec.unmarshalInputTransferEngagementInput,
 		ec.unmarshalInputTransferOrder,
 		ec.unmarshalInputTransferWhereInput,
 		ec.unmarshalInputUpdateAgentInput,
@@ -3456,6 +4057,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -3609,6 +4227,236 @@ may use it. Every root field except ` + "`" + `login` + "`" + ` requires authent
 row-level rules (an agent sees only its own data) apply beneath.
 """
 directive @auth(roles: [Role!], scopes: [APIKeyScope!]) on FIELD_DEFINITION
+`, BuiltIn: false},
+	{Name: "../schema/engagement.graphqls", Input: `# The live engagement lifecycle (SPEC §2–§4, §8): integrations create and end
+# engagements; agents accept, park, transfer and wrap up; everyone subscribes.
+#
+# States: QUEUED → OFFERED (ringing, MANUAL queues) → CONNECTED → (PARKED ↔
+# CONNECTED)* → WRAP_UP → CLOSED; ABANDONED when the customer leaves before
+# connection; TRANSFERRING while a transfer to an agent is pending.
+# Illegal transitions fail with PRECONDITION_FAILED and a reason; actions that
+# race with another change fail with CONFLICT and can be retried.
+
+extend type Mutation {
+  """
+  Creates an inbound engagement and queues it (integrations with scope
+  ENGAGEMENTS, or staff). Give an entry point (its default queue is used) or
+  a leaf queue. A repeated idempotencyKey returns the first engagement.
+  """
+  createEngagement(input: CreateEngagementInput!): CreateEngagementPayload! @auth(roles: [ADMIN, SUPERVISOR], scopes: [ENGAGEMENTS])
+  """
+  Ends an engagement. By its agent: the conversation ends and wrap-up
+  begins. By an integration or the customer: before connection it is
+  ABANDONED (wait time recorded); once connected, wrap-up begins for the agent;
+  a parked chat ended by the customer resumes into wrap-up.
+  """
+  endEngagement(id: ID!): EngagementPayload!
+  """Posts a message to a chat, SMS or email engagement: as the agent who has it, or as the customer (integration or customer token)."""
+  postMessage(input: PostMessageInput!): PostMessagePayload!
+  """Appends live transcript segments (integrations with scope ENGAGEMENTS)."""
+  appendTranscript(engagementID: ID!, segments: [TranscriptSegmentInput!]!): AppendTranscriptPayload! @auth(roles: [ADMIN], scopes: [ENGAGEMENTS])
+
+  """Sets the caller's routing state: AVAILABLE, or NOT_READY with a reason code. Use logout to go OFFLINE."""
+  setAgentState(state: AgentState!, reason: String): AgentPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """
+  Goes OFFLINE. Every engagement the agent holds that is not in wrap-up goes
+  back to the front of its queue; open wrap-ups are completed; pending rings
+  are rescinded. Also revokes the token used.
+  """
+  logout: AgentPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Accepts a ring (or a transfer offered to the caller): the engagement connects."""
+  acceptOffer(id: ID!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Declines a ring: the engagement is offered to the next agent. Declining a transfer leaves the engagement with its sender."""
+  declineOffer(id: ID!): OfferPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Takes a waiting CHAT from one of the caller's queues (R5), within capacity, even while holding chats."""
+  pickEngagement(id: ID!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Parks a connected chat (or one in wrap-up): it stays the caller's but frees a chat slot; its timers stop."""
+  parkEngagement(id: ID!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Resumes a parked chat into the state it was parked from; its timers continue."""
+  resumeEngagement(id: ID!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Completes wrap-up with optional notes and dispositions (required when the queue says so); the agent is free again."""
+  completeWrapUp(input: CompleteWrapUpInput!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Adds a note to an engagement the caller has or had."""
+  addNote(engagementID: ID!, body: String!): AddNotePayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """
+  Transfers an engagement the caller has. To a queue: it is queued there at
+  once and the caller goes to wrap-up. To an agent: the target is rung; if it
+  accepts, the caller goes to wrap-up; if it declines or the ring times out,
+  the transfer is dropped and the engagement stays connected to the caller.
+  One transfer may be pending at a time (CONFLICT otherwise).
+  """
+  transferEngagement(input: TransferEngagementInput!): TransferPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Accepts a transfer offered to the caller (same as acceptOffer on its offer)."""
+  acceptTransfer(id: ID!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Declines a transfer offered to the caller; the engagement stays with its sender."""
+  declineTransfer(id: ID!): TransferPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """Releases an engagement the caller cannot finish back to the front of its queue, without wrap-up."""
+  releaseEngagement(id: ID!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+}
+
+input CreateEngagementInput {
+  channel: Channel!
+  """The entry point the customer used; its default queue receives the engagement."""
+  entryPointID: ID
+  """A leaf queue, instead of (or overriding) the entry point's default queue."""
+  queueID: ID
+  """An existing customer."""
+  customerID: ID
+  """A customer found by phone or email, or created with these details."""
+  customer: CustomerContactInput
+  sessionType: SessionType
+  flowVariables: Map
+  botSummary: String
+  language: String
+  """Defaults to the queue's path from the root of the tree."""
+  menuPath: String
+  """A key the caller chooses; repeating it returns the first engagement instead of creating another."""
+  idempotencyKey: String
+}
+
+input CustomerContactInput {
+  name: String
+  phone: String
+  email: String
+}
+
+type CreateEngagementPayload {
+  engagement: Engagement!
+  """
+  A token scoped to this engagement, for the customer side (chat widget):
+  it may subscribe to engagementEvents, post messages and end the engagement.
+  Returned only when the engagement is created, not on idempotent repeats.
+  """
+  customerToken: String
+}
+
+type EngagementPayload { engagement: Engagement! }
+type OfferPayload { offer: Offer! }
+type TransferPayload { transfer: Transfer! }
+type AddNotePayload { note: Note! }
+type PostMessagePayload { message: Message! }
+type AppendTranscriptPayload { segments: [TranscriptSegment!]! }
+
+input PostMessageInput {
+  engagementID: ID!
+  body: String!
+  """Email only."""
+  subject: String
+}
+
+input TranscriptSegmentInput {
+  speaker: TranscriptSegmentSpeaker!
+  text: String!
+  offsetMs: Int
+}
+
+input CompleteWrapUpInput {
+  engagementID: ID!
+  notes: String
+  dispositionIDs: [ID!]
+}
+
+input TransferEngagementInput {
+  engagementID: ID!
+  """Exactly one of toQueueID and toAgentID."""
+  toQueueID: ID
+  toAgentID: ID
+}
+
+extend type Agent {
+  """Engagements the agent holds: connected, parked, transferring, in wrap-up (oldest first)."""
+  openEngagements: [Engagement!]!
+  """Rings and transfers waiting for the agent's answer."""
+  pendingOffers: [Offer!]!
+}
+
+extend type Engagement {
+  """Transcript segments whose text contains the words of query (case-insensitive), in order."""
+  searchTranscript(query: String!): [TranscriptSegment!]!
+}
+
+extend type Query {
+  """Where the caller can transfer to: queues and agents with their live availability. Refresh by querying again."""
+  transferTargets(channel: Channel): TransferTargets! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+}
+
+type TransferTargets {
+  queues: [QueueAvailability!]!
+  agents: [AgentAvailability!]!
+}
+
+type QueueAvailability {
+  queue: Queue!
+  waiting: Int!
+  agentsAvailable: Int!
+}
+
+type AgentAvailability {
+  agentID: ID!
+  name: String!
+  state: AgentState!
+  """Whether the agent could take one more engagement of the asked channel now."""
+  canTake: Boolean!
+}
+
+"""
+Live streams, over the websocket only (graphql-transport-ws or graphql-ws).
+A subscriber that falls too far behind (the server buffers about a thousand
+events per subscription) has its connection closed with code 1013 ("try
+again later") and a reason: reconnect and resume with ` + "`" + `after` + "`" + ` set to the
+last sequence received.
+"""
+type Subscription {
+  """
+  The caller's own events: rings (offer.created with customer details, flow
+  variables and bot summary), rescinds, assignments, state changes and
+  messages on its engagements. Pass the last sequence seen as ` + "`" + `after` + "`" + ` to
+  replay what was missed; without it, only new events are sent. While the
+  stream is open the agent counts as connected.
+  """
+  agentEvents(after: String): Event! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """
+  Live figures of queues for supervisors: a snapshot per queue on subscribe,
+  then a fresh one after every change that concerns the queue (its
+  engagements, its agents' states); changes within 100 ms coalesce.
+  ` + "`" + `after` + "`" + ` is accepted and ignored: figures are state, not history. Each
+  snapshot's ` + "`" + `sequence` + "`" + ` is the last event it takes into account.
+  """
+  queueEvents(queueIDs: [ID!]!, after: String): QueueStats! @auth(roles: [ADMIN, SUPERVISOR])
+  """
+  Messages and state changes of one engagement, replayed after ` + "`" + `after` + "`" + ` when
+  given. Staff, integrations with scope ENGAGEMENTS (all but notes), the
+  agent who has the engagement or is being offered it, and the customer
+  token of this engagement (state changes and messages only) may follow it.
+  """
+  engagementEvents(id: ID!, after: String): Event!
+}
+
+"""One entry of the event log."""
+type Event {
+  """The position in the log; pass it as ` + "`" + `after` + "`" + ` to resume after this event."""
+  sequence: String!
+  """What happened, e.g. offer.created, engagement.state_changed, message.created."""
+  topic: String!
+  at: Time!
+  engagementID: ID
+  agentID: ID
+  queueID: ID
+  """The event's details; keys per topic are listed in the README."""
+  payload: Map
+  """The engagement the event belongs to; null when none, or when the caller may not see it (any more)."""
+  engagement: Engagement
+}
+
+"""A queue's live figures."""
+type QueueStats {
+  sequence: String!
+  queue: Queue!
+  waiting: Int!
+  longestWaitSeconds: Int!
+  agentsAvailable: Int!
+  agentsBusy: Int!
+}
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
@@ -5213,6 +6061,10 @@ type Engagement implements Node {
   The customer ended the engagement.
   """
   customerLeft: Boolean!
+  """
+  Messages the customer sent.
+  """
+  customerMessages: Int!
   customerID: ID
   queueID: ID
   agentID: ID
@@ -5585,6 +6437,17 @@ input EngagementWhereInput {
   """
   customerLeft: Boolean
   customerLeftNEQ: Boolean
+  """
+  customer_messages field predicates
+  """
+  customerMessages: Int
+  customerMessagesNEQ: Int
+  customerMessagesIn: [Int!]
+  customerMessagesNotIn: [Int!]
+  customerMessagesGT: Int
+  customerMessagesGTE: Int
+  customerMessagesLT: Int
+  customerMessagesLTE: Int
   """
   customer_id field predicates
   """
@@ -7613,6 +8476,10 @@ type Transfer implements Node {
   updatedAt: Time!
   state: TransferState!
   endedAt: Time
+  """
+  When the sender finished wrap-up after a completed transfer (T5).
+  """
+  senderWrappedUpAt: Time
   engagementID: ID!
   fromAgentID: ID!
   toQueueID: ID
@@ -7743,6 +8610,19 @@ input TransferWhereInput {
   endedAtLTE: Time
   endedAtIsNil: Boolean
   endedAtNotNil: Boolean
+  """
+  sender_wrapped_up_at field predicates
+  """
+  senderWrappedUpAt: Time
+  senderWrappedUpAtNEQ: Time
+  senderWrappedUpAtIn: [Time!]
+  senderWrappedUpAtNotIn: [Time!]
+  senderWrappedUpAtGT: Time
+  senderWrappedUpAtGTE: Time
+  senderWrappedUpAtLT: Time
+  senderWrappedUpAtLTE: Time
+  senderWrappedUpAtIsNil: Boolean
+  senderWrappedUpAtNotNil: Boolean
   """
   engagement_id field predicates
   """
@@ -8371,6 +9251,14 @@ func (ec *executionContext) childFields_APIKeyPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type APIKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_AddNotePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "note":
+		return ec.fieldContext_AddNotePayload_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddNotePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Agent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8409,8 +9297,26 @@ func (ec *executionContext) childFields_Agent(ctx context.Context, field graphql
 		return ec.fieldContext_Agent_queues(ctx, field)
 	case "engagements":
 		return ec.fieldContext_Agent_engagements(ctx, field)
+	case "openEngagements":
+		return ec.fieldContext_Agent_openEngagements(ctx, field)
+	case "pendingOffers":
+		return ec.fieldContext_Agent_pendingOffers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Agent", field.Name)
+}
+
+func (ec *executionContext) childFields_AgentAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "agentID":
+		return ec.fieldContext_AgentAvailability_agentID(ctx, field)
+	case "name":
+		return ec.fieldContext_AgentAvailability_name(ctx, field)
+	case "state":
+		return ec.fieldContext_AgentAvailability_state(ctx, field)
+	case "canTake":
+		return ec.fieldContext_AgentAvailability_canTake(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentAvailability", field.Name)
 }
 
 func (ec *executionContext) childFields_AgentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8441,6 +9347,14 @@ func (ec *executionContext) childFields_AgentPayload(ctx context.Context, field 
 		return ec.fieldContext_AgentPayload_agent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AgentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AppendTranscriptPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "segments":
+		return ec.fieldContext_AppendTranscriptPayload_segments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppendTranscriptPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CRMRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8631,6 +9545,16 @@ func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateAPIKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateEngagementPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "engagement":
+		return ec.fieldContext_CreateEngagementPayload_engagement(ctx, field)
+	case "customerToken":
+		return ec.fieldContext_CreateEngagementPayload_customerToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateEngagementPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8753,6 +9677,8 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_autoParked(ctx, field)
 	case "customerLeft":
 		return ec.fieldContext_Engagement_customerLeft(ctx, field)
+	case "customerMessages":
+		return ec.fieldContext_Engagement_customerMessages(ctx, field)
 	case "customerID":
 		return ec.fieldContext_Engagement_customerID(ctx, field)
 	case "queueID":
@@ -8785,6 +9711,8 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_records(ctx, field)
 	case "live":
 		return ec.fieldContext_Engagement_live(ctx, field)
+	case "searchTranscript":
+		return ec.fieldContext_Engagement_searchTranscript(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Engagement", field.Name)
 }
@@ -8809,6 +9737,14 @@ func (ec *executionContext) childFields_EngagementEdge(ctx context.Context, fiel
 		return ec.fieldContext_EngagementEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EngagementEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EngagementPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "engagement":
+		return ec.fieldContext_EngagementPayload_engagement(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EngagementPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EntryPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8865,6 +9801,28 @@ func (ec *executionContext) childFields_EntryPointPayload(ctx context.Context, f
 		return ec.fieldContext_EntryPointPayload_entryPoint(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EntryPointPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sequence":
+		return ec.fieldContext_Event_sequence(ctx, field)
+	case "topic":
+		return ec.fieldContext_Event_topic(ctx, field)
+	case "at":
+		return ec.fieldContext_Event_at(ctx, field)
+	case "engagementID":
+		return ec.fieldContext_Event_engagementID(ctx, field)
+	case "agentID":
+		return ec.fieldContext_Event_agentID(ctx, field)
+	case "queueID":
+		return ec.fieldContext_Event_queueID(ctx, field)
+	case "payload":
+		return ec.fieldContext_Event_payload(ctx, field)
+	case "engagement":
+		return ec.fieldContext_Event_engagement(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8989,6 +9947,14 @@ func (ec *executionContext) childFields_OfferEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type OfferEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OfferPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "offer":
+		return ec.fieldContext_OfferPayload_offer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfferPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -9001,6 +9967,14 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PostMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_PostMessagePayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PostMessagePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PostSessionSetting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9113,6 +10087,18 @@ func (ec *executionContext) childFields_Queue(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Queue", field.Name)
 }
 
+func (ec *executionContext) childFields_QueueAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "queue":
+		return ec.fieldContext_QueueAvailability_queue(ctx, field)
+	case "waiting":
+		return ec.fieldContext_QueueAvailability_waiting(ctx, field)
+	case "agentsAvailable":
+		return ec.fieldContext_QueueAvailability_agentsAvailable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QueueAvailability", field.Name)
+}
+
 func (ec *executionContext) childFields_QueueConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -9141,6 +10127,24 @@ func (ec *executionContext) childFields_QueuePayload(ctx context.Context, field 
 		return ec.fieldContext_QueuePayload_queue(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type QueuePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_QueueStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sequence":
+		return ec.fieldContext_QueueStats_sequence(ctx, field)
+	case "queue":
+		return ec.fieldContext_QueueStats_queue(ctx, field)
+	case "waiting":
+		return ec.fieldContext_QueueStats_waiting(ctx, field)
+	case "longestWaitSeconds":
+		return ec.fieldContext_QueueStats_longestWaitSeconds(ctx, field)
+	case "agentsAvailable":
+		return ec.fieldContext_QueueStats_agentsAvailable(ctx, field)
+	case "agentsBusy":
+		return ec.fieldContext_QueueStats_agentsBusy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QueueStats", field.Name)
 }
 
 func (ec *executionContext) childFields_RevokeTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9237,6 +10241,8 @@ func (ec *executionContext) childFields_Transfer(ctx context.Context, field grap
 		return ec.fieldContext_Transfer_state(ctx, field)
 	case "endedAt":
 		return ec.fieldContext_Transfer_endedAt(ctx, field)
+	case "senderWrappedUpAt":
+		return ec.fieldContext_Transfer_senderWrappedUpAt(ctx, field)
 	case "engagementID":
 		return ec.fieldContext_Transfer_engagementID(ctx, field)
 	case "fromAgentID":
@@ -9265,6 +10271,24 @@ func (ec *executionContext) childFields_TransferEdge(ctx context.Context, field 
 		return ec.fieldContext_TransferEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TransferEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TransferPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "transfer":
+		return ec.fieldContext_TransferPayload_transfer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransferPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TransferTargets(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "queues":
+		return ec.fieldContext_TransferTargets_queues(ctx, field)
+	case "agents":
+		return ec.fieldContext_TransferTargets_agents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransferTargets", field.Name)
 }
 
 func (ec *executionContext) childFields_VirtualAgent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9775,6 +10799,106 @@ func (ec *executionContext) field_Engagement_messages_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Engagement_searchTranscript_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_acceptOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_acceptTransfer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "body",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["body"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_appendTranscript_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "segments",
+		func(ctx context.Context, v any) ([]*model.TranscriptSegmentInput, error) {
+			return ec.unmarshalNTranscriptSegmentInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTranscriptSegmentInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["segments"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_completeWrapUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CompleteWrapUpInput, error) {
+			return ec.unmarshalNCompleteWrapUpInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCompleteWrapUpInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9831,6 +10955,20 @@ func (ec *executionContext) field_Mutation_createCustomer_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateCustomerInput, error) {
 			return ec.unmarshalNCreateCustomerInput2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCreateCustomerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createEngagement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateEngagementInput, error) {
+			return ec.unmarshalNCreateEngagementInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCreateEngagementInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9920,6 +11058,34 @@ func (ec *executionContext) field_Mutation_createWrapUpReason_args(ctx context.C
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_declineOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_declineTransfer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -10021,6 +11187,20 @@ func (ec *executionContext) field_Mutation_deleteWrapUpReason_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_endEngagement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10043,6 +11223,76 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_parkEngagement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_pickEngagement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_postMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PostMessageInput, error) {
+			return ec.unmarshalNPostMessageInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPostMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_releaseEngagement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resumeEngagement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10054,6 +11304,28 @@ func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setAgentState_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "state",
+		func(ctx context.Context, v any) (agent.State, error) {
+			return ec.unmarshalNAgentState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋagentᚐState(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["state"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -10076,6 +11348,20 @@ func (ec *executionContext) field_Mutation_setPassword_args(ctx context.Context,
 		return nil, err
 	}
 	args["password"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_transferEngagement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransferEngagementInput, error) {
+			return ec.unmarshalNTransferEngagementInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTransferEngagementInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -10927,6 +12213,20 @@ func (ec *executionContext) field_Query_templates_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_transferTargets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*enum.Channel, error) {
+			return ec.unmarshalOChannel2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_virtualAgents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11140,6 +12440,64 @@ func (ec *executionContext) field_Queue_engagements_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_agentEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_engagementEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_queueEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "queueIDs",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["queueIDs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -11556,6 +12914,38 @@ func (ec *executionContext) fieldContext_APIKeyPayload_apiKey(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_APIKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddNotePayload_note(ctx context.Context, field graphql.CollectedField, obj *model.AddNotePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddNotePayload_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Note) graphql.Marshaler {
+			return ec.marshalNNote2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐNote(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddNotePayload_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddNotePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Note(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12026,6 +13416,162 @@ func (ec *executionContext) fieldContext_Agent_engagements(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Agent_openEngagements(ctx context.Context, field graphql.CollectedField, obj *ent.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_openEngagements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agent().OpenEngagements(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Engagement) graphql.Marshaler {
+			return ec.marshalNEngagement2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_openEngagements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Engagement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Agent_pendingOffers(ctx context.Context, field graphql.CollectedField, obj *ent.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Agent_pendingOffers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Agent().PendingOffers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Offer) graphql.Marshaler {
+			return ec.marshalNOffer2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOfferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Agent_pendingOffers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Agent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Offer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgentAvailability_agentID(ctx context.Context, field graphql.CollectedField, obj *model.AgentAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentAvailability_agentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentAvailability_agentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentAvailability", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _AgentAvailability_name(ctx context.Context, field graphql.CollectedField, obj *model.AgentAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentAvailability_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentAvailability_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentAvailability", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AgentAvailability_state(ctx context.Context, field graphql.CollectedField, obj *model.AgentAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentAvailability_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v agent.State) graphql.Marshaler {
+			return ec.marshalNAgentState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋagentᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentAvailability_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentAvailability", field, false, false, errors.New("field of type AgentState does not have child fields"))
+}
+
+func (ec *executionContext) _AgentAvailability_canTake(ctx context.Context, field graphql.CollectedField, obj *model.AgentAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentAvailability_canTake(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanTake, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentAvailability_canTake(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentAvailability", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _AgentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AgentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12195,6 +13741,38 @@ func (ec *executionContext) fieldContext_AgentPayload_agent(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppendTranscriptPayload_segments(ctx context.Context, field graphql.CollectedField, obj *model.AppendTranscriptPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppendTranscriptPayload_segments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TranscriptSegment) graphql.Marshaler {
+			return ec.marshalNTranscriptSegment2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTranscriptSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppendTranscriptPayload_segments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppendTranscriptPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranscriptSegment(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13690,6 +15268,61 @@ func (ec *executionContext) fieldContext_CreateAPIKeyPayload_secret(_ context.Co
 	return graphql.NewScalarFieldContext("CreateAPIKeyPayload", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _CreateEngagementPayload_engagement(ctx context.Context, field graphql.CollectedField, obj *model.CreateEngagementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateEngagementPayload_engagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Engagement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Engagement) graphql.Marshaler {
+			return ec.marshalNEngagement2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateEngagementPayload_engagement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateEngagementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Engagement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateEngagementPayload_customerToken(ctx context.Context, field graphql.CollectedField, obj *model.CreateEngagementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateEngagementPayload_customerToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateEngagementPayload_customerToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateEngagementPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14722,6 +16355,29 @@ func (ec *executionContext) fieldContext_Engagement_customerLeft(_ context.Conte
 	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _Engagement_customerMessages(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_customerMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerMessages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_customerMessages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Engagement_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15201,6 +16857,50 @@ func (ec *executionContext) fieldContext_Engagement_live(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Engagement", field, true, true, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _Engagement_searchTranscript(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_searchTranscript(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Engagement().SearchTranscript(ctx, obj, fc.Args["query"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TranscriptSegment) graphql.Marshaler {
+			return ec.marshalNTranscriptSegment2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTranscriptSegmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_searchTranscript(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Engagement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TranscriptSegment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Engagement_searchTranscript_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EngagementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EngagementConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15341,6 +17041,38 @@ func (ec *executionContext) _EngagementEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_EngagementEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EngagementEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _EngagementPayload_engagement(ctx context.Context, field graphql.CollectedField, obj *model.EngagementPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementPayload_engagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Engagement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Engagement) graphql.Marshaler {
+			return ec.marshalNEngagement2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementPayload_engagement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EngagementPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Engagement(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _EntryPoint_id(ctx context.Context, field graphql.CollectedField, obj *ent.EntryPoint) (ret graphql.Marshaler) {
@@ -15751,6 +17483,199 @@ func (ec *executionContext) fieldContext_EntryPointPayload_entryPoint(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EntryPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Event_sequence(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Sequence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Event_topic(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_topic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Topic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_topic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Event_at(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().At(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, true, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Event_engagementID(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_engagementID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EngagementID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_engagementID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Event_agentID(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_agentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_agentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Event_queueID(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_queueID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueueID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_queueID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Event_payload(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_payload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _Event_engagement(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_engagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Engagement(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Engagement) graphql.Marshaler {
+			return ec.marshalOEngagement2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_engagement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Engagement(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18126,6 +20051,1022 @@ func (ec *executionContext) fieldContext_Mutation_setPassword(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createEngagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createEngagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateEngagement(ctx, fc.Args["input"].(model.CreateEngagementInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal *model.CreateEngagementPayload
+					return zeroVal, err
+				}
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"ENGAGEMENTS"})
+				if err != nil {
+					var zeroVal *model.CreateEngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreateEngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateEngagementPayload) graphql.Marshaler {
+			return ec.marshalNCreateEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCreateEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createEngagement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateEngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createEngagement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endEngagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endEngagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndEngagement(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endEngagement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endEngagement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_postMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_postMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PostMessage(ctx, fc.Args["input"].(model.PostMessageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PostMessagePayload) graphql.Marshaler {
+			return ec.marshalNPostMessagePayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPostMessagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_postMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostMessagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_postMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_appendTranscript(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_appendTranscript(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AppendTranscript(ctx, fc.Args["engagementID"].(int), fc.Args["segments"].([]*model.TranscriptSegmentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.AppendTranscriptPayload
+					return zeroVal, err
+				}
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"ENGAGEMENTS"})
+				if err != nil {
+					var zeroVal *model.AppendTranscriptPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AppendTranscriptPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AppendTranscriptPayload) graphql.Marshaler {
+			return ec.marshalNAppendTranscriptPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAppendTranscriptPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_appendTranscript(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppendTranscriptPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_appendTranscript_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setAgentState(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setAgentState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetAgentState(ctx, fc.Args["state"].(agent.State), fc.Args["reason"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.AgentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AgentPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgentPayload) graphql.Marshaler {
+			return ec.marshalNAgentPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setAgentState(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setAgentState_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_logout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().Logout(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.AgentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AgentPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgentPayload) graphql.Marshaler {
+			return ec.marshalNAgentPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_logout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgentPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptOffer(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_declineOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineOffer(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.OfferPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.OfferPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OfferPayload) graphql.Marshaler {
+			return ec.marshalNOfferPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOfferPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfferPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pickEngagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pickEngagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PickEngagement(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pickEngagement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pickEngagement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_parkEngagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_parkEngagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ParkEngagement(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_parkEngagement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_parkEngagement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resumeEngagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resumeEngagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResumeEngagement(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resumeEngagement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resumeEngagement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeWrapUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeWrapUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteWrapUp(ctx, fc.Args["input"].(model.CompleteWrapUpInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeWrapUp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeWrapUp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddNote(ctx, fc.Args["engagementID"].(int), fc.Args["body"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.AddNotePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AddNotePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AddNotePayload) graphql.Marshaler {
+			return ec.marshalNAddNotePayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAddNotePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddNotePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transferEngagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transferEngagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransferEngagement(ctx, fc.Args["input"].(model.TransferEngagementInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.TransferPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.TransferPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TransferPayload) graphql.Marshaler {
+			return ec.marshalNTransferPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTransferPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transferEngagement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TransferPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transferEngagement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptTransfer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptTransfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptTransfer(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptTransfer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptTransfer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_declineTransfer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineTransfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineTransfer(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.TransferPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.TransferPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TransferPayload) graphql.Marshaler {
+			return ec.marshalNTransferPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTransferPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineTransfer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TransferPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineTransfer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_releaseEngagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_releaseEngagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReleaseEngagement(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_releaseEngagement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_releaseEngagement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18773,6 +21714,38 @@ func (ec *executionContext) fieldContext_OfferEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("OfferEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _OfferPayload_offer(ctx context.Context, field graphql.CollectedField, obj *model.OfferPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferPayload_offer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Offer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Offer) graphql.Marshaler {
+			return ec.marshalNOffer2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOffer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferPayload_offer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfferPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Offer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18863,6 +21836,38 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _PostMessagePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.PostMessagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostMessagePayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostMessagePayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PostMessagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PostSessionSetting_id(ctx context.Context, field graphql.CollectedField, obj *ent.PostSessionSetting) (ret graphql.Marshaler) {
@@ -20249,6 +23254,68 @@ func (ec *executionContext) fieldContext_Query_wrapUpReasons(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_transferTargets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_transferTargets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TransferTargets(ctx, fc.Args["channel"].(*enum.Channel))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.TransferTargets
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.TransferTargets
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TransferTargets) graphql.Marshaler {
+			return ec.marshalNTransferTargets2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTransferTargets(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_transferTargets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TransferTargets(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_transferTargets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20936,6 +24003,84 @@ func (ec *executionContext) fieldContext_Queue_isLeaf(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Queue", field, true, true, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _QueueAvailability_queue(ctx context.Context, field graphql.CollectedField, obj *model.QueueAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueAvailability_queue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Queue) graphql.Marshaler {
+			return ec.marshalNQueue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐQueue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueAvailability_queue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QueueAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Queue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QueueAvailability_waiting(ctx context.Context, field graphql.CollectedField, obj *model.QueueAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueAvailability_waiting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waiting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueAvailability_waiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueAvailability", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _QueueAvailability_agentsAvailable(ctx context.Context, field graphql.CollectedField, obj *model.QueueAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueAvailability_agentsAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentsAvailable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueAvailability_agentsAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueAvailability", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _QueueConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.QueueConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21110,6 +24255,153 @@ func (ec *executionContext) fieldContext_QueuePayload_queue(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _QueueStats_sequence(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueStats_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueStats_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _QueueStats_queue(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueStats_queue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Queue) graphql.Marshaler {
+			return ec.marshalNQueue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐQueue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueStats_queue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QueueStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Queue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QueueStats_waiting(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueStats_waiting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waiting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueStats_waiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _QueueStats_longestWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueStats_longestWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongestWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueStats_longestWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _QueueStats_agentsAvailable(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueStats_agentsAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentsAvailable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueStats_agentsAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _QueueStats_agentsBusy(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueStats_agentsBusy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentsBusy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueStats_agentsBusy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _RevokeTokenPayload_revoked(ctx context.Context, field graphql.CollectedField, obj *model.RevokeTokenPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21131,6 +24423,174 @@ func (ec *executionContext) _RevokeTokenPayload_revoked(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_RevokeTokenPayload_revoked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RevokeTokenPayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Subscription_agentEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_agentEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().AgentEvents(ctx, fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *ent.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.Event
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_agentEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_agentEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_queueEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_queueEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().QueueEvents(ctx, fc.Args["queueIDs"].([]int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal *live.QueueStats
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *live.QueueStats
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.QueueStats) graphql.Marshaler {
+			return ec.marshalNQueueStats2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋliveᚐQueueStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_queueEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QueueStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_queueEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_engagementEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_engagementEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EngagementEvents(ctx, fc.Args["id"].(int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_engagementEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_engagementEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Template_id(ctx context.Context, field graphql.CollectedField, obj *ent.Template) (ret graphql.Marshaler) {
@@ -21799,6 +25259,29 @@ func (ec *executionContext) fieldContext_Transfer_endedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Transfer", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Transfer_senderWrappedUpAt(ctx context.Context, field graphql.CollectedField, obj *ent.Transfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transfer_senderWrappedUpAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SenderWrappedUpAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transfer_senderWrappedUpAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transfer", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Transfer_engagementID(ctx context.Context, field graphql.CollectedField, obj *ent.Transfer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22159,6 +25642,102 @@ func (ec *executionContext) _TransferEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_TransferEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TransferEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _TransferPayload_transfer(ctx context.Context, field graphql.CollectedField, obj *model.TransferPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferPayload_transfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transfer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Transfer) graphql.Marshaler {
+			return ec.marshalNTransfer2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTransfer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TransferPayload_transfer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TransferPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Transfer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TransferTargets_queues(ctx context.Context, field graphql.CollectedField, obj *model.TransferTargets) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferTargets_queues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queues, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.QueueAvailability) graphql.Marshaler {
+			return ec.marshalNQueueAvailability2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueueAvailabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TransferTargets_queues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TransferTargets",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QueueAvailability(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TransferTargets_agents(ctx context.Context, field graphql.CollectedField, obj *model.TransferTargets) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferTargets_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AgentAvailability) graphql.Marshaler {
+			return ec.marshalNAgentAvailability2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentAvailabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TransferTargets_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TransferTargets",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgentAvailability(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _VirtualAgent_id(ctx context.Context, field graphql.CollectedField, obj *ent.VirtualAgent) (ret graphql.Marshaler) {
@@ -27530,6 +31109,50 @@ func (ec *executionContext) unmarshalInputCapacityProfileWhereInput(ctx context.
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCompleteWrapUpInput(ctx context.Context, obj any) (model.CompleteWrapUpInput, error) {
+	var it model.CompleteWrapUpInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"engagementID", "notes", "dispositionIDs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "engagementID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("engagementID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EngagementID = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "dispositionIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dispositionIDs"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DispositionIDs = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCreateAPIKeyInput(ctx context.Context, obj any) (model.CreateAPIKeyInput, error) {
 	var it model.CreateAPIKeyInput
 	if obj == nil {
@@ -27871,6 +31494,106 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 				return it, err
 			}
 			it.ExternalIds = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateEngagementInput(ctx context.Context, obj any) (model.CreateEngagementInput, error) {
+	var it model.CreateEngagementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"channel", "entryPointID", "queueID", "customerID", "customer", "sessionType", "flowVariables", "botSummary", "language", "menuPath", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "entryPointID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryPointID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryPointID = data
+		case "queueID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("queueID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QueueID = data
+		case "customerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOCustomerContactInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCustomerContactInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "sessionType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sessionType"))
+			data, err := ec.unmarshalOSessionType2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐSessionType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SessionType = data
+		case "flowVariables":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flowVariables"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FlowVariables = data
+		case "botSummary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("botSummary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BotSummary = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "menuPath":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("menuPath"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MenuPath = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -28282,6 +32005,50 @@ func (ec *executionContext) unmarshalInputCreateWrapUpReasonInput(ctx context.Co
 				return it, err
 			}
 			it.QueueIDs = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerContactInput(ctx context.Context, obj any) (model.CustomerContactInput, error) {
+	var it model.CustomerContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "phone", "email"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
 		}
 	}
 	return it, nil
@@ -28769,7 +32536,7 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "sessionType", "sessionTypeNEQ", "sessionTypeIn", "sessionTypeNotIn", "sessionTypeIsNil", "sessionTypeNotNil", "botSummary", "botSummaryNEQ", "botSummaryIn", "botSummaryNotIn", "botSummaryGT", "botSummaryGTE", "botSummaryLT", "botSummaryLTE", "botSummaryContains", "botSummaryHasPrefix", "botSummaryHasSuffix", "botSummaryIsNil", "botSummaryNotNil", "botSummaryEqualFold", "botSummaryContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "menuPath", "menuPathNEQ", "menuPathIn", "menuPathNotIn", "menuPathGT", "menuPathGTE", "menuPathLT", "menuPathLTE", "menuPathContains", "menuPathHasPrefix", "menuPathHasSuffix", "menuPathIsNil", "menuPathNotNil", "menuPathEqualFold", "menuPathContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "queuedAt", "queuedAtNEQ", "queuedAtIn", "queuedAtNotIn", "queuedAtGT", "queuedAtGTE", "queuedAtLT", "queuedAtLTE", "queuedAtIsNil", "queuedAtNotNil", "connectedAt", "connectedAtNEQ", "connectedAtIn", "connectedAtNotIn", "connectedAtGT", "connectedAtGTE", "connectedAtLT", "connectedAtLTE", "connectedAtIsNil", "connectedAtNotNil", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "waitMs", "waitMsNEQ", "waitMsIn", "waitMsNotIn", "waitMsGT", "waitMsGTE", "waitMsLT", "waitMsLTE", "handleMs", "handleMsNEQ", "handleMsIn", "handleMsNotIn", "handleMsGT", "handleMsGTE", "handleMsLT", "handleMsLTE", "wrapUpMs", "wrapUpMsNEQ", "wrapUpMsIn", "wrapUpMsNotIn", "wrapUpMsGT", "wrapUpMsGTE", "wrapUpMsLT", "wrapUpMsLTE", "wrapUpDeadline", "wrapUpDeadlineNEQ", "wrapUpDeadlineIn", "wrapUpDeadlineNotIn", "wrapUpDeadlineGT", "wrapUpDeadlineGTE", "wrapUpDeadlineLT", "wrapUpDeadlineLTE", "wrapUpDeadlineIsNil", "wrapUpDeadlineNotNil", "parkedFrom", "parkedFromNEQ", "parkedFromIn", "parkedFromNotIn", "parkedFromIsNil", "parkedFromNotNil", "autoParked", "autoParkedNEQ", "customerLeft", "customerLeftNEQ", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "entryPointID", "entryPointIDNEQ", "entryPointIDIn", "entryPointIDNotIn", "entryPointIDIsNil", "entryPointIDNotNil", "hasCustomer", "hasCustomerWith", "hasQueue", "hasQueueWith", "hasAgent", "hasAgentWith", "hasEntryPoint", "hasEntryPointWith", "hasOffers", "hasOffersWith", "hasTransfers", "hasTransfersWith", "hasMessages", "hasMessagesWith", "hasTranscript", "hasTranscriptWith", "hasNotes", "hasNotesWith", "hasDispositions", "hasDispositionsWith", "hasRecords", "hasRecordsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "sessionType", "sessionTypeNEQ", "sessionTypeIn", "sessionTypeNotIn", "sessionTypeIsNil", "sessionTypeNotNil", "botSummary", "botSummaryNEQ", "botSummaryIn", "botSummaryNotIn", "botSummaryGT", "botSummaryGTE", "botSummaryLT", "botSummaryLTE", "botSummaryContains", "botSummaryHasPrefix", "botSummaryHasSuffix", "botSummaryIsNil", "botSummaryNotNil", "botSummaryEqualFold", "botSummaryContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "menuPath", "menuPathNEQ", "menuPathIn", "menuPathNotIn", "menuPathGT", "menuPathGTE", "menuPathLT", "menuPathLTE", "menuPathContains", "menuPathHasPrefix", "menuPathHasSuffix", "menuPathIsNil", "menuPathNotNil", "menuPathEqualFold", "menuPathContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "queuedAt", "queuedAtNEQ", "queuedAtIn", "queuedAtNotIn", "queuedAtGT", "queuedAtGTE", "queuedAtLT", "queuedAtLTE", "queuedAtIsNil", "queuedAtNotNil", "connectedAt", "connectedAtNEQ", "connectedAtIn", "connectedAtNotIn", "connectedAtGT", "connectedAtGTE", "connectedAtLT", "connectedAtLTE", "connectedAtIsNil", "connectedAtNotNil", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "waitMs", "waitMsNEQ", "waitMsIn", "waitMsNotIn", "waitMsGT", "waitMsGTE", "waitMsLT", "waitMsLTE", "handleMs", "handleMsNEQ", "handleMsIn", "handleMsNotIn", "handleMsGT", "handleMsGTE", "handleMsLT", "handleMsLTE", "wrapUpMs", "wrapUpMsNEQ", "wrapUpMsIn", "wrapUpMsNotIn", "wrapUpMsGT", "wrapUpMsGTE", "wrapUpMsLT", "wrapUpMsLTE", "wrapUpDeadline", "wrapUpDeadlineNEQ", "wrapUpDeadlineIn", "wrapUpDeadlineNotIn", "wrapUpDeadlineGT", "wrapUpDeadlineGTE", "wrapUpDeadlineLT", "wrapUpDeadlineLTE", "wrapUpDeadlineIsNil", "wrapUpDeadlineNotNil", "parkedFrom", "parkedFromNEQ", "parkedFromIn", "parkedFromNotIn", "parkedFromIsNil", "parkedFromNotNil", "autoParked", "autoParkedNEQ", "customerLeft", "customerLeftNEQ", "customerMessages", "customerMessagesNEQ", "customerMessagesIn", "customerMessagesNotIn", "customerMessagesGT", "customerMessagesGTE", "customerMessagesLT", "customerMessagesLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "entryPointID", "entryPointIDNEQ", "entryPointIDIn", "entryPointIDNotIn", "entryPointIDIsNil", "entryPointIDNotNil", "hasCustomer", "hasCustomerWith", "hasQueue", "hasQueueWith", "hasAgent", "hasAgentWith", "hasEntryPoint", "hasEntryPointWith", "hasOffers", "hasOffersWith", "hasTransfers", "hasTransfersWith", "hasMessages", "hasMessagesWith", "hasTranscript", "hasTranscriptWith", "hasNotes", "hasNotesWith", "hasDispositions", "hasDispositionsWith", "hasRecords", "hasRecordsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30050,6 +33817,62 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.CustomerLeftNEQ = data
+		case "customerMessages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMessages"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMessages = data
+		case "customerMessagesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMessagesNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMessagesNEQ = data
+		case "customerMessagesIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMessagesIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMessagesIn = data
+		case "customerMessagesNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMessagesNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMessagesNotIn = data
+		case "customerMessagesGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMessagesGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMessagesGT = data
+		case "customerMessagesGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMessagesGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMessagesGTE = data
+		case "customerMessagesLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMessagesLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMessagesLT = data
+		case "customerMessagesLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerMessagesLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerMessagesLTE = data
 		case "customerID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -32565,6 +36388,50 @@ func (ec *executionContext) unmarshalInputOfferWhereInput(ctx context.Context, o
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputPostMessageInput(ctx context.Context, obj any) (model.PostMessageInput, error) {
+	var it model.PostMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"engagementID", "body", "subject"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "engagementID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("engagementID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EngagementID = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputPostSessionSettingOrder(ctx context.Context, obj any) (ent.PostSessionSettingOrder, error) {
 	var it ent.PostSessionSettingOrder
 	if obj == nil {
@@ -34318,6 +38185,50 @@ func (ec *executionContext) unmarshalInputTemplateWhereInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputTranscriptSegmentInput(ctx context.Context, obj any) (model.TranscriptSegmentInput, error) {
+	var it model.TranscriptSegmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"speaker", "text", "offsetMs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "speaker":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("speaker"))
+			data, err := ec.unmarshalNTranscriptSegmentSpeaker2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋtranscriptsegmentᚐSpeaker(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Speaker = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "offsetMs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offsetMs"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OffsetMs = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputTranscriptSegmentOrder(ctx context.Context, obj any) (ent.TranscriptSegmentOrder, error) {
 	var it ent.TranscriptSegmentOrder
 	if obj == nil {
@@ -34788,6 +38699,50 @@ func (ec *executionContext) unmarshalInputTranscriptSegmentWhereInput(ctx contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputTransferEngagementInput(ctx context.Context, obj any) (model.TransferEngagementInput, error) {
+	var it model.TransferEngagementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"engagementID", "toQueueID", "toAgentID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "engagementID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("engagementID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EngagementID = data
+		case "toQueueID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toQueueID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToQueueID = data
+		case "toAgentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAgentID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAgentID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputTransferOrder(ctx context.Context, obj any) (ent.TransferOrder, error) {
 	var it ent.TransferOrder
 	if obj == nil {
@@ -34840,7 +38795,7 @@ func (ec *executionContext) unmarshalInputTransferWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "state", "stateNEQ", "stateIn", "stateNotIn", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "engagementID", "engagementIDNEQ", "engagementIDIn", "engagementIDNotIn", "fromAgentID", "fromAgentIDNEQ", "fromAgentIDIn", "fromAgentIDNotIn", "toQueueID", "toQueueIDNEQ", "toQueueIDIn", "toQueueIDNotIn", "toQueueIDIsNil", "toQueueIDNotNil", "toAgentID", "toAgentIDNEQ", "toAgentIDIn", "toAgentIDNotIn", "toAgentIDIsNil", "toAgentIDNotNil", "hasEngagement", "hasEngagementWith", "hasFromAgent", "hasFromAgentWith", "hasToQueue", "hasToQueueWith", "hasToAgent", "hasToAgentWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "state", "stateNEQ", "stateIn", "stateNotIn", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "senderWrappedUpAt", "senderWrappedUpAtNEQ", "senderWrappedUpAtIn", "senderWrappedUpAtNotIn", "senderWrappedUpAtGT", "senderWrappedUpAtGTE", "senderWrappedUpAtLT", "senderWrappedUpAtLTE", "senderWrappedUpAtIsNil", "senderWrappedUpAtNotNil", "engagementID", "engagementIDNEQ", "engagementIDIn", "engagementIDNotIn", "fromAgentID", "fromAgentIDNEQ", "fromAgentIDIn", "fromAgentIDNotIn", "toQueueID", "toQueueIDNEQ", "toQueueIDIn", "toQueueIDNotIn", "toQueueIDIsNil", "toQueueIDNotNil", "toAgentID", "toAgentIDNEQ", "toAgentIDIn", "toAgentIDNotIn", "toAgentIDIsNil", "toAgentIDNotNil", "hasEngagement", "hasEngagementWith", "hasFromAgent", "hasFromAgentWith", "hasToQueue", "hasToQueueWith", "hasToAgent", "hasToAgentWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -35134,6 +39089,76 @@ func (ec *executionContext) unmarshalInputTransferWhereInput(ctx context.Context
 				return it, err
 			}
 			it.EndedAtNotNil = data
+		case "senderWrappedUpAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAt = data
+		case "senderWrappedUpAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAtNEQ = data
+		case "senderWrappedUpAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAtIn = data
+		case "senderWrappedUpAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAtNotIn = data
+		case "senderWrappedUpAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAtGT = data
+		case "senderWrappedUpAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAtGTE = data
+		case "senderWrappedUpAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAtLT = data
+		case "senderWrappedUpAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAtLTE = data
+		case "senderWrappedUpAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAtIsNil = data
+		case "senderWrappedUpAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("senderWrappedUpAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SenderWrappedUpAtNotNil = data
 		case "engagementID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("engagementID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -37525,6 +41550,44 @@ func (ec *executionContext) _APIKeyPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var addNotePayloadImplementors = []string{"AddNotePayload"}
+
+func (ec *executionContext) _AddNotePayload(ctx context.Context, sel ast.SelectionSet, obj *model.AddNotePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addNotePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddNotePayload")
+		case "note":
+			out.Values[i] = ec._AddNotePayload_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var agentImplementors = []string{"Agent", "Node"}
 
 func (ec *executionContext) _Agent(ctx context.Context, sel ast.SelectionSet, obj *ent.Agent) graphql.Marshaler {
@@ -37726,6 +41789,135 @@ func (ec *executionContext) _Agent(ctx context.Context, sel ast.SelectionSet, ob
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "openEngagements":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Agent_openEngagements(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "pendingOffers":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Agent_pendingOffers(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var agentAvailabilityImplementors = []string{"AgentAvailability"}
+
+func (ec *executionContext) _AgentAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.AgentAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agentAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgentAvailability")
+		case "agentID":
+			out.Values[i] = ec._AgentAvailability_agentID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AgentAvailability_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._AgentAvailability_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canTake":
+			out.Values[i] = ec._AgentAvailability_canTake(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37852,6 +42044,44 @@ func (ec *executionContext) _AgentPayload(ctx context.Context, sel ast.Selection
 			out.Values[i] = graphql.MarshalString("AgentPayload")
 		case "agent":
 			out.Values[i] = ec._AgentPayload_agent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var appendTranscriptPayloadImplementors = []string{"AppendTranscriptPayload"}
+
+func (ec *executionContext) _AppendTranscriptPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AppendTranscriptPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appendTranscriptPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppendTranscriptPayload")
+		case "segments":
+			out.Values[i] = ec._AppendTranscriptPayload_segments(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38694,6 +42924,49 @@ func (ec *executionContext) _CreateAPIKeyPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var createEngagementPayloadImplementors = []string{"CreateEngagementPayload"}
+
+func (ec *executionContext) _CreateEngagementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateEngagementPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createEngagementPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateEngagementPayload")
+		case "engagement":
+			out.Values[i] = ec._CreateEngagementPayload_engagement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerToken":
+			out.Values[i] = ec._CreateEngagementPayload_customerToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *ent.Customer) graphql.Marshaler {
@@ -39180,6 +43453,11 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "customerMessages":
+			out.Values[i] = ec._Engagement_customerMessages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "customerID":
 			out.Values[i] = ec._Engagement_customerID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -39656,6 +43934,44 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "searchTranscript":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Engagement_searchTranscript(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -39744,6 +44060,44 @@ func (ec *executionContext) _EngagementEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._EngagementEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var engagementPayloadImplementors = []string{"EngagementPayload"}
+
+func (ec *executionContext) _EngagementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EngagementPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, engagementPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EngagementPayload")
+		case "engagement":
+			out.Values[i] = ec._EngagementPayload_engagement(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39992,6 +44346,178 @@ func (ec *executionContext) _EntryPointPayload(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var eventImplementors = []string{"Event"}
+
+func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *ent.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Event")
+		case "sequence":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Event_sequence(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "topic":
+			out.Values[i] = ec._Event_topic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Event_at(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "engagementID":
+			out.Values[i] = ec._Event_engagementID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "agentID":
+			out.Values[i] = ec._Event_agentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "queueID":
+			out.Values[i] = ec._Event_queueID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payload":
+			out.Values[i] = ec._Event_payload(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "engagement":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Event_engagement(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -40538,6 +45064,125 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createEngagement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createEngagement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endEngagement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endEngagement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "postMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_postMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "appendTranscript":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_appendTranscript(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setAgentState":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setAgentState(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logout":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_logout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declineOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pickEngagement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pickEngagement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parkEngagement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_parkEngagement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resumeEngagement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resumeEngagement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeWrapUp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeWrapUp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transferEngagement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transferEngagement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptTransfer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptTransfer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declineTransfer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineTransfer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releaseEngagement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_releaseEngagement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -40981,6 +45626,44 @@ func (ec *executionContext) _OfferEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var offerPayloadImplementors = []string{"OfferPayload"}
+
+func (ec *executionContext) _OfferPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OfferPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, offerPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfferPayload")
+		case "offer":
+			out.Values[i] = ec._OfferPayload_offer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
@@ -41011,6 +45694,44 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var postMessagePayloadImplementors = []string{"PostMessagePayload"}
+
+func (ec *executionContext) _PostMessagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PostMessagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, postMessagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PostMessagePayload")
+		case "message":
+			out.Values[i] = ec._PostMessagePayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -41677,6 +46398,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "transferTargets":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_transferTargets(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "me":
 			field := field
 
@@ -42136,6 +46879,54 @@ func (ec *executionContext) _Queue(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var queueAvailabilityImplementors = []string{"QueueAvailability"}
+
+func (ec *executionContext) _QueueAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.QueueAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, queueAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QueueAvailability")
+		case "queue":
+			out.Values[i] = ec._QueueAvailability_queue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waiting":
+			out.Values[i] = ec._QueueAvailability_waiting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentsAvailable":
+			out.Values[i] = ec._QueueAvailability_agentsAvailable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var queueConnectionImplementors = []string{"QueueConnection"}
 
 func (ec *executionContext) _QueueConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.QueueConnection) graphql.Marshaler {
@@ -42265,6 +47056,69 @@ func (ec *executionContext) _QueuePayload(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var queueStatsImplementors = []string{"QueueStats"}
+
+func (ec *executionContext) _QueueStats(ctx context.Context, sel ast.SelectionSet, obj *live.QueueStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, queueStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QueueStats")
+		case "sequence":
+			out.Values[i] = ec._QueueStats_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queue":
+			out.Values[i] = ec._QueueStats_queue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waiting":
+			out.Values[i] = ec._QueueStats_waiting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "longestWaitSeconds":
+			out.Values[i] = ec._QueueStats_longestWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentsAvailable":
+			out.Values[i] = ec._QueueStats_agentsAvailable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentsBusy":
+			out.Values[i] = ec._QueueStats_agentsBusy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var revokeTokenPayloadImplementors = []string{"RevokeTokenPayload"}
 
 func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeTokenPayload) graphql.Marshaler {
@@ -42301,6 +47155,30 @@ func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.Sel
 	})
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "agentEvents":
+		return ec._Subscription_agentEvents(ctx, fields[0])
+	case "queueEvents":
+		return ec._Subscription_queueEvents(ctx, fields[0])
+	case "engagementEvents":
+		return ec._Subscription_engagementEvents(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var templateImplementors = []string{"Template", "Node"}
@@ -42648,6 +47526,11 @@ func (ec *executionContext) _Transfer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "senderWrappedUpAt":
+			out.Values[i] = ec._Transfer_senderWrappedUpAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "engagementID":
 			out.Values[i] = ec._Transfer_engagementID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -42908,6 +47791,87 @@ func (ec *executionContext) _TransferEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._TransferEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var transferPayloadImplementors = []string{"TransferPayload"}
+
+func (ec *executionContext) _TransferPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TransferPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, transferPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TransferPayload")
+		case "transfer":
+			out.Values[i] = ec._TransferPayload_transfer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var transferTargetsImplementors = []string{"TransferTargets"}
+
+func (ec *executionContext) _TransferTargets(ctx context.Context, sel ast.SelectionSet, obj *model.TransferTargets) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, transferTargetsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TransferTargets")
+		case "queues":
+			out.Values[i] = ec._TransferTargets_queues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agents":
+			out.Values[i] = ec._TransferTargets_agents(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -43842,6 +48806,16 @@ func (ec *executionContext) unmarshalNAPIKeyWhereInput2ᚖgithubᚗcomᚋswitchb
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAddNotePayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAddNotePayload(ctx context.Context, sel ast.SelectionSet, v *model.AddNotePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AddNotePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAgent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐAgent(ctx context.Context, sel ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -43850,6 +48824,32 @@ func (ec *executionContext) marshalNAgent2ᚖgithubᚗcomᚋswitchboardᚋswitch
 		return graphql.Null
 	}
 	return ec._Agent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAgentAvailability2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgentAvailability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgentAvailability2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgentAvailability2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentAvailability(ctx context.Context, sel ast.SelectionSet, v *model.AgentAvailability) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AgentAvailability(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAgentConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐAgentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AgentConnection) graphql.Marshaler {
@@ -43916,6 +48916,16 @@ func (ec *executionContext) marshalNAgentState2githubᚗcomᚋswitchboardᚋswit
 func (ec *executionContext) unmarshalNAgentWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐAgentWhereInput(ctx context.Context, v any) (*ent.AgentWhereInput, error) {
 	res, err := ec.unmarshalInputAgentWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppendTranscriptPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAppendTranscriptPayload(ctx context.Context, sel ast.SelectionSet, v *model.AppendTranscriptPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AppendTranscriptPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -44162,6 +49172,11 @@ func (ec *executionContext) marshalNChannel2ᚕgithubᚗcomᚋswitchboardᚋswit
 	return ret
 }
 
+func (ec *executionContext) unmarshalNCompleteWrapUpInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCompleteWrapUpInput(ctx context.Context, v any) (model.CompleteWrapUpInput, error) {
+	res, err := ec.unmarshalInputCompleteWrapUpInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateAPIKeyInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateAPIKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -44190,6 +49205,21 @@ func (ec *executionContext) unmarshalNCreateCapacityProfileInput2githubᚗcomᚋ
 func (ec *executionContext) unmarshalNCreateCustomerInput2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCreateCustomerInput(ctx context.Context, v any) (ent.CreateCustomerInput, error) {
 	res, err := ec.unmarshalInputCreateCustomerInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateEngagementInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCreateEngagementInput(ctx context.Context, v any) (model.CreateEngagementInput, error) {
+	res, err := ec.unmarshalInputCreateEngagementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCreateEngagementPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateEngagementPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreateEngagementPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateEntryPointInput2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCreateEntryPointInput(ctx context.Context, v any) (ent.CreateEntryPointInput, error) {
@@ -44317,6 +49347,22 @@ func (ec *executionContext) marshalNDirection2githubᚗcomᚋswitchboardᚋswitc
 	return v
 }
 
+func (ec *executionContext) marshalNEngagement2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagementᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Engagement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEngagement2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEngagement2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagement(ctx context.Context, sel ast.SelectionSet, v *ent.Engagement) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -44366,6 +49412,16 @@ func (ec *executionContext) unmarshalNEngagementParkedFrom2githubᚗcomᚋswitch
 
 func (ec *executionContext) marshalNEngagementParkedFrom2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐParkedFrom(ctx context.Context, sel ast.SelectionSet, v engagement.ParkedFrom) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx context.Context, sel ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EngagementPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNEngagementState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐState(ctx context.Context, v any) (engagement.State, error) {
@@ -44437,6 +49493,16 @@ func (ec *executionContext) marshalNEntryPointPayload2ᚖgithubᚗcomᚋswitchbo
 func (ec *executionContext) unmarshalNEntryPointWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEntryPointWhereInput(ctx context.Context, v any) (*ent.EntryPointWhereInput, error) {
 	res, err := ec.unmarshalInputEntryPointWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Event(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
@@ -44526,6 +49592,16 @@ func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋswitchboard�
 	return ec._LoginPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMessage2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐMessage(ctx context.Context, sel ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Message(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNMessageConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐMessageConnection(ctx context.Context, sel ast.SelectionSet, v *ent.MessageConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -44608,6 +49684,22 @@ func (ec *executionContext) unmarshalNNoteWhereInput2ᚖgithubᚗcomᚋswitchboa
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNOffer2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Offer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOffer2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOffer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNOffer2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOffer(ctx context.Context, sel ast.SelectionSet, v *ent.Offer) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -44632,6 +49724,16 @@ func (ec *executionContext) marshalNOfferOrderField2ᚖgithubᚗcomᚋswitchboar
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNOfferPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOfferPayload(ctx context.Context, sel ast.SelectionSet, v *model.OfferPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OfferPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOfferState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋofferᚐState(ctx context.Context, v any) (offer.State, error) {
@@ -44661,6 +49763,21 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNPostMessageInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPostMessageInput(ctx context.Context, v any) (model.PostMessageInput, error) {
+	res, err := ec.unmarshalInputPostMessageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPostMessagePayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPostMessagePayload(ctx context.Context, sel ast.SelectionSet, v *model.PostMessagePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PostMessagePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPostSessionSetting2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐPostSessionSetting(ctx context.Context, sel ast.SelectionSet, v *ent.PostSessionSetting) graphql.Marshaler {
@@ -44749,6 +49866,32 @@ func (ec *executionContext) marshalNQueueAcceptMode2githubᚗcomᚋswitchboard�
 	return v
 }
 
+func (ec *executionContext) marshalNQueueAvailability2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueueAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QueueAvailability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQueueAvailability2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueueAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQueueAvailability2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueueAvailability(ctx context.Context, sel ast.SelectionSet, v *model.QueueAvailability) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._QueueAvailability(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNQueueConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐQueueConnection(ctx context.Context, sel ast.SelectionSet, v *ent.QueueConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -44798,6 +49941,16 @@ func (ec *executionContext) unmarshalNQueueRoutingStrategy2githubᚗcomᚋswitch
 
 func (ec *executionContext) marshalNQueueRoutingStrategy2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋqueueᚐRoutingStrategy(ctx context.Context, sel ast.SelectionSet, v queue.RoutingStrategy) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNQueueStats2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋliveᚐQueueStats(ctx context.Context, sel ast.SelectionSet, v *live.QueueStats) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._QueueStats(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNQueueWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐQueueWhereInput(ctx context.Context, v any) (*ent.QueueWhereInput, error) {
@@ -44923,6 +50076,44 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalTime(*v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNTranscriptSegment2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTranscriptSegmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TranscriptSegment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTranscriptSegment2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTranscriptSegment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTranscriptSegment2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTranscriptSegment(ctx context.Context, sel ast.SelectionSet, v *ent.TranscriptSegment) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -44931,6 +50122,25 @@ func (ec *executionContext) marshalNTranscriptSegment2ᚖgithubᚗcomᚋswitchbo
 		return graphql.Null
 	}
 	return ec._TranscriptSegment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTranscriptSegmentInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTranscriptSegmentInputᚄ(ctx context.Context, v any) ([]*model.TranscriptSegmentInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TranscriptSegmentInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTranscriptSegmentInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTranscriptSegmentInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNTranscriptSegmentInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTranscriptSegmentInput(ctx context.Context, v any) (*model.TranscriptSegmentInput, error) {
+	res, err := ec.unmarshalInputTranscriptSegmentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNTranscriptSegmentOrderField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTranscriptSegmentOrderField(ctx context.Context, v any) (*ent.TranscriptSegmentOrderField, error) {
@@ -44974,6 +50184,11 @@ func (ec *executionContext) marshalNTransfer2ᚖgithubᚗcomᚋswitchboardᚋswi
 	return ec._Transfer(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTransferEngagementInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTransferEngagementInput(ctx context.Context, v any) (model.TransferEngagementInput, error) {
+	res, err := ec.unmarshalInputTransferEngagementInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTransferOrderField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTransferOrderField(ctx context.Context, v any) (*ent.TransferOrderField, error) {
 	var res = new(ent.TransferOrderField)
 	err := res.UnmarshalGQL(v)
@@ -44990,6 +50205,16 @@ func (ec *executionContext) marshalNTransferOrderField2ᚖgithubᚗcomᚋswitchb
 	return v
 }
 
+func (ec *executionContext) marshalNTransferPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTransferPayload(ctx context.Context, sel ast.SelectionSet, v *model.TransferPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TransferPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTransferState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋtransferᚐState(ctx context.Context, v any) (transfer.State, error) {
 	var res transfer.State
 	err := res.UnmarshalGQL(v)
@@ -44998,6 +50223,16 @@ func (ec *executionContext) unmarshalNTransferState2githubᚗcomᚋswitchboard�
 
 func (ec *executionContext) marshalNTransferState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋtransferᚐState(ctx context.Context, sel ast.SelectionSet, v transfer.State) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNTransferTargets2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTransferTargets(ctx context.Context, sel ast.SelectionSet, v *model.TransferTargets) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TransferTargets(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTransferWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTransferWhereInput(ctx context.Context, v any) (*ent.TransferWhereInput, error) {
@@ -46061,6 +51296,14 @@ func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋswitchboardᚋswi
 		return graphql.Null
 	}
 	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomerContactInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCustomerContactInput(ctx context.Context, v any) (*model.CustomerContactInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerContactInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCustomerEdge2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {

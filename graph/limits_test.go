@@ -126,7 +126,7 @@ func TestRequestLimits(t *testing.T) {
 			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL, r)
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+s.Admin.Token)
-			res := decode(t, req)
+			res := decodeHTTP(t, req)
 			if res.status != http.StatusRequestEntityTooLarge || res.code != "LIMIT_EXCEEDED" {
 				t.Fatalf("chunked=%v: status %d, code %q", chunked, res.status, res.code)
 			}
@@ -138,11 +138,11 @@ func TestRequestLimits(t *testing.T) {
 			req.Header.Set("Authorization", "Bearer "+s.Admin.Token)
 			return req
 		}
-		res := decode(t, get(`mutation { createQueue(input: {name: "By GET"}) { queue { id } } }`))
+		res := decodeHTTP(t, get(`mutation { createQueue(input: {name: "By GET"}) { queue { id } } }`))
 		if res.status != http.StatusMethodNotAllowed || res.code != "VALIDATION" {
 			t.Fatalf("status %d, code %q", res.status, res.code)
 		}
-		res = decode(t, get(`query { queues { totalCount } }`))
+		res = decodeHTTP(t, get(`query { queues { totalCount } }`))
 		if res.status != http.StatusOK || res.code != "" || !strings.Contains(string(res.data), `"totalCount":0`) {
 			t.Fatalf("query by GET: status %d, code %q, data %s", res.status, res.code, res.data)
 		}
@@ -165,7 +165,7 @@ type rawResponse struct {
 	data   json.RawMessage
 }
 
-func decode(t *testing.T, req *http.Request) rawResponse {
+func decodeHTTP(t *testing.T, req *http.Request) rawResponse {
 	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

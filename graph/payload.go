@@ -1,5 +1,10 @@
 package graph
 
+import (
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/graph/model"
+)
+
 // wrap returns a function that turns a domain result into a mutation
 // payload, passing errors on: wrap(toPayload)(domain.Call(ctx, input)).
 func wrap[T, P any](payload func(T) *P) func(T, error) (*P, error) {
@@ -9,4 +14,14 @@ func wrap[T, P any](payload func(T) *P) func(T, error) (*P, error) {
 		}
 		return payload(v), nil
 	}
+}
+
+func engagementPayload(e *ent.Engagement) *model.EngagementPayload {
+	return &model.EngagementPayload{Engagement: e}
+}
+
+func agentPayload(a *ent.Agent) *model.AgentPayload { return &model.AgentPayload{Agent: a} }
+
+func transferPayload(t *ent.Transfer) *model.TransferPayload {
+	return &model.TransferPayload{Transfer: t}
 }

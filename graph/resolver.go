@@ -6,6 +6,10 @@ import (
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/engine"
+	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/live"
 )
 
 // Resolver is the resolver root; it only carries dependencies.
@@ -13,4 +17,8 @@ type Resolver struct {
 	Client *ent.Client
 	Auth   *auth.Service
 	Admin  *admin.Service
+	Bus    *events.Bus
+	Clock  clock.Clock
+	Engine *engine.Engine
+	Live   *live.Service
 }

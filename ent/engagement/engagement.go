@@ -73,6 +73,8 @@ const (
 	FieldCustomerTokenHash = "customer_token_hash"
 	// FieldVersion holds the string denoting the version field in the database.
 	FieldVersion = "version"
+	// FieldCustomerMessages holds the string denoting the customer_messages field in the database.
+	FieldCustomerMessages = "customer_messages"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
 	// FieldQueueID holds the string denoting the queue_id field in the database.
@@ -210,6 +212,7 @@ var Columns = []string{
 	FieldIdempotencyKey,
 	FieldCustomerTokenHash,
 	FieldVersion,
+	FieldCustomerMessages,
 	FieldCustomerID,
 	FieldQueueID,
 	FieldAgentID,
@@ -262,6 +265,10 @@ var (
 	IdempotencyKeyValidator func(string) error
 	// DefaultVersion holds the default value on creation for the "version" field.
 	DefaultVersion int
+	// DefaultCustomerMessages holds the default value on creation for the "customer_messages" field.
+	DefaultCustomerMessages int
+	// CustomerMessagesValidator is a validator for the "customer_messages" field. It is called by the builders before save.
+	CustomerMessagesValidator func(int) error
 )
 
 // ChannelValidator is a validator for the "channel" field enum values. It is called by the builders before save.
@@ -488,6 +495,11 @@ func ByCustomerTokenHash(opts ...sql.OrderTermOption) OrderOption {
 // ByVersion orders the results by the version field.
 func ByVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVersion, opts...).ToFunc()
+}
+
+// ByCustomerMessages orders the results by the customer_messages field.
+func ByCustomerMessages(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerMessages, opts...).ToFunc()
 }
 
 // ByCustomerID orders the results by the customer_id field.

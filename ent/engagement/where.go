@@ -161,6 +161,11 @@ func Version(v int) predicate.Engagement {
 	return predicate.Engagement(sql.FieldEQ(FieldVersion, v))
 }
 
+// CustomerMessages applies equality check predicate on the "customer_messages" field. It's identical to CustomerMessagesEQ.
+func CustomerMessages(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldCustomerMessages, v))
+}
+
 // CustomerID applies equality check predicate on the "customer_id" field. It's identical to CustomerIDEQ.
 func CustomerID(v int) predicate.Engagement {
 	return predicate.Engagement(sql.FieldEQ(FieldCustomerID, v))
@@ -1324,6 +1329,46 @@ func VersionLT(v int) predicate.Engagement {
 // VersionLTE applies the LTE predicate on the "version" field.
 func VersionLTE(v int) predicate.Engagement {
 	return predicate.Engagement(sql.FieldLTE(FieldVersion, v))
+}
+
+// CustomerMessagesEQ applies the EQ predicate on the "customer_messages" field.
+func CustomerMessagesEQ(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldCustomerMessages, v))
+}
+
+// CustomerMessagesNEQ applies the NEQ predicate on the "customer_messages" field.
+func CustomerMessagesNEQ(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNEQ(FieldCustomerMessages, v))
+}
+
+// CustomerMessagesIn applies the In predicate on the "customer_messages" field.
+func CustomerMessagesIn(vs ...int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldIn(FieldCustomerMessages, vs...))
+}
+
+// CustomerMessagesNotIn applies the NotIn predicate on the "customer_messages" field.
+func CustomerMessagesNotIn(vs ...int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotIn(FieldCustomerMessages, vs...))
+}
+
+// CustomerMessagesGT applies the GT predicate on the "customer_messages" field.
+func CustomerMessagesGT(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGT(FieldCustomerMessages, v))
+}
+
+// CustomerMessagesGTE applies the GTE predicate on the "customer_messages" field.
+func CustomerMessagesGTE(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGTE(FieldCustomerMessages, v))
+}
+
+// CustomerMessagesLT applies the LT predicate on the "customer_messages" field.
+func CustomerMessagesLT(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLT(FieldCustomerMessages, v))
+}
+
+// CustomerMessagesLTE applies the LTE predicate on the "customer_messages" field.
+func CustomerMessagesLTE(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLTE(FieldCustomerMessages, v))
 }
 
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.

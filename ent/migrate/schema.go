@@ -221,6 +221,7 @@ var (
 		{Name: "idempotency_key", Type: field.TypeString, Unique: true, Nullable: true, Size: 200},
 		{Name: "customer_token_hash", Type: field.TypeString, Nullable: true},
 		{Name: "version", Type: field.TypeInt, Default: 0},
+		{Name: "customer_messages", Type: field.TypeInt, Default: 0},
 		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
 		{Name: "queue_id", Type: field.TypeInt, Nullable: true},
 		{Name: "agent_id", Type: field.TypeInt, Nullable: true},
@@ -234,25 +235,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "engagements_customers_customer",
-				Columns:    []*schema.Column{EngagementsColumns[28]},
+				Columns:    []*schema.Column{EngagementsColumns[29]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_queues_queue",
-				Columns:    []*schema.Column{EngagementsColumns[29]},
+				Columns:    []*schema.Column{EngagementsColumns[30]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_agents_agent",
-				Columns:    []*schema.Column{EngagementsColumns[30]},
+				Columns:    []*schema.Column{EngagementsColumns[31]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_entry_points_entry_point",
-				Columns:    []*schema.Column{EngagementsColumns[31]},
+				Columns:    []*schema.Column{EngagementsColumns[32]},
 				RefColumns: []*schema.Column{EntryPointsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -261,17 +262,17 @@ var (
 			{
 				Name:    "engagement_agent_id_state",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[30], EngagementsColumns[5]},
+				Columns: []*schema.Column{EngagementsColumns[31], EngagementsColumns[5]},
 			},
 			{
 				Name:    "engagement_queue_id_state_queued_at",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[29], EngagementsColumns[5], EngagementsColumns[12]},
+				Columns: []*schema.Column{EngagementsColumns[30], EngagementsColumns[5], EngagementsColumns[12]},
 			},
 			{
 				Name:    "engagement_customer_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[28], EngagementsColumns[1]},
+				Columns: []*schema.Column{EngagementsColumns[29], EngagementsColumns[1]},
 			},
 			{
 				Name:    "engagement_state",
@@ -609,6 +610,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"PENDING", "COMPLETED", "DECLINED", "EXPIRED", "CANCELLED"}, Default: "PENDING"},
 		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+		{Name: "sender_wrapped_up_at", Type: field.TypeTime, Nullable: true},
 		{Name: "engagement_id", Type: field.TypeInt},
 		{Name: "from_agent_id", Type: field.TypeInt},
 		{Name: "to_queue_id", Type: field.TypeInt, Nullable: true},
@@ -622,25 +624,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "transfers_engagements_engagement",
-				Columns:    []*schema.Column{TransfersColumns[5]},
+				Columns:    []*schema.Column{TransfersColumns[6]},
 				RefColumns: []*schema.Column{EngagementsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "transfers_agents_from_agent",
-				Columns:    []*schema.Column{TransfersColumns[6]},
+				Columns:    []*schema.Column{TransfersColumns[7]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "transfers_queues_to_queue",
-				Columns:    []*schema.Column{TransfersColumns[7]},
+				Columns:    []*schema.Column{TransfersColumns[8]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "transfers_agents_to_agent",
-				Columns:    []*schema.Column{TransfersColumns[8]},
+				Columns:    []*schema.Column{TransfersColumns[9]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -649,7 +651,7 @@ var (
 			{
 				Name:    "transfer_one_pending",
 				Unique:  true,
-				Columns: []*schema.Column{TransfersColumns[5]},
+				Columns: []*schema.Column{TransfersColumns[6]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "state = 'PENDING'",
 				},

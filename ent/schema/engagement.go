@@ -58,6 +58,7 @@ func (Engagement) Fields() []ent.Field {
 		field.String("idempotency_key").Optional().Nillable().Unique().MaxLen(200).Annotations(entgql.Skip()),
 		field.String("customer_token_hash").Optional().Sensitive().Annotations(entgql.Skip()),
 		field.Int("version").Default(0).Annotations(entgql.Skip()),
+		field.Int("customer_messages").Default(0).NonNegative().Comment("Messages the customer sent."),
 		field.Int("customer_id").Optional(),
 		field.Int("queue_id").Optional(),
 		field.Int("agent_id").Optional().Nillable(),

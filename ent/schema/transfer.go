@@ -27,6 +27,7 @@ func (Transfer) Fields() []ent.Field {
 			"Cancelled", "CANCELLED",
 		).Default("PENDING"),
 		field.Time("ended_at").Optional().Nillable(),
+		field.Time("sender_wrapped_up_at").Optional().Nillable().Comment("When the sender finished wrap-up after a completed transfer (T5)."),
 		field.Int("engagement_id"),
 		field.Int("from_agent_id"),
 		field.Int("to_queue_id").Optional().Nillable(),

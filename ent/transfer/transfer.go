@@ -25,6 +25,8 @@ const (
 	FieldState = "state"
 	// FieldEndedAt holds the string denoting the ended_at field in the database.
 	FieldEndedAt = "ended_at"
+	// FieldSenderWrappedUpAt holds the string denoting the sender_wrapped_up_at field in the database.
+	FieldSenderWrappedUpAt = "sender_wrapped_up_at"
 	// FieldEngagementID holds the string denoting the engagement_id field in the database.
 	FieldEngagementID = "engagement_id"
 	// FieldFromAgentID holds the string denoting the from_agent_id field in the database.
@@ -80,6 +82,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldState,
 	FieldEndedAt,
+	FieldSenderWrappedUpAt,
 	FieldEngagementID,
 	FieldFromAgentID,
 	FieldToQueueID,
@@ -160,6 +163,11 @@ func ByState(opts ...sql.OrderTermOption) OrderOption {
 // ByEndedAt orders the results by the ended_at field.
 func ByEndedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEndedAt, opts...).ToFunc()
+}
+
+// BySenderWrappedUpAt orders the results by the sender_wrapped_up_at field.
+func BySenderWrappedUpAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSenderWrappedUpAt, opts...).ToFunc()
 }
 
 // ByEngagementID orders the results by the engagement_id field.

@@ -70,6 +70,11 @@ func EndedAt(v time.Time) predicate.Transfer {
 	return predicate.Transfer(sql.FieldEQ(FieldEndedAt, v))
 }
 
+// SenderWrappedUpAt applies equality check predicate on the "sender_wrapped_up_at" field. It's identical to SenderWrappedUpAtEQ.
+func SenderWrappedUpAt(v time.Time) predicate.Transfer {
+	return predicate.Transfer(sql.FieldEQ(FieldSenderWrappedUpAt, v))
+}
+
 // EngagementID applies equality check predicate on the "engagement_id" field. It's identical to EngagementIDEQ.
 func EngagementID(v int) predicate.Transfer {
 	return predicate.Transfer(sql.FieldEQ(FieldEngagementID, v))
@@ -238,6 +243,56 @@ func EndedAtIsNil() predicate.Transfer {
 // EndedAtNotNil applies the NotNil predicate on the "ended_at" field.
 func EndedAtNotNil() predicate.Transfer {
 	return predicate.Transfer(sql.FieldNotNull(FieldEndedAt))
+}
+
+// SenderWrappedUpAtEQ applies the EQ predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtEQ(v time.Time) predicate.Transfer {
+	return predicate.Transfer(sql.FieldEQ(FieldSenderWrappedUpAt, v))
+}
+
+// SenderWrappedUpAtNEQ applies the NEQ predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtNEQ(v time.Time) predicate.Transfer {
+	return predicate.Transfer(sql.FieldNEQ(FieldSenderWrappedUpAt, v))
+}
+
+// SenderWrappedUpAtIn applies the In predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtIn(vs ...time.Time) predicate.Transfer {
+	return predicate.Transfer(sql.FieldIn(FieldSenderWrappedUpAt, vs...))
+}
+
+// SenderWrappedUpAtNotIn applies the NotIn predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtNotIn(vs ...time.Time) predicate.Transfer {
+	return predicate.Transfer(sql.FieldNotIn(FieldSenderWrappedUpAt, vs...))
+}
+
+// SenderWrappedUpAtGT applies the GT predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtGT(v time.Time) predicate.Transfer {
+	return predicate.Transfer(sql.FieldGT(FieldSenderWrappedUpAt, v))
+}
+
+// SenderWrappedUpAtGTE applies the GTE predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtGTE(v time.Time) predicate.Transfer {
+	return predicate.Transfer(sql.FieldGTE(FieldSenderWrappedUpAt, v))
+}
+
+// SenderWrappedUpAtLT applies the LT predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtLT(v time.Time) predicate.Transfer {
+	return predicate.Transfer(sql.FieldLT(FieldSenderWrappedUpAt, v))
+}
+
+// SenderWrappedUpAtLTE applies the LTE predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtLTE(v time.Time) predicate.Transfer {
+	return predicate.Transfer(sql.FieldLTE(FieldSenderWrappedUpAt, v))
+}
+
+// SenderWrappedUpAtIsNil applies the IsNil predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtIsNil() predicate.Transfer {
+	return predicate.Transfer(sql.FieldIsNull(FieldSenderWrappedUpAt))
+}
+
+// SenderWrappedUpAtNotNil applies the NotNil predicate on the "sender_wrapped_up_at" field.
+func SenderWrappedUpAtNotNil() predicate.Transfer {
+	return predicate.Transfer(sql.FieldNotNull(FieldSenderWrappedUpAt))
 }
 
 // EngagementIDEQ applies the EQ predicate on the "engagement_id" field.

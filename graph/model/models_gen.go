@@ -6,15 +6,33 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/ent/transcriptsegment"
 )
 
 type APIKeyPayload struct {
 	APIKey *ent.APIKey `json:"apiKey"`
 }
 
+type AddNotePayload struct {
+	Note *ent.Note `json:"note"`
+}
+
+type AgentAvailability struct {
+	AgentID int         `json:"agentID"`
+	Name    string      `json:"name"`
+	State   agent.State `json:"state"`
+	// Whether the agent could take one more engagement of the asked channel now.
+	CanTake bool `json:"canTake"`
+}
+
 type AgentPayload struct {
 	Agent *ent.Agent `json:"agent"`
+}
+
+type AppendTranscriptPayload struct {
+	Segments []*ent.TranscriptSegment `json:"segments"`
 }
 
 type CRMSettingPayload struct {
@@ -23,6 +41,12 @@ type CRMSettingPayload struct {
 
 type CapacityProfilePayload struct {
 	CapacityProfile *ent.CapacityProfile `json:"capacityProfile"`
+}
+
+type CompleteWrapUpInput struct {
+	EngagementID   int     `json:"engagementID"`
+	Notes          *string `json:"notes,omitempty"`
+	DispositionIDs []int   `json:"dispositionIDs,omitempty"`
 }
 
 type CreateAPIKeyInput struct {
@@ -36,12 +60,50 @@ type CreateAPIKeyPayload struct {
 	Secret string `json:"secret"`
 }
 
+type CreateEngagementInput struct {
+	Channel enum.Channel `json:"channel"`
+	// The entry point the customer used; its default queue receives the engagement.
+	EntryPointID *int `json:"entryPointID,omitempty"`
+	// A leaf queue, instead of (or overriding) the entry point's default queue.
+	QueueID *int `json:"queueID,omitempty"`
+	// An existing customer.
+	CustomerID *int `json:"customerID,omitempty"`
+	// A customer found by phone or email, or created with these details.
+	Customer      *CustomerContactInput `json:"customer,omitempty"`
+	SessionType   *enum.SessionType     `json:"sessionType,omitempty"`
+	FlowVariables map[string]any        `json:"flowVariables,omitempty"`
+	BotSummary    *string               `json:"botSummary,omitempty"`
+	Language      *string               `json:"language,omitempty"`
+	// Defaults to the queue's path from the root of the tree.
+	MenuPath *string `json:"menuPath,omitempty"`
+	// A key the caller chooses; repeating it returns the first engagement instead of creating another.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type CreateEngagementPayload struct {
+	Engagement *ent.Engagement `json:"engagement"`
+	// A token scoped to this engagement, for the customer side (chat widget):
+	// it may subscribe to engagementEvents, post messages and end the engagement.
+	// Returned only when the engagement is created, not on idempotent repeats.
+	CustomerToken *string `json:"customerToken,omitempty"`
+}
+
+type CustomerContactInput struct {
+	Name  *string `json:"name,omitempty"`
+	Phone *string `json:"phone,omitempty"`
+	Email *string `json:"email,omitempty"`
+}
+
 type CustomerPayload struct {
 	Customer *ent.Customer `json:"customer"`
 }
 
 type DeletePayload struct {
 	DeletedID int `json:"deletedID"`
+}
+
+type EngagementPayload struct {
+	Engagement *ent.Engagement `json:"engagement"`
 }
 
 type EntryPointPayload struct {
@@ -55,8 +117,29 @@ type LoginPayload struct {
 	Agent     *ent.Agent `json:"agent"`
 }
 
+type OfferPayload struct {
+	Offer *ent.Offer `json:"offer"`
+}
+
+type PostMessageInput struct {
+	EngagementID int    `json:"engagementID"`
+	Body         string `json:"body"`
+	// Email only.
+	Subject *string `json:"subject,omitempty"`
+}
+
+type PostMessagePayload struct {
+	Message *ent.Message `json:"message"`
+}
+
 type PostSessionSettingPayload struct {
 	PostSessionSetting *ent.PostSessionSetting `json:"postSessionSetting"`
+}
+
+type QueueAvailability struct {
+	Queue           *ent.Queue `json:"queue"`
+	Waiting         int        `json:"waiting"`
+	AgentsAvailable int        `json:"agentsAvailable"`
 }
 
 type QueuePayload struct {
@@ -67,8 +150,38 @@ type RevokeTokenPayload struct {
 	Revoked bool `json:"revoked"`
 }
 
+// Live streams, over the websocket only (graphql-transport-ws or graphql-ws).
+// A subscriber that falls too far behind (the server buffers about a thousand
+// events per subscription) has its connection closed with code 1013 ("try
+// again later") and a reason: reconnect and resume with `after` set to the
+// last sequence received.
+type Subscription struct {
+}
+
 type TemplatePayload struct {
 	Template *ent.Template `json:"template"`
+}
+
+type TranscriptSegmentInput struct {
+	Speaker  transcriptsegment.Speaker `json:"speaker"`
+	Text     string                    `json:"text"`
+	OffsetMs *int                      `json:"offsetMs,omitempty"`
+}
+
+type TransferEngagementInput struct {
+	EngagementID int `json:"engagementID"`
+	// Exactly one of toQueueID and toAgentID.
+	ToQueueID *int `json:"toQueueID,omitempty"`
+	ToAgentID *int `json:"toAgentID,omitempty"`
+}
+
+type TransferPayload struct {
+	Transfer *ent.Transfer `json:"transfer"`
+}
+
+type TransferTargets struct {
+	Queues []*QueueAvailability `json:"queues"`
+	Agents []*AgentAvailability `json:"agents"`
 }
 
 type VirtualAgentPayload struct {

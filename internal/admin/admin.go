@@ -17,6 +17,10 @@ import (
 type Service struct {
 	Client *ent.Client
 	Auth   *auth.Service
+	// Changed is called after every committed configuration change, so the
+	// routing engine refreshes its view (queue settings, memberships,
+	// capacity profiles).
+	Changed func()
 }
 
 // Append fields of update inputs (appendSkills, appendChannels, ...) are
@@ -39,7 +43,20 @@ func listUpdate[T any](clear bool, set, add []T) (newSet, newAdd []T) {
 }
 
 // write runs fn in a write transaction and returns its result, unwrapped
-// from the transaction (see store.Write).
+// from the transaction (see store.Write). When it owned the transaction it
+// tells Changed; inside another transaction its owner does, after commit.
 func write[T any](ctx context.Context, s *Service, fn func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
-	return store.Write(ctx, s.Client, fn)
+	owned := ent.TxFromContext(ctx) == nil
+	out, err := store.Write(ctx, s.Client, fn)
+	if err == nil && owned {
+		s.changed()
+	}
+	return out, err
+}
+
+// changed calls Changed when it is set.
+func (s *Service) changed() {
+	if s.Changed != nil {
+		s.Changed()
+	}
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/engine"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -28,6 +30,8 @@ type App struct {
 	Client  *ent.Client
 	Auth    *auth.Service
 	Admin   *admin.Service
+	Bus     *events.Bus
+	Engine  *engine.Engine
 	Log     *slog.Logger
 	metrics *metrics
 	sockets *socketTracker
@@ -73,6 +77,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a := &App{Config: cfg, Client: client, Log: cfg.Log, sockets: newSocketTracker()}
 	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
+	a.Bus = events.NewBus()
+	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
+		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace})
 	if err := a.Auth.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("create first admin: %w", err)
@@ -84,7 +91,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = newMetrics(reg, a.sockets)
+	a.Admin.Changed = a.Engine.ConfigChanged
 	a.handler = a.routes(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	a.Engine.Start()
 	return a, nil
 }
 
@@ -97,8 +106,11 @@ func (a *App) Shutdown(ctx context.Context) {
 	a.sockets.closeAll(1012, "server restarting")
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Client.Close() }
+// Close stops the dispatcher and releases the store.
+func (a *App) Close() error {
+	a.Engine.Stop()
+	return a.Client.Close()
+}
 
 // routes builds the HTTP mux.
 func (a *App) routes(metricsHandler http.Handler) http.Handler {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -46,6 +47,26 @@ func (c *argumentChecker) field(f *ast.Field) error {
 		return nil
 	}
 	args := f.ArgumentMap(c.vars)
+	if err := c.connection(f, args); err != nil {
+		return err
+	}
+	if ids, ok := args["ids"].([]any); ok && f.Name == "nodes" && len(ids) > c.maxPage {
+		return apperr.New(apperr.LimitExceeded, "ids: at most %d per request", c.maxPage).WithField("ids")
+	}
+	if where, ok := args["where"]; ok && where != nil {
+		if err := auth.CheckFilter(c.ctx, c.schema, f.Definition.Arguments.ForName("where").Type.Name(), where); err != nil {
+			return err
+		}
+	}
+	return c.selections(f.SelectionSet)
+}
+
+// connection checks the paging arguments of a Relay connection field; other
+// fields (such as subscriptions' after) have their own meaning for them.
+func (c *argumentChecker) connection(f *ast.Field, args map[string]any) error {
+	if !strings.HasSuffix(f.Definition.Type.Name(), "Connection") {
+		return nil
+	}
 	for _, name := range []string{"first", "last"} {
 		n, ok := toInt(args[name])
 		switch {
@@ -65,15 +86,7 @@ func (c *argumentChecker) field(f *ast.Field) error {
 			}
 		}
 	}
-	if ids, ok := args["ids"].([]any); ok && f.Name == "nodes" && len(ids) > c.maxPage {
-		return apperr.New(apperr.LimitExceeded, "ids: at most %d per request", c.maxPage).WithField("ids")
-	}
-	if where, ok := args["where"]; ok && where != nil {
-		if err := auth.CheckFilter(c.ctx, c.schema, f.Definition.Arguments.ForName("where").Type.Name(), where); err != nil {
-			return err
-		}
-	}
-	return c.selections(f.SelectionSet)
+	return nil
 }
 
 func (c *argumentChecker) selections(set ast.SelectionSet) error {

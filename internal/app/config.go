@@ -29,6 +29,9 @@ type Config struct {
 	TokenLimit      int
 	MaxPageSize     int
 	ShutdownTimeout time.Duration
+	// MissedRingsLimit and DisconnectGrace: see engine.Config.
+	MissedRingsLimit int
+	DisconnectGrace  time.Duration
 
 	// Set by tests and embedders, not by flags.
 	Clock clock.Clock
@@ -77,6 +80,8 @@ var options = []option{
 	{"complexity-limit", "SWITCHBOARD_COMPLEXITY_LIMIT", "1000", "largest accepted query complexity", integer(func(c *Config) *int { return &c.ComplexityLimit })},
 	{"token-limit", "SWITCHBOARD_TOKEN_LIMIT", "5000", "largest number of tokens in a query document", integer(func(c *Config) *int { return &c.TokenLimit })},
 	{"max-page-size", "SWITCHBOARD_MAX_PAGE_SIZE", "100", "largest first/last on connections", integer(func(c *Config) *int { return &c.MaxPageSize })},
+	{"missed-rings", "SWITCHBOARD_MISSED_RINGS", "3", "rings an agent may miss in a row before it is set NOT_READY (MISSED); 0 disables", integer(func(c *Config) *int { return &c.MissedRingsLimit })},
+	{"disconnect-grace", "SWITCHBOARD_DISCONNECT_GRACE", "60s", "how long an agent may lose its connection before it is logged out and its chats requeued", func(c *Config, v string) (err error) { c.DisconnectGrace, err = time.ParseDuration(v); return err }},
 	{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", "10s", "how long shutdown waits for requests to finish", func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 }
 
@@ -103,7 +108,13 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 		if err := o.set(&c, def); err != nil {
 			return c, fmt.Errorf("%s=%q: %w", o.env, def, err)
 		}
-		fs.Func(o.flag, fmt.Sprintf("%s (env %s, default %q)", o.usage, o.env, o.def), func(v string) error { return o.set(&c, v) })
+		usage := fmt.Sprintf("%s (env %s, default %q)", o.usage, o.env, o.def)
+		set := func(v string) error { return o.set(&c, v) }
+		if o.def == "true" || o.def == "false" {
+			fs.BoolFunc(o.flag, usage, set)
+		} else {
+			fs.Func(o.flag, usage, set)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -116,7 +127,11 @@ func ConfigTable() string {
 	var b strings.Builder
 	b.WriteString("| flag | environment | default | meaning |\n|---|---|---|---|\n")
 	for _, o := range options {
-		fmt.Fprintf(&b, "| `-%s` | `%s` | `%s` | %s |\n", o.flag, o.env, o.def, o.usage)
+		def := "`" + o.def + "`"
+		if o.def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(&b, "| `-%s` | `%s` | %s | %s |\n", o.flag, o.env, def, o.usage)
 	}
 	return b.String()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/graph"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/live"
 )
 
 // graphqlHandler builds the gqlgen server with the transports, limits and
@@ -23,13 +24,14 @@ import (
 func (a *App) graphqlHandler() http.Handler {
 	cfg := a.Config
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers:  &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin},
+		Resolvers: &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin, Bus: a.Bus, Clock: a.Config.Clock, Engine: a.Engine,
+			Live: &live.Service{Client: a.Client, Bus: a.Bus, Clock: a.Config.Clock, Presence: a.Engine, Log: a.Log}},
 		Directives: graph.DirectiveRoot{Auth: auth.Directive},
 	})
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
 		Implementation:        a.websocketAcceptor(),
-		InitFunc:              a.Auth.WebsocketInit,
+		InitFunc:              a.websocketInit,
 		InitTimeout:           3 * time.Second,
 		KeepAlivePingInterval: 10 * time.Second,
 		PingPongInterval:      10 * time.Second,
@@ -49,7 +51,7 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.AroundRootFields(refuseIntrospection)
 	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))
 	srv.AroundResponses(a.metrics.observe)
-	return srv
+	return withSocketSlot(srv)
 }
 
 // refuseIntrospection answers __schema and __type with FORBIDDEN when

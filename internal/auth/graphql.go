@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -61,15 +62,27 @@ func Directive(ctx context.Context, _ any, next graphql.Resolver, roles []enum.R
 }
 
 func describe(v *Viewer) string {
-	if v.AgentID != 0 {
+	switch {
+	case v.AgentID != 0:
 		return "role " + string(v.Role)
+	case v.IsCustomer():
+		return "a customer token"
 	}
 	return "this API key"
 }
 
+// Websocket close codes of refused connections.
+const (
+	// CloseForbidden refuses a connection_init without a valid credential.
+	CloseForbidden = 4403
+	// CloseInternalError refuses a connection that could not be checked.
+	CloseInternalError = 4500
+)
+
 // WebsocketInit authenticates the connection_init payload: its
 // "authorization" ("Bearer <token>") or "token" entry. A bad credential
-// refuses the connection (close code 4403).
+// refuses the connection with close code 4403 and the reason as close
+// reason; a failure to check it closes with 4500 (logged, not shown).
 func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	cred := p.Authorization()
 	if cred == "" {
@@ -83,27 +96,28 @@ func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (c
 		err = apperr.New(apperr.Unauthenticated, "connection_init must carry a token")
 	}
 	if err != nil {
-		return s.refuseSocket(ctx, err)
+		e := apperr.From(err)
+		code := CloseForbidden
+		if e.Code == apperr.Internal {
+			s.Log.ErrorContext(ctx, "websocket authentication failed", "err", err)
+			code = CloseInternalError
+		}
+		ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, closeReason(e.Message)), code)
+		return ctx, nil, e
 	}
 	return NewContext(ctx, v), &p, nil
 }
 
-// Websocket close codes of a refused connection_init: 4403 tells the client
-// its credential is bad (do not retry with it); 1011 is a server failure.
-const (
-	closeForbidden     = 4403
-	closeInternalError = 1011
-)
-
-// refuseSocket closes a connection whose init failed, with a close code the
-// client can act on and, like GraphQL errors, no internal detail.
-func (s *Service) refuseSocket(ctx context.Context, err error) (context.Context, *transport.InitPayload, error) {
-	e := apperr.From(err)
-	code, reason := closeForbidden, "Forbidden"
-	if e.Code == apperr.Internal {
-		s.Log.ErrorContext(ctx, "websocket authentication failed", "err", err)
-		code, reason = closeInternalError, "internal error"
+// closeReason shortens a message to what a websocket close frame carries
+// (123 bytes), at a character boundary.
+func closeReason(msg string) string {
+	const limit = 123
+	if len(msg) <= limit {
+		return msg
 	}
-	ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, code), reason)
-	return ctx, nil, e
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut]
 }

@@ -49,6 +49,8 @@ func (v *Viewer) seesAll(typ string) bool {
 		return true
 	case v.APIKeyID != 0:
 		return !hiddenFromIntegrations[typ]
+	case v.IsCustomer():
+		return false
 	}
 	return sharedConfig[typ]
 }
@@ -64,6 +66,9 @@ func restrict(ctx context.Context, q intercept.Query) error {
 		if hiddenFromIntegrations[q.Type()] {
 			q.WhereP(nothing)
 		}
+		return nil
+	case v.IsCustomer():
+		restrictCustomer(v.EngagementID, q)
 		return nil
 	case sharedConfig[q.Type()]:
 		return nil
@@ -92,6 +97,19 @@ func restrict(ctx context.Context, q intercept.Query) error {
 		q.WhereP(nothing)
 	}
 	return nil
+}
+
+// restrictCustomer shows a customer token its engagement and that
+// engagement's messages, nothing else.
+func restrictCustomer(engagementID int, q intercept.Query) {
+	switch q.Type() {
+	case ent.TypeEngagement:
+		q.WhereP(engagement.ID(engagementID))
+	case ent.TypeMessage:
+		q.WhereP(message.EngagementID(engagementID))
+	default:
+		q.WhereP(nothing)
+	}
 }
 
 func nothing(s *sql.Selector) { s.Where(sql.False()) }

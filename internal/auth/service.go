@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/authtoken"
+	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/clock"
@@ -41,8 +42,8 @@ type Service struct {
 // password.
 var errBadLogin = apperr.New(apperr.Unauthenticated, "email or password is wrong")
 
-// Login checks an agent's password and issues a bearer token.
-func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
+// CheckPassword returns the active agent with this email and password.
+func (s *Service) CheckPassword(ctx context.Context, email, password string) (*ent.Agent, error) {
 	ctx = SystemContext(ctx)
 	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(NormaliseEmail(email))).Only(ctx)
 	if ent.IsNotFound(err) {
@@ -51,20 +52,29 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *e
 			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(RandomToken(16)), s.BcryptCost)
 		})
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
-		return "", nil, nil, errBadLogin
+		return nil, errBadLogin
 	}
+	if err != nil {
+		return nil, err
+	}
+	if a.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
+		return nil, errBadLogin
+	}
+	if !a.Active {
+		return nil, apperr.New(apperr.Forbidden, "this agent is deactivated")
+	}
+	return a, nil
+}
+
+// Login checks an agent's password and issues a bearer token.
+func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
+	a, err := s.CheckPassword(ctx, email, password)
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if a.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
-		return "", nil, nil, errBadLogin
-	}
-	if !a.Active {
-		return "", nil, nil, apperr.New(apperr.Forbidden, "this agent is deactivated")
-	}
 	secret := NewSecret(tokenPrefix)
 	var tok *ent.AuthToken
-	err = store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+	err = store.WithTx(SystemContext(ctx), s.Client, func(ctx context.Context, tx *ent.Tx) error {
 		tok, err = tx.AuthToken.Create().SetHash(hashSecret(secret)).SetAgentID(a.ID).
 			SetCreatedAt(s.Clock.Now()).SetExpiresAt(s.Clock.Now().Add(s.TokenTTL)).Save(ctx)
 		return err
@@ -75,8 +85,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *e
 	return secret, tok, a, nil
 }
 
-// Authenticate resolves a bearer credential (login token or API key) to a
-// viewer. An empty credential gives (nil, nil): anonymous.
+// Authenticate resolves a bearer credential (login token, API key or
+// customer token) to a viewer. An empty credential gives (nil, nil):
+// anonymous.
 func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, error) {
 	secret := bearer(header)
 	if secret == "" {
@@ -114,8 +125,31 @@ func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, err
 		}
 		s.touchAPIKey(ctx, key, now)
 		return &Viewer{APIKeyID: key.ID, Scopes: key.Scopes}, nil
+	case strings.HasPrefix(secret, customerPrefix):
+		return s.authenticateCustomer(ctx, secret)
 	}
-	return nil, apperr.New(apperr.Unauthenticated, "unrecognised credential: send a login token or an API key")
+	return nil, apperr.New(apperr.Unauthenticated, "unrecognised credential: send a login token, an API key or a customer token")
+}
+
+// authenticateCustomer checks a customer token against the hash stored on
+// the engagement it names.
+func (s *Service) authenticateCustomer(ctx context.Context, secret string) (*Viewer, error) {
+	invalid := apperr.New(apperr.Unauthenticated, "the customer token is not valid")
+	id, ok := parseCustomerToken(secret)
+	if !ok {
+		return nil, invalid
+	}
+	e, err := s.Client.Engagement.Query().Where(engagement.ID(id)).Select(engagement.FieldCustomerTokenHash).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !customerTokenMatches(secret, e.CustomerTokenHash) {
+		return nil, invalid
+	}
+	return &Viewer{EngagementID: id}, nil
 }
 
 // APIKeyUseResolution is how precisely an API key's lastUsedAt is kept:

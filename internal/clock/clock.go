@@ -10,8 +10,10 @@ import (
 // Clock tells the time and can wake a goroutine at a moment.
 type Clock interface {
 	Now() time.Time
-	// After returns a channel that receives once d has passed.
-	After(d time.Duration) <-chan time.Time
+	// At returns a channel that receives once the clock reaches t; at once
+	// when t has passed. Deadlines are absolute so a timer set late still
+	// fires on time.
+	At(t time.Time) <-chan time.Time
 }
 
 // Real is the wall clock.
@@ -20,8 +22,8 @@ type Real struct{}
 // Now returns time.Now.
 func (Real) Now() time.Time { return time.Now() }
 
-// After is time.After.
-func (Real) After(d time.Duration) <-chan time.Time { return time.After(d) }
+// At fires at t.
+func (Real) At(t time.Time) <-chan time.Time { return time.After(time.Until(t)) }
 
 // Fake is a clock that moves only when told to.
 type Fake struct {
@@ -45,16 +47,16 @@ func (f *Fake) Now() time.Time {
 	return f.now
 }
 
-// After returns a channel that fires when Advance moves past now+d.
-func (f *Fake) After(d time.Duration) <-chan time.Time {
+// At returns a channel that fires when Advance reaches t.
+func (f *Fake) At(t time.Time) <-chan time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ch := make(chan time.Time, 1)
-	if d <= 0 {
+	if !t.After(f.now) {
 		ch <- f.now
 		return ch
 	}
-	f.waiters = append(f.waiters, waiter{at: f.now.Add(d), ch: ch})
+	f.waiters = append(f.waiters, waiter{at: t, ch: ch})
 	return ch
 }
 

@@ -49,6 +49,9 @@ func Load(ctx context.Context, s *admin.Service, log *slog.Logger) error {
 		log.Info("demo data is already loaded; nothing changed", "agents", Agents, "password", Password)
 		return nil
 	}
+	if s.Changed != nil {
+		s.Changed() // the writes joined this transaction, so they could not tell
+	}
 	for _, a := range d.agents {
 		log.Info("demo agent", "email", a.Email, "role", a.Role, "license", a.License)
 	}

@@ -157,3 +157,19 @@ func (s Scope) MarshalGQL(w io.Writer) { marshal(w, s) }
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (s *Scope) UnmarshalGQL(v any) error { return unmarshal(v, s, AllScopes) }
+
+// Index is the channel's position in AllChannels, for arrays indexed by channel.
+func (c Channel) Index() int {
+	switch c {
+	case ChannelVoice:
+		return 0
+	case ChannelVideo:
+		return 1
+	case ChannelChat:
+		return 2
+	case ChannelEmail:
+		return 3
+	default:
+		return 4
+	}
+}

@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/transfer"
+	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/events"
+)
+
+// Reason codes of NOT_READY set by the engine.
+const (
+	// ReasonMissed: the agent let MissedRingsLimit rings in a row time out.
+	ReasonMissed = "MISSED"
+)
+
+// SetAgentState sets the caller AVAILABLE or NOT_READY (with a reason code).
+func (e *Engine) SetAgentState(ctx context.Context, state agent.State, reason string) (*ent.Agent, error) {
+	me := viewer(ctx).AgentID
+	if state == agent.StateOffline {
+		return nil, apperr.Invalid("state", "use logout to go OFFLINE")
+	}
+	if state == agent.StateAvailable && reason != "" {
+		return nil, apperr.Invalid("reason", "only NOT_READY takes a reason")
+	}
+	var out *ent.Agent
+	err := e.write(ctx, func(ctx context.Context, w *writer) (err error) {
+		a, err := w.Agent.Get(ctx, me)
+		if err != nil {
+			return err
+		}
+		out, err = w.setState(ctx, a, state, reason)
+		return err
+	})
+	return out, err
+}
+
+// setState moves an agent to state with reason and records it.
+func (w *writer) setState(ctx context.Context, a *ent.Agent, state agent.State, reason string) (*ent.Agent, error) {
+	u := w.Agent.UpdateOneID(a.ID).SetState(state).SetStateChangedAt(w.now).AddVersion(1)
+	if reason == "" {
+		u.ClearStateReason()
+	} else {
+		u.SetStateReason(reason)
+	}
+	if state == agent.StateAvailable {
+		u.SetMissedRings(0)
+		if a.State != agent.StateAvailable {
+			u.SetIdleSince(w.now)
+		}
+	}
+	next, err := u.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	payload := map[string]any{"from": string(a.State), "to": string(state)}
+	if reason != "" {
+		payload["reason"] = reason
+	}
+	return next, w.emit(ctx, events.Event{Topic: events.AgentStateChanged, AgentID: a.ID, Payload: payload})
+}
+
+// Logout sets the caller OFFLINE (E6): what it holds goes back to the front
+// of its queues, wrap-ups are completed, rings are rescinded.
+func (e *Engine) Logout(ctx context.Context) (*ent.Agent, error) {
+	return e.logout(ctx, viewer(ctx).AgentID, "LOGOUT")
+}
+
+func (e *Engine) logout(ctx context.Context, agentID int, why string) (*ent.Agent, error) {
+	var out *ent.Agent
+	err := e.write(ctx, func(ctx context.Context, w *writer) error {
+		a, err := w.Agent.Get(ctx, agentID)
+		if err != nil {
+			return err
+		}
+		if err := w.returnAll(ctx, agentID, why); err != nil {
+			return err
+		}
+		out, err = w.setState(ctx, a, agent.StateOffline, why)
+		if err != nil {
+			return err
+		}
+		return w.Agent.UpdateOneID(agentID).ClearDisconnectedAt().Exec(ctx)
+	})
+	return out, err
+}
+
+// returnAll gives back everything an agent holds: engagements to the front
+// of their queues, wrap-ups completed, rings and transfers to it ended.
+func (w *writer) returnAll(ctx context.Context, agentID int, why string) error {
+	offers, err := w.Offer.Query().Where(offer.AgentID(agentID), offer.StateEQ(offer.StatePending)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range offers {
+		if _, err := w.dropOffer(ctx, o, offer.StateRescinded, why); err != nil {
+			return err
+		}
+	}
+	held, err := w.Engagement.Query().Where(engagement.AgentID(agentID), engagement.StateIn(openStates...)).
+		Order(ent.Asc(engagement.FieldID)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, eg := range held {
+		switch eg.State {
+		case engagement.StateWrapUp:
+			_, err = w.close(ctx, eg, why, nil)
+		case engagement.StateTransferring:
+			if eg, err = w.cancelTransfer(ctx, eg, why); err == nil {
+				_, err = w.requeue(ctx, eg, true, why)
+			}
+		default:
+			_, err = w.requeue(ctx, eg, true, why)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return w.Transfer.Update().
+		Where(transfer.FromAgentID(agentID), transfer.StateEQ(transfer.StateCompleted), transfer.SenderWrappedUpAtIsNil()).
+		SetSenderWrappedUpAt(w.now).Exec(ctx)
+}
+
+// requeue puts an engagement back in its queue without an agent; front puts
+// it before the others of its priority (E6, T4).
+func (w *writer) requeue(ctx context.Context, eg *ent.Engagement, front bool, reason string) (*ent.Engagement, error) {
+	if eg.AgentID != nil {
+		if err := w.touchAgent(ctx, *eg.AgentID, -1, nil); err != nil {
+			return nil, err
+		}
+	}
+	return w.move(ctx, eg, engagement.StateQueued, reason, func(m *ent.EngagementMutation) {
+		w.stopTimer(eg, m)
+		m.ClearAgentID()
+		m.ClearParkedFrom()
+		m.SetAutoParked(false)
+		m.ClearWrapUpDeadline()
+		m.SetQueuedAt(w.now)
+		m.SetFrontOfQueue(front)
+	})
+}
+
+// close ends the wrap-up of eg: CLOSED, wrap-up time counted, dispositions
+// recorded; the agent counts as idle from now.
+func (w *writer) close(ctx context.Context, eg *ent.Engagement, reason string, dispositions []int) (*ent.Engagement, error) {
+	if eg.AgentID != nil {
+		err := w.touchAgent(ctx, *eg.AgentID, -1, func(m *ent.AgentMutation) { m.SetIdleSince(w.now) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	return w.move(ctx, eg, engagement.StateClosed, reason, func(m *ent.EngagementMutation) {
+		w.stopTimer(eg, m)
+		m.SetClosedAt(w.now)
+		m.ClearWrapUpDeadline()
+		m.AddDispositionIDs(dispositions...)
+	})
+}

@@ -1,0 +1,125 @@
+// Package engine is the routing engine and the engagement lifecycle: the
+// dispatcher that pairs engagements with agents, and the agent and
+// integration actions that move engagements through their states.
+//
+// Every action is one write transaction whose updates are conditional on the
+// state (and version) it read; events are appended in the same transaction
+// and published after the commit. The dispatcher is a single goroutine that
+// keeps an in-memory view, rebuilt from the database at start and refreshed
+// from the events it receives.
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// Config is what the engine needs.
+type Config struct {
+	Client *ent.Client
+	Bus    *events.Bus
+	Clock  clock.Clock
+	Log    *slog.Logger
+	// MissedRingsLimit sets an agent NOT_READY (reason MISSED) after this
+	// many rings in a row time out; 0 disables it.
+	MissedRingsLimit int
+	// DisconnectGrace is how long an agent may be without any live
+	// connection before it is logged out (E6).
+	DisconnectGrace time.Duration
+	// MediaPriority orders channels when engagements of several channels
+	// compete for agents (R2); earlier is served first.
+	MediaPriority []enum.Channel
+}
+
+// Engine runs the lifecycle.
+type Engine struct {
+	client    *ent.Client
+	bus       *events.Bus
+	clock     clock.Clock
+	log       *slog.Logger
+	missed    int
+	grace     time.Duration
+	mediaRank [5]int
+
+	presenceMu sync.Mutex
+	presence   map[int]int
+	// stopped and writes let Stop wait for presence writes, which run on
+	// subscription goroutines that may outlive the dispatcher.
+	stopped bool
+	writes  sync.WaitGroup
+
+	dispatcher *dispatcher
+}
+
+// New returns an engine; Start runs its dispatcher.
+func New(cfg Config) *Engine {
+	if cfg.DisconnectGrace == 0 {
+		cfg.DisconnectGrace = 60 * time.Second
+	}
+	if len(cfg.MediaPriority) == 0 {
+		cfg.MediaPriority = enum.AllChannels
+	}
+	// Channels the configuration leaves out come last, in default order.
+	var rank [5]int
+	for i := range rank {
+		rank[i] = len(cfg.MediaPriority) + i
+	}
+	for i, ch := range cfg.MediaPriority {
+		rank[ch.Index()] = i
+	}
+	return &Engine{
+		client: cfg.Client, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Log,
+		missed: cfg.MissedRingsLimit, grace: cfg.DisconnectGrace, mediaRank: rank,
+		presence: map[int]int{},
+	}
+}
+
+// writer is one write transaction of the engine: ent's Tx plus the events
+// appended in it, and the actor for the event log.
+type writer struct {
+	*ent.Tx
+	batch events.Batch
+	actor int
+	now   time.Time
+}
+
+// emit appends an event, attributed to the writer's actor.
+func (w *writer) emit(ctx context.Context, e events.Event) error {
+	if e.ActorID == 0 {
+		e.ActorID = w.actor
+	}
+	return w.batch.Append(ctx, w.Tx, e)
+}
+
+// write runs fn in a write transaction detached from request cancellation,
+// commits it and publishes its events. The context fn gets sees every row.
+func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writer) error) error {
+	actor := 0
+	if v := auth.FromContext(ctx); v != nil {
+		actor = v.AgentID
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(auth.SystemContext(ctx)), store.WriteTimeout)
+	defer cancel()
+	tx, err := e.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	w := &writer{Tx: tx, actor: actor, now: e.clock.Now()}
+	if err := fn(ent.NewTxContext(ctx, tx), w); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return e.bus.Commit(tx, &w.batch)
+}
+
+// viewer returns the caller, who must be an agent.
+func viewer(ctx context.Context) *auth.Viewer { return auth.FromContext(ctx) }

@@ -1,0 +1,266 @@
+package engine
+
+import (
+	"context"
+	"strings"
+
+	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqljson"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/ent/transcriptsegment"
+	"github.com/switchboard/switchboard/internal/admin"
+	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/events"
+)
+
+// Contact finds or creates a customer by phone or email.
+type Contact struct {
+	Name, Phone, Email string
+}
+
+// NewEngagement is what an integration says about a new contact.
+type NewEngagement struct {
+	Channel        enum.Channel
+	EntryPointID   int
+	QueueID        int
+	CustomerID     int
+	Customer       *Contact
+	SessionType    enum.SessionType
+	FlowVariables  map[string]any
+	BotSummary     string
+	Language       string
+	MenuPath       string
+	IdempotencyKey string
+}
+
+// defaultSessionType is the session type of an inbound engagement that
+// names none.
+var defaultSessionType = map[enum.Channel]enum.SessionType{
+	enum.ChannelVoice: enum.SessionIVRCall,
+	enum.ChannelVideo: enum.SessionInboundCallWeb,
+	enum.ChannelChat:  enum.SessionInboundWebChat,
+	enum.ChannelSMS:   enum.SessionInboundSMS,
+	enum.ChannelEmail: enum.SessionInboundEmail,
+}
+
+// CreateEngagement queues a new inbound engagement. It returns the customer
+// token, empty when an idempotency key returned an earlier engagement.
+func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.Engagement, string, error) {
+	var out *ent.Engagement
+	var token string
+	err := e.write(ctx, func(ctx context.Context, w *writer) error {
+		if in.IdempotencyKey != "" {
+			prev, err := w.Engagement.Query().Where(engagement.IdempotencyKey(in.IdempotencyKey)).Only(ctx)
+			if err == nil {
+				if prev.Channel != in.Channel {
+					return apperr.New(apperr.Conflict, "idempotency key %q was used for a %s engagement", in.IdempotencyKey, prev.Channel)
+				}
+				out = prev
+				return nil
+			}
+			if !ent.IsNotFound(err) {
+				return err
+			}
+		}
+		q, err := w.targetQueue(ctx, in)
+		if err != nil {
+			return err
+		}
+		customerID, err := w.customerFor(ctx, in)
+		if err != nil {
+			return err
+		}
+		menu := in.MenuPath
+		if menu == "" {
+			if menu, err = admin.MenuPath(ctx, w.Client(), q); err != nil {
+				return err
+			}
+		}
+		st := in.SessionType
+		if st == "" {
+			st = defaultSessionType[in.Channel]
+		}
+		c := w.Engagement.Create().SetChannel(in.Channel).SetQueueID(q.ID).SetPriority(q.Priority).
+			SetQueuedAt(w.now).SetSessionType(st).SetFlowVariables(in.FlowVariables).SetBotSummary(in.BotSummary).
+			SetLanguage(in.Language).SetMenuPath(menu).SetCustomerID(customerID)
+		if in.EntryPointID != 0 {
+			c.SetEntryPointID(in.EntryPointID)
+		}
+		if in.IdempotencyKey != "" {
+			c.SetIdempotencyKey(in.IdempotencyKey)
+		}
+		if out, err = c.Save(ctx); err != nil {
+			return err
+		}
+		// The token names the engagement, so it exists only after the insert.
+		var hash string
+		token, hash = auth.NewCustomerToken(out.ID)
+		if out, err = w.Engagement.UpdateOne(out).SetCustomerTokenHash(hash).Save(ctx); err != nil {
+			return err
+		}
+		return w.emit(ctx, events.Event{Topic: events.EngagementCreated, EngagementID: out.ID, QueueID: q.ID,
+			Payload: map[string]any{"channel": string(in.Channel), "state": string(out.State)}})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return out, token, nil
+}
+
+// targetQueue resolves the leaf queue of a new engagement.
+func (w *writer) targetQueue(ctx context.Context, in NewEngagement) (*ent.Queue, error) {
+	queueID := in.QueueID
+	if in.EntryPointID != 0 {
+		ep, err := w.EntryPoint.Get(ctx, in.EntryPointID)
+		if ent.IsNotFound(err) {
+			return nil, apperr.New(apperr.NotFound, "entry point %d does not exist", in.EntryPointID).WithField("entryPointID")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !ep.Active {
+			return nil, precondition(ReasonNotAvailable, "entry point %q is deactivated", ep.Name)
+		}
+		if ep.Channel != in.Channel && !(ep.Channel == enum.ChannelVoice && in.Channel == enum.ChannelVideo) {
+			return nil, apperr.Invalid("entryPointID", "entry point %q is for %s, not %s", ep.Name, ep.Channel, in.Channel)
+		}
+		if queueID == 0 {
+			queueID = ep.DefaultQueueID
+		}
+	}
+	if queueID == 0 {
+		return nil, apperr.Invalid("queueID", "give an entry point or a leaf queue")
+	}
+	return leafQueue(ctx, w.Client(), queueID, in.Channel)
+}
+
+// customerFor returns the customer of a new engagement: the given one, one
+// found by phone or email, or a new one.
+func (w *writer) customerFor(ctx context.Context, in NewEngagement) (int, error) {
+	if in.CustomerID != 0 {
+		if _, err := w.Customer.Get(ctx, in.CustomerID); err != nil {
+			if ent.IsNotFound(err) {
+				return 0, apperr.New(apperr.NotFound, "customer %d does not exist", in.CustomerID).WithField("customerID")
+			}
+			return 0, err
+		}
+		return in.CustomerID, nil
+	}
+	c := in.Customer
+	if c == nil {
+		c = &Contact{}
+	}
+	phone, email := strings.TrimSpace(c.Phone), strings.ToLower(strings.TrimSpace(c.Email))
+	if phone != "" || email != "" {
+		field, value := customer.FieldPhones, phone
+		if phone == "" {
+			field, value = customer.FieldEmails, email
+		}
+		found, err := w.Customer.Query().Where(func(s *sql.Selector) {
+			s.Where(sqljson.ValueContains(field, value))
+		}).First(ctx)
+		if err == nil {
+			return found.ID, nil
+		}
+		if !ent.IsNotFound(err) {
+			return 0, err
+		}
+	}
+	create := w.Customer.Create().SetName(strings.TrimSpace(c.Name))
+	if phone != "" {
+		create.SetPhones([]string{phone})
+	}
+	if email != "" {
+		create.SetEmails([]string{email})
+	}
+	n, err := create.Save(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return n.ID, nil
+}
+
+// PostMessage adds a message to an engagement: from its agent, or from the
+// customer side (integration or customer token).
+func (e *Engine) PostMessage(ctx context.Context, id int, body, subject string) (*ent.Message, error) {
+	v := viewer(ctx)
+	if strings.TrimSpace(body) == "" {
+		return nil, apperr.Invalid("body", "a message needs a body")
+	}
+	var out *ent.Message
+	err := e.write(ctx, func(ctx context.Context, w *writer) error {
+		eg, err := w.Engagement.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if eg.Channel.Call() {
+			return apperr.Invalid("engagementID", "%s engagements carry no messages; use appendTranscript", eg.Channel)
+		}
+		if subject != "" && eg.Channel != enum.ChannelEmail {
+			return apperr.Invalid("subject", "only EMAIL messages have a subject")
+		}
+		m := w.Message.Create().SetEngagementID(id).SetBody(body).SetSubject(subject)
+		switch {
+		case v.AgentID != 0 && deref(eg.AgentID) == v.AgentID:
+			if eg.State != engagement.StateConnected && eg.State != engagement.StateTransferring {
+				return illegal("engagement %d is %s; messages are sent while CONNECTED", id, eg.State)
+			}
+			m.SetSender("AGENT").SetAgentID(v.AgentID)
+		case v.HasScope(enum.ScopeEngagements) || v.EngagementID == id:
+			if eg.State == engagement.StateClosed || eg.State == engagement.StateAbandoned || eg.CustomerLeft {
+				return illegal("engagement %d has ended", id)
+			}
+			m.SetSender("CUSTOMER")
+			if err := w.Engagement.UpdateOneID(id).AddCustomerMessages(1).Exec(ctx); err != nil {
+				return err
+			}
+		default:
+			return apperr.New(apperr.Forbidden, "engagement %d is not yours", id).WithReason(ReasonNotOwner)
+		}
+		if out, err = m.Save(ctx); err != nil {
+			return err
+		}
+		return w.emit(ctx, events.Event{Topic: events.MessageCreated, EngagementID: id, AgentID: deref(eg.AgentID),
+			Payload: map[string]any{"messageID": out.ID, "sender": string(out.Sender), "body": body, "subject": subject}})
+	})
+	return out, err
+}
+
+// Segment is one transcript segment to append.
+type Segment struct {
+	Speaker  transcriptsegment.Speaker
+	Text     string
+	OffsetMs int64
+}
+
+// AppendTranscript appends live transcript segments to an engagement.
+func (e *Engine) AppendTranscript(ctx context.Context, id int, segs []Segment) ([]*ent.TranscriptSegment, error) {
+	var out []*ent.TranscriptSegment
+	err := e.write(ctx, func(ctx context.Context, w *writer) error {
+		eg, err := w.Engagement.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !eg.Channel.Live() {
+			return apperr.Invalid("engagementID", "%s engagements have no live transcript", eg.Channel)
+		}
+		if eg.State == engagement.StateClosed || eg.State == engagement.StateAbandoned {
+			return illegal("engagement %d has ended", id)
+		}
+		creates := make([]*ent.TranscriptSegmentCreate, len(segs))
+		for i, s := range segs {
+			creates[i] = w.TranscriptSegment.Create().SetEngagementID(id).SetSpeaker(s.Speaker).SetText(s.Text).SetOffsetMs(s.OffsetMs)
+		}
+		if out, err = w.TranscriptSegment.CreateBulk(creates...).Save(ctx); err != nil {
+			return err
+		}
+		return w.emit(ctx, events.Event{Topic: events.TranscriptAppended, EngagementID: id, AgentID: deref(eg.AgentID),
+			Payload: map[string]any{"segments": len(out)}})
+	})
+	return out, err
+}

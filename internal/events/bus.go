@@ -1,0 +1,139 @@
+package events
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/switchboard/switchboard/ent"
+)
+
+// Key selects the events a subscriber receives.
+type Key struct {
+	Kind Kind
+	ID   int
+}
+
+// Kind is what a Key's ID refers to.
+type Kind uint8
+
+// Kinds of keys.
+const (
+	// All receives every event (the dispatcher, queue figures).
+	All Kind = iota
+	// Agent receives events whose AgentID is the ID.
+	Agent
+	// Engagement receives events whose EngagementID is the ID.
+	Engagement
+)
+
+// Subscriber receives events on C until it is unsubscribed or falls
+// behind: when C is full the bus drops it, closes Dropped and sends no more.
+type Subscriber struct {
+	C       chan *ent.Event
+	Dropped chan struct{}
+	key     Key
+	// failed is set at the first event that did not fit; from then on the
+	// subscriber gets nothing, so what it got has no gap.
+	failed  atomic.Bool
+	dropped bool
+}
+
+// Bus fans committed events out to subscribers. Publishing never blocks.
+type Bus struct {
+	// commit serialises commit-and-publish so subscribers see events in
+	// sequence order.
+	commit sync.Mutex
+	mu     sync.RWMutex
+	subs   map[Key]map[*Subscriber]struct{}
+}
+
+// NewBus returns an empty bus.
+func NewBus() *Bus { return &Bus{subs: map[Key]map[*Subscriber]struct{}{}} }
+
+// Subscribe registers a subscriber for key with a buffer of size events.
+func (b *Bus) Subscribe(key Key, size int) *Subscriber {
+	s := &Subscriber{C: make(chan *ent.Event, size), Dropped: make(chan struct{}), key: key}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	set := b.subs[key]
+	if set == nil {
+		set = map[*Subscriber]struct{}{}
+		b.subs[key] = set
+	}
+	set[s] = struct{}{}
+	return s
+}
+
+// Unsubscribe removes s; it is safe to call more than once.
+func (b *Bus) Unsubscribe(s *Subscriber) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.remove(s)
+}
+
+func (b *Bus) remove(s *Subscriber) {
+	if set := b.subs[s.key]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(b.subs, s.key)
+		}
+	}
+}
+
+// Commit commits tx and then publishes batch, holding the commit lock so
+// that publication order is commit order.
+func (b *Bus) Commit(tx *ent.Tx, batch *Batch) error {
+	b.commit.Lock()
+	defer b.commit.Unlock()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	b.Publish(batch.rows)
+	return nil
+}
+
+// Publish hands events to their subscribers without blocking.
+func (b *Bus) Publish(rows []*ent.Event) {
+	if len(rows) == 0 {
+		return
+	}
+	var drop []*Subscriber
+	b.mu.RLock()
+	for _, e := range rows {
+		drop = b.deliver(Key{All, 0}, e, drop)
+		if e.AgentID != nil {
+			drop = b.deliver(Key{Agent, *e.AgentID}, e, drop)
+		}
+		if e.EngagementID != nil {
+			drop = b.deliver(Key{Engagement, *e.EngagementID}, e, drop)
+		}
+	}
+	b.mu.RUnlock()
+	if len(drop) == 0 {
+		return
+	}
+	b.mu.Lock()
+	for _, s := range drop {
+		if !s.dropped {
+			s.dropped = true
+			close(s.Dropped)
+			b.remove(s)
+		}
+	}
+	b.mu.Unlock()
+}
+
+func (b *Bus) deliver(k Key, e *ent.Event, drop []*Subscriber) []*Subscriber {
+	for s := range b.subs[k] {
+		if s.failed.Load() {
+			continue
+		}
+		select {
+		case s.C <- e:
+		default:
+			s.failed.Store(true)
+			drop = append(drop, s)
+		}
+	}
+	return drop
+}

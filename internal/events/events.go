@@ -1,0 +1,82 @@
+// Package events is the append-only event log and its live fan-out. Every
+// state change appends typed events in the transaction that makes it; after
+// the commit the bus hands them to subscribers in sequence order. A
+// subscriber that reconnects replays what it missed from the table.
+package events
+
+import (
+	"context"
+
+	"github.com/switchboard/switchboard/ent"
+)
+
+// Topics. Payload keys per topic are documented in the README.
+const (
+	// OfferCreated rings an agent (or offers it a transfer): Offer payload.
+	OfferCreated = "offer.created"
+	// OfferEnded says a ring was accepted, declined, timed out or rescinded.
+	OfferEnded = "offer.ended"
+	// EngagementAssigned gives an agent an engagement without a ring (AUTO
+	// queues, email, SMS, pick).
+	EngagementAssigned = "engagement.assigned"
+	// EngagementStateChanged records every lifecycle transition.
+	EngagementStateChanged = "engagement.state_changed"
+	// EngagementCreated records a new engagement entering its queue.
+	EngagementCreated = "engagement.created"
+	// AgentStateChanged records AVAILABLE / NOT_READY / OFFLINE changes.
+	AgentStateChanged = "agent.state_changed"
+	// AgentDisconnected says an agent's last live connection dropped; it is
+	// logged out when it does not come back within the grace period (E6).
+	AgentDisconnected = "agent.disconnected"
+	// MessageCreated carries a new message of an engagement.
+	MessageCreated = "message.created"
+	// TransferChanged records a transfer starting, completing or dropping.
+	TransferChanged = "transfer.changed"
+	// NoteAdded records a note on an engagement.
+	NoteAdded = "note.added"
+	// TranscriptAppended records new transcript segments.
+	TranscriptAppended = "transcript.appended"
+)
+
+// Event is an event to append. The IDs say who it concerns: the agent whose
+// agentEvents stream gets it, the engagement and queue it belongs to, and
+// the agent who caused it.
+type Event struct {
+	Topic        string
+	EngagementID int
+	AgentID      int
+	QueueID      int
+	ActorID      int
+	Payload      map[string]any
+}
+
+// Batch collects the events appended in one transaction.
+type Batch struct {
+	rows []*ent.Event
+}
+
+// Append inserts e in tx and remembers it for publication after commit.
+func (b *Batch) Append(ctx context.Context, tx *ent.Tx, e Event) error {
+	c := tx.Event.Create().SetTopic(e.Topic).SetPayload(e.Payload)
+	if e.EngagementID != 0 {
+		c.SetEngagementID(e.EngagementID)
+	}
+	if e.AgentID != 0 {
+		c.SetAgentID(e.AgentID)
+	}
+	if e.QueueID != 0 {
+		c.SetQueueID(e.QueueID)
+	}
+	if e.ActorID != 0 {
+		c.SetActorID(e.ActorID)
+	}
+	row, err := c.Save(ctx)
+	if err != nil {
+		return err
+	}
+	b.rows = append(b.rows, row)
+	return nil
+}
+
+// Rows returns the appended events.
+func (b *Batch) Rows() []*ent.Event { return b.rows }

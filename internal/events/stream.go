@@ -1,0 +1,131 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/event"
+	"github.com/switchboard/switchboard/ent/predicate"
+	"github.com/switchboard/switchboard/internal/apperr"
+)
+
+// ErrTooSlow ends a stream whose subscriber fell too far behind; the client
+// reconnects and resumes from its cursor.
+var ErrTooSlow = errors.New("subscriber fell too far behind; reconnect and resume with after: <last sequence>")
+
+// BufferSize is how many events a subscriber may have in flight before it
+// counts as too slow.
+const BufferSize = 1024
+
+// replayPage is how many events a replay reads per query.
+const replayPage = 500
+
+// ParseCursor parses an `after` argument; nil means "from now on". A
+// malformed cursor is a VALIDATION error on the field "after".
+func ParseCursor(after *string) (int, bool, error) {
+	if after == nil || *after == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(*after)
+	if err != nil || n < 0 {
+		return 0, false, apperr.Invalid("after", "not a sequence returned by this server")
+	}
+	return n, true, nil
+}
+
+// Cursor is the sequence of e as subscriptions show it and ParseCursor reads
+// it back.
+func Cursor(e *ent.Event) string { return strconv.Itoa(e.ID) }
+
+// Latest returns the sequence of the newest event, 0 when there is none.
+// ctx must see every event row (auth.SystemContext).
+func Latest(ctx context.Context, client *ent.Client) (int, error) {
+	id, err := client.Event.Query().Order(ent.Desc(event.FieldID)).FirstID(ctx)
+	if ent.IsNotFound(err) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// Stream sends the events of key to out: first those after the cursor from
+// the table (when replay is set), then live ones, each exactly once and in
+// order. It returns when ctx ends (nil) or the subscriber is dropped
+// (ErrTooSlow). keep filters events further (nil keeps all). ctx must see
+// every event row (auth.SystemContext).
+func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int, replay bool, keep func(*ent.Event) bool, out chan<- *ent.Event) error {
+	sub := b.Subscribe(key, BufferSize)
+	defer b.Unsubscribe(sub)
+	last := after
+	send := func(e *ent.Event) error {
+		if e.ID <= last || (keep != nil && !keep(e)) {
+			return nil
+		}
+		select {
+		case out <- e:
+			last = e.ID
+			return nil
+		case <-sub.Dropped:
+			return ErrTooSlow
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if replay {
+		for {
+			page, err := client.Event.Query().Where(keyPredicate(key), event.IDGT(last)).
+				Order(ent.Asc(event.FieldID)).Limit(replayPage).All(ctx)
+			if err != nil {
+				return ended(ctx, err)
+			}
+			for _, e := range page {
+				if err := send(e); err != nil {
+					return ended(ctx, err)
+				}
+			}
+			if len(page) < replayPage {
+				break
+			}
+		}
+	} else {
+		// Live from now: skip what was committed before we subscribed.
+		latest, err := Latest(ctx, client)
+		if err != nil {
+			return ended(ctx, err)
+		}
+		last = max(last, latest)
+	}
+	for {
+		select {
+		case e := <-sub.C:
+			if err := send(e); err != nil {
+				return ended(ctx, err)
+			}
+		case <-sub.Dropped:
+			return ErrTooSlow
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// ended maps the error that stopped a stream: the end of ctx is a normal end
+// (the client went away), whatever error it surfaced as; a database driver
+// may report an interrupted query in its own words.
+func ended(ctx context.Context, err error) error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
+}
+
+func keyPredicate(k Key) predicate.Event {
+	switch k.Kind {
+	case Agent:
+		return event.AgentID(k.ID)
+	case Engagement:
+		return event.EngagementID(k.ID)
+	}
+	return event.IDGT(0)
+}
