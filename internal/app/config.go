@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/switchboard/switchboard/internal/clock"
 )
 
@@ -34,6 +36,8 @@ type Config struct {
 	// Set by tests and embedders, not by flags.
 	Clock clock.Clock
 	Log   *slog.Logger
+	// WrapDriver, when set, wraps the database driver (tests count queries).
+	WrapDriver func(dialect.Driver) dialect.Driver
 }
 
 // option describes one setting: flag name, environment variable, default

@@ -56,8 +56,13 @@ func (e *Engine) Start() {
 	go d.run()
 }
 
-// Stop stops the dispatcher and waits for it.
+// Stop stops the dispatcher and waits for it and for presence writes in
+// flight; later presence changes are not recorded.
 func (e *Engine) Stop() {
+	e.presenceMu.Lock()
+	e.stopped = true
+	e.presenceMu.Unlock()
+	e.writes.Wait()
 	if d := e.dispatcher; d != nil {
 		close(d.stop)
 		<-d.done

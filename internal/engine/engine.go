@@ -52,6 +52,10 @@ type Engine struct {
 
 	presenceMu sync.Mutex
 	presence   map[int]int
+	// stopped and writes let Stop wait for presence writes, which run on
+	// subscription goroutines that may outlive the dispatcher.
+	stopped bool
+	writes  sync.WaitGroup
 
 	dispatcher *dispatcher
 }
