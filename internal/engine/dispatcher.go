@@ -10,7 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/offer"
-	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/events"
@@ -42,6 +42,9 @@ type dispatcher struct {
 	scheduled map[timer]bool
 
 	dirtyAgents, dirtyEngagements, dirtyQueues map[int]bool
+	// own are the sequence numbers of events of the dispatcher's own
+	// decisions not received yet: the view already holds their changes.
+	own map[int]bool
 }
 
 // Start runs the dispatcher until Stop.
@@ -118,6 +121,7 @@ func (d *dispatcher) rebuild() {
 	d.agents, d.queues, d.waiting = map[int]*agentView{}, map[int]*queueView{}, map[int]*waitItem{}
 	d.lines, d.order, d.timers, d.scheduled = map[lineKey]*line{}, nil, nil, map[timer]bool{}
 	d.dirtyAgents, d.dirtyEngagements, d.dirtyQueues = map[int]bool{}, map[int]bool{}, map[int]bool{}
+	d.own = map[int]bool{}
 	c := d.e.client
 	qs, err := c.Queue.Query().All(d.ctx)
 	if err != nil {
@@ -160,6 +164,10 @@ func (e *Engine) ConfigChanged() {
 }
 
 func (d *dispatcher) note(ev *ent.Event) {
+	if d.own[ev.ID] {
+		delete(d.own, ev.ID)
+		return
+	}
 	if ev.AgentID != nil {
 		d.dirtyAgents[*ev.AgentID] = true
 	}
@@ -171,7 +179,7 @@ func (d *dispatcher) note(ev *ent.Event) {
 	}
 }
 
-// refresh reloads what is dirty.
+// refresh reloads what is dirty, many rows per query (reload.go).
 func (d *dispatcher) refresh() {
 	for id := range d.dirtyQueues {
 		if q, err := d.e.client.Queue.Get(d.ctx, id); err == nil {
@@ -179,19 +187,12 @@ func (d *dispatcher) refresh() {
 		}
 		delete(d.dirtyQueues, id)
 	}
-	for id := range d.dirtyEngagements {
-		if err := d.loadEngagement(id); err != nil {
-			d.retry("load engagement", err)
-			return
-		}
-		delete(d.dirtyEngagements, id)
+	if err := loadIn(d.dirtyEngagements, d.loadEngagements); err != nil {
+		d.retry("load engagements", err)
+		return
 	}
-	for id := range d.dirtyAgents {
-		if err := d.loadAgent(id); err != nil {
-			d.retry("load agent", err)
-			return
-		}
-		delete(d.dirtyAgents, id)
+	if err := loadIn(d.dirtyAgents, d.loadAgents); err != nil {
+		d.retry("load agents", err)
 	}
 }
 
@@ -202,64 +203,6 @@ func (d *dispatcher) setQueue(q *ent.Queue) {
 		d.queues[q.ID] = v
 	}
 	v.mode, v.ring, v.priority, v.active = q.AcceptMode, time.Duration(q.RingTimeoutSeconds)*time.Second, q.Priority, q.Active
-}
-
-// loadEngagement refreshes one engagement: waiting ones join their line,
-// others leave it; deadlines are scheduled.
-func (d *dispatcher) loadEngagement(id int) error {
-	eg, err := d.e.client.Engagement.Get(d.ctx, id)
-	if ent.IsNotFound(err) {
-		d.unqueue(id)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	switch eg.State {
-	case engagement.StateQueued:
-		return d.enqueue(eg)
-	case engagement.StateOffered, engagement.StateTransferring:
-		d.unqueue(id)
-		o, err := d.e.client.Offer.Query().Where(offer.EngagementID(id), offer.StateEQ(offer.StatePending)).Only(d.ctx)
-		if err == nil {
-			d.schedule(timer{at: o.Deadline, kind: timerOffer, id: o.ID})
-		} else if !ent.IsNotFound(err) {
-			return err
-		}
-	case engagement.StateWrapUp:
-		d.unqueue(id)
-		if eg.WrapUpDeadline != nil {
-			d.schedule(timer{at: *eg.WrapUpDeadline, kind: timerWrapUp, id: id})
-		}
-	default:
-		d.unqueue(id)
-	}
-	return nil
-}
-
-func (d *dispatcher) enqueue(eg *ent.Engagement) error {
-	if d.queues[eg.QueueID] == nil {
-		q, err := d.e.client.Queue.Get(d.ctx, eg.QueueID)
-		if err != nil {
-			return err
-		}
-		d.setQueue(q)
-	}
-	tried := map[int]bool{}
-	since := deref(eg.QueuedAt)
-	missed, err := d.e.client.Offer.Query().Where(offer.EngagementID(eg.ID), offer.TransferIDIsNil(),
-		offer.StateIn(offer.StateDeclined, offer.StateTimedOut), offer.CreatedAtGTE(since)).
-		Select(offer.FieldAgentID).All(d.ctx)
-	if err != nil {
-		return err
-	}
-	for _, o := range missed {
-		tried[o.AgentID] = true
-	}
-	d.unqueue(eg.ID)
-	d.push(&waitItem{id: eg.ID, version: eg.Version, queueID: eg.QueueID, channel: eg.Channel, priority: eg.Priority,
-		front: eg.FrontOfQueue, queuedAt: since, tried: tried, index: -1})
-	return nil
 }
 
 // push adds a waiting engagement to its line.
@@ -297,44 +240,6 @@ func (d *dispatcher) unqueue(id int) {
 		delete(d.lines, l.key)
 	}
 	delete(d.waiting, id)
-}
-
-// loadAgent refreshes one agent: state, capacity, memberships, load.
-func (d *dispatcher) loadAgent(id int) error {
-	a, err := d.e.client.Agent.Query().Where(agent.ID(id)).WithCapacityProfile().
-		WithQueues(func(q *ent.QueueQuery) { q.Select(queue.FieldID) }).Only(d.ctx)
-	if ent.IsNotFound(err) {
-		d.dropAgent(id)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	l, err := loadOf(d.ctx, d.e.client, id)
-	if err != nil {
-		return err
-	}
-	d.dropAgent(id)
-	if a.State == agent.StateOffline && !l.live && l.held == (perChannel{}) {
-		return nil
-	}
-	v := &agentView{id: id, version: a.Version, name: a.Name, state: a.State, active: a.Active,
-		idleSince: a.IdleSince, caps: capacity(a.Edges.CapacityProfile), load: l}
-	for _, q := range a.Edges.Queues {
-		v.queues = append(v.queues, q.ID)
-		qv := d.queues[q.ID]
-		if qv == nil {
-			d.dirtyQueues[q.ID] = true
-			qv = &queueView{id: q.ID}
-			d.queues[q.ID] = qv
-		}
-		qv.join(v)
-	}
-	d.agents[id] = v
-	if a.DisconnectedAt != nil && a.State != agent.StateOffline {
-		d.schedule(timer{at: a.DisconnectedAt.Add(d.e.grace), kind: timerGrace, id: id})
-	}
-	return nil
 }
 
 func (d *dispatcher) dropAgent(id int) {
@@ -399,13 +304,14 @@ func (d *dispatcher) match() {
 			if a == nil || refused[[2]int{it.id, a.id}] >= 2 {
 				continue
 			}
-			err := d.e.decide(d.ctx, it.id, it.version, a.id, a.version, d.queues[it.queueID])
+			done, err := d.e.decide(d.ctx, it.id, it.version, a.id, a.version, d.queues[it.queueID])
 			switch {
-			case err == nil, apperr.Is(err, apperr.Conflict), apperr.Is(err, apperr.PreconditionFailed):
-				// Decided, or decided on a stale view: refresh both and go on.
-				if err != nil {
-					refused[[2]int{it.id, a.id}]++
-				}
+			case err == nil:
+				d.apply(it, a, done)
+				progressed = true
+			case apperr.Is(err, apperr.Conflict), apperr.Is(err, apperr.PreconditionFailed):
+				// Decided on a stale view: refresh both and go on.
+				refused[[2]int{it.id, a.id}]++
 				d.dirtyAgents[a.id] = true
 				d.dirtyEngagements[it.id] = true
 				d.refresh()
@@ -418,6 +324,29 @@ func (d *dispatcher) match() {
 		if !progressed {
 			return
 		}
+	}
+}
+
+// apply brings a decision the database accepted into the view, instead of
+// reading back the rows it wrote: the engagement leaves its line (its ring
+// deadline is scheduled) and the agent holds one more engagement at its next
+// version. A call assigned without a ring may have parked chats: then the
+// agent is read again.
+func (d *dispatcher) apply(it *waitItem, a *agentView, done decided) {
+	for _, seq := range done.events {
+		d.own[seq] = true
+	}
+	d.unqueue(it.id)
+	if done.offer != nil {
+		d.schedule(timer{at: done.offer.Deadline, kind: timerOffer, id: done.offer.ID})
+	} else if it.channel.Call() {
+		d.dirtyAgents[a.id] = true
+		return
+	}
+	a.version++
+	a.load.occupy(it.channel, false)
+	if done.offer == nil && it.channel == enum.ChannelChat {
+		a.load.connectedChats = append(a.load.connectedChats, it.id)
 	}
 }
 

@@ -78,15 +78,31 @@ var openStates = []engagement.State{engagement.StateConnected, engagement.StateT
 
 // loadOf reads an agent's load from the database (inside tx when given).
 func loadOf(ctx context.Context, c *ent.Client, agentID int) (load, error) {
-	var l load
+	loads, err := loadsOf(ctx, c, []int{agentID})
+	return loads[agentID], err
+}
+
+// loadsOf reads the load of several agents with a fixed number of queries.
+func loadsOf(ctx context.Context, c *ent.Client, agentIDs []int) (map[int]load, error) {
+	loads := make(map[int]*load, len(agentIDs))
+	of := func(id int) *load {
+		l := loads[id]
+		if l == nil {
+			l = &load{}
+			loads[id] = l
+		}
+		return l
+	}
 	engs, err := c.Engagement.Query().
-		Where(engagement.AgentID(agentID), engagement.StateIn(openStates...)).
-		Select(engagement.FieldChannel, engagement.FieldState, engagement.FieldAutoParked).
+		Where(engagement.AgentIDIn(agentIDs...), engagement.StateIn(openStates...)).
+		Select(engagement.FieldAgentID, engagement.FieldChannel, engagement.FieldState, engagement.FieldAutoParked).
+		Order(ent.Asc(engagement.FieldID)).
 		All(ctx)
 	if err != nil {
-		return l, err
+		return nil, err
 	}
 	for _, eg := range engs {
+		l := of(deref(eg.AgentID))
 		switch eg.State {
 		case engagement.StateParked:
 			if eg.AutoParked {
@@ -100,24 +116,28 @@ func loadOf(ctx context.Context, c *ent.Client, agentID int) (load, error) {
 		}
 	}
 	offers, err := c.Offer.Query().
-		Where(offer.AgentID(agentID), offer.StateEQ(offer.StatePending)).
+		Where(offer.AgentIDIn(agentIDs...), offer.StateEQ(offer.StatePending)).
 		WithEngagement(func(q *ent.EngagementQuery) { q.Select(engagement.FieldChannel) }).
 		All(ctx)
 	if err != nil {
-		return l, err
+		return nil, err
 	}
 	for _, o := range offers {
-		l.occupy(o.Edges.Engagement.Channel, false)
+		of(o.AgentID).occupy(o.Edges.Engagement.Channel, false)
 	}
 	wraps, err := c.Transfer.Query().
-		Where(transfer.FromAgentID(agentID), transfer.StateEQ(transfer.StateCompleted), transfer.SenderWrappedUpAtIsNil()).
+		Where(transfer.FromAgentIDIn(agentIDs...), transfer.StateEQ(transfer.StateCompleted), transfer.SenderWrappedUpAtIsNil()).
 		WithEngagement(func(q *ent.EngagementQuery) { q.Select(engagement.FieldChannel) }).
 		All(ctx)
 	if err != nil {
-		return l, err
+		return nil, err
 	}
 	for _, t := range wraps {
-		l.occupy(t.Edges.Engagement.Channel, true)
+		of(t.FromAgentID).occupy(t.Edges.Engagement.Channel, true)
 	}
-	return l, nil
+	out := make(map[int]load, len(loads))
+	for id, l := range loads {
+		out[id] = *l
+	}
+	return out, nil
 }

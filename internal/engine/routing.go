@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/queue"
@@ -13,8 +14,14 @@ import (
 // AVAILABLE at version agentVersion) in a MANUAL queue, or is assigned to it
 // without a ring in an AUTO queue and for email and SMS (R6). A stale view
 // fails with CONFLICT.
-func (e *Engine) decide(ctx context.Context, engID, engVersion, agentID, agentVersion int, q *queueView) error {
-	return e.write(ctx, func(ctx context.Context, w *writer) error {
+func (e *Engine) decide(ctx context.Context, engID, engVersion, agentID, agentVersion int, q *queueView) (decided, error) {
+	var done decided
+	err := e.write(ctx, func(ctx context.Context, w *writer) error {
+		defer func() {
+			for _, ev := range w.batch.Rows() {
+				done.events = append(done.events, ev.ID)
+			}
+		}()
 		eg, err := w.Engagement.Get(ctx, engID)
 		if err != nil {
 			return err
@@ -45,8 +52,18 @@ func (e *Engine) decide(ctx context.Context, engID, engVersion, agentID, agentVe
 		if err != nil {
 			return err
 		}
+		done.offer = o
 		return w.emitOffer(ctx, o, next)
 	})
+	return done, err
+}
+
+// decided is what a committed decision did, for the dispatcher's view.
+type decided struct {
+	// offer is the ring; nil when the engagement was assigned without one.
+	offer *ent.Offer
+	// events are the sequence numbers of the events it appended.
+	events []int
 }
 
 // expireWrapUp completes a wrap-up that reached its queue's limit.
