@@ -46,7 +46,7 @@ type Report struct {
 	// ServerErrorSamples are the first few.
 	ServerErrorLogs    int      `json:"serverErrorLogs"`
 	ServerErrorSamples []string `json:"serverErrorSamples,omitempty"`
-	Seconds         float64 `json:"seconds"`
+	Seconds            float64  `json:"seconds"`
 }
 
 // Machine describes where the run happened.

@@ -3,7 +3,7 @@ package engine
 import (
 	"container/heap"
 	"context"
-	"slices"
+	"errors"
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
@@ -288,64 +288,130 @@ func (d *dispatcher) fire() {
 	}
 }
 
+// A pass of the dispatcher commits its decisions in one transaction: with
+// one transaction per decision, each waited its turn for SQLite's single
+// writer behind the agents' own writes, and routing could not keep up with
+// them (switchboard bench). The bounds keep a pass short enough that
+// agents' writes do not wait long behind it.
+const (
+	maxPass    = 32
+	passBudget = 2 * time.Millisecond
+)
+
 // match pairs waiting engagements with agents until no more pairs exist.
 func (d *dispatcher) match() {
 	// A pairing the database refuses twice is skipped until the next round,
 	// so a view that disagrees with the database cannot spin.
 	refused := map[[2]int]int{}
 	for {
-		progressed := false
-		for _, l := range slices.Clone(d.order) {
-			if l.Len() == 0 {
-				continue
-			}
-			it := l.head()
-			a := d.pick(it)
-			if a == nil || refused[[2]int{it.id, a.id}] >= 2 {
-				continue
-			}
-			done, err := d.e.decide(d.ctx, it.id, it.version, a.id, a.version, d.queues[it.queueID])
-			switch {
-			case err == nil:
-				d.apply(it, a, done)
-				progressed = true
-			case apperr.Is(err, apperr.Conflict), apperr.Is(err, apperr.PreconditionFailed):
-				// Decided on a stale view: refresh both and go on.
-				refused[[2]int{it.id, a.id}]++
-				d.dirtyAgents[a.id] = true
-				d.dirtyEngagements[it.id] = true
-				d.refresh()
-				progressed = true
-			default:
-				d.retry("decide", err)
-				return
-			}
+		more, err := d.pass(refused)
+		if err != nil {
+			d.retry("decide", err)
+			return
 		}
-		if !progressed {
+		if !more {
 			return
 		}
 	}
 }
 
-// apply brings a decision the database accepted into the view, instead of
-// reading back the rows it wrote: the engagement leaves its line (its ring
-// deadline is scheduled) and the agent holds one more engagement at its next
-// version. A call assigned without a ring may have parked chats: then the
-// agent is read again.
-func (d *dispatcher) apply(it *waitItem, a *agentView, done decided) {
-	for _, seq := range done.events {
+// pairing is one decision of a pass.
+type pairing struct {
+	it    *waitItem
+	a     *agentView
+	offer *ent.Offer
+}
+
+// pass makes the next decisions, in routing order, in one transaction, and
+// reports whether it made or tried any. Each decision changes the view at
+// once, so the next one sees it; when the transaction fails, what it
+// changed is read again.
+func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
+	var made []pairing
+	var events []int
+	tried := false
+	err := d.e.write(d.ctx, func(ctx context.Context, w *writer) error {
+		start := time.Now()
+		for len(made) < maxPass && time.Since(start) < passBudget {
+			it, a := d.next(refused)
+			if it == nil {
+				break
+			}
+			tried = true
+			o, err := w.decide(ctx, it.id, it.version, a.id, a.version, d.queues[it.queueID])
+			if errors.Is(err, errStaleView) {
+				// Nothing was written: commit the others, then refresh
+				// both and go on.
+				refused[[2]int{it.id, a.id}]++
+				d.dirtyAgents[a.id] = true
+				d.dirtyEngagements[it.id] = true
+				break
+			}
+			if err != nil {
+				if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.PreconditionFailed) {
+					refused[[2]int{it.id, a.id}]++
+					d.dirtyAgents[a.id] = true
+					d.dirtyEngagements[it.id] = true
+				}
+				return err
+			}
+			made = append(made, pairing{it, a, o})
+			d.take(it, a, o)
+		}
+		for _, ev := range w.batch.Rows() {
+			events = append(events, ev.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		for _, p := range made {
+			d.dirtyAgents[p.a.id] = true
+			d.dirtyEngagements[p.it.id] = true
+		}
+		d.refresh()
+		if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.PreconditionFailed) {
+			return true, nil // decided on a stale view: refreshed, go on
+		}
+		return false, err
+	}
+	// The view already holds what the events say.
+	for _, seq := range events {
 		d.own[seq] = true
 	}
+	for _, p := range made {
+		if p.offer != nil {
+			d.schedule(timer{at: p.offer.Deadline, kind: timerOffer, id: p.offer.ID})
+		}
+	}
+	d.refresh()
+	return tried, nil
+}
+
+// next is the first waiting engagement, in routing order, that an agent
+// can take, and that agent.
+func (d *dispatcher) next(refused map[[2]int]int) (*waitItem, *agentView) {
+	for _, l := range d.order {
+		it := l.head()
+		if a := d.pick(it); a != nil && refused[[2]int{it.id, a.id}] < 2 {
+			return it, a
+		}
+	}
+	return nil, nil
+}
+
+// take brings a decision into the view instead of reading back the rows
+// it wrote: the engagement leaves its line and the agent holds one more
+// engagement at its next version. A call assigned without a ring may have
+// parked chats: then the agent is read again.
+func (d *dispatcher) take(it *waitItem, a *agentView, ring *ent.Offer) {
 	d.unqueue(it.id)
-	if done.offer != nil {
-		d.schedule(timer{at: done.offer.Deadline, kind: timerOffer, id: done.offer.ID})
-	} else if it.channel.Call() {
+	if ring == nil && it.channel.Call() {
 		d.dirtyAgents[a.id] = true
 		return
 	}
 	a.version++
 	a.load.occupy(it.channel, false)
-	if done.offer == nil && it.channel == enum.ChannelChat {
+	if ring == nil && it.channel == enum.ChannelChat {
 		a.load.connectedChats = append(a.load.connectedChats, it.id)
 	}
 }

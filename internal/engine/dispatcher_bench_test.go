@@ -45,17 +45,6 @@ func benchView(waiting, agents int) *dispatcher {
 	return d
 }
 
-// choose is the in-memory part of one routing decision: the first waiting
-// engagement, in routing order, that an agent can take, and that agent.
-func (d *dispatcher) choose() (*waitItem, *agentView) {
-	for _, l := range d.order {
-		if a := d.pick(l.head()); a != nil {
-			return l.head(), a
-		}
-	}
-	return nil, nil
-}
-
 // BenchmarkDecision measures one routing decision in memory: which waiting
 // engagement goes to which agent (the database commit is measured by the
 // load generator, `switchboard bench`).
@@ -66,7 +55,7 @@ func BenchmarkDecision(b *testing.B) {
 				d := benchView(waiting, agents)
 				b.ReportAllocs()
 				for b.Loop() {
-					if it, a := d.choose(); it == nil || a == nil {
+					if it, a := d.next(nil); it == nil || a == nil {
 						b.Fatal("no decision")
 					}
 				}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/agent"
@@ -9,61 +10,48 @@ import (
 	"github.com/switchboard/switchboard/ent/queue"
 )
 
-// decide commits one routing decision taken on the dispatcher's view: the
-// engagement (still QUEUED at version engVersion) rings the agent (still
-// AVAILABLE at version agentVersion) in a MANUAL queue, or is assigned to it
-// without a ring in an AUTO queue and for email and SMS (R6). A stale view
-// fails with CONFLICT.
-func (e *Engine) decide(ctx context.Context, engID, engVersion, agentID, agentVersion int, q *queueView) (decided, error) {
-	var done decided
-	err := e.write(ctx, func(ctx context.Context, w *writer) error {
-		defer func() {
-			for _, ev := range w.batch.Rows() {
-				done.events = append(done.events, ev.ID)
-			}
-		}()
-		eg, err := w.Engagement.Get(ctx, engID)
-		if err != nil {
-			return err
-		}
-		if eg.State != engagement.StateQueued || eg.Version != engVersion {
-			return conflict("engagement %d changed", engID)
-		}
-		n, err := w.Agent.Update().Where(agent.ID(agentID), agent.Version(agentVersion),
-			agent.StateEQ(agent.StateAvailable), agent.Active(true)).AddVersion(1).Save(ctx)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return conflict("agent %d changed", agentID)
-		}
-		if q.mode == queue.AcceptModeAuto || !eg.Channel.Live() {
-			next, err := w.connect(ctx, eg, agentID, "ASSIGNED")
-			if err != nil {
-				return err
-			}
-			return w.emitAssigned(ctx, next)
-		}
-		o, err := w.Offer.Create().SetEngagementID(engID).SetAgentID(agentID).SetDeadline(w.now.Add(q.ring)).Save(ctx)
-		if err != nil {
-			return err
-		}
-		next, err := w.move(ctx, eg, engagement.StateOffered, "RINGING", nil)
-		if err != nil {
-			return err
-		}
-		done.offer = o
-		return w.emitOffer(ctx, o, next)
-	})
-	return done, err
-}
+// errStaleView says a decision was refused before it wrote anything: the
+// engagement or the agent is no longer what the dispatcher's view says.
+var errStaleView = errors.New("the dispatcher's view is stale")
 
-// decided is what a committed decision did, for the dispatcher's view.
-type decided struct {
-	// offer is the ring; nil when the engagement was assigned without one.
-	offer *ent.Offer
-	// events are the sequence numbers of the events it appended.
-	events []int
+// decide makes one routing decision taken on the dispatcher's view, in w:
+// the engagement (still QUEUED at version engVersion) rings the agent (still
+// AVAILABLE at version agentVersion) in a MANUAL queue, or is assigned to it
+// without a ring in an AUTO queue and for email and SMS (R6). It returns the
+// ring, nil for an assignment. A stale view fails with errStaleView, before
+// anything is written, so the transaction may go on with other decisions.
+func (w *writer) decide(ctx context.Context, engID, engVersion, agentID, agentVersion int, q *queueView) (*ent.Offer, error) {
+	eg, err := w.Engagement.Get(ctx, engID)
+	if err != nil {
+		return nil, err
+	}
+	if eg.State != engagement.StateQueued || eg.Version != engVersion {
+		return nil, errStaleView
+	}
+	n, err := w.Agent.Update().Where(agent.ID(agentID), agent.Version(agentVersion),
+		agent.StateEQ(agent.StateAvailable), agent.Active(true)).AddVersion(1).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, errStaleView
+	}
+	if q.mode == queue.AcceptModeAuto || !eg.Channel.Live() {
+		next, err := w.connect(ctx, eg, agentID, "ASSIGNED")
+		if err != nil {
+			return nil, err
+		}
+		return nil, w.emitAssigned(ctx, next)
+	}
+	o, err := w.Offer.Create().SetEngagementID(engID).SetAgentID(agentID).SetDeadline(w.now.Add(q.ring)).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next, err := w.move(ctx, eg, engagement.StateOffered, "RINGING", nil)
+	if err != nil {
+		return nil, err
+	}
+	return o, w.emitOffer(ctx, o, next)
 }
 
 // expireWrapUp completes a wrap-up that reached its queue's limit.
