@@ -327,6 +327,9 @@ type pairing struct {
 // once, so the next one sees it; when the transaction fails, what it
 // changed is read again.
 func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
+	if it, _ := d.next(refused); it == nil {
+		return false, nil // nothing to decide: no transaction
+	}
 	var made []pairing
 	var events []int
 	tried := false
