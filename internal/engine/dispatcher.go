@@ -51,7 +51,7 @@ type dispatcher struct {
 func (e *Engine) Start() {
 	d := &dispatcher{
 		e:    e,
-		ctx:  auth.SystemContext(context.Background()),
+		ctx:  urgent(auth.SystemContext(context.Background())),
 		sub:  e.bus.Subscribe(events.Key{Kind: events.All}, 1<<16),
 		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1), reload: make(chan struct{}, 1),
 	}

@@ -35,6 +35,10 @@ type Config struct {
 	// DisconnectGrace is how long an agent may be without any live
 	// connection before it is logged out (E6).
 	DisconnectGrace time.Duration
+	// SingleWriter says the store takes one write transaction at a time
+	// (SQLite): the engine then queues its writes itself, the dispatcher's
+	// first.
+	SingleWriter bool
 	// MediaPriority orders channels when engagements of several channels
 	// compete for agents (R2); earlier is served first.
 	MediaPriority []enum.Channel
@@ -58,6 +62,8 @@ type Engine struct {
 	writes  sync.WaitGroup
 
 	dispatcher *dispatcher
+	// turns orders writes on a single-writer store; nil otherwise.
+	turns *turns
 }
 
 // New returns an engine; Start runs its dispatcher.
@@ -76,11 +82,15 @@ func New(cfg Config) *Engine {
 	for i, ch := range cfg.MediaPriority {
 		rank[ch.Index()] = i
 	}
-	return &Engine{
+	e := &Engine{
 		client: cfg.Client, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Log,
 		missed: cfg.MissedRingsLimit, grace: cfg.DisconnectGrace, mediaRank: rank,
 		presence: map[int]int{},
 	}
+	if cfg.SingleWriter {
+		e.turns = &turns{}
+	}
+	return e
 }
 
 // writer is one write transaction of the engine: ent's Tx plus the events
@@ -109,6 +119,12 @@ func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writ
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(auth.SystemContext(ctx)), store.WriteTimeout)
 	defer cancel()
+	if e.turns != nil {
+		if err := e.turns.take(ctx); err != nil {
+			return err
+		}
+		defer e.turns.give()
+	}
 	tx, err := e.client.Tx(ctx)
 	if err != nil {
 		return err

@@ -50,7 +50,7 @@ func OpenWrapped(ctx context.Context, dsn string, wrap func(dialect.Driver) dial
 }
 
 func openDriver(dsn string) (dialect.Driver, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgres(dsn) {
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, err
@@ -68,6 +68,12 @@ func openDriver(dsn string) (dialect.Driver, error) {
 		return nil, err
 	}
 	return &splitDriver{Driver: entsql.OpenDB(dialect.SQLite, writer), reader: entsql.OpenDB(dialect.SQLite, reader)}, nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // SQLiteDSN turns a path or file: URI into the DSN Switchboard uses: WAL,
