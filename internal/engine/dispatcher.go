@@ -30,6 +30,8 @@ type dispatcher struct {
 	stop chan struct{}
 	done chan struct{}
 	wake chan struct{}
+	// syncs receives requests to settle (Sync).
+	syncs chan chan struct{}
 
 	agents    map[int]*agentView
 	queues    map[int]*queueView
@@ -48,6 +50,7 @@ func (e *Engine) Start() {
 		ctx:  auth.SystemContext(context.Background()),
 		sub:  e.bus.Subscribe(events.Key{Kind: events.All}, 1<<16),
 		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1),
+		syncs: make(chan chan struct{}),
 	}
 	e.dispatcher = d
 	go d.run()
@@ -94,6 +97,60 @@ func (d *dispatcher) run() {
 		case <-alarm:
 			d.fire()
 		case <-d.wake:
+		case done := <-d.syncs:
+			d.settle()
+			close(done)
+		}
+	}
+}
+
+// Sync waits until the dispatcher has taken in every event committed before
+// the call, handled every deadline that has passed and made every pairing it
+// can. Tests use it to see that nothing (more) happens; it returns at once
+// when the dispatcher is not running.
+func (e *Engine) Sync(ctx context.Context) error {
+	d := e.dispatcher
+	if d == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	select {
+	case d.syncs <- done:
+	case <-d.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// settle works until no event is waiting and no deadline is due; the events
+// of its own decisions are taken in too.
+func (d *dispatcher) settle() {
+	for {
+		busy := false
+		for more := true; more; {
+			select {
+			case ev := <-d.sub.C:
+				d.note(ev)
+				busy = true
+			default:
+				more = false
+			}
+		}
+		if len(d.timers) > 0 && !d.timers[0].at.After(d.e.clock.Now()) {
+			d.fire()
+			busy = true
+		}
+		d.refresh()
+		d.match()
+		if !busy && len(d.sub.C) == 0 {
+			return
 		}
 	}
 }
