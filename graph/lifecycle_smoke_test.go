@@ -9,17 +9,6 @@ import (
 	"github.com/switchboard/switchboard/internal/gqlclient"
 )
 
-func eventually(t *testing.T, what string, f func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !f() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestChatLifecycleSmoke(t *testing.T) {
 	s := apitest.Start(t)
 	var q struct{ CreateQueue struct{ Queue struct{ ID string } } }
