@@ -176,6 +176,11 @@ func (e *Engine) DeclineOffer(ctx context.Context, offerID int) (*ent.Offer, err
 		if _, err := w.dropOffer(ctx, o, offer.StateDeclined, ""); err != nil {
 			return err
 		}
+		// A declined ring was answered, not missed: the streak of missed
+		// rings is broken.
+		if err := w.touchAgent(ctx, me, -1, func(m *ent.AgentMutation) { m.SetMissedRings(0) }); err != nil {
+			return err
+		}
 		out, err = w.Offer.Get(ctx, offerID)
 		return err
 	})
