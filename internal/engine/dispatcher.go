@@ -399,12 +399,16 @@ func (d *dispatcher) fire() {
 }
 
 // match pairs waiting engagements with agents until no more pairs exist.
+// After every pairing it starts again from the first line: the head of a
+// line served before another comes before that other line's head, even if
+// its own line has just been served (R2, R8).
 func (d *dispatcher) match() {
 	// A pairing the database refuses twice is skipped until the next round,
 	// so a view that disagrees with the database cannot spin.
 	refused := map[[2]int]int{}
 	for {
 		progressed := false
+	lines:
 		for _, l := range d.orderedLines() {
 			if l.Len() == 0 {
 				continue
@@ -425,6 +429,7 @@ func (d *dispatcher) match() {
 				d.dirtyEngagements[it.id] = true
 				d.refresh()
 				progressed = true
+				break lines
 			default:
 				d.retry("decide", err)
 				return
