@@ -408,3 +408,6 @@ func (a *agentClient) refuse(code, reason, mutation, id string) gqlclient.Error 
 	a.c.t.Helper()
 	return expectError(a.c.t, a.Client, code, reason, `mutation($id: ID!) { `+mutation+`(id: $id) { __typename } }`, map[string]any{"id": id})
 }
+
+// clockNow is the server's (fake) time.
+func (c *center) clockNow() time.Time { return c.s.Clock.Now() }
