@@ -75,7 +75,9 @@ func (c *center) queue(name string, input map[string]any) string {
 	c.t.Helper()
 	in := map[string]any{"name": name}
 	maps.Copy(in, input)
-	var out struct{ CreateQueue struct{ Queue struct{ ID string } } }
+	var out struct {
+		CreateQueue struct{ Queue struct{ ID string } }
+	}
 	c.must(c.s.Admin, `mutation($in: CreateQueueInput!) { createQueue(input: $in) { queue { id } } }`, map[string]any{"in": in}, &out)
 	return out.CreateQueue.Queue.ID
 }
@@ -87,7 +89,9 @@ func (c *center) profile(caps map[string]any) string {
 	c.seq++
 	in := map[string]any{"name": fmt.Sprintf("profile %d", c.seq)}
 	maps.Copy(in, caps)
-	var out struct{ CreateCapacityProfile struct{ CapacityProfile struct{ ID string } } }
+	var out struct {
+		CreateCapacityProfile struct{ CapacityProfile struct{ ID string } }
+	}
 	c.must(c.s.Admin, `mutation($in: CreateCapacityProfileInput!) { createCapacityProfile(input: $in) { capacityProfile { id } } }`,
 		map[string]any{"in": in}, &out)
 	return out.CreateCapacityProfile.CapacityProfile.ID
@@ -110,7 +114,9 @@ func (c *center) agent(name, profile string, queues ...string) *agentClient {
 		in["capacityProfileID"] = profile
 	}
 	password := "password of " + name
-	var out struct{ CreateAgent struct{ Agent struct{ ID string } } }
+	var out struct {
+		CreateAgent struct{ Agent struct{ ID string } }
+	}
 	c.must(c.s.Admin, `mutation($in: CreateAgentInput!, $p: String!) { createAgent(input: $in, password: $p) { agent { id } } }`,
 		map[string]any{"in": in, "p": password}, &out)
 	a := &agentClient{Client: c.s.Client(c.s.Login(c.t, in["email"].(string), password)), c: c, id: out.CreateAgent.Agent.ID, name: name}
@@ -162,7 +168,9 @@ func (c *center) createWith(input map[string]any) created {
 // hangUp ends an engagement from the customer's side (the integration).
 func (c *center) hangUp(id string) engagementView {
 	c.t.Helper()
-	var out struct{ EndEngagement struct{ Engagement engagementView } }
+	var out struct {
+		EndEngagement struct{ Engagement engagementView }
+	}
 	c.must(c.integ, `mutation($id: ID!) { endEngagement(id: $id) { engagement { `+engagementFields+` } } }`, map[string]any{"id": id}, &out)
 	return out.EndEngagement.Engagement
 }
@@ -244,7 +252,9 @@ type offer struct {
 
 func (a *agentClient) offers() []offer {
 	a.c.t.Helper()
-	var out struct{ Me struct{ PendingOffers []offer } }
+	var out struct {
+		Me struct{ PendingOffers []offer }
+	}
 	a.c.must(a.Client, `{ me { pendingOffers { id transferID deadline engagement { id } } } }`, nil, &out)
 	return out.Me.PendingOffers
 }
@@ -291,7 +301,9 @@ func (a *agentClient) answer(id string) engagementView {
 
 func (a *agentClient) accept(offerID string) engagementView {
 	a.c.t.Helper()
-	var out struct{ AcceptOffer struct{ Engagement engagementView } }
+	var out struct {
+		AcceptOffer struct{ Engagement engagementView }
+	}
 	a.c.must(a.Client, `mutation($id: ID!) { acceptOffer(id: $id) { engagement { `+engagementFields+` } } }`, map[string]any{"id": offerID}, &out)
 	if e := out.AcceptOffer.Engagement; e.State != "CONNECTED" || e.agent() != a.id {
 		a.c.t.Fatalf("%s accepted offer %s: engagement %s with agent %q", a.name, offerID, e.State, e.agent())
@@ -301,7 +313,9 @@ func (a *agentClient) accept(offerID string) engagementView {
 
 func (a *agentClient) decline(offerID string) {
 	a.c.t.Helper()
-	var out struct{ DeclineOffer struct{ Offer struct{ State string } } }
+	var out struct {
+		DeclineOffer struct{ Offer struct{ State string } }
+	}
 	a.c.must(a.Client, `mutation($id: ID!) { declineOffer(id: $id) { offer { state } } }`, map[string]any{"id": offerID}, &out)
 	if out.DeclineOffer.Offer.State != "DECLINED" {
 		a.c.t.Fatalf("declined offer is %s", out.DeclineOffer.Offer.State)
@@ -326,7 +340,9 @@ func (a *agentClient) pick(id string) engagementView   { return a.act("pickEngag
 // wrapUp completes the agent's wrap-up of an engagement.
 func (a *agentClient) wrapUp(id string, dispositions ...string) engagementView {
 	a.c.t.Helper()
-	var out struct{ CompleteWrapUp struct{ Engagement engagementView } }
+	var out struct {
+		CompleteWrapUp struct{ Engagement engagementView }
+	}
 	a.c.must(a.Client, `mutation($in: CompleteWrapUpInput!) { completeWrapUp(input: $in) { engagement { `+engagementFields+` } } }`,
 		map[string]any{"in": map[string]any{"engagementID": id, "notes": "done", "dispositionIDs": dispositions}}, &out)
 	return out.CompleteWrapUp.Engagement
@@ -351,7 +367,9 @@ func (a *agentClient) transfer(id, toQueue, toAgent string) (transferID, state s
 	if toAgent != "" {
 		in["toAgentID"] = toAgent
 	}
-	var out struct{ TransferEngagement struct{ Transfer struct{ ID, State string } } }
+	var out struct {
+		TransferEngagement struct{ Transfer struct{ ID, State string } }
+	}
 	a.c.must(a.Client, `mutation($in: TransferEngagementInput!) { transferEngagement(input: $in) { transfer { id state } } }`, map[string]any{"in": in}, &out)
 	return out.TransferEngagement.Transfer.ID, out.TransferEngagement.Transfer.State
 }

@@ -47,7 +47,11 @@ func expectFrontOfQueue(t *testing.T, c *center, bob *agentClient, connected, pa
 // of their queue: they are served before chats that waited longer.
 func TestLogoutReturnsChatsToFrontOfQueue(t *testing.T) {
 	c, ann, bob, connected, parked, waiting := holdingAnn(t)
-	var out struct{ Logout struct{ Agent struct{ State, StateReason string } } }
+	var out struct {
+		Logout struct {
+			Agent struct{ State, StateReason string }
+		}
+	}
 	c.must(ann.Client, `mutation { logout { agent { state stateReason } } }`, nil, &out)
 	if out.Logout.Agent.State != "OFFLINE" {
 		t.Fatalf("after logout Ann is %s", out.Logout.Agent.State)

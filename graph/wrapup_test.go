@@ -18,7 +18,9 @@ func TestEndWrapUpCloseThenNext(t *testing.T) {
 		{"code": "REFUNDED", "label": "Refunded", "queueIDs": []string{q}},
 		{"code": "OTHER_QUEUE", "label": "Only for Other", "queueIDs": []string{other}},
 	} {
-		var out struct{ CreateWrapUpReason struct{ WrapUpReason struct{ ID string } } }
+		var out struct {
+			CreateWrapUpReason struct{ WrapUpReason struct{ ID string } }
+		}
 		c.must(c.s.Admin, `mutation($in: CreateWrapUpReasonInput!) { createWrapUpReason(input: $in) { wrapUpReason { id } } }`, map[string]any{"in": in}, &out)
 		reasons = append(reasons, out.CreateWrapUpReason.WrapUpReason.ID)
 	}
