@@ -263,3 +263,45 @@ func TestLongestIdleAgentFirst(t *testing.T) {
 	cy.answer(third)
 	ann.noRing()
 }
+
+// R3: the interrupted chat resumes when the call leaves the agent in any
+// way: ended, transferred (to a queue, or to an agent who accepts) or
+// released.
+func TestCallLeavingAgentResumesInterruptedChat(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		leave func(c *center, ann, bob *agentClient, call, other string)
+	}{
+		{"ended", func(c *center, ann, bob *agentClient, call, other string) { ann.end(call) }},
+		{"transferred to a queue", func(c *center, ann, bob *agentClient, call, other string) {
+			ann.transfer(call, other, "")
+		}},
+		{"transferred to an agent", func(c *center, ann, bob *agentClient, call, other string) {
+			ann.transfer(call, "", bob.id)
+			c.expectEngagement(call, "TRANSFERRING", ann.id) // still on the call while Bob is rung
+			bob.accept(bob.ringFor(call).ID)
+		}},
+		{"released", func(c *center, ann, bob *agentClient, call, other string) {
+			ann.setState("NOT_READY", "BREAK") // or the call comes straight back to her
+			ann.act("releaseEngagement", call)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCenter(t)
+			q := c.queue("Support", map[string]any{"acceptMode": "AUTO"})
+			other := c.queue("Other", nil)
+			ann := c.agent("Ann", "", q)
+			bob := c.agent("Bob", "", other)
+			chat := c.create("CHAT", q)
+			c.waitState(chat, "CONNECTED")
+			call := c.create("VOICE", q)
+			c.waitState(call, "CONNECTED")
+			c.expectEngagement(chat, "PARKED", ann.id)
+
+			tc.leave(c, ann, bob, call, other)
+			if e := c.expectEngagement(chat, "CONNECTED", ann.id); e.AutoParked {
+				t.Fatalf("resumed chat: %+v", e)
+			}
+		})
+	}
+}

@@ -258,14 +258,15 @@ func (w *writer) end(ctx context.Context, eg *ent.Engagement, reason string, byC
 	if err != nil {
 		return nil, err
 	}
-	if eg.Channel.Call() {
-		return next, w.resumeInterrupted(ctx, *eg.AgentID)
-	}
-	return next, nil
+	return next, w.callLeft(ctx, eg, *eg.AgentID)
 }
 
-// resumeInterrupted resumes the chats a call parked (R3).
-func (w *writer) resumeInterrupted(ctx context.Context, agentID int) error {
+// callLeft resumes the chats a call parked (R3) once the call has left its
+// agent: ended, transferred or released.
+func (w *writer) callLeft(ctx context.Context, eg *ent.Engagement, agentID int) error {
+	if !eg.Channel.Call() {
+		return nil
+	}
 	parked, err := w.Engagement.Query().Where(engagement.AgentID(agentID), engagement.StateEQ(engagement.StateParked),
 		engagement.AutoParked(true)).All(ctx)
 	if err != nil {
@@ -413,6 +414,10 @@ func (e *Engine) ReleaseEngagement(ctx context.Context, id int) (*ent.Engagement
 		if eg.State != engagement.StateConnected && eg.State != engagement.StateParked || inWrapUp(eg) {
 			return nil, illegal("engagement %d is %s and its conversation is over; only CONNECTED or PARKED conversations can be released", id, eg.State)
 		}
-		return w.requeue(ctx, eg, true, "RELEASED")
+		next, err := w.requeue(ctx, eg, true, "RELEASED")
+		if err != nil {
+			return nil, err
+		}
+		return next, w.callLeft(ctx, eg, *eg.AgentID)
 	})
 }

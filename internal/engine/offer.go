@@ -119,7 +119,11 @@ func (w *writer) accept(ctx context.Context, o *ent.Offer) (*ent.Engagement, err
 		if eg.State != engagement.StateTransferring {
 			return nil, illegal("engagement %d is %s, not TRANSFERRING", eg.ID, eg.State)
 		}
-		return w.connect(ctx, eg, o.AgentID, "TRANSFER_ACCEPTED")
+		next, err := w.connect(ctx, eg, o.AgentID, "TRANSFER_ACCEPTED")
+		if err != nil {
+			return nil, err
+		}
+		return next, w.transferAccepted(ctx, next, *o.TransferID)
 	}
 	if eg.State != engagement.StateOffered {
 		return nil, illegal("engagement %d is %s, not OFFERED", eg.ID, eg.State)

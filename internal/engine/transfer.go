@@ -69,6 +69,9 @@ func (w *writer) transferToQueue(ctx context.Context, eg *ent.Engagement, me, qu
 	if err != nil {
 		return nil, err
 	}
+	if err := w.callLeft(ctx, eg, me); err != nil {
+		return nil, err
+	}
 	return t, w.emitTransfer(ctx, t, me)
 }
 
@@ -145,19 +148,27 @@ func (e *Engine) AcceptTransfer(ctx context.Context, transferID int) (*ent.Engag
 		if err != nil {
 			return err
 		}
-		if out, err = w.accept(ctx, o); err != nil {
-			return err
-		}
-		t, err := w.Transfer.Get(ctx, transferID)
-		if err != nil {
-			return err
-		}
-		if err := w.touchAgent(ctx, t.FromAgentID, -1, nil); err != nil {
-			return err
-		}
-		return w.emitTransfer(ctx, t, t.FromAgentID)
+		out, err = w.accept(ctx, o)
+		return err
 	})
 	return out, err
+}
+
+// transferAccepted tells the sender of an accepted transfer; the sender
+// owes a wrap-up now (T5), and a call that left it resumes the chats it
+// interrupted (R3).
+func (w *writer) transferAccepted(ctx context.Context, eg *ent.Engagement, transferID int) error {
+	t, err := w.Transfer.Get(ctx, transferID)
+	if err != nil {
+		return err
+	}
+	if err := w.touchAgent(ctx, t.FromAgentID, -1, nil); err != nil {
+		return err
+	}
+	if err := w.callLeft(ctx, eg, t.FromAgentID); err != nil {
+		return err
+	}
+	return w.emitTransfer(ctx, t, t.FromAgentID)
 }
 
 // DeclineTransfer declines a transfer offered to the caller.
