@@ -311,6 +311,14 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 		if err != nil {
 			return err
 		}
+		// Whose wrap-up, first: the caller's own, or the one it owes as the
+		// sender of a transfer; only then what it is completed with.
+		own := deref(eg.AgentID) == me && eg.State == engagement.StateWrapUp
+		if !own {
+			if err := w.owesWrapUp(ctx, eg, me); err != nil {
+				return err
+			}
+		}
 		if err := w.checkDispositions(ctx, eg, dispositions); err != nil {
 			return err
 		}
@@ -319,7 +327,7 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 				return err
 			}
 		}
-		if deref(eg.AgentID) == me && eg.State == engagement.StateWrapUp {
+		if own {
 			out, err = w.close(ctx, eg, "WRAP_UP_COMPLETED", dispositions)
 			return err
 		}
@@ -330,7 +338,7 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 			return err
 		}
 		if n == 0 {
-			return illegal("you have no wrap-up open on engagement %d (it is %s)", id, eg.State)
+			return conflict("the wrap-up of engagement %d was completed meanwhile", id)
 		}
 		if err := w.touchAgent(ctx, me, -1, func(m *ent.AgentMutation) { m.SetIdleSince(w.now) }); err != nil {
 			return err
@@ -345,6 +353,27 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 			Payload: map[string]any{"senderWrapUp": "COMPLETED"}})
 	})
 	return out, err
+}
+
+// owesWrapUp fails unless agentID owes a wrap-up of eg as the sender of a
+// completed transfer: FORBIDDEN if eg is not and never was its own,
+// PRECONDITION_FAILED if it has no wrap-up open on it.
+func (w *writer) owesWrapUp(ctx context.Context, eg *ent.Engagement, agentID int) error {
+	owed, err := w.Transfer.Query().Where(transfer.EngagementID(eg.ID), transfer.FromAgentID(agentID),
+		transfer.StateEQ(transfer.StateCompleted), transfer.SenderWrappedUpAtIsNil()).Exist(ctx)
+	if err != nil || owed {
+		return err
+	}
+	if deref(eg.AgentID) != agentID {
+		sent, err := w.Transfer.Query().Where(transfer.EngagementID(eg.ID), transfer.FromAgentID(agentID)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if !sent {
+			return apperr.New(apperr.Forbidden, "engagement %d is not yours", eg.ID).WithReason(ReasonNotOwner)
+		}
+	}
+	return illegal("you have no wrap-up open on engagement %d (it is %s)", eg.ID, eg.State)
 }
 
 // checkDispositions validates the dispositions picked for eg: active,
