@@ -166,14 +166,14 @@ func (w *writer) customerFor(ctx context.Context, in NewEngagement) (int, error)
 		c = &Contact{}
 	}
 	phone, email := strings.TrimSpace(c.Phone), strings.ToLower(strings.TrimSpace(c.Email))
-	if phone != "" || email != "" {
-		field, value := customer.FieldPhones, phone
-		if phone == "" {
-			field, value = customer.FieldEmails, email
+	// A known phone number finds the customer, else a known email address.
+	for _, known := range []struct{ field, value string }{{customer.FieldPhones, phone}, {customer.FieldEmails, email}} {
+		if known.value == "" {
+			continue
 		}
 		found, err := w.Customer.Query().Where(func(s *sql.Selector) {
-			s.Where(sqljson.ValueContains(field, value))
-		}).First(ctx)
+			s.Where(sqljson.ValueContains(known.field, known.value))
+		}).Order(ent.Asc(customer.FieldID)).First(ctx)
 		if err == nil {
 			return found.ID, nil
 		}
