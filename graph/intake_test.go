@@ -34,7 +34,9 @@ func TestCreateEngagementQueueResolution(t *testing.T) {
 	root := c.queue("Main menu", nil)
 	leaf := c.queue("Billing", map[string]any{"parentID": root})
 	other := c.queue("Sales", nil)
-	var ep struct{ CreateEntryPoint struct{ EntryPoint struct{ ID string } } }
+	var ep struct {
+		CreateEntryPoint struct{ EntryPoint struct{ ID string } }
+	}
 	c.must(c.s.Admin, `mutation($q: ID!) { createEntryPoint(input: {name: "Web chat", channel: CHAT, defaultQueueID: $q}) { entryPoint { id } } }`,
 		map[string]any{"q": leaf}, &ep)
 	entry := ep.CreateEntryPoint.EntryPoint.ID

@@ -26,7 +26,9 @@ func TestIllegalTransitionsAndForeignEngagements(t *testing.T) {
 	closed := c.create("CHAT", q)
 	ann.pick(closed)
 	ann.end(closed)
-	var reason struct{ CreateWrapUpReason struct{ WrapUpReason struct{ ID string } } }
+	var reason struct {
+		CreateWrapUpReason struct{ WrapUpReason struct{ ID string } }
+	}
 	c.must(c.s.Admin, `mutation { createWrapUpReason(input: {code: "DONE", label: "Done"}) { wrapUpReason { id } } }`, nil, &reason)
 	ann.wrapUp(closed, reason.CreateWrapUpReason.WrapUpReason.ID)
 
