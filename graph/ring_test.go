@@ -146,3 +146,25 @@ func TestAutoQueueConnectsWithoutRing(t *testing.T) {
 		ann.finish(id)
 	}
 }
+
+// An agent who declined an engagement is asked again only when nobody else
+// can take it, and only during the same wait: once the engagement is back
+// in the queue later (released, transferred), the decline is forgotten.
+func TestDeclineCountsForTheCurrentWaitOnly(t *testing.T) {
+	c := newCenter(t)
+	q := c.queue("Support", nil)
+	ann := c.agent("Ann", "", q) // idle longest
+	c.advance(time.Second)
+	bob := c.agent("Bob", "", q)
+	c.advance(time.Second)
+	cy := c.agent("Cy", "", q)
+	id := c.create("CHAT", q)
+
+	ann.decline(ann.ringFor(id).ID)
+	bob.answer(id) // Bob, not Ann again
+	c.advance(time.Minute)
+	bob.setState("NOT_READY", "BREAK")
+	bob.act("releaseEngagement", id)
+	ann.ringFor(id) // a new wait: Ann is the longest idle again
+	cy.noRing()
+}

@@ -276,6 +276,7 @@ func (d *dispatcher) enqueue(eg *ent.Engagement) error {
 		}
 		d.setQueue(q)
 	}
+	// Offers carry the engine's clock in created_at, like queued_at.
 	tried := map[int]bool{}
 	since := deref(eg.QueuedAt)
 	missed, err := d.e.client.Offer.Query().Where(offer.EngagementID(eg.ID), offer.TransferIDIsNil(),

@@ -37,7 +37,7 @@ func (e *Engine) decide(ctx context.Context, engID, engVersion, agentID, agentVe
 			}
 			return w.emitAssigned(ctx, next)
 		}
-		o, err := w.Offer.Create().SetEngagementID(engID).SetAgentID(agentID).SetDeadline(w.now.Add(q.ring)).Save(ctx)
+		o, err := w.Offer.Create().SetEngagementID(engID).SetAgentID(agentID).SetCreatedAt(w.now).SetDeadline(w.now.Add(q.ring)).Save(ctx)
 		if err != nil {
 			return err
 		}

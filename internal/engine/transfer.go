@@ -102,7 +102,7 @@ func (w *writer) transferToAgent(ctx context.Context, eg *ent.Engagement, me, ta
 	if err != nil {
 		return nil, err
 	}
-	o, err := w.Offer.Create().SetEngagementID(eg.ID).SetAgentID(targetID).SetTransferID(t.ID).
+	o, err := w.Offer.Create().SetEngagementID(eg.ID).SetAgentID(targetID).SetTransferID(t.ID).SetCreatedAt(w.now).
 		SetDeadline(w.now.Add(ring)).Save(ctx)
 	if err != nil {
 		return nil, err
