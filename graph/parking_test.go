@@ -98,3 +98,36 @@ func TestParkPausesWrapUpLimit(t *testing.T) {
 		t.Fatalf("wrap-up %d ms; want 30000", e.WrapUpMs)
 	}
 }
+
+// E5, R7: ending a parked chat never takes the agent over its capacity:
+// with a free slot its wrap-up begins; without one the chat stays parked,
+// its conversation over, and resumes into wrap-up.
+func TestEndingParkedChat(t *testing.T) {
+	c := newCenter(t)
+	q := c.queue("Support", map[string]any{"acceptMode": "AUTO"})
+	ann := c.agent("Ann", c.profile(map[string]any{"chat": 1}), q)
+	first := c.create("CHAT", q)
+	c.waitState(first, "CONNECTED")
+	ann.park(first)
+	second := c.create("CHAT", q)
+	c.waitState(second, "CONNECTED")
+
+	// No free slot: the ended chat stays parked.
+	e := ann.end(first)
+	if e.State != "PARKED" || e.ParkedFrom == nil || *e.ParkedFrom != "WRAP_UP" {
+		t.Fatalf("ended parked chat without a free slot: %+v", e)
+	}
+	ann.refuse("PRECONDITION_FAILED", "ILLEGAL_TRANSITION", "endEngagement", first) // already over
+	ann.refuse("PRECONDITION_FAILED", "CAPACITY_REACHED", "resumeEngagement", first)
+
+	// With a free slot: wrap-up at once.
+	ann.park(second)
+	if e := ann.end(second); e.State != "WRAP_UP" || e.ParkedFrom != nil {
+		t.Fatalf("ended parked chat with a free slot: %+v", e)
+	}
+	ann.wrapUp(second)
+	if e := ann.resume(first); e.State != "WRAP_UP" {
+		t.Fatalf("resumed ended chat: %+v", e)
+	}
+	ann.wrapUp(first)
+}

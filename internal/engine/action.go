@@ -92,6 +92,19 @@ func (w *writer) needCapacity(ctx context.Context, a *ent.Agent, ch enum.Channel
 	return nil
 }
 
+// hasRoom reports whether an agent could take one more engagement of ch now.
+func (w *writer) hasRoom(ctx context.Context, agentID int, ch enum.Channel) (bool, error) {
+	a, err := w.Agent.Query().Where(agent.ID(agentID)).WithCapacityProfile().Only(ctx)
+	if err != nil {
+		return false, err
+	}
+	l, err := loadOf(ctx, w.Client(), agentID)
+	if err != nil {
+		return false, err
+	}
+	return l.canTake(capacity(a.Edges.CapacityProfile), ch, false), nil
+}
+
 // emitAssigned tells an agent it has an engagement without a ring.
 func (w *writer) emitAssigned(ctx context.Context, eg *ent.Engagement) error {
 	return w.emit(ctx, events.Event{
@@ -216,13 +229,26 @@ func (w *writer) end(ctx context.Context, eg *ent.Engagement, reason string, byC
 		}
 		return w.abandon(ctx, eg)
 	case engagement.StateParked:
-		if byCustomer {
+		if inWrapUp(eg) {
+			return nil, illegal("engagement %d has already ended; resume it to complete its wrap-up", eg.ID)
+		}
+		room := false
+		if !byCustomer {
+			var err error
+			if room, err = w.hasRoom(ctx, *eg.AgentID, eg.Channel); err != nil {
+				return nil, err
+			}
+		}
+		if !room {
+			// Its wrap-up would take a slot the agent does not have free (or
+			// the agent is on a call): it stays parked and resumes into
+			// wrap-up.
 			if err := w.touchAgent(ctx, *eg.AgentID, -1, nil); err != nil {
 				return nil, err
 			}
 			return w.move(ctx, eg, engagement.StateParked, reason, func(m *ent.EngagementMutation) {
 				m.SetParkedFrom(engagement.ParkedFromWrapUp)
-				m.SetCustomerLeft(true)
+				m.SetCustomerLeft(byCustomer)
 				m.SetEndedAt(w.now)
 			})
 		}
