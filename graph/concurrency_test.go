@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -25,7 +26,7 @@ type traffic struct {
 	queues  []string
 	agents  []*agentClient
 	created []string
-	mu      sync.Mutex // guards created, failures, and agents' clients
+	mu      sync.Mutex // guards created, failures, presence and agents' clients
 	ops     atomic.Int64
 	// outcomes counts results by mutation and error code.
 	outcomes sync.Map
@@ -33,11 +34,16 @@ type traffic struct {
 	presence []bool // agents whose (simulated) event stream is open
 	stop     chan struct{}
 	wg       sync.WaitGroup
+	// srv guards the server's fields against a restart (write-locked then).
+	srv sync.RWMutex
+	// restarting: requests may fail at the transport while it is set.
+	restarting atomic.Bool
 }
 
-// expected are the error codes a racing action may get. INTERNAL,
-// UNAUTHENTICATED or a transport error is a failure.
-var expected = map[string]bool{"CONFLICT": true, "PRECONDITION_FAILED": true, "FORBIDDEN": true, "VALIDATION": true}
+// expected are the error codes a racing action may get, and "down" for a
+// request that could not reach the server while it restarted. INTERNAL,
+// UNAUTHENTICATED or another transport error is a failure.
+var expected = map[string]bool{"CONFLICT": true, "PRECONDITION_FAILED": true, "FORBIDDEN": true, "VALIDATION": true, "down": true}
 
 func newTraffic(c *center, agents int) *traffic {
 	tr := &traffic{c: c, stop: make(chan struct{})}
@@ -56,11 +62,14 @@ func newTraffic(c *center, agents int) *traffic {
 }
 
 // do runs one operation for the crowd and records its outcome.
-func (tr *traffic) do(cl *gqlclient.Client, name, query string, vars map[string]any) bool {
+func (tr *traffic) do(cl *gqlclient.Client, name, query string, vars map[string]any, out ...any) bool {
 	tr.ops.Add(1)
+	restarting := tr.restarting.Load()
 	res, err := cl.Do(context.Background(), query, vars)
 	outcome := "ok"
 	switch {
+	case err != nil && (restarting || tr.restarting.Load()):
+		outcome = "down"
 	case err != nil:
 		outcome = "transport: " + err.Error()
 	case len(res.Errors) > 0:
@@ -72,29 +81,62 @@ func (tr *traffic) do(cl *gqlclient.Client, name, query string, vars map[string]
 	n, _ := tr.outcomes.LoadOrStore(name+" "+outcome, new(atomic.Int64))
 	n.(*atomic.Int64).Add(1)
 	if outcome != "ok" && !expected[outcome] {
-		tr.mu.Lock()
-		tr.failures = append(tr.failures, fmt.Sprintf("%s %v: %s", name, vars, outcome))
-		tr.mu.Unlock()
+		tr.fail("%s %v: %s", name, vars, outcome)
 		return false
+	}
+	if outcome == "ok" && len(out) > 0 {
+		if err := json.Unmarshal(res.Data, out[0]); err != nil {
+			tr.fail("%s: decode %s: %v", name, res.Data, err)
+			return false
+		}
 	}
 	return outcome == "ok"
 }
 
-// integration creates engagements and sometimes hangs up on one.
-func (tr *traffic) integration(total int, rnd *rand.Rand) {
+func (tr *traffic) fail(format string, args ...any) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.failures = append(tr.failures, fmt.Sprintf(format, args...))
+}
+
+// login starts a new session of a and makes it the agent's client.
+func (tr *traffic) login(a *agentClient) *gqlclient.Client {
+	tr.srv.RLock()
+	cl := tr.c.s.Client("")
+	tr.srv.RUnlock()
+	var out struct{ Login struct{ Token string } }
+	vars := map[string]any{"e": strings.ToLower(a.name) + "@example.com", "p": "password of " + a.name}
+	for attempt := 0; !tr.do(cl, "login", `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`, vars, &out); attempt++ {
+		if attempt == 500 {
+			return cl
+		}
+		time.Sleep(10 * time.Millisecond) // the server is restarting
+	}
+	cl.Token = out.Login.Token
+	tr.mu.Lock()
+	a.Client = cl
+	tr.mu.Unlock()
+	return cl
+}
+
+// integration creates engagements and sometimes hangs up on one. Creates
+// carry idempotency keys named after name, so one retried while the server
+// restarts is created once.
+func (tr *traffic) integration(name string, total int, rnd *rand.Rand) {
 	channels := []string{"VOICE", "CHAT", "CHAT", "CHAT", "EMAIL", "SMS", "VIDEO"}
 	for i := range total {
 		var out struct {
 			CreateEngagement struct{ Engagement struct{ ID string } }
 		}
 		in := map[string]any{"channel": channels[rnd.IntN(len(channels))], "queueID": tr.queues[rnd.IntN(len(tr.queues))],
-			"customer": map[string]any{"phone": fmt.Sprintf("+49301%05d", rnd.IntN(50))}}
-		if err := tr.c.integ.Run(context.Background(), `mutation($in: CreateEngagementInput!) { createEngagement(input: $in) { engagement { id } } }`,
-			map[string]any{"in": in}, &out); err != nil {
-			tr.mu.Lock()
-			tr.failures = append(tr.failures, fmt.Sprintf("create %d: %v", i, err))
-			tr.mu.Unlock()
-			continue
+			"customer": map[string]any{"phone": fmt.Sprintf("+49301%05d", rnd.IntN(50))}, "idempotencyKey": fmt.Sprintf("%s-%d", name, i)}
+		for attempt := 0; !tr.do(tr.c.integ, "createEngagement", `mutation($in: CreateEngagementInput!) { createEngagement(input: $in) { engagement { id } } }`,
+			map[string]any{"in": in}, &out); attempt++ {
+			if attempt == 500 {
+				tr.fail("engagement %s-%d not created", name, i)
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // the server is restarting
 		}
 		tr.mu.Lock()
 		tr.created = append(tr.created, out.CreateEngagement.Engagement.ID)
@@ -109,7 +151,6 @@ func (tr *traffic) integration(total int, rnd *rand.Rand) {
 // agent acts as agent i until stopped.
 func (tr *traffic) agent(i int, rnd *rand.Rand) {
 	a := tr.agents[i]
-	ctx := context.Background()
 	for {
 		select {
 		case <-tr.stop:
@@ -126,11 +167,9 @@ func (tr *traffic) agent(i int, rnd *rand.Rand) {
 		tr.mu.Lock()
 		cl := a.Client
 		tr.mu.Unlock()
-		if err := cl.Run(ctx, `{ me { state pendingOffers { id } openEngagements { id state } } }`, nil, &me); err != nil {
-			tr.mu.Lock()
-			tr.failures = append(tr.failures, fmt.Sprintf("%s me: %v", a.name, err))
-			tr.mu.Unlock()
-			return
+		if !tr.do(cl, "me", `{ me { state pendingOffers { id } openEngagements { id state } } }`, nil, &me) {
+			time.Sleep(10 * time.Millisecond)
+			continue
 		}
 		m := me.Me
 		idVar := func(id string) map[string]any { return map[string]any{"id": id} }
@@ -174,10 +213,7 @@ func (tr *traffic) sessionAction(i int, a *agentClient, cl *gqlclient.Client, rn
 	case r < 13:
 		if tr.do(cl, "logout", `mutation { logout { agent { id } } }`, nil) {
 			// A new session: log in again and become available.
-			cl = tr.c.s.Client(tr.c.s.Login(tr.c.t, strings.ToLower(a.name)+"@example.com", "password of "+a.name))
-			tr.mu.Lock()
-			a.Client = cl
-			tr.mu.Unlock()
+			cl = tr.login(a)
 			tr.do(cl, "setAgentState", `mutation { setAgentState(state: AVAILABLE) { agent { id } } }`, nil)
 		}
 	case r < 18:
@@ -188,11 +224,13 @@ func (tr *traffic) sessionAction(i int, a *agentClient, cl *gqlclient.Client, rn
 		open := tr.presence[i]
 		tr.presence[i] = !open
 		tr.mu.Unlock()
+		tr.srv.RLock()
 		if open {
 			tr.c.s.App.Engine.AgentDisconnected(ctx, agentID)
 		} else {
 			tr.c.s.App.Engine.AgentConnected(ctx, agentID)
 		}
+		tr.srv.RUnlock()
 	}
 }
 
@@ -241,7 +279,9 @@ func (tr *traffic) run(seed uint64, total, minOps int) (wait func()) {
 	tr.wg.Go(tr.clock)
 	var creators sync.WaitGroup
 	for i := range 2 {
-		creators.Go(func() { tr.integration(total/2, rand.New(rand.NewPCG(seed, 1<<32+uint64(i)))) })
+		creators.Go(func() {
+			tr.integration(fmt.Sprintf("%d-%d", seed, i), total/2, rand.New(rand.NewPCG(seed, 1<<32+uint64(i))))
+		})
 	}
 	return func() {
 		began := time.Now()
