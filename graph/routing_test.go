@@ -305,3 +305,49 @@ func TestCallLeavingAgentResumesInterruptedChat(t *testing.T) {
 		})
 	}
 }
+
+// R3: a call that connects while a chat is still ringing its agent
+// rescinds that ring: no chat connects during a call. The chat is offered
+// again once the agent is free for chats.
+func TestConnectingCallRescindsChatRings(t *testing.T) {
+	c := newCenter(t)
+	q := c.queue("Support", nil)
+	ann := c.agent("Ann", "", q)
+	connected, ringing := c.create("CHAT", q), c.create("CHAT", q)
+	c.settle()
+	offers := ann.offers()
+	if len(offers) != 2 {
+		t.Fatalf("Ann has %d rings; want both chats", len(offers))
+	}
+	var chatRing offer
+	for _, o := range offers {
+		if o.Engagement.ID == connected {
+			ann.accept(o.ID)
+		} else {
+			chatRing = o
+		}
+	}
+	call := c.create("VOICE", q)
+	c.settle()
+	var callRing offer
+	for _, o := range ann.offers() {
+		if o.Engagement.ID == call {
+			callRing = o
+		}
+	}
+	if callRing.ID == "" {
+		t.Fatalf("Ann (busy with chats only) is not rung with the call")
+	}
+	ann.accept(callRing.ID)
+	if s := c.offerState(chatRing.ID); s != "RESCINDED" {
+		t.Fatalf("the chat ring is %s once the call connected", s)
+	}
+	c.expectEngagement(connected, "PARKED", ann.id)
+	c.expectEngagement(ringing, "QUEUED", "")
+	ann.noRing()
+	ann.end(call)
+	c.expectEngagement(connected, "CONNECTED", ann.id)
+	ann.noRing() // no new chat during the call's wrap-up
+	ann.wrapUp(call)
+	ann.ringFor(ringing)
+}

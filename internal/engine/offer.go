@@ -153,7 +153,8 @@ func (w *writer) connect(ctx context.Context, eg *ent.Engagement, agentID int, r
 	})
 }
 
-// parkChatsFor parks the agent's connected chats because a call reached it.
+// parkChatsFor parks the agent's connected chats because a call reached it,
+// and rescinds the chats still ringing it: no chat connects during a call.
 func (w *writer) parkChatsFor(ctx context.Context, agentID int) error {
 	chats, err := w.Engagement.Query().Where(engagement.AgentID(agentID), engagement.ChannelEQ(enum.ChannelChat),
 		engagement.StateEQ(engagement.StateConnected)).All(ctx)
@@ -162,6 +163,16 @@ func (w *writer) parkChatsFor(ctx context.Context, agentID int) error {
 	}
 	for _, c := range chats {
 		if _, err := w.park(ctx, c, true); err != nil {
+			return err
+		}
+	}
+	rings, err := w.Offer.Query().Where(offer.AgentID(agentID), offer.StateEQ(offer.StatePending),
+		offer.HasEngagementWith(engagement.ChannelEQ(enum.ChannelChat))).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range rings {
+		if _, err := w.dropOffer(ctx, o, offer.StateRescinded, "INTERRUPTED_BY_CALL"); err != nil {
 			return err
 		}
 	}
