@@ -189,6 +189,7 @@ func (tr *traffic) agent(i int, rnd *rand.Rand) {
 				time.Sleep(10 * time.Millisecond) // idle: poll less often
 			}
 		}
+		time.Sleep(2 * time.Millisecond) // a person, not a loop
 		if m.State == "OFFLINE" && rnd.IntN(3) == 0 {
 			tr.mu.Lock()
 			cl = a.Client // a new session if it logged out just now
@@ -278,9 +279,10 @@ func (tr *traffic) run(seed uint64, total, minOps int) (wait func()) {
 	}
 	tr.wg.Go(tr.clock)
 	var creators sync.WaitGroup
-	for i := range 2 {
+	const integrations = 4
+	for i := range integrations {
 		creators.Go(func() {
-			tr.integration(fmt.Sprintf("%d-%d", seed, i), total/2, rand.New(rand.NewPCG(seed, 1<<32+uint64(i))))
+			tr.integration(fmt.Sprintf("%d-%d", seed, i), total/integrations, rand.New(rand.NewPCG(seed, 1<<32+uint64(i))))
 		})
 	}
 	return func() {
@@ -336,7 +338,7 @@ func TestConcurrentTrafficKeepsInvariants(t *testing.T) {
 	tr := newTraffic(c, 20)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	tr.run(seed, 200, 300)()
+	tr.run(seed, 120, 200)()
 	tr.report(t)
 	c.settle()
 	checkInvariants(t, c.s)

@@ -97,11 +97,11 @@ func TestRestartDuringTraffic(t *testing.T) {
 	tr := newTraffic(c, 20)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	wait := tr.run(seed, 200, 300)
+	wait := tr.run(seed, 120, 200)
 	eventually(t, "traffic", func() bool {
 		tr.mu.Lock()
 		defer tr.mu.Unlock()
-		return len(tr.created) >= 80
+		return len(tr.created) >= 50
 	})
 	tr.restarting.Store(true)
 	tr.srv.Lock()
@@ -121,7 +121,7 @@ func TestRestartDuringTraffic(t *testing.T) {
 	for _, id := range ids {
 		stored[strconv.Itoa(id)] = true
 	}
-	if len(tr.created) != 200 || len(stored) != len(tr.created) {
+	if len(tr.created) != 120 || len(stored) != len(tr.created) {
 		t.Errorf("%d engagements created, %d stored", len(tr.created), len(stored))
 	}
 	for _, id := range tr.created {
