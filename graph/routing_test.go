@@ -351,3 +351,25 @@ func TestConnectingCallRescindsChatRings(t *testing.T) {
 	ann.wrapUp(call)
 	ann.ringFor(ringing)
 }
+
+// R2: media priority: a waiting call is offered before a chat that has
+// waited longer (and no chat rings beside a ringing call); an email, which
+// is no live work, is assigned beside them.
+func TestMediaPriority(t *testing.T) {
+	c := newCenter(t)
+	q := c.queue("Support", nil)
+	ann := c.agent("Ann", c.profile(map[string]any{"voice": 1, "chat": 1, "email": 1}), q)
+	ann.setState("NOT_READY", "BREAK")
+	email := c.create("EMAIL", q)
+	c.advance(time.Minute)
+	chat := c.create("CHAT", q)
+	c.advance(time.Minute)
+	call := c.create("VOICE", q)
+
+	ann.setState("AVAILABLE", "")
+	ann.answer(call) // no chat rings beside a ringing call
+	c.expectEngagement(chat, "QUEUED", "")
+	c.expectEngagement(email, "CONNECTED", ann.id) // emails are no live work: assigned beside the call
+	ann.finish(call)
+	ann.answer(chat)
+}
