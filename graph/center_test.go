@@ -30,6 +30,13 @@ func newCenter(t testing.TB, options ...func(*app.Config)) *center {
 	var key struct{ CreateAPIKey struct{ Secret string } }
 	c.must(c.s.Admin, `mutation { createAPIKey(input: {name: "telephony", scopes: [ENGAGEMENTS]}) { secret } }`, nil, &key)
 	c.integ = c.s.Client(key.CreateAPIKey.Secret)
+	// Whatever a test did, the routing invariants hold at its end.
+	t.Cleanup(func() {
+		if !t.Failed() {
+			c.settle()
+			checkInvariants(t, c.s)
+		}
+	})
 	return c
 }
 
