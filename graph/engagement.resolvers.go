@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
@@ -15,6 +14,8 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/graph/model"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/live"
 )
 
 // OpenEngagements is the resolver for the openEngagements field.
@@ -34,17 +35,17 @@ func (r *engagementResolver) SearchTranscript(ctx context.Context, obj *ent.Enga
 
 // Sequence is the resolver for the sequence field.
 func (r *eventResolver) Sequence(ctx context.Context, obj *ent.Event) (string, error) {
-	panic(fmt.Errorf("not implemented: Sequence - sequence"))
+	return events.Cursor(obj), nil
 }
 
 // At is the resolver for the at field.
 func (r *eventResolver) At(ctx context.Context, obj *ent.Event) (*time.Time, error) {
-	panic(fmt.Errorf("not implemented: At - at"))
+	return &obj.CreatedAt, nil
 }
 
 // Engagement is the resolver for the engagement field.
 func (r *eventResolver) Engagement(ctx context.Context, obj *ent.Event) (*ent.Engagement, error) {
-	panic(fmt.Errorf("not implemented: Engagement - engagement"))
+	return r.Live.EngagementOf(ctx, obj)
 }
 
 // CreateEngagement is the resolver for the createEngagement field.
@@ -162,17 +163,17 @@ func (r *queryResolver) TransferTargets(ctx context.Context, channel *enum.Chann
 
 // AgentEvents is the resolver for the agentEvents field.
 func (r *subscriptionResolver) AgentEvents(ctx context.Context, after *string) (<-chan *ent.Event, error) {
-	panic(fmt.Errorf("not implemented: AgentEvents - agentEvents"))
+	return r.Live.AgentEvents(ctx, after)
 }
 
 // QueueEvents is the resolver for the queueEvents field.
-func (r *subscriptionResolver) QueueEvents(ctx context.Context, queueIDs []int, after *string) (<-chan *model.QueueStats, error) {
-	panic(fmt.Errorf("not implemented: QueueEvents - queueEvents"))
+func (r *subscriptionResolver) QueueEvents(ctx context.Context, queueIDs []int, after *string) (<-chan *live.QueueStats, error) {
+	return r.Live.QueueEvents(ctx, queueIDs)
 }
 
 // EngagementEvents is the resolver for the engagementEvents field.
 func (r *subscriptionResolver) EngagementEvents(ctx context.Context, id int, after *string) (<-chan *ent.Event, error) {
-	panic(fmt.Errorf("not implemented: EngagementEvents - engagementEvents"))
+	return r.Live.EngagementEvents(ctx, id, after)
 }
 
 // Event returns EventResolver implementation.

@@ -29,6 +29,7 @@ import (
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/graph/model"
+	"github.com/switchboard/switchboard/internal/live"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -837,7 +838,7 @@ type QueueResolver interface {
 }
 type SubscriptionResolver interface {
 	AgentEvents(ctx context.Context, after *string) (<-chan *ent.Event, error)
-	QueueEvents(ctx context.Context, queueIDs []int, after *string) (<-chan *model.QueueStats, error)
+	QueueEvents(ctx context.Context, queueIDs []int, after *string) (<-chan *live.QueueStats, error)
 	EngagementEvents(ctx context.Context, id int, after *string) (<-chan *ent.Event, error)
 }
 
@@ -4400,17 +4401,36 @@ type AgentAvailability {
   canTake: Boolean!
 }
 
+"""
+Live streams, over the websocket only (graphql-transport-ws or graphql-ws).
+A subscriber that falls too far behind (the server buffers about a thousand
+events per subscription) has its connection closed with code 1013 ("try
+again later") and a reason: reconnect and resume with ` + "`" + `after` + "`" + ` set to the
+last sequence received.
+"""
 type Subscription {
   """
   The caller's own events: rings (offer.created with customer details, flow
   variables and bot summary), rescinds, assignments, state changes and
   messages on its engagements. Pass the last sequence seen as ` + "`" + `after` + "`" + ` to
-  replay what was missed; without it, only new events are sent.
+  replay what was missed; without it, only new events are sent. While the
+  stream is open the agent counts as connected.
   """
   agentEvents(after: String): Event! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
-  """Live figures of queues for supervisors: a snapshot on subscribe, then one after every change."""
+  """
+  Live figures of queues for supervisors: a snapshot per queue on subscribe,
+  then a fresh one after every change that concerns the queue (its
+  engagements, its agents' states); changes within 100 ms coalesce.
+  ` + "`" + `after` + "`" + ` is accepted and ignored: figures are state, not history. Each
+  snapshot's ` + "`" + `sequence` + "`" + ` is the last event it takes into account.
+  """
   queueEvents(queueIDs: [ID!]!, after: String): QueueStats! @auth(roles: [ADMIN, SUPERVISOR])
-  """Messages and state changes of one engagement; a customer token may follow its own engagement."""
+  """
+  Messages and state changes of one engagement, replayed after ` + "`" + `after` + "`" + ` when
+  given. Staff, integrations with scope ENGAGEMENTS (all but notes), the
+  agent who has the engagement or is being offered it, and the customer
+  token of this engagement (state changes and messages only) may follow it.
+  """
   engagementEvents(id: ID!, after: String): Event!
 }
 
@@ -4426,6 +4446,7 @@ type Event {
   queueID: ID
   """The event's details; keys per topic are listed in the README."""
   payload: Map
+  """The engagement the event belongs to; null when none, or when the caller may not see it (any more)."""
   engagement: Engagement
 }
 
@@ -24236,7 +24257,7 @@ func (ec *executionContext) fieldContext_QueuePayload_queue(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _QueueStats_sequence(ctx context.Context, field graphql.CollectedField, obj *model.QueueStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _QueueStats_sequence(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24259,7 +24280,7 @@ func (ec *executionContext) fieldContext_QueueStats_sequence(_ context.Context, 
 	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _QueueStats_queue(ctx context.Context, field graphql.CollectedField, obj *model.QueueStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _QueueStats_queue(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24291,7 +24312,7 @@ func (ec *executionContext) fieldContext_QueueStats_queue(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _QueueStats_waiting(ctx context.Context, field graphql.CollectedField, obj *model.QueueStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _QueueStats_waiting(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24314,7 +24335,7 @@ func (ec *executionContext) fieldContext_QueueStats_waiting(_ context.Context, f
 	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _QueueStats_longestWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *model.QueueStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _QueueStats_longestWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24337,7 +24358,7 @@ func (ec *executionContext) fieldContext_QueueStats_longestWaitSeconds(_ context
 	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _QueueStats_agentsAvailable(ctx context.Context, field graphql.CollectedField, obj *model.QueueStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _QueueStats_agentsAvailable(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24360,7 +24381,7 @@ func (ec *executionContext) fieldContext_QueueStats_agentsAvailable(_ context.Co
 	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _QueueStats_agentsBusy(ctx context.Context, field graphql.CollectedField, obj *model.QueueStats) (ret graphql.Marshaler) {
+func (ec *executionContext) _QueueStats_agentsBusy(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24486,11 +24507,11 @@ func (ec *executionContext) _Subscription_queueEvents(ctx context.Context, field
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
 				if err != nil {
-					var zeroVal *model.QueueStats
+					var zeroVal *live.QueueStats
 					return zeroVal, err
 				}
 				if ec.Directives.Auth == nil {
-					var zeroVal *model.QueueStats
+					var zeroVal *live.QueueStats
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
@@ -24499,8 +24520,8 @@ func (ec *executionContext) _Subscription_queueEvents(ctx context.Context, field
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.QueueStats) graphql.Marshaler {
-			return ec.marshalNQueueStats2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueueStats(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *live.QueueStats) graphql.Marshaler {
+			return ec.marshalNQueueStats2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋliveᚐQueueStats(ctx, selections, v)
 		},
 		true,
 		true,
@@ -47039,7 +47060,7 @@ func (ec *executionContext) _QueuePayload(ctx context.Context, sel ast.Selection
 
 var queueStatsImplementors = []string{"QueueStats"}
 
-func (ec *executionContext) _QueueStats(ctx context.Context, sel ast.SelectionSet, obj *model.QueueStats) graphql.Marshaler {
+func (ec *executionContext) _QueueStats(ctx context.Context, sel ast.SelectionSet, obj *live.QueueStats) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, queueStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -49924,7 +49945,7 @@ func (ec *executionContext) marshalNQueueRoutingStrategy2githubᚗcomᚋswitchbo
 	return v
 }
 
-func (ec *executionContext) marshalNQueueStats2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueueStats(ctx context.Context, sel ast.SelectionSet, v *model.QueueStats) graphql.Marshaler {
+func (ec *executionContext) marshalNQueueStats2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋliveᚐQueueStats(ctx context.Context, sel ast.SelectionSet, v *live.QueueStats) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")

@@ -7,7 +7,7 @@ import (
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/engagement"
-	"github.com/switchboard/switchboard/ent/event"
+	entevent "github.com/switchboard/switchboard/ent/event"
 	entoffer "github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/transfer"
@@ -116,8 +116,8 @@ func checkInvariants(t testing.TB, s *apitest.Server) {
 
 	// The event log replays every engagement's life without a gap or a
 	// double transition.
-	evs, err := db.Event.Query().Where(event.TopicIn("engagement.created", "engagement.state_changed")).
-		Order(ent.Asc(event.FieldID)).All(ctx)
+	evs, err := db.Event.Query().Where(entevent.TopicIn("engagement.created", "engagement.state_changed")).
+		Order(ent.Asc(entevent.FieldID)).All(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard/switchboard/internal/clock"
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/live"
 )
 
 // Resolver is the resolver root; it only carries dependencies.
@@ -19,4 +20,5 @@ type Resolver struct {
 	Bus    *events.Bus
 	Clock  clock.Clock
 	Engine *engine.Engine
+	Live   *live.Service
 }

@@ -146,20 +146,15 @@ type QueuePayload struct {
 	Queue *ent.Queue `json:"queue"`
 }
 
-// A queue's live figures.
-type QueueStats struct {
-	Sequence           string     `json:"sequence"`
-	Queue              *ent.Queue `json:"queue"`
-	Waiting            int        `json:"waiting"`
-	LongestWaitSeconds int        `json:"longestWaitSeconds"`
-	AgentsAvailable    int        `json:"agentsAvailable"`
-	AgentsBusy         int        `json:"agentsBusy"`
-}
-
 type RevokeTokenPayload struct {
 	Revoked bool `json:"revoked"`
 }
 
+// Live streams, over the websocket only (graphql-transport-ws or graphql-ws).
+// A subscriber that falls too far behind (the server buffers about a thousand
+// events per subscription) has its connection closed with code 1013 ("try
+// again later") and a reason: reconnect and resume with `after` set to the
+// last sequence received.
 type Subscription struct {
 }
 

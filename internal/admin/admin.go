@@ -6,6 +6,7 @@ package admin
 
 import (
 	"context"
+	"slices"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/internal/auth"
@@ -16,18 +17,46 @@ import (
 type Service struct {
 	Client *ent.Client
 	Auth   *auth.Service
+	// Changed is called after every committed configuration change, so the
+	// routing engine refreshes its view (queue settings, memberships,
+	// capacity profiles).
+	Changed func()
 }
 
-// write runs fn in a write transaction and returns its result.
-func write[T any](ctx context.Context, s *Service, fn func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
-	var out T
-	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
-		out, err = fn(ctx, tx)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
+// Append fields of update inputs (appendSkills, appendChannels, ...) are
+// applied by the services after SetInput, which is given them as nil:
+// entgql v0.7.0's generated Mutate appends the Set field's value instead of
+// the Append field's (ent/contrib#639), so appends were lost or doubled.
+// listUpdate prepares them.
+
+// listUpdate folds the clear, set and append operations of one list field
+// into what ent runs correctly in one UPDATE: a set that absorbs the append
+// (ent would append to the old value, losing the set), or an append alone.
+func listUpdate[T any](clear bool, set, add []T) (newSet, newAdd []T) {
+	if clear && set == nil && add != nil {
+		set = []T{}
 	}
-	return out, nil
+	if set != nil && add != nil {
+		return slices.Concat(set, add), nil
+	}
+	return set, add
+}
+
+// write runs fn in a write transaction and returns its result, unwrapped
+// from the transaction (see store.Write). When it owned the transaction it
+// tells Changed; inside another transaction its owner does, after commit.
+func write[T any](ctx context.Context, s *Service, fn func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
+	owned := ent.TxFromContext(ctx) == nil
+	out, err := store.Write(ctx, s.Client, fn)
+	if err == nil && owned {
+		s.changed()
+	}
+	return out, err
+}
+
+// changed calls Changed when it is set.
+func (s *Service) changed() {
+	if s.Changed != nil {
+		s.Changed()
+	}
 }

@@ -6,7 +6,10 @@ import (
 	"strings"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/auth"
 )
 
 // CreateAgent creates an agent, with a password when given.
@@ -41,8 +44,18 @@ func (s *Service) UpdateAgent(ctx context.Context, id int, in ent.UpdateAgentInp
 		in.Email = &email
 	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Agent, error) {
-		a, err := tx.Agent.UpdateOneID(id).SetInput(in).Save(ctx)
+		var appendSkills []string
+		in.Skills, appendSkills = listUpdate(in.ClearSkills, in.Skills, in.AppendSkills)
+		in.AppendSkills = nil
+		u := tx.Agent.UpdateOneID(id).SetInput(in)
+		if appendSkills != nil {
+			u.AppendSkills(appendSkills)
+		}
+		a, err := u.Save(ctx)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkAdminRemains(ctx, tx); err != nil {
 			return nil, err
 		}
 		if !a.Active {
@@ -60,5 +73,15 @@ func normaliseEmail(email string) (string, error) {
 	if err != nil || addr.Address != email {
 		return "", apperr.Invalid("email", "%q is not an email address", email)
 	}
-	return strings.ToLower(email), nil
+	return auth.NormaliseEmail(email), nil
+}
+
+// checkAdminRemains refuses a change that leaves no active admin, since
+// nobody could configure the center (or undo the change) afterwards.
+func checkAdminRemains(ctx context.Context, tx *ent.Tx) error {
+	ok, err := tx.Agent.Query().Where(agent.RoleEQ(enum.RoleAdmin), agent.Active(true)).Exist(ctx)
+	if err != nil || ok {
+		return err
+	}
+	return apperr.New(apperr.PreconditionFailed, "at least one active ADMIN must remain; make another agent ADMIN first").WithReason("LAST_ADMIN")
 }

@@ -6,8 +6,6 @@ import (
 	"slices"
 
 	"github.com/switchboard/switchboard/ent"
-	"github.com/switchboard/switchboard/ent/postsessionsetting"
-	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/wrapupreason"
 	"github.com/switchboard/switchboard/internal/apperr"
@@ -39,11 +37,22 @@ func (s *Service) CreateCustomer(ctx context.Context, in ent.CreateCustomerInput
 
 // UpdateCustomer updates a customer.
 func (s *Service) UpdateCustomer(ctx context.Context, id int, in ent.UpdateCustomerInput) (*ent.Customer, error) {
-	if err := checkContacts(append(in.Phones, in.AppendPhones...), append(in.Emails, in.AppendEmails...)); err != nil {
+	if err := checkContacts(slices.Concat(in.Phones, in.AppendPhones), slices.Concat(in.Emails, in.AppendEmails)); err != nil {
 		return nil, err
 	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Customer, error) {
-		return tx.Customer.UpdateOneID(id).SetInput(in).Save(ctx)
+		var appendPhones, appendEmails []string
+		in.Phones, appendPhones = listUpdate(in.ClearPhones, in.Phones, in.AppendPhones)
+		in.Emails, appendEmails = listUpdate(in.ClearEmails, in.Emails, in.AppendEmails)
+		in.AppendPhones, in.AppendEmails = nil, nil
+		u := tx.Customer.UpdateOneID(id).SetInput(in)
+		if appendPhones != nil {
+			u.AppendPhones(appendPhones)
+		}
+		if appendEmails != nil {
+			u.AppendEmails(appendEmails)
+		}
+		return u.Save(ctx)
 	})
 }
 
@@ -91,141 +100,6 @@ func (s *Service) DeleteWrapUpReason(ctx context.Context, id int) (int, error) {
 			return 0, orConflict(err, "wrap-up reason %d was recorded on engagements; deactivate it instead (active: false)", id)
 		}
 		return id, tx.WrapUpReason.DeleteOneID(id).Exec(ctx)
-	})
-}
-
-// CreateVirtualAgent creates a bot for post-session work.
-func (s *Service) CreateVirtualAgent(ctx context.Context, in ent.CreateVirtualAgentInput) (*ent.VirtualAgent, error) {
-	if len(in.Channels) == 0 {
-		return nil, apperr.Invalid("channels", "give the channels the virtual agent serves")
-	}
-	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.VirtualAgent, error) {
-		return tx.VirtualAgent.Create().SetInput(in).Save(ctx)
-	})
-}
-
-// UpdateVirtualAgent updates a virtual agent; settings using it must still match its channels.
-func (s *Service) UpdateVirtualAgent(ctx context.Context, id int, in ent.UpdateVirtualAgentInput) (*ent.VirtualAgent, error) {
-	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.VirtualAgent, error) {
-		va, err := tx.VirtualAgent.UpdateOneID(id).SetInput(in).Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(va.Channels) == 0 {
-			return nil, apperr.Invalid("channels", "a virtual agent serves at least one channel")
-		}
-		settings, err := tx.PostSessionSetting.Query().Where(postsessionsetting.VirtualAgentID(id)).All(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, ps := range settings {
-			if !slices.Contains(va.Channels, ps.Channel) {
-				return nil, apperr.New(apperr.Conflict, "post-session setting %d hands %s sessions to this virtual agent", ps.ID, ps.Channel)
-			}
-		}
-		return va, nil
-	})
-}
-
-// DeleteVirtualAgent deletes a virtual agent no setting uses.
-func (s *Service) DeleteVirtualAgent(ctx context.Context, id int) (int, error) {
-	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (int, error) {
-		used, err := tx.PostSessionSetting.Query().Where(postsessionsetting.VirtualAgentID(id)).Exist(ctx)
-		if err != nil || used {
-			return 0, orConflict(err, "post-session settings use virtual agent %d; change them first", id)
-		}
-		return id, tx.VirtualAgent.DeleteOneID(id).Exec(ctx)
-	})
-}
-
-// CreatePostSessionSetting creates a global (per channel) or queue-level setting.
-func (s *Service) CreatePostSessionSetting(ctx context.Context, in ent.CreatePostSessionSettingInput) (*ent.PostSessionSetting, error) {
-	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.PostSessionSetting, error) {
-		ps, err := tx.PostSessionSetting.Create().SetInput(in).Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return ps, checkPostSession(ctx, tx, ps)
-	})
-}
-
-// UpdatePostSessionSetting updates a post-session setting.
-func (s *Service) UpdatePostSessionSetting(ctx context.Context, id int, in ent.UpdatePostSessionSettingInput) (*ent.PostSessionSetting, error) {
-	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.PostSessionSetting, error) {
-		ps, err := tx.PostSessionSetting.UpdateOneID(id).SetInput(in).Save(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return ps, checkPostSession(ctx, tx, ps)
-	})
-}
-
-// DeletePostSessionSetting deletes a post-session setting.
-func (s *Service) DeletePostSessionSetting(ctx context.Context, id int) (int, error) {
-	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (int, error) {
-		return id, tx.PostSessionSetting.DeleteOneID(id).Exec(ctx)
-	})
-}
-
-// checkPostSession enforces SPEC §6: only chat and call channels; queue
-// overrides only for chat queues; an enabled setting needs a virtual agent
-// serving its channel; data parameters have a name and one source.
-func checkPostSession(ctx context.Context, tx *ent.Tx, ps *ent.PostSessionSetting) error {
-	if ps.Channel != enum.ChannelChat && ps.Channel != enum.ChannelVoice {
-		return apperr.Invalid("channel", "post-session transfer exists for CHAT and VOICE sessions, not %s", ps.Channel)
-	}
-	if ps.QueueID != nil {
-		q, err := tx.Queue.Query().Where(queue.ID(*ps.QueueID)).Only(ctx)
-		if err != nil {
-			return err
-		}
-		if ps.Channel != enum.ChannelChat || (len(q.Channels) > 0 && !slices.Contains(q.Channels, enum.ChannelChat)) {
-			return apperr.Invalid("queueID", "queue-level post-session settings exist only for chat queues")
-		}
-	}
-	if ps.Enabled {
-		if ps.VirtualAgentID == nil {
-			return apperr.Invalid("virtualAgentID", "an enabled post-session setting needs a virtual agent")
-		}
-		va, err := tx.VirtualAgent.Get(ctx, *ps.VirtualAgentID)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(va.Channels, ps.Channel) {
-			return apperr.Invalid("virtualAgentID", "virtual agent %q does not serve %s", va.Name, ps.Channel)
-		}
-	}
-	for _, p := range ps.DataParameters {
-		if p.Name == "" || (p.Value == "") == (p.Field == "") {
-			return apperr.Invalid("dataParameters", "each parameter needs a name and exactly one of value or field")
-		}
-	}
-	return nil
-}
-
-// CRMSetting returns the single CRM settings row, creating it with defaults.
-func (s *Service) CRMSetting(ctx context.Context) (*ent.CRMSetting, error) {
-	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.CRMSetting, error) {
-		return crmSetting(ctx, tx)
-	})
-}
-
-func crmSetting(ctx context.Context, tx *ent.Tx) (*ent.CRMSetting, error) {
-	cs, err := tx.CRMSetting.Query().First(ctx)
-	if ent.IsNotFound(err) {
-		return tx.CRMSetting.Create().Save(ctx)
-	}
-	return cs, err
-}
-
-// UpdateCRMSetting updates the CRM settings.
-func (s *Service) UpdateCRMSetting(ctx context.Context, in ent.UpdateCRMSettingInput) (*ent.CRMSetting, error) {
-	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.CRMSetting, error) {
-		cs, err := crmSetting(ctx, tx)
-		if err != nil {
-			return nil, err
-		}
-		return cs.Update().SetInput(in).Save(ctx)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
@@ -29,6 +30,9 @@ func (s *Service) CreateEntryPoint(ctx context.Context, in ent.CreateEntryPointI
 		if err := checkDefaultQueue(ctx, tx, in.DefaultQueueID, in.Channel); err != nil {
 			return nil, err
 		}
+		// A CHAT entry point stores no address at all (NULL, not ""), so the
+		// unique (channel, address) index never sees two of them clash.
+		in.Address = nil
 		c := tx.EntryPoint.Create().SetInput(in)
 		if in.Channel == enum.ChannelChat {
 			c.SetChatToken(auth.RandomToken(16))
@@ -51,7 +55,11 @@ func (s *Service) UpdateEntryPoint(ctx context.Context, id int, in ent.UpdateEnt
 			if err != nil {
 				return nil, err
 			}
-			in.Address, in.ClearAddress = &addr, false
+			if addr == "" {
+				in.Address, in.ClearAddress = nil, true
+			} else {
+				in.Address, in.ClearAddress = &addr, false
+			}
 		}
 		if in.DefaultQueueID != nil {
 			if err := checkDefaultQueue(ctx, tx, *in.DefaultQueueID, ep.Channel); err != nil {
@@ -62,9 +70,13 @@ func (s *Service) UpdateEntryPoint(ctx context.Context, id int, in ent.UpdateEnt
 	})
 }
 
-// DeleteEntryPoint deletes an entry point.
+// DeleteEntryPoint deletes an entry point no engagement came through (or
+// was sent from): those keep it as their address, so it is deactivated instead.
 func (s *Service) DeleteEntryPoint(ctx context.Context, id int) (int, error) {
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (int, error) {
+		if used, err := tx.Engagement.Query().Where(engagement.EntryPointID(id)).Exist(ctx); err != nil || used {
+			return 0, orConflict(err, "engagements came through entry point %d; deactivate it instead (active: false)", id)
+		}
 		return id, tx.EntryPoint.DeleteOneID(id).Exec(ctx)
 	})
 }

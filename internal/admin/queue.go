@@ -2,12 +2,16 @@ package admin
 
 import (
 	"context"
+	"slices"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
+	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/internal/apperr"
 )
 
@@ -25,12 +29,46 @@ func (s *Service) CreateQueue(ctx context.Context, in ent.CreateQueueInput) (*en
 // UpdateQueue updates a queue and checks the tree rules.
 func (s *Service) UpdateQueue(ctx context.Context, id int, in ent.UpdateQueueInput) (*ent.Queue, error) {
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Queue, error) {
-		q, err := tx.Queue.UpdateOneID(id).SetInput(in).Save(ctx)
+		var appendChannels []enum.Channel
+		in.Channels, appendChannels = listUpdate(in.ClearChannels, in.Channels, in.AppendChannels)
+		in.AppendChannels = nil
+		u := tx.Queue.UpdateOneID(id).SetInput(in)
+		if appendChannels != nil {
+			u.AppendChannels(appendChannels)
+		}
+		q, err := u.Save(ctx)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkQueueChannels(ctx, tx, q); err != nil {
 			return nil, err
 		}
 		return q, checkQueueTree(ctx, tx)
 	})
+}
+
+// checkQueueChannels keeps the channels of a queue (none means all) covering
+// what depends on it: the channels of entry points routing to it, and CHAT
+// when it has a queue-level post-session setting.
+func checkQueueChannels(ctx context.Context, tx *ent.Tx, q *ent.Queue) error {
+	if len(q.Channels) == 0 {
+		return nil
+	}
+	eps, err := tx.EntryPoint.Query().Where(entrypoint.DefaultQueueID(q.ID), entrypoint.ChannelNotIn(q.Channels...)).All(ctx)
+	if err != nil {
+		return err
+	}
+	if len(eps) > 0 {
+		return apperr.Invalid("channels", "entry point %q routes %s engagements to queue %q; point it elsewhere first", eps[0].Name, eps[0].Channel, q.Name)
+	}
+	if slices.Contains(q.Channels, enum.ChannelChat) {
+		return nil
+	}
+	has, err := tx.PostSessionSetting.Query().Where(postsessionsetting.QueueID(q.ID)).Exist(ctx)
+	if err != nil || !has {
+		return err
+	}
+	return apperr.Invalid("channels", "queue %q has a chat post-session setting; keep CHAT or delete the setting first", q.Name)
 }
 
 // DeleteQueue deletes a queue nothing depends on.
@@ -49,8 +87,16 @@ func (s *Service) DeleteQueue(ctx context.Context, id int) (int, error) {
 		if n, err := tx.Engagement.Query().Where(engagement.QueueID(id)).Exist(ctx); err != nil || n {
 			return 0, orConflict(err, "queue %d has engagements; deactivate it instead (active: false)", id)
 		}
+		if n, err := tx.Transfer.Query().Where(transfer.ToQueueID(id), transfer.StateEQ(transfer.StatePending)).Exist(ctx); err != nil || n {
+			return 0, orConflict(err, "an engagement is being transferred to queue %d", id)
+		}
 		if n, err := tx.EntryPoint.Query().Where(entrypoint.DefaultQueueID(id)).Exist(ctx); err != nil || n {
 			return 0, orConflict(err, "entry points route to queue %d; point them elsewhere first", id)
+		}
+		// The queue's own post-session override goes with it; the foreign
+		// key alone would null its queue and turn it into a global setting.
+		if _, err := tx.PostSessionSetting.Delete().Where(postsessionsetting.QueueID(id)).Exec(ctx); err != nil {
+			return 0, err
 		}
 		return id, tx.Queue.DeleteOneID(id).Exec(ctx)
 	})

@@ -69,7 +69,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.DatabaseURL == "" {
 		cfg.DatabaseURL = def.DatabaseURL
 	}
-	client, err := store.Open(ctx, cfg.DatabaseURL)
+	client, err := store.OpenWrapped(ctx, cfg.DatabaseURL, cfg.WrapDriver)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +91,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics = newMetrics(reg, a.sockets)
+	a.Admin.Changed = a.Engine.ConfigChanged
 	a.handler = a.routes(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	a.Engine.Start()
 	return a, nil
@@ -115,7 +116,7 @@ func (a *App) Close() error {
 func (a *App) routes(metricsHandler http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	gql := a.graphqlHandler()
-	mux.Handle("/graphql", a.Auth.Middleware(http.MaxBytesHandler(gql, a.Config.MaxBodyBytes)))
+	mux.Handle("/graphql", limitBody(a.Config.MaxBodyBytes, a.Auth.Middleware(gql)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})

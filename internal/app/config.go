@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/switchboard/switchboard/internal/clock"
 )
 
@@ -34,6 +36,8 @@ type Config struct {
 	// Set by tests and embedders, not by flags.
 	Clock clock.Clock
 	Log   *slog.Logger
+	// WrapDriver, when set, wraps the database driver (tests count queries).
+	WrapDriver func(dialect.Driver) dialect.Driver
 }
 
 // option describes one setting: flag name, environment variable, default
@@ -104,7 +108,13 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 		if err := o.set(&c, def); err != nil {
 			return c, fmt.Errorf("%s=%q: %w", o.env, def, err)
 		}
-		fs.Func(o.flag, fmt.Sprintf("%s (env %s, default %q)", o.usage, o.env, o.def), func(v string) error { return o.set(&c, v) })
+		usage := fmt.Sprintf("%s (env %s, default %q)", o.usage, o.env, o.def)
+		set := func(v string) error { return o.set(&c, v) }
+		if o.def == "true" || o.def == "false" {
+			fs.BoolFunc(o.flag, usage, set)
+		} else {
+			fs.Func(o.flag, usage, set)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -117,7 +127,11 @@ func ConfigTable() string {
 	var b strings.Builder
 	b.WriteString("| flag | environment | default | meaning |\n|---|---|---|---|\n")
 	for _, o := range options {
-		fmt.Fprintf(&b, "| `-%s` | `%s` | `%s` | %s |\n", o.flag, o.env, o.def, o.usage)
+		def := "`" + o.def + "`"
+		if o.def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(&b, "| `-%s` | `%s` | %s | %s |\n", o.flag, o.env, def, o.usage)
 	}
 	return b.String()
 }

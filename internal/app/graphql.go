@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/graph"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/live"
 )
 
 // graphqlHandler builds the gqlgen server with the transports, limits and
@@ -23,31 +24,46 @@ import (
 func (a *App) graphqlHandler() http.Handler {
 	cfg := a.Config
 	schema := graph.NewExecutableSchema(graph.Config{
-		Resolvers:  &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin, Bus: a.Bus, Clock: a.Config.Clock, Engine: a.Engine},
+		Resolvers: &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin, Bus: a.Bus, Clock: a.Config.Clock, Engine: a.Engine,
+			Live: &live.Service{Client: a.Client, Bus: a.Bus, Clock: a.Config.Clock, Presence: a.Engine, Log: a.Log}},
 		Directives: graph.DirectiveRoot{Auth: auth.Directive},
 	})
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
 		Implementation:        a.websocketAcceptor(),
-		InitFunc:              a.Auth.WebsocketInit,
+		InitFunc:              a.websocketInit,
 		InitTimeout:           3 * time.Second,
 		KeepAlivePingInterval: 10 * time.Second,
 		PingPongInterval:      10 * time.Second,
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getQueries{tokenLimit: cfg.TokenLimit})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(graphql.NoCache[*ast.QueryDocument]{})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(tokenLimit(cfg.TokenLimit))
 	srv.SetParserTokenLimit(cfg.TokenLimit)
 	srv.SetErrorPresenter(apperr.Presenter(a.Log))
 	srv.SetRecoverFunc(apperr.Recover(a.Log))
 	srv.AroundOperations(a.introspectionGate)
 	srv.AroundRootFields(auth.RootFieldGuard)
-	srv.AroundFields(pageSizeCap(cfg.MaxPageSize))
+	srv.AroundRootFields(refuseIntrospection)
+	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))
 	srv.AroundResponses(a.metrics.observe)
-	return srv
+	return withSocketSlot(srv)
+}
+
+// refuseIntrospection answers __schema and __type with FORBIDDEN when
+// introspectionGate disabled them; gqlgen's own refusal is an uncoded error
+// that would be masked as INTERNAL.
+func refuseIntrospection(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	name := graphql.GetRootFieldContext(ctx).Field.Name
+	if (name == "__schema" || name == "__type") && graphql.GetOperationContext(ctx).DisableIntrospection {
+		graphql.AddError(ctx, apperr.New(apperr.Forbidden, "schema introspection is for admins"))
+		return graphql.Null
+	}
+	return next(ctx)
 }
 
 // websocketAcceptor checks browser origins: same-origin always, others only
@@ -67,19 +83,4 @@ func (a *App) introspectionGate(ctx context.Context, next graphql.OperationHandl
 		}
 	}
 	return next(ctx)
-}
-
-// pageSizeCap refuses first/last above max on any connection field.
-func pageSizeCap(max int) graphql.FieldMiddleware {
-	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		fc := graphql.GetFieldContext(ctx)
-		if fc != nil && fc.IsResolver {
-			for _, arg := range []string{"first", "last"} {
-				if n, ok := fc.Args[arg].(*int); ok && n != nil && (*n > max || *n < 0) {
-					return nil, apperr.New(apperr.LimitExceeded, "%s must be between 0 and %d", arg, max).WithField(arg)
-				}
-			}
-		}
-		return next(ctx)
-	}
 }

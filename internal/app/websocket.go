@@ -1,10 +1,13 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/switchboard/switchboard/internal/live"
 )
 
 // socketTracker remembers open websockets so shutdown can close them with a
@@ -26,6 +29,9 @@ func (t *socketTracker) Accept(w http.ResponseWriter, r *http.Request, o transpo
 		return nil, err
 	}
 	tc := &trackedConn{WebsocketConn: c, t: t}
+	if slot, ok := r.Context().Value(socketSlotKey{}).(*socketSlot); ok {
+		slot.conn = tc
+	}
 	t.mu.Lock()
 	t.conns[tc] = struct{}{}
 	t.mu.Unlock()
@@ -61,4 +67,43 @@ func (c *trackedConn) Close() error {
 	delete(c.t.conns, c)
 	c.t.mu.Unlock()
 	return c.WebsocketConn.Close()
+}
+
+type socketSlotKey struct{}
+
+// socketSlot carries an accepted connection from Accept to the init
+// function: gqlgen gives both the same request context and nothing else.
+type socketSlot struct{ conn transport.WebsocketConn }
+
+// withSocketSlot gives websocket upgrade requests a slot for their
+// connection.
+func withSocketSlot(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			r = r.WithContext(context.WithValue(r.Context(), socketSlotKey{}, &socketSlot{}))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// websocketInit authenticates a connection (auth.Service.WebsocketInit)
+// and gives its context a way for subscriptions to close it with a code
+// and reason (live.WithCloseFunc). The close frame is written first and
+// the context cancelled after, so that gqlgen's own close on cancellation
+// (1000 "terminated") is not what the client sees, and every subscription
+// of the connection ends even when a client that stopped reading holds
+// gqlgen's writer.
+func (a *App) websocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	ctx, ack, err := a.Auth.WebsocketInit(ctx, p)
+	if err != nil {
+		return ctx, ack, err
+	}
+	slot, _ := ctx.Value(socketSlotKey{}).(*socketSlot)
+	ctx, cancel := context.WithCancel(ctx)
+	return live.WithCloseFunc(ctx, func(code int, reason string) {
+		if slot != nil && slot.conn != nil {
+			_ = slot.conn.WriteClose(code, reason)
+		}
+		cancel()
+	}), ack, nil
 }

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/ent"
@@ -82,7 +85,7 @@ func From(err error) *Error {
 	case ent.IsValidationError(err):
 		var ve *ent.ValidationError
 		errors.As(err, &ve)
-		return &Error{Code: Validation, Field: ve.Name, Message: ve.Error()}
+		return &Error{Code: Validation, Field: graphQLName(ve.Name), Message: ve.Error()}
 	case ent.IsConstraintError(err):
 		if isForeignKeyViolation(err) {
 			return &Error{Code: NotFound, Message: "refers to an object that does not exist"}
@@ -101,14 +104,23 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) && ge.Err == nil {
-			// Produced by gqlgen itself (parsing, validation, complexity); codes
-			// are set where they are raised.
+			// Produced by gqlgen itself (parsing, validation, complexity) or
+			// by entgql: its code is mapped into the closed set.
 			if gqlErr.Extensions == nil {
-				gqlErr.Extensions = map[string]any{"code": string(Validation)}
+				gqlErr.Extensions = map[string]any{}
 			}
+			code, _ := gqlErr.Extensions["code"].(string)
+			gqlErr.Extensions["code"] = string(closedCode(code))
 			return gqlErr
 		}
 		e := From(err)
+		if e.Code == Internal && errors.As(err, &ge) {
+			if arg, ok := argumentOf(ctx, ge); ok {
+				// gqlgen could not decode an argument (an ID that is not a
+				// number, a malformed Time): the request is at fault.
+				e = &Error{Code: Validation, Field: arg, Message: arg + ": " + ge.Message}
+			}
+		}
 		if e.Code == Internal {
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gqlErr.Path.String())
 		}
@@ -122,6 +134,67 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gqlErr
 	}
+}
+
+// graphQLName turns an ent field name (webhook_url) into the name of the
+// GraphQL input field (webhookURL), as entgql spells it.
+func graphQLName(field string) string {
+	parts := strings.Split(field, "_")
+	for i, p := range parts {
+		switch {
+		case i == 0:
+		case p == "id" || p == "url":
+			parts[i] = strings.ToUpper(p)
+		case p != "":
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+// gqlgenCodes maps the codes gqlgen sets on its own errors.
+var gqlgenCodes = map[string]Code{
+	errcode.ValidationFailed:    Validation,
+	errcode.ParseFailed:         Validation,
+	"COMPLEXITY_LIMIT_EXCEEDED": LimitExceeded, // extension.FixedComplexityLimit
+}
+
+// closedCode returns code when it is in the closed set, its mapping when
+// gqlgen set it, and VALIDATION otherwise: gqlgen's own errors are about the
+// request, not the server.
+func closedCode(code string) Code {
+	switch c := Code(code); c {
+	case Unauthenticated, Forbidden, NotFound, Validation, Conflict, LimitExceeded, PreconditionFailed, Internal:
+		return c
+	}
+	if c, ok := gqlgenCodes[code]; ok {
+		return c
+	}
+	return Validation
+}
+
+// argumentOf reports whether ge was raised decoding an argument of the field
+// being resolved, and which: gqlgen then puts the argument's name (and,
+// inside an input object, more names) after the field's path.
+func argumentOf(ctx context.Context, ge *gqlerror.Error) (string, bool) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Definition == nil {
+		return "", false
+	}
+	path := fc.Path()
+	if len(ge.Path) <= len(path) {
+		return "", false
+	}
+	for i := range path {
+		if ge.Path[i] != path[i] {
+			return "", false
+		}
+	}
+	name, ok := ge.Path[len(path)].(ast.PathName)
+	if !ok || fc.Field.Definition.Arguments.ForName(string(name)) == nil {
+		return "", false
+	}
+	return string(name), true
 }
 
 // Recover returns gqlgen's recover func: the panic is logged with its stack

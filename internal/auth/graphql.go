@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -61,15 +62,27 @@ func Directive(ctx context.Context, _ any, next graphql.Resolver, roles []enum.R
 }
 
 func describe(v *Viewer) string {
-	if v.AgentID != 0 {
+	switch {
+	case v.AgentID != 0:
 		return "role " + string(v.Role)
+	case v.IsCustomer():
+		return "a customer token"
 	}
 	return "this API key"
 }
 
+// Websocket close codes of refused connections.
+const (
+	// CloseForbidden refuses a connection_init without a valid credential.
+	CloseForbidden = 4403
+	// CloseInternalError refuses a connection that could not be checked.
+	CloseInternalError = 4500
+)
+
 // WebsocketInit authenticates the connection_init payload: its
 // "authorization" ("Bearer <token>") or "token" entry. A bad credential
-// refuses the connection (close code 4403).
+// refuses the connection with close code 4403 and the reason as close
+// reason; a failure to check it closes with 4500 (logged, not shown).
 func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	cred := p.Authorization()
 	if cred == "" {
@@ -79,11 +92,32 @@ func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (c
 		cred = p.GetString("Authorization")
 	}
 	v, err := s.Authenticate(ctx, cred)
-	if err != nil {
-		return ctx, nil, err
+	if err == nil && v == nil {
+		err = apperr.New(apperr.Unauthenticated, "connection_init must carry a token")
 	}
-	if v == nil {
-		return ctx, nil, apperr.New(apperr.Unauthenticated, "connection_init must carry a token")
+	if err != nil {
+		e := apperr.From(err)
+		code := CloseForbidden
+		if e.Code == apperr.Internal {
+			s.Log.ErrorContext(ctx, "websocket authentication failed", "err", err)
+			code = CloseInternalError
+		}
+		ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, closeReason(e.Message)), code)
+		return ctx, nil, e
 	}
 	return NewContext(ctx, v), &p, nil
+}
+
+// closeReason shortens a message to what a websocket close frame carries
+// (123 bytes), at a character boundary.
+func closeReason(msg string) string {
+	const limit = 123
+	if len(msg) <= limit {
+		return msg
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut]
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -12,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/authtoken"
+	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/clock"
@@ -29,33 +31,50 @@ type Service struct {
 	// BcryptCost is bcrypt's work factor; tests lower it.
 	BcryptCost int
 	Log        *slog.Logger
+
+	// dummyHash is compared against for unknown emails, at BcryptCost, so a
+	// login takes as long whether or not the email exists.
+	dummyHash     []byte
+	dummyHashOnce sync.Once
 }
 
 // errBadLogin is deliberately the same for an unknown email and a wrong
 // password.
 var errBadLogin = apperr.New(apperr.Unauthenticated, "email or password is wrong")
 
-// Login checks an agent's password and issues a bearer token.
-func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
+// CheckPassword returns the active agent with this email and password.
+func (s *Service) CheckPassword(ctx context.Context, email, password string) (*ent.Agent, error) {
 	ctx = SystemContext(ctx)
-	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(strings.TrimSpace(email))).Only(ctx)
+	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(NormaliseEmail(email))).Only(ctx)
 	if ent.IsNotFound(err) {
 		// Spend the same time as a real check, so timing does not reveal emails.
-		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z2S5pHEvSWhzMKQ5lGgSpBqu"), []byte(password))
-		return "", nil, nil, errBadLogin
+		s.dummyHashOnce.Do(func() {
+			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(RandomToken(16)), s.BcryptCost)
+		})
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		return nil, errBadLogin
 	}
+	if err != nil {
+		return nil, err
+	}
+	if a.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
+		return nil, errBadLogin
+	}
+	if !a.Active {
+		return nil, apperr.New(apperr.Forbidden, "this agent is deactivated")
+	}
+	return a, nil
+}
+
+// Login checks an agent's password and issues a bearer token.
+func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
+	a, err := s.CheckPassword(ctx, email, password)
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if a.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
-		return "", nil, nil, errBadLogin
-	}
-	if !a.Active {
-		return "", nil, nil, apperr.New(apperr.Forbidden, "this agent is deactivated")
-	}
 	secret := NewSecret(tokenPrefix)
 	var tok *ent.AuthToken
-	err = store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+	err = store.WithTx(SystemContext(ctx), s.Client, func(ctx context.Context, tx *ent.Tx) error {
 		tok, err = tx.AuthToken.Create().SetHash(hashSecret(secret)).SetAgentID(a.ID).
 			SetCreatedAt(s.Clock.Now()).SetExpiresAt(s.Clock.Now().Add(s.TokenTTL)).Save(ctx)
 		return err
@@ -66,8 +85,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *e
 	return secret, tok, a, nil
 }
 
-// Authenticate resolves a bearer credential (login token or API key) to a
-// viewer. An empty credential gives (nil, nil): anonymous.
+// Authenticate resolves a bearer credential (login token, API key or
+// customer token) to a viewer. An empty credential gives (nil, nil):
+// anonymous.
 func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, error) {
 	secret := bearer(header)
 	if secret == "" {
@@ -103,9 +123,53 @@ func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, err
 		if key.RevokedAt != nil {
 			return nil, apperr.New(apperr.Unauthenticated, "the API key was revoked")
 		}
+		s.touchAPIKey(ctx, key, now)
 		return &Viewer{APIKeyID: key.ID, Scopes: key.Scopes}, nil
+	case strings.HasPrefix(secret, customerPrefix):
+		return s.authenticateCustomer(ctx, secret)
 	}
-	return nil, apperr.New(apperr.Unauthenticated, "unrecognised credential: send a login token or an API key")
+	return nil, apperr.New(apperr.Unauthenticated, "unrecognised credential: send a login token, an API key or a customer token")
+}
+
+// authenticateCustomer checks a customer token against the hash stored on
+// the engagement it names.
+func (s *Service) authenticateCustomer(ctx context.Context, secret string) (*Viewer, error) {
+	invalid := apperr.New(apperr.Unauthenticated, "the customer token is not valid")
+	id, ok := parseCustomerToken(secret)
+	if !ok {
+		return nil, invalid
+	}
+	e, err := s.Client.Engagement.Query().Where(engagement.ID(id)).Select(engagement.FieldCustomerTokenHash).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !customerTokenMatches(secret, e.CustomerTokenHash) {
+		return nil, invalid
+	}
+	return &Viewer{EngagementID: id}, nil
+}
+
+// APIKeyUseResolution is how precisely an API key's lastUsedAt is kept:
+// recording every request would queue each integration call behind
+// SQLite's single writer.
+const APIKeyUseResolution = time.Minute
+
+// touchAPIKey records that key was used at now, at most once per
+// APIKeyUseResolution. Failing to record it does not fail the request.
+func (s *Service) touchAPIKey(ctx context.Context, key *ent.APIKey, now time.Time) {
+	if key.LastUsedAt != nil && now.Sub(*key.LastUsedAt) < APIKeyUseResolution {
+		return
+	}
+	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+		// updatedAt is kept: it tells when the key was last changed, not used.
+		return tx.APIKey.UpdateOneID(key.ID).SetLastUsedAt(now).SetUpdatedAt(key.UpdatedAt).Exec(ctx)
+	})
+	if err != nil {
+		s.Log.WarnContext(ctx, "could not record API key use", "key", key.ID, "err", err)
+	}
 }
 
 // RevokeToken revokes the token the viewer authenticated with.
@@ -132,24 +196,31 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []enum.S
 		return nil, "", apperr.Invalid("scopes", "give at least one scope")
 	}
 	secret := NewSecret(apiKeyPrefix)
-	var key *ent.APIKey
-	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
-		key, err = tx.APIKey.Create().SetName(strings.TrimSpace(name)).SetPrefix(secret[:len(apiKeyPrefix)+6]).
+	key, err := store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.APIKey, error) {
+		return tx.APIKey.Create().SetName(strings.TrimSpace(name)).SetPrefix(secret[:len(apiKeyPrefix)+6]).
 			SetHash(hashSecret(secret)).SetScopes(scopes).Save(ctx)
-		return err
 	})
-	return key, secret, err
+	if err != nil {
+		return nil, "", err
+	}
+	return key, secret, nil
 }
 
 // RevokeAPIKey revokes an API key.
 func (s *Service) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error) {
-	var key *ent.APIKey
-	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
-		key, err = tx.APIKey.UpdateOneID(id).SetRevokedAt(s.Clock.Now()).Save(ctx)
-		return err
+	return store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.APIKey, error) {
+		key, err := tx.APIKey.Get(ctx, id)
+		if err != nil || key.RevokedAt != nil {
+			return key, err // revoking twice keeps the first time
+		}
+		return key.Update().SetRevokedAt(s.Clock.Now()).Save(ctx)
 	})
-	return key, err
 }
+
+// NormaliseEmail is the form agent emails are stored and looked up in:
+// trimmed and lower-case, so that logins do not depend on how a person
+// capitalises their address.
+func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // HashPassword checks a password's length and hashes it.
 func (s *Service) HashPassword(password string) (string, error) {
@@ -174,16 +245,15 @@ func (s *Service) SetPassword(ctx context.Context, agentID int, password string)
 	if err != nil {
 		return nil, err
 	}
-	var a *ent.Agent
-	err = store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (err error) {
-		if a, err = tx.Agent.UpdateOneID(agentID).SetPasswordHash(hash).Save(ctx); err != nil {
-			return err
+	return store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.Agent, error) {
+		a, err := tx.Agent.UpdateOneID(agentID).SetPasswordHash(hash).Save(ctx)
+		if err != nil {
+			return nil, err
 		}
-		return tx.AuthToken.Update().
+		return a, tx.AuthToken.Update().
 			Where(authtoken.AgentID(agentID), authtoken.RevokedAtIsNil(), authtoken.IDNEQ(v.TokenID)).
 			SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
 	})
-	return a, err
 }
 
 // Bootstrap creates the first admin when the database has no agent: with
@@ -195,7 +265,7 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) error {
 	if err != nil || n > 0 {
 		return err
 	}
-	if email == "" {
+	if email = NormaliseEmail(email); email == "" {
 		email = "admin@localhost"
 	}
 	generated := password == ""

@@ -20,7 +20,8 @@ type Viewer struct {
 	// APIKeyID and Scopes are set for an integration.
 	APIKeyID int
 	Scopes   []enum.Scope
-	// EngagementID is set for a customer token, scoped to one engagement.
+	// EngagementID is set for a customer token: the one engagement the
+	// customer side (chat widget) may follow, post to and end.
 	EngagementID int
 	// system marks the engine's own work, which sees everything.
 	system bool
@@ -28,6 +29,10 @@ type Viewer struct {
 
 // IsAgent reports whether v is a logged-in agent (of any role).
 func (v *Viewer) IsAgent() bool { return v != nil && v.AgentID != 0 }
+
+// IsCustomer reports whether v is a customer token, scoped to the engagement
+// v.EngagementID.
+func (v *Viewer) IsCustomer() bool { return v != nil && !v.system && v.EngagementID != 0 }
 
 // Staff reports whether v is an ADMIN or SUPERVISOR, or the system.
 func (v *Viewer) Staff() bool {
@@ -40,13 +45,16 @@ func (v *Viewer) HasScope(s enum.Scope) bool {
 }
 
 // Allowed reports whether v passes @auth(roles:, scopes:): nil lists mean
-// any authenticated principal.
+// any agent or API key. A customer token passes no @auth: the fields it may
+// use carry none and check the engagement themselves.
 func (v *Viewer) Allowed(roles []enum.Role, scopes []enum.Scope) bool {
 	switch {
 	case v == nil:
 		return false
 	case v.system:
 		return true
+	case v.IsCustomer():
+		return false
 	case roles == nil && scopes == nil:
 		return true
 	case v.AgentID != 0:
@@ -79,7 +87,7 @@ func SystemContext(ctx context.Context) context.Context {
 	}
 	sys := &Viewer{system: true}
 	if actor != nil {
-		sys.AgentID, sys.Role, sys.APIKeyID = actor.AgentID, actor.Role, actor.APIKeyID
+		sys.AgentID, sys.Role, sys.APIKeyID, sys.EngagementID = actor.AgentID, actor.Role, actor.APIKeyID, actor.EngagementID
 	}
 	return NewContext(ctx, sys)
 }

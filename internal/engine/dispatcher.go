@@ -3,7 +3,6 @@ package engine
 import (
 	"container/heap"
 	"context"
-	"slices"
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
@@ -30,6 +29,8 @@ type dispatcher struct {
 	stop chan struct{}
 	done chan struct{}
 	wake chan struct{}
+	// reload asks for the configuration (queues, agents) to be read again.
+	reload chan struct{}
 	// syncs receives requests to settle (Sync).
 	syncs chan chan struct{}
 
@@ -37,6 +38,7 @@ type dispatcher struct {
 	queues    map[int]*queueView
 	waiting   map[int]*waitItem
 	lines     map[lineKey]*line
+	order     lineOrder
 	timers    timers
 	scheduled map[timer]bool
 
@@ -49,15 +51,20 @@ func (e *Engine) Start() {
 		e:    e,
 		ctx:  auth.SystemContext(context.Background()),
 		sub:  e.bus.Subscribe(events.Key{Kind: events.All}, 1<<16),
-		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1), reload: make(chan struct{}, 1),
 		syncs: make(chan chan struct{}),
 	}
 	e.dispatcher = d
 	go d.run()
 }
 
-// Stop stops the dispatcher and waits for it.
+// Stop stops the dispatcher and waits for it and for presence writes in
+// flight; later presence changes are not recorded.
 func (e *Engine) Stop() {
+	e.presenceMu.Lock()
+	e.stopped = true
+	e.presenceMu.Unlock()
+	e.writes.Wait()
 	if d := e.dispatcher; d != nil {
 		close(d.stop)
 		<-d.done
@@ -96,6 +103,8 @@ func (d *dispatcher) run() {
 			d.rebuild()
 		case <-alarm:
 			d.fire()
+		case <-d.reload:
+			d.reloadConfig()
 		case <-d.wake:
 		case done := <-d.syncs:
 			d.settle()
@@ -143,6 +152,12 @@ func (d *dispatcher) settle() {
 				more = false
 			}
 		}
+		select {
+		case <-d.reload:
+			d.reloadConfig()
+			busy = true
+		default:
+		}
 		if len(d.timers) > 0 && !d.timers[0].at.After(d.e.clock.Now()) {
 			d.fire()
 			busy = true
@@ -158,7 +173,7 @@ func (d *dispatcher) settle() {
 // rebuild loads the whole view from the database.
 func (d *dispatcher) rebuild() {
 	d.agents, d.queues, d.waiting = map[int]*agentView{}, map[int]*queueView{}, map[int]*waitItem{}
-	d.lines, d.timers, d.scheduled = map[lineKey]*line{}, nil, map[timer]bool{}
+	d.lines, d.order, d.timers, d.scheduled = map[lineKey]*line{}, nil, nil, map[timer]bool{}
 	d.dirtyAgents, d.dirtyEngagements, d.dirtyQueues = map[int]bool{}, map[int]bool{}, map[int]bool{}
 	c := d.e.client
 	qs, err := c.Queue.Query().All(d.ctx)
@@ -186,6 +201,27 @@ func (d *dispatcher) rebuild() {
 	}
 	for _, id := range engs {
 		d.dirtyEngagements[id] = true
+	}
+}
+
+// reloadConfig marks every queue and agent in the view to be read again.
+func (d *dispatcher) reloadConfig() {
+	for id := range d.queues {
+		d.dirtyQueues[id] = true
+	}
+	for id := range d.agents {
+		d.dirtyAgents[id] = true
+	}
+}
+
+// ConfigChanged tells the dispatcher that queues, agents or capacity
+// profiles were reconfigured.
+func (e *Engine) ConfigChanged() {
+	if d := e.dispatcher; d != nil {
+		select {
+		case d.reload <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -229,7 +265,7 @@ func (d *dispatcher) refresh() {
 func (d *dispatcher) setQueue(q *ent.Queue) {
 	v := d.queues[q.ID]
 	if v == nil {
-		v = &queueView{id: q.ID, members: map[int]struct{}{}}
+		v = &queueView{id: q.ID}
 		d.queues[q.ID] = v
 	}
 	v.mode, v.ring, v.priority, v.active = q.AcceptMode, time.Duration(q.RingTimeoutSeconds)*time.Second, q.Priority, q.Active
@@ -289,26 +325,42 @@ func (d *dispatcher) enqueue(eg *ent.Engagement) error {
 		tried[o.AgentID] = true
 	}
 	d.unqueue(eg.ID)
-	it := &waitItem{id: eg.ID, version: eg.Version, queueID: eg.QueueID, channel: eg.Channel, priority: eg.Priority,
-		front: eg.FrontOfQueue, queuedAt: since, tried: tried, index: -1}
-	key := lineKey{eg.QueueID, eg.Channel}
-	l := d.lines[key]
-	if l == nil {
-		l = &line{key: key}
-		d.lines[key] = l
-	}
-	l.add(it)
-	d.waiting[eg.ID] = it
+	d.push(&waitItem{id: eg.ID, version: eg.Version, queueID: eg.QueueID, channel: eg.Channel, priority: eg.Priority,
+		front: eg.FrontOfQueue, queuedAt: since, tried: tried, index: -1})
 	return nil
 }
 
+// push adds a waiting engagement to its line.
+func (d *dispatcher) push(it *waitItem) {
+	key := lineKey{it.queueID, it.channel}
+	l := d.lines[key]
+	if l == nil {
+		l = &line{key: key, rank: d.e.mediaRank[it.channel.Index()], pos: -1}
+		d.lines[key] = l
+	}
+	var head *waitItem
+	if l.Len() > 0 {
+		head = l.head()
+	}
+	l.add(it)
+	if l.head() != head {
+		d.order.fix(l)
+	}
+	d.waiting[it.id] = it
+}
+
+// unqueue takes an engagement out of its line.
 func (d *dispatcher) unqueue(id int) {
 	it := d.waiting[id]
 	if it == nil {
 		return
 	}
 	l := it.line
+	wasHead := l.head() == it
 	l.remove(it)
+	if wasHead {
+		d.order.fix(l)
+	}
 	if l.Len() == 0 {
 		delete(d.lines, l.key)
 	}
@@ -341,10 +393,10 @@ func (d *dispatcher) loadAgent(id int) error {
 		qv := d.queues[q.ID]
 		if qv == nil {
 			d.dirtyQueues[q.ID] = true
-			qv = &queueView{id: q.ID, members: map[int]struct{}{}}
+			qv = &queueView{id: q.ID}
 			d.queues[q.ID] = qv
 		}
-		qv.members[id] = struct{}{}
+		qv.join(v)
 	}
 	d.agents[id] = v
 	if a.DisconnectedAt != nil && a.State != agent.StateOffline {
@@ -357,7 +409,7 @@ func (d *dispatcher) dropAgent(id int) {
 	if v := d.agents[id]; v != nil {
 		for _, q := range v.queues {
 			if qv := d.queues[q]; qv != nil {
-				delete(qv.members, id)
+				qv.leave(id)
 			}
 		}
 		delete(d.agents, id)
@@ -410,7 +462,9 @@ func (d *dispatcher) match() {
 	for {
 		progressed := false
 	lines:
-		for _, l := range d.orderedLines() {
+		// Every pairing ends the pass (break lines), so d.order does not
+		// change under it.
+		for _, l := range d.order {
 			if l.Len() == 0 {
 				continue
 			}
@@ -442,26 +496,6 @@ func (d *dispatcher) match() {
 	}
 }
 
-// orderedLines returns the lines with waiting engagements, by media
-// priority (R2), then their heads' order.
-func (d *dispatcher) orderedLines() []*line {
-	ls := make([]*line, 0, len(d.lines))
-	for _, l := range d.lines {
-		ls = append(ls, l)
-	}
-	slices.SortFunc(ls, func(a, b *line) int {
-		ra, rb := d.e.mediaRank[a.key.channel], d.e.mediaRank[b.key.channel]
-		if ra != rb {
-			return ra - rb
-		}
-		if before(a.head(), b.head()) {
-			return -1
-		}
-		return 1
-	})
-	return ls
-}
-
 // pick chooses the agent for a waiting engagement: among available members
 // of its queue with capacity, free agents before chat-busy ones for calls
 // (R3), those who have not declined it before those who have, then the
@@ -479,9 +513,9 @@ func (d *dispatcher) pick(it *waitItem) *agentView {
 	var best *agentView
 	var bestRank rank
 	ch := it.channel
-	for id := range q.members {
-		a := d.agents[id]
-		if a == nil || !a.active || a.state != agent.StateAvailable {
+	for _, a := range q.members {
+		id := a.id
+		if !a.active || a.state != agent.StateAvailable {
 			continue
 		}
 		tier := 0

@@ -48,10 +48,14 @@ type Engine struct {
 	log       *slog.Logger
 	missed    int
 	grace     time.Duration
-	mediaRank map[enum.Channel]int
+	mediaRank [5]int
 
 	presenceMu sync.Mutex
 	presence   map[int]int
+	// stopped and writes let Stop wait for presence writes, which run on
+	// subscription goroutines that may outlive the dispatcher.
+	stopped bool
+	writes  sync.WaitGroup
 
 	dispatcher *dispatcher
 }
@@ -64,14 +68,13 @@ func New(cfg Config) *Engine {
 	if len(cfg.MediaPriority) == 0 {
 		cfg.MediaPriority = enum.AllChannels
 	}
-	rank := map[enum.Channel]int{}
-	for i, ch := range cfg.MediaPriority {
-		rank[ch] = i
+	// Channels the configuration leaves out come last, in default order.
+	var rank [5]int
+	for i := range rank {
+		rank[i] = len(cfg.MediaPriority) + i
 	}
-	for _, ch := range enum.AllChannels {
-		if _, ok := rank[ch]; !ok {
-			rank[ch] = len(rank)
-		}
+	for i, ch := range cfg.MediaPriority {
+		rank[ch.Index()] = i
 	}
 	return &Engine{
 		client: cfg.Client, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Log,

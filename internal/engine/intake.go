@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	"entgo.io/ent/dialect/sql"
@@ -50,9 +48,6 @@ var defaultSessionType = map[enum.Channel]enum.SessionType{
 	enum.ChannelEmail: enum.SessionInboundEmail,
 }
 
-// customerTokenPrefix marks customer tokens.
-const customerTokenPrefix = "sbc_"
-
 // CreateEngagement queues a new inbound engagement. It returns the customer
 // token, empty when an idempotency key returned an earlier engagement.
 func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.Engagement, string, error) {
@@ -90,11 +85,9 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 		if st == "" {
 			st = defaultSessionType[in.Channel]
 		}
-		token = auth.NewSecret(customerTokenPrefix)
 		c := w.Engagement.Create().SetChannel(in.Channel).SetQueueID(q.ID).SetPriority(q.Priority).
 			SetQueuedAt(w.now).SetSessionType(st).SetFlowVariables(in.FlowVariables).SetBotSummary(in.BotSummary).
-			SetLanguage(in.Language).SetMenuPath(menu).SetCustomerID(customerID).
-			SetCustomerTokenHash(CustomerTokenHash(token))
+			SetLanguage(in.Language).SetMenuPath(menu).SetCustomerID(customerID)
 		if in.EntryPointID != 0 {
 			c.SetEntryPointID(in.EntryPointID)
 		}
@@ -104,22 +97,19 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 		if out, err = c.Save(ctx); err != nil {
 			return err
 		}
+		// The token names the engagement, so it exists only after the insert.
+		var hash string
+		token, hash = auth.NewCustomerToken(out.ID)
+		if out, err = w.Engagement.UpdateOne(out).SetCustomerTokenHash(hash).Save(ctx); err != nil {
+			return err
+		}
 		return w.emit(ctx, events.Event{Topic: events.EngagementCreated, EngagementID: out.ID, QueueID: q.ID,
 			Payload: map[string]any{"channel": string(in.Channel), "state": string(out.State)}})
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	if out.CustomerTokenHash != CustomerTokenHash(token) {
-		token = ""
-	}
 	return out, token, nil
-}
-
-// CustomerTokenHash is what is stored of a customer token.
-func CustomerTokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
 }
 
 // targetQueue resolves the leaf queue of a new engagement.

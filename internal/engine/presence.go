@@ -19,7 +19,11 @@ func (e *Engine) connections(agentID int) int {
 func (e *Engine) AgentConnected(ctx context.Context, agentID int) {
 	e.presenceMu.Lock()
 	e.presence[agentID]++
-	first := e.presence[agentID] == 1
+	first := e.presence[agentID] == 1 && !e.stopped
+	if first {
+		e.writes.Add(1)
+		defer e.writes.Done()
+	}
 	e.presenceMu.Unlock()
 	if !first {
 		return
@@ -40,6 +44,11 @@ func (e *Engine) AgentDisconnected(ctx context.Context, agentID int) {
 	last := e.presence[agentID] <= 0
 	if last {
 		delete(e.presence, agentID)
+	}
+	last = last && !e.stopped
+	if last {
+		e.writes.Add(1)
+		defer e.writes.Done()
 	}
 	e.presenceMu.Unlock()
 	if !last {

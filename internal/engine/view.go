@@ -2,6 +2,7 @@ package engine
 
 import (
 	"container/heap"
+	"slices"
 	"time"
 
 	"github.com/switchboard/switchboard/ent/agent"
@@ -28,7 +29,17 @@ type queueView struct {
 	ring     time.Duration
 	priority int
 	active   bool
-	members  map[int]struct{}
+	// members are the agents in the view who belong to the queue; a slice,
+	// because pick scans it on every decision.
+	members []*agentView
+}
+
+// join adds a to the queue's members.
+func (q *queueView) join(a *agentView) { q.members = append(q.members, a) }
+
+// leave removes the agent with id from the queue's members.
+func (q *queueView) leave(id int) {
+	q.members = slices.DeleteFunc(q.members, func(a *agentView) bool { return a.id == id })
 }
 
 // waitItem is a QUEUED engagement.
@@ -57,7 +68,9 @@ type lineKey struct {
 // then those returned to the front, then the longest waiting (R8).
 type line struct {
 	key   lineKey
+	rank  int // media priority of the channel (R2)
 	items []*waitItem
+	pos   int // index in the dispatcher's lineOrder; -1 when absent
 }
 
 func (l *line) Len() int { return len(l.items) }
@@ -134,4 +147,41 @@ func (t *timers) Pop() any {
 	x := old[len(old)-1]
 	*t = old[:len(old)-1]
 	return x
+}
+
+// lineOrder keeps the lines that have waiting engagements in routing order
+// (media priority, then their heads), so a decision does not sort them.
+type lineOrder []*line
+
+func lineBefore(a, b *line) bool {
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	return before(a.head(), b.head())
+}
+
+// fix moves l to its place after its head changed, or drops it when empty.
+func (o *lineOrder) fix(l *line) {
+	s := *o
+	if l.pos >= 0 {
+		copy(s[l.pos:], s[l.pos+1:])
+		s = s[:len(s)-1]
+		for i := l.pos; i < len(s); i++ {
+			s[i].pos = i
+		}
+		l.pos = -1
+	}
+	if l.Len() > 0 {
+		i, _ := slices.BinarySearchFunc(s, l, func(x, l *line) int {
+			if lineBefore(x, l) {
+				return -1
+			}
+			return 1
+		})
+		s = slices.Insert(s, i, l)
+		for j := i; j < len(s); j++ {
+			s[j].pos = j
+		}
+	}
+	*o = s
 }

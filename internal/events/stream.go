@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/predicate"
+	"github.com/switchboard/switchboard/internal/apperr"
 )
 
 // ErrTooSlow ends a stream whose subscriber fell too far behind; the client
@@ -21,16 +22,31 @@ const BufferSize = 1024
 // replayPage is how many events a replay reads per query.
 const replayPage = 500
 
-// ParseCursor parses an `after` argument; nil means "from now on".
+// ParseCursor parses an `after` argument; nil means "from now on". A
+// malformed cursor is a VALIDATION error on the field "after".
 func ParseCursor(after *string) (int, bool, error) {
 	if after == nil || *after == "" {
 		return 0, false, nil
 	}
 	n, err := strconv.Atoi(*after)
 	if err != nil || n < 0 {
-		return 0, false, errors.New("after: not a sequence returned by this server")
+		return 0, false, apperr.Invalid("after", "not a sequence returned by this server")
 	}
 	return n, true, nil
+}
+
+// Cursor is the sequence of e as subscriptions show it and ParseCursor reads
+// it back.
+func Cursor(e *ent.Event) string { return strconv.Itoa(e.ID) }
+
+// Latest returns the sequence of the newest event, 0 when there is none.
+// ctx must see every event row (auth.SystemContext).
+func Latest(ctx context.Context, client *ent.Client) (int, error) {
+	id, err := client.Event.Query().Order(ent.Desc(event.FieldID)).FirstID(ctx)
+	if ent.IsNotFound(err) {
+		return 0, nil
+	}
+	return id, err
 }
 
 // Stream sends the events of key to out: first those after the cursor from
@@ -61,28 +77,30 @@ func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int
 			page, err := client.Event.Query().Where(keyPredicate(key), event.IDGT(last)).
 				Order(ent.Asc(event.FieldID)).Limit(replayPage).All(ctx)
 			if err != nil {
-				return err
+				return ended(ctx, err)
 			}
 			for _, e := range page {
 				if err := send(e); err != nil {
-					return done(err)
+					return ended(ctx, err)
 				}
 			}
 			if len(page) < replayPage {
 				break
 			}
 		}
-	} else if e, err := client.Event.Query().Order(ent.Desc(event.FieldID)).First(ctx); err == nil {
+	} else {
 		// Live from now: skip what was committed before we subscribed.
-		last = max(last, e.ID)
-	} else if !ent.IsNotFound(err) {
-		return err
+		latest, err := Latest(ctx, client)
+		if err != nil {
+			return ended(ctx, err)
+		}
+		last = max(last, latest)
 	}
 	for {
 		select {
 		case e := <-sub.C:
 			if err := send(e); err != nil {
-				return done(err)
+				return ended(ctx, err)
 			}
 		case <-sub.Dropped:
 			return ErrTooSlow
@@ -92,8 +110,11 @@ func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int
 	}
 }
 
-func done(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+// ended maps the error that stopped a stream: the end of ctx is a normal end
+// (the client went away), whatever error it surfaced as; a database driver
+// may report an interrupted query in its own words.
+func ended(ctx context.Context, err error) error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return nil
 	}
 	return err

@@ -28,9 +28,18 @@ const WriteTimeout = 10 * time.Second
 // Open connects to dsn (a SQLite file path, "file:..." URI, or a
 // postgres:// URL), migrates the schema, and returns the client.
 func Open(ctx context.Context, dsn string, opts ...ent.Option) (*ent.Client, error) {
+	return OpenWrapped(ctx, dsn, nil, opts...)
+}
+
+// OpenWrapped is Open with the database driver passed through wrap (when not
+// nil) first; tests use it to count or inspect the SQL statements run.
+func OpenWrapped(ctx context.Context, dsn string, wrap func(dialect.Driver) dialect.Driver, opts ...ent.Option) (*ent.Client, error) {
 	drv, err := openDriver(dsn)
 	if err != nil {
 		return nil, err
+	}
+	if wrap != nil {
+		drv = wrap(drv)
 	}
 	client := ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
 	if err := client.Schema.Create(ctx); err != nil {
@@ -136,6 +145,44 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context
 		return err
 	}
 	return tx.Commit()
+}
+
+// Write runs fn in a write transaction, as WithTx does, and returns its
+// result. When this call owns the transaction, an ent entity fn returns is
+// unwrapped after the commit, so that edges resolved later (a mutation
+// payload's nested fields) load through the client instead of failing on
+// the closed transaction. Inside another transaction the owner unwraps.
+func Write[T any](ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
+	owned := ent.TxFromContext(ctx) == nil
+	var out T
+	err := WithTx(ctx, client, func(ctx context.Context, tx *ent.Tx) (err error) {
+		out, err = fn(ctx, tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	if owned {
+		out = unwrap(out)
+	}
+	return out, nil
+}
+
+// unwrap calls v.Unwrap() for an entity loaded in a transaction. ent's
+// Unwrap panics for an entity that was not (or a nil pointer); such a value
+// is returned as it is.
+func unwrap[T any](v T) (out T) {
+	u, ok := any(v).(interface{ Unwrap() T })
+	if !ok {
+		return v
+	}
+	defer func() {
+		if recover() != nil {
+			out = v
+		}
+	}()
+	return u.Unwrap()
 }
 
 // Ping checks that the database answers.

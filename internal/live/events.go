@@ -1,0 +1,128 @@
+package live
+
+import (
+	"context"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/events"
+)
+
+// customerTopics are the events of its engagement a customer token sees:
+// not rings, transfers, notes or transcript, which are the contact
+// center's business.
+var customerTopics = map[string]bool{
+	events.EngagementStateChanged: true,
+	events.MessageCreated:         true,
+}
+
+// AgentEvents streams the calling agent's events: those after the cursor
+// first (when after is given), then live ones. The engine hears that the
+// agent is connected while the stream is open.
+func (s *Service) AgentEvents(ctx context.Context, after *string) (<-chan *ent.Event, error) {
+	v := auth.FromContext(ctx)
+	if !v.IsAgent() {
+		return nil, apperr.New(apperr.Forbidden, "only agents have an event stream")
+	}
+	from, replay, err := events.ParseCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	if err := overWebsocket(ctx); err != nil {
+		return nil, err
+	}
+	out := make(chan *ent.Event)
+	s.Presence.AgentConnected(ctx, v.AgentID)
+	go func() {
+		defer close(out)
+		defer s.Presence.AgentDisconnected(context.WithoutCancel(ctx), v.AgentID)
+		err := s.Bus.Stream(auth.SystemContext(ctx), s.Client, events.Key{Kind: events.Agent, ID: v.AgentID}, from, replay, nil, out)
+		s.finish(ctx, "agentEvents", err)
+	}()
+	return out, nil
+}
+
+// EngagementEvents streams the events of one engagement, replaying those
+// after the cursor first. Staff, integrations with scope ENGAGEMENTS, the
+// agent who has the engagement or is being offered it, and the customer
+// token of the engagement may follow it; the customer sees only state
+// changes and messages, integrations no notes.
+func (s *Service) EngagementEvents(ctx context.Context, id int, after *string) (<-chan *ent.Event, error) {
+	keep, err := s.mayFollow(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	from, replay, err := events.ParseCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	if err := overWebsocket(ctx); err != nil {
+		return nil, err
+	}
+	out := make(chan *ent.Event)
+	go func() {
+		defer close(out)
+		err := s.Bus.Stream(auth.SystemContext(ctx), s.Client, events.Key{Kind: events.Engagement, ID: id}, from, replay, keep, out)
+		s.finish(ctx, "engagementEvents", err)
+	}()
+	return out, nil
+}
+
+// mayFollow authorizes EngagementEvents and returns the filter of what the
+// viewer sees (nil: everything).
+func (s *Service) mayFollow(ctx context.Context, id int) (func(*ent.Event) bool, error) {
+	v := auth.FromContext(ctx)
+	switch {
+	case v == nil:
+		return nil, apperr.New(apperr.Unauthenticated, "authentication required")
+	case v.IsCustomer():
+		if v.EngagementID != id {
+			return nil, apperr.New(apperr.Forbidden, "a customer token may follow only its own engagement")
+		}
+		return func(e *ent.Event) bool { return customerTopics[e.Topic] }, nil
+	case v.APIKeyID != 0 && !v.HasScope(enum.ScopeEngagements):
+		return nil, apperr.New(apperr.Forbidden, "this API key lacks scope ENGAGEMENTS")
+	case !v.Staff() && !v.IsAgent() && v.APIKeyID == 0:
+		return nil, apperr.New(apperr.Forbidden, "not allowed to follow this engagement")
+	}
+	e, err := s.Client.Engagement.Query().Where(engagement.ID(id)).
+		Select(engagement.FieldAgentID).Only(auth.SystemContext(ctx))
+	if err != nil {
+		return nil, err // NOT_FOUND when it does not exist
+	}
+	switch {
+	case v.Staff():
+		return nil, nil
+	case v.APIKeyID != 0:
+		return func(e *ent.Event) bool { return e.Topic != events.NoteAdded }, nil
+	case e.AgentID != nil && *e.AgentID == v.AgentID:
+		return nil, nil
+	}
+	offered, err := s.Client.Offer.Query().
+		Where(offer.EngagementID(id), offer.AgentID(v.AgentID), offer.StateEQ(offer.StatePending)).
+		Exist(auth.SystemContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if !offered {
+		return nil, apperr.New(apperr.Forbidden, "only the agent who has this engagement, or is offered it, may follow it")
+	}
+	return nil, nil
+}
+
+// EngagementOf loads the engagement an event belongs to, as the viewer may
+// see it: nil when it has none or the viewer may not see it.
+func (s *Service) EngagementOf(ctx context.Context, e *ent.Event) (*ent.Engagement, error) {
+	if e.EngagementID == nil {
+		return nil, nil
+	}
+	en, err := s.Client.Engagement.Get(ctx, *e.EngagementID)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return en, err
+}

@@ -1,0 +1,107 @@
+// Package live serves the API's subscriptions: an agent's own events, the
+// events of one engagement, and live queue figures. Each subscription owns
+// one goroutine: it replays (or takes a snapshot) first, then follows the
+// bus, sends only in a select with the end of its context, and unsubscribes
+// when it returns. A subscriber that falls too far behind has its websocket
+// closed with a reason, so the client reconnects and resumes from its cursor.
+package live
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/events"
+)
+
+// Presence is told when an agent's event stream opens and closes; the
+// engine uses it for the grace period of a lost connection.
+type Presence interface {
+	AgentConnected(ctx context.Context, agentID int)
+	AgentDisconnected(ctx context.Context, agentID int)
+}
+
+// DefaultQueueStatsInterval is the shortest time between two snapshots of
+// one queue when Service.QueueStatsInterval is not set.
+const DefaultQueueStatsInterval = 100 * time.Millisecond
+
+// Service opens subscriptions.
+type Service struct {
+	Client   *ent.Client
+	Bus      *events.Bus
+	Clock    clock.Clock
+	Presence Presence
+	Log      *slog.Logger
+	// QueueStatsInterval is the shortest (wall-clock) time between two
+	// snapshots of one queue: bursts of changes coalesce into one.
+	QueueStatsInterval time.Duration
+}
+
+// CloseTooSlow is the websocket close code of a connection one of whose
+// subscriptions fell too far behind: 1013, "try again later", which
+// clients (graphql-ws among them) retry.
+const CloseTooSlow = 1013
+
+// CloseFunc ends the client connection that carries a subscription, with a
+// websocket close code and a reason of at most 123 bytes.
+type CloseFunc func(code int, reason string)
+
+type closeKey struct{}
+
+// WithCloseFunc returns ctx carrying close, the way to end its connection.
+// The websocket transport sets it at connection_init; subscriptions are
+// refused on a context without one.
+func WithCloseFunc(ctx context.Context, close CloseFunc) context.Context {
+	return context.WithValue(ctx, closeKey{}, close)
+}
+
+func closeFuncFrom(ctx context.Context) CloseFunc {
+	f, _ := ctx.Value(closeKey{}).(CloseFunc)
+	return f
+}
+
+// overWebsocket refuses subscriptions outside a websocket (a POST would
+// hold the request open until the first event).
+func overWebsocket(ctx context.Context) error {
+	if closeFuncFrom(ctx) == nil {
+		return apperr.New(apperr.Validation, "subscriptions are served over the websocket (graphql-transport-ws or graphql-ws) only")
+	}
+	return nil
+}
+
+// finish reports why a stream ended, if it was not the client leaving: a
+// subscriber that fell behind gets its connection closed (CloseTooSlow),
+// any other failure is logged and sent as the subscription's error.
+func (s *Service) finish(ctx context.Context, stream string, err error) {
+	switch {
+	case err == nil || ctx.Err() != nil:
+	case errors.Is(err, events.ErrTooSlow):
+		s.Log.InfoContext(ctx, "subscriber too slow: closing its connection", "stream", stream)
+		if close := closeFuncFrom(ctx); close != nil {
+			close(CloseTooSlow, err.Error())
+		}
+	default:
+		s.Log.ErrorContext(ctx, "subscription failed", "stream", stream, "err", err)
+		transport.AddSubscriptionError(ctx, &gqlerror.Error{
+			Message:    "internal error: subscribe again with after: <last sequence>",
+			Extensions: map[string]any{"code": string(apperr.Internal)},
+		})
+	}
+}
+
+// send delivers v unless ctx ends first.
+func send[T any](ctx context.Context, out chan<- T, v T) bool {
+	select {
+	case out <- v:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,71 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/store"
+)
+
+// exercise migrates a store and checks one write and read, and that a write
+// transaction commits.
+func exercise(t *testing.T, dsn string) {
+	ctx := auth.SystemContext(context.Background())
+	client, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	err = store.WithTx(ctx, client, func(ctx context.Context, tx *ent.Tx) error {
+		return tx.Agent.Create().SetName("Ann").SetEmail("ann@example.com").Exec(ctx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := client.Agent.Query().Where(agent.Email("ann@example.com")).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := client.Queue.Create().SetName("Support").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID>>32 == q.ID>>32 {
+		t.Fatalf("agent %d and queue %d share an ID range: IDs are not globally unique", a.ID, q.ID)
+	}
+	if err := store.Ping(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSQLite(t *testing.T) {
+	exercise(t, filepath.Join(t.TempDir(), "sb.db"))
+}
+
+// TestPostgres runs against the server in SWITCHBOARD_TEST_POSTGRES, in a
+// schema of its own that it drops afterwards.
+func TestPostgres(t *testing.T) {
+	dsn := os.Getenv("SWITCHBOARD_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("SWITCHBOARD_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable); .ci/run sets it")
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	schema := fmt.Sprintf("sb_test_%d", time.Now().UnixNano())
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Exec("DROP SCHEMA " + schema + " CASCADE")
+	exercise(t, dsn+"&search_path="+schema)
+}
