@@ -119,16 +119,30 @@ func TestAbandonment(t *testing.T) {
 	}
 }
 
-// The customer ending a connected engagement starts its agent's wrap-up.
+// The customer ending a connected engagement starts its agent's wrap-up:
+// through the integration, or the chat widget with its customer token.
 func TestCustomerEndsConnectedEngagement(t *testing.T) {
-	c := newCenter(t)
-	q := c.queue("Support", nil)
-	ann := c.agent("Ann", "", q)
-	id := c.create("CHAT", q)
-	ann.answer(id)
-	c.advance(time.Minute)
-	if e := c.hangUp(id); e.State != "WRAP_UP" || !e.CustomerLeft || e.HandleMs != 60000 || e.agent() != ann.id {
-		t.Fatalf("ended by the customer: %+v", e)
+	for _, by := range []string{"integration", "customer token"} {
+		t.Run(by, func(t *testing.T) {
+			c := newCenter(t)
+			q := c.queue("Support", nil)
+			ann := c.agent("Ann", "", q)
+			created := c.createWith(map[string]any{"channel": "CHAT", "queueID": q})
+			ann.answer(created.ID)
+			c.advance(time.Minute)
+			var e engagementView
+			if by == "integration" {
+				e = c.hangUp(created.ID)
+			} else {
+				var out struct{ EndEngagement struct{ Engagement engagementView } }
+				c.must(c.s.Client(created.CustomerToken), `mutation($id: ID!) { endEngagement(id: $id) { engagement { `+engagementFields+` } } }`,
+					map[string]any{"id": created.ID}, &out)
+				e = out.EndEngagement.Engagement
+			}
+			if e.State != "WRAP_UP" || !e.CustomerLeft || e.HandleMs != 60000 {
+				t.Fatalf("ended by the customer: %+v", e)
+			}
+			ann.wrapUp(created.ID)
+		})
 	}
-	ann.wrapUp(id)
 }
