@@ -436,3 +436,13 @@ func (a *agentClient) refuse(code, reason, mutation, id string) gqlclient.Error 
 
 // clockNow is the server's (fake) time.
 func (c *center) clockNow() time.Time { return c.s.Clock.Now() }
+
+// nextTopic skips agentEvents on sub until one of topic arrives.
+func nextTopic(t *testing.T, sub *gqlclient.Subscription, topic string) event {
+	t.Helper()
+	for {
+		if e := nextEvent(t, sub, "agentEvents"); e.Topic == topic {
+			return e
+		}
+	}
+}

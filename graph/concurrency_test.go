@@ -219,7 +219,7 @@ func (tr *traffic) sessionAction(i int, a *agentClient, cl *gqlclient.Client, rn
 		}
 	case r < 18:
 		// The agent's event stream drops or comes back (E6); the
-		// websocket-level version lives with the subscription tests.
+		// websocket-level version is TestLostConnectionBeyondGraceReturnsChats.
 		agentID, _ := strconv.Atoi(a.id)
 		tr.mu.Lock()
 		open := tr.presence[i]

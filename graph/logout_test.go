@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/gqlclient"
 )
 
 // holdingAnn sets up Ann holding a connected chat and a parked one, with an
@@ -59,29 +62,44 @@ func TestLogoutReturnsChatsToFrontOfQueue(t *testing.T) {
 	expectFrontOfQueue(t, c, bob, connected, parked, waiting)
 }
 
-// E6: an agent whose connection stays lost beyond the grace period is
-// logged out like by logout; reconnecting within the grace period keeps it.
-// The engine's presence calls are made directly here; the websocket-level
-// version (agentEvents closing) lives with the subscription tests.
+// E6: an agent whose connection (its agentEvents stream) stays lost beyond
+// the grace period is logged out like by logout; reconnecting within the
+// grace period keeps it.
 func TestLostConnectionBeyondGraceReturnsChats(t *testing.T) {
 	c, ann, bob, connected, parked, waiting := holdingAnn(t)
+	grace := c.s.App.Config.DisconnectGrace
 	annID, err := strconv.Atoi(ann.id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, ctx := c.s.App.Engine, context.Background()
-	grace := c.s.App.Config.DisconnectGrace
+	// connect opens Ann's event stream and waits until it is live.
+	connect := func() *gqlclient.Conn {
+		t.Helper()
+		conn := c.s.Dial(t, ann.Token)
+		sub := subscribe(t, conn, agentEventsQuery, nil)
+		ann.setState("NOT_READY", "BREAK")
+		nextTopic(t, sub, "agent.state_changed")
+		return conn
+	}
+	// disconnect drops it and waits until the server has noticed.
+	disconnect := func(conn *gqlclient.Conn) {
+		t.Helper()
+		conn.CloseNow()
+		eventually(t, "the lost connection to be noticed", func() bool {
+			a, err := c.s.App.Client.Agent.Get(auth.SystemContext(context.Background()), annID)
+			return err == nil && a.DisconnectedAt != nil
+		})
+	}
 
-	engine.AgentConnected(ctx, annID)
-	engine.AgentDisconnected(ctx, annID)
+	disconnect(connect())
 	c.advance(grace / 2)
-	engine.AgentConnected(ctx, annID) // back in time
+	conn := connect() // back in time
 	c.advance(grace)
 	if m := ann.me(); m.State != "NOT_READY" || len(m.OpenEngagements) != 2 {
 		t.Fatalf("after reconnecting within the grace period Ann is %s holding %d", m.State, len(m.OpenEngagements))
 	}
 
-	engine.AgentDisconnected(ctx, annID)
+	disconnect(conn)
 	c.advance(grace - time.Second)
 	c.expectEngagement(connected, "CONNECTED", ann.id)
 	c.advance(time.Second)

@@ -14,6 +14,9 @@ func TestRingCarriesCustomerFlowVariablesAndBotSummary(t *testing.T) {
 	c := newCenter(t)
 	q := c.queue("Billing", map[string]any{"channels": []string{"VOICE", "CHAT"}})
 	ann := c.agent("Ann", "", q)
+	events := subscribe(t, c.s.Dial(t, ann.Token), agentEventsQuery, nil)
+	ann.setState("AVAILABLE", "") // the stream is live once this arrives
+	nextTopic(t, events, "agent.state_changed")
 	id := c.createWith(map[string]any{
 		"channel": "CHAT", "queueID": q,
 		"customer":      map[string]any{"name": "Bob Stone", "phone": "+4930123456", "email": "bob@example.com"},
@@ -45,6 +48,17 @@ func TestRingCarriesCustomerFlowVariablesAndBotSummary(t *testing.T) {
 		!reflect.DeepEqual(got.FlowVariables, map[string]any{"orderID": "A-17", "verified": true}) ||
 		got.BotSummary != "Bob wants a refund for order A-17." || got.MenuPath != "Billing" {
 		t.Fatalf("ring shows %+v", got)
+	}
+
+	// The ring event carries the same, so the desktop needs no query.
+	ring := nextTopic(t, events, "offer.created")
+	p := ring.Payload
+	customer, _ := p["customer"].(map[string]any)
+	if customer["name"] != "Bob Stone" || !reflect.DeepEqual(customer["phones"], []any{"+4930123456"}) ||
+		!reflect.DeepEqual(customer["emails"], []any{"bob@example.com"}) ||
+		!reflect.DeepEqual(p["flowVariables"], map[string]any{"orderID": "A-17", "verified": true}) ||
+		p["botSummary"] != "Bob wants a refund for order A-17." || p["channel"] != "CHAT" || ring.Engagement == nil || ring.Engagement.ID != id {
+		t.Fatalf("offer.created event: %+v", ring)
 	}
 }
 

@@ -134,7 +134,9 @@ func TestCustomerEndsConnectedEngagement(t *testing.T) {
 			if by == "integration" {
 				e = c.hangUp(created.ID)
 			} else {
-				var out struct{ EndEngagement struct{ Engagement engagementView } }
+				var out struct {
+					EndEngagement struct{ Engagement engagementView }
+				}
 				c.must(c.s.Client(created.CustomerToken), `mutation($id: ID!) { endEngagement(id: $id) { engagement { `+engagementFields+` } } }`,
 					map[string]any{"id": created.ID}, &out)
 				e = out.EndEngagement.Engagement
