@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard/switchboard/internal/apitest"
 	"github.com/switchboard/switchboard/internal/app"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/gqlclient"
 )
 
@@ -436,6 +437,20 @@ func (a *agentClient) refuse(code, reason, mutation, id string) gqlclient.Error 
 
 // clockNow is the server's (fake) time.
 func (c *center) clockNow() time.Time { return c.s.Clock.Now() }
+
+// agentStream opens an agentEvents subscription for a and returns once it
+// is live: it replays from a marker appended first, so the state change it
+// waits for cannot slip past it.
+func agentStream(t *testing.T, c *center, a *agentClient) (*gqlclient.Conn, *gqlclient.Subscription) {
+	t.Helper()
+	start := appendEvents(t, c.s, events.Event{Topic: "test.start"})[0]
+	conn := c.s.Dial(t, a.Token)
+	sub := subscribe(t, conn, agentEventsQuery, map[string]any{"after": start})
+	m := a.me()
+	a.setState(m.State, deref(m.StateReason)) // no change but an event
+	nextTopic(t, sub, "agent.state_changed")
+	return conn, sub
+}
 
 // nextTopic skips agentEvents on sub until one of topic arrives.
 func nextTopic(t *testing.T, sub *gqlclient.Subscription, topic string) event {

@@ -75,10 +75,7 @@ func TestLostConnectionBeyondGraceReturnsChats(t *testing.T) {
 	// connect opens Ann's event stream and waits until it is live.
 	connect := func() *gqlclient.Conn {
 		t.Helper()
-		conn := c.s.Dial(t, ann.Token)
-		sub := subscribe(t, conn, agentEventsQuery, nil)
-		ann.setState("NOT_READY", "BREAK")
-		nextTopic(t, sub, "agent.state_changed")
+		conn, _ := agentStream(t, c, ann)
 		return conn
 	}
 	// disconnect drops it and waits until the server has noticed.

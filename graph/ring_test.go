@@ -14,9 +14,7 @@ func TestRingCarriesCustomerFlowVariablesAndBotSummary(t *testing.T) {
 	c := newCenter(t)
 	q := c.queue("Billing", map[string]any{"channels": []string{"VOICE", "CHAT"}})
 	ann := c.agent("Ann", "", q)
-	events := subscribe(t, c.s.Dial(t, ann.Token), agentEventsQuery, nil)
-	ann.setState("AVAILABLE", "") // the stream is live once this arrives
-	nextTopic(t, events, "agent.state_changed")
+	_, stream := agentStream(t, c, ann)
 	id := c.createWith(map[string]any{
 		"channel": "CHAT", "queueID": q,
 		"customer":      map[string]any{"name": "Bob Stone", "phone": "+4930123456", "email": "bob@example.com"},
@@ -51,7 +49,7 @@ func TestRingCarriesCustomerFlowVariablesAndBotSummary(t *testing.T) {
 	}
 
 	// The ring event carries the same, so the desktop needs no query.
-	ring := nextTopic(t, events, "offer.created")
+	ring := nextTopic(t, stream, "offer.created")
 	p := ring.Payload
 	customer, _ := p["customer"].(map[string]any)
 	if customer["name"] != "Bob Stone" || !reflect.DeepEqual(customer["phones"], []any{"+4930123456"}) ||
