@@ -466,7 +466,7 @@ func (w *writer) note(ctx context.Context, eg *ent.Engagement, agentID int, body
 // front of its queue (T4).
 func (e *Engine) ReleaseEngagement(ctx context.Context, id int) (*ent.Engagement, error) {
 	return e.own(ctx, id, func(ctx context.Context, w *writer, eg *ent.Engagement) (*ent.Engagement, error) {
-		if eg.State != engagement.StateConnected && eg.State != engagement.StateParked || inWrapUp(eg) {
+		if (eg.State != engagement.StateConnected && eg.State != engagement.StateParked) || inWrapUp(eg) {
 			return nil, illegal("engagement %d is %s and its conversation is over; only CONNECTED or PARKED conversations can be released", id, eg.State)
 		}
 		next, err := w.requeue(ctx, eg, true, "RELEASED")
