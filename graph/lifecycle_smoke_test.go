@@ -1,12 +1,10 @@
 package graph_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/apitest"
-	"github.com/switchboard/switchboard/internal/gqlclient"
 )
 
 func TestChatLifecycleSmoke(t *testing.T) {
@@ -59,6 +57,4 @@ func TestChatLifecycleSmoke(t *testing.T) {
 	if done.CompleteWrapUp.Engagement.State != "CLOSED" || done.CompleteWrapUp.Engagement.HandleMs != 90000 {
 		t.Fatalf("after wrap-up: %+v", done.CompleteWrapUp.Engagement)
 	}
-	_ = context.Background
-	_ = gqlclient.Error{}
 }

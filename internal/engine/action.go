@@ -32,7 +32,7 @@ func (e *Engine) own(ctx context.Context, id int, fn func(ctx context.Context, w
 		out, err = fn(ctx, w, eg)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // PickEngagement gives the caller a waiting chat from one of its queues (R5).
@@ -74,7 +74,7 @@ func (e *Engine) PickEngagement(ctx context.Context, id int) (*ent.Engagement, e
 		}
 		return w.emitAssigned(ctx, out)
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // needCapacity fails unless a can take one more engagement of ch now.
@@ -214,7 +214,7 @@ func (e *Engine) EndEngagement(ctx context.Context, id int) (*ent.Engagement, er
 		out, err = w.end(ctx, eg, "CUSTOMER_ENDED", true)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // end finishes the conversation of eg. Before connection the customer
@@ -378,7 +378,7 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 		return w.emit(ctx, events.Event{Topic: events.TransferChanged, EngagementID: id, AgentID: me,
 			Payload: map[string]any{"senderWrapUp": "COMPLETED"}})
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // owesWrapUp fails unless agentID owes a wrap-up of eg as the sender of a
@@ -450,7 +450,7 @@ func (e *Engine) AddNote(ctx context.Context, id int, body string) (*ent.Note, e
 		out, err = w.note(ctx, eg, v.AgentID, body)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 func (w *writer) note(ctx context.Context, eg *ent.Engagement, agentID int, body string) (*ent.Note, error) {

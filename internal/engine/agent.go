@@ -36,7 +36,7 @@ func (e *Engine) SetAgentState(ctx context.Context, state agent.State, reason st
 		out, err = w.setState(ctx, a, state, reason)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // setState moves an agent to state with reason and records it.
@@ -86,7 +86,7 @@ func (e *Engine) logout(ctx context.Context, agentID int, why string) (*ent.Agen
 		}
 		return w.Agent.UpdateOneID(agentID).ClearDisconnectedAt().Exec(ctx)
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // returnAll gives back everything an agent holds: engagements to the front

@@ -100,7 +100,7 @@ func (e *Engine) AcceptOffer(ctx context.Context, offerID int) (*ent.Engagement,
 		out, err = w.accept(ctx, o)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // accept connects the engagement of a pending offer to its agent.
@@ -199,7 +199,7 @@ func (e *Engine) DeclineOffer(ctx context.Context, offerID int) (*ent.Offer, err
 		out, err = w.Offer.Get(ctx, offerID)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // expireOffer times out a pending offer; missing MissedRingsLimit rings in

@@ -40,7 +40,7 @@ func (e *Engine) TransferEngagement(ctx context.Context, id int, toQueue, toAgen
 		}
 		return nil, err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // transferToQueue queues eg in another leaf queue at once; the sender owes
@@ -151,7 +151,7 @@ func (e *Engine) AcceptTransfer(ctx context.Context, transferID int) (*ent.Engag
 		out, err = w.accept(ctx, o)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // transferAccepted tells the sender of an accepted transfer; the sender
@@ -188,7 +188,7 @@ func (e *Engine) DeclineTransfer(ctx context.Context, transferID int) (*ent.Tran
 		}
 		return w.emitTransfer(ctx, out, out.FromAgentID)
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // emitTransfer tells agentID how a transfer stands.
