@@ -232,3 +232,19 @@ func TestTransferTargets(t *testing.T) {
 		t.Fatalf("after refresh: %v", agents)
 	}
 }
+
+// T4: a released engagement goes to another agent first, even when the
+// agent who released it is free and has waited longest.
+func TestReleasedGoesToAnotherAgentFirst(t *testing.T) {
+	c := newCenter(t)
+	q := c.queue("Support", nil)
+	one := c.profile(map[string]any{"chat": 1})
+	ann := c.agent("Ann", one, q)
+	released := c.create("CHAT", q)
+	ann.answer(released)
+	bob := c.agent("Bob", one, q) // idle for less time than Ann was
+	c.advance(time.Minute)
+	ann.act("releaseEngagement", released)
+	bob.answer(released)
+	bob.finish(released)
+}

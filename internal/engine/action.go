@@ -473,6 +473,9 @@ func (e *Engine) ReleaseEngagement(ctx context.Context, id int) (*ent.Engagement
 		if err != nil {
 			return nil, err
 		}
+		if next, err = next.Update().SetReleasedByID(*eg.AgentID).Save(ctx); err != nil {
+			return nil, err
+		}
 		return next, w.callLeft(ctx, eg, *eg.AgentID)
 	})
 }

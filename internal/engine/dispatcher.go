@@ -324,6 +324,9 @@ func (d *dispatcher) enqueue(eg *ent.Engagement) error {
 	for _, o := range missed {
 		tried[o.AgentID] = true
 	}
+	if eg.ReleasedByID != nil {
+		tried[*eg.ReleasedByID] = true
+	}
 	d.unqueue(eg.ID)
 	d.push(&waitItem{id: eg.ID, version: eg.Version, queueID: eg.QueueID, channel: eg.Channel, priority: eg.Priority,
 		front: eg.FrontOfQueue, queuedAt: since, tried: tried, index: -1})

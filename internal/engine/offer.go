@@ -142,6 +142,7 @@ func (w *writer) connect(ctx context.Context, eg *ent.Engagement, agentID int, r
 	return w.move(ctx, eg, engagement.StateConnected, reason, func(m *ent.EngagementMutation) {
 		w.stopTimer(eg, m)
 		m.SetAgentID(agentID)
+		m.ClearReleasedByID()
 		m.SetTimerStartedAt(w.now)
 		m.SetFrontOfQueue(false)
 		if eg.ConnectedAt == nil {
