@@ -459,7 +459,7 @@ func (w *writer) note(ctx context.Context, eg *ent.Engagement, agentID int, body
 		return nil, err
 	}
 	return n, w.emit(ctx, events.Event{Topic: events.NoteAdded, EngagementID: eg.ID, QueueID: eg.QueueID,
-		Payload: map[string]any{"noteID": n.ID}})
+		Payload: map[string]any{"noteID": gid(n.ID)}})
 }
 
 // ReleaseEngagement gives an engagement the caller cannot finish back to the

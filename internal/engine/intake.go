@@ -227,7 +227,7 @@ func (e *Engine) PostMessage(ctx context.Context, id int, body, subject string) 
 			return err
 		}
 		return w.emit(ctx, events.Event{Topic: events.MessageCreated, EngagementID: id, AgentID: deref(eg.AgentID),
-			Payload: map[string]any{"messageID": out.ID, "sender": string(out.Sender), "body": body, "subject": subject}})
+			Payload: map[string]any{"messageID": gid(out.ID), "sender": string(out.Sender), "body": body, "subject": subject}})
 	})
 	return unwrapped(out, err)
 }

@@ -41,12 +41,12 @@ func (w *writer) finishOffer(ctx context.Context, o *ent.Offer, state offer.Stat
 	if err := w.touchAgent(ctx, o.AgentID, -1, nil); err != nil {
 		return err
 	}
-	payload := map[string]any{"offerID": o.ID, "state": string(state)}
+	payload := map[string]any{"offerID": gid(o.ID), "state": string(state)}
 	if reason != "" {
 		payload["reason"] = reason
 	}
 	if o.TransferID != nil {
-		payload["transferID"] = *o.TransferID
+		payload["transferID"] = gid(*o.TransferID)
 	}
 	return w.emit(ctx, events.Event{Topic: events.OfferEnded, EngagementID: o.EngagementID, AgentID: o.AgentID, Payload: payload})
 }

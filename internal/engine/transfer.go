@@ -193,12 +193,12 @@ func (e *Engine) DeclineTransfer(ctx context.Context, transferID int) (*ent.Tran
 
 // emitTransfer tells agentID how a transfer stands.
 func (w *writer) emitTransfer(ctx context.Context, t *ent.Transfer, agentID int) error {
-	payload := map[string]any{"transferID": t.ID, "state": string(t.State), "fromAgentID": t.FromAgentID}
+	payload := map[string]any{"transferID": gid(t.ID), "state": string(t.State), "fromAgentID": gid(t.FromAgentID)}
 	if t.ToQueueID != nil {
-		payload["toQueueID"] = *t.ToQueueID
+		payload["toQueueID"] = gid(*t.ToQueueID)
 	}
 	if t.ToAgentID != nil {
-		payload["toAgentID"] = *t.ToAgentID
+		payload["toAgentID"] = gid(*t.ToAgentID)
 	}
 	return w.emit(ctx, events.Event{Topic: events.TransferChanged, EngagementID: t.EngagementID, AgentID: agentID, Payload: payload})
 }
