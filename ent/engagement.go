@@ -71,6 +71,8 @@ type Engagement struct {
 	CustomerLeft bool `json:"customer_left,omitempty"`
 	// Returned to its queue by logout or release: served before others of its priority.
 	FrontOfQueue bool `json:"front_of_queue,omitempty"`
+	// The agent who last released it: others are asked first (T4).
+	ReleasedByID *int `json:"released_by_id,omitempty"`
 	// IdempotencyKey holds the value of the "idempotency_key" field.
 	IdempotencyKey *string `json:"idempotency_key,omitempty"`
 	// CustomerTokenHash holds the value of the "customer_token_hash" field.
@@ -248,7 +250,7 @@ func (*Engagement) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case engagement.FieldAutoParked, engagement.FieldCustomerLeft, engagement.FieldFrontOfQueue:
 			values[i] = new(sql.NullBool)
-		case engagement.FieldID, engagement.FieldPriority, engagement.FieldWaitMs, engagement.FieldHandleMs, engagement.FieldWrapUpMs, engagement.FieldVersion, engagement.FieldCustomerMessages, engagement.FieldCustomerID, engagement.FieldQueueID, engagement.FieldAgentID, engagement.FieldEntryPointID:
+		case engagement.FieldID, engagement.FieldPriority, engagement.FieldWaitMs, engagement.FieldHandleMs, engagement.FieldWrapUpMs, engagement.FieldReleasedByID, engagement.FieldVersion, engagement.FieldCustomerMessages, engagement.FieldCustomerID, engagement.FieldQueueID, engagement.FieldAgentID, engagement.FieldEntryPointID:
 			values[i] = new(sql.NullInt64)
 		case engagement.FieldChannel, engagement.FieldDirection, engagement.FieldState, engagement.FieldSessionType, engagement.FieldBotSummary, engagement.FieldLanguage, engagement.FieldMenuPath, engagement.FieldParkedFrom, engagement.FieldIdempotencyKey, engagement.FieldCustomerTokenHash:
 			values[i] = new(sql.NullString)
@@ -427,6 +429,13 @@ func (_m *Engagement) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field front_of_queue", values[i])
 			} else if value.Valid {
 				_m.FrontOfQueue = value.Bool
+			}
+		case engagement.FieldReleasedByID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field released_by_id", values[i])
+			} else if value.Valid {
+				_m.ReleasedByID = new(int)
+				*_m.ReleasedByID = int(value.Int64)
 			}
 		case engagement.FieldIdempotencyKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -654,6 +663,11 @@ func (_m *Engagement) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("front_of_queue=")
 	builder.WriteString(fmt.Sprintf("%v", _m.FrontOfQueue))
+	builder.WriteString(", ")
+	if v := _m.ReleasedByID; v != nil {
+		builder.WriteString("released_by_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.IdempotencyKey; v != nil {
 		builder.WriteString("idempotency_key=")

@@ -354,6 +354,20 @@ func (_c *EngagementCreate) SetNillableFrontOfQueue(v *bool) *EngagementCreate {
 	return _c
 }
 
+// SetReleasedByID sets the "released_by_id" field.
+func (_c *EngagementCreate) SetReleasedByID(v int) *EngagementCreate {
+	_c.mutation.SetReleasedByID(v)
+	return _c
+}
+
+// SetNillableReleasedByID sets the "released_by_id" field if the given value is not nil.
+func (_c *EngagementCreate) SetNillableReleasedByID(v *int) *EngagementCreate {
+	if v != nil {
+		_c.SetReleasedByID(*v)
+	}
+	return _c
+}
+
 // SetIdempotencyKey sets the "idempotency_key" field.
 func (_c *EngagementCreate) SetIdempotencyKey(v string) *EngagementCreate {
 	_c.mutation.SetIdempotencyKey(v)
@@ -886,6 +900,10 @@ func (_c *EngagementCreate) createSpec() (*Engagement, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FrontOfQueue(); ok {
 		_spec.SetField(engagement.FieldFrontOfQueue, field.TypeBool, value)
 		_node.FrontOfQueue = value
+	}
+	if value, ok := _c.mutation.ReleasedByID(); ok {
+		_spec.SetField(engagement.FieldReleasedByID, field.TypeInt, value)
+		_node.ReleasedByID = &value
 	}
 	if value, ok := _c.mutation.IdempotencyKey(); ok {
 		_spec.SetField(engagement.FieldIdempotencyKey, field.TypeString, value)
@@ -1480,6 +1498,30 @@ func (u *EngagementUpsert) SetFrontOfQueue(v bool) *EngagementUpsert {
 // UpdateFrontOfQueue sets the "front_of_queue" field to the value that was provided on create.
 func (u *EngagementUpsert) UpdateFrontOfQueue() *EngagementUpsert {
 	u.SetExcluded(engagement.FieldFrontOfQueue)
+	return u
+}
+
+// SetReleasedByID sets the "released_by_id" field.
+func (u *EngagementUpsert) SetReleasedByID(v int) *EngagementUpsert {
+	u.Set(engagement.FieldReleasedByID, v)
+	return u
+}
+
+// UpdateReleasedByID sets the "released_by_id" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdateReleasedByID() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldReleasedByID)
+	return u
+}
+
+// AddReleasedByID adds v to the "released_by_id" field.
+func (u *EngagementUpsert) AddReleasedByID(v int) *EngagementUpsert {
+	u.Add(engagement.FieldReleasedByID, v)
+	return u
+}
+
+// ClearReleasedByID clears the value of the "released_by_id" field.
+func (u *EngagementUpsert) ClearReleasedByID() *EngagementUpsert {
+	u.SetNull(engagement.FieldReleasedByID)
 	return u
 }
 
@@ -2081,6 +2123,34 @@ func (u *EngagementUpsertOne) SetFrontOfQueue(v bool) *EngagementUpsertOne {
 func (u *EngagementUpsertOne) UpdateFrontOfQueue() *EngagementUpsertOne {
 	return u.Update(func(s *EngagementUpsert) {
 		s.UpdateFrontOfQueue()
+	})
+}
+
+// SetReleasedByID sets the "released_by_id" field.
+func (u *EngagementUpsertOne) SetReleasedByID(v int) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetReleasedByID(v)
+	})
+}
+
+// AddReleasedByID adds v to the "released_by_id" field.
+func (u *EngagementUpsertOne) AddReleasedByID(v int) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.AddReleasedByID(v)
+	})
+}
+
+// UpdateReleasedByID sets the "released_by_id" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdateReleasedByID() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdateReleasedByID()
+	})
+}
+
+// ClearReleasedByID clears the value of the "released_by_id" field.
+func (u *EngagementUpsertOne) ClearReleasedByID() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearReleasedByID()
 	})
 }
 
@@ -2872,6 +2942,34 @@ func (u *EngagementUpsertBulk) SetFrontOfQueue(v bool) *EngagementUpsertBulk {
 func (u *EngagementUpsertBulk) UpdateFrontOfQueue() *EngagementUpsertBulk {
 	return u.Update(func(s *EngagementUpsert) {
 		s.UpdateFrontOfQueue()
+	})
+}
+
+// SetReleasedByID sets the "released_by_id" field.
+func (u *EngagementUpsertBulk) SetReleasedByID(v int) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetReleasedByID(v)
+	})
+}
+
+// AddReleasedByID adds v to the "released_by_id" field.
+func (u *EngagementUpsertBulk) AddReleasedByID(v int) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.AddReleasedByID(v)
+	})
+}
+
+// UpdateReleasedByID sets the "released_by_id" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdateReleasedByID() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdateReleasedByID()
+	})
+}
+
+// ClearReleasedByID clears the value of the "released_by_id" field.
+func (u *EngagementUpsertBulk) ClearReleasedByID() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearReleasedByID()
 	})
 }
 

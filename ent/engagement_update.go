@@ -419,6 +419,33 @@ func (_u *EngagementUpdate) SetNillableFrontOfQueue(v *bool) *EngagementUpdate {
 	return _u
 }
 
+// SetReleasedByID sets the "released_by_id" field.
+func (_u *EngagementUpdate) SetReleasedByID(v int) *EngagementUpdate {
+	_u.mutation.ResetReleasedByID()
+	_u.mutation.SetReleasedByID(v)
+	return _u
+}
+
+// SetNillableReleasedByID sets the "released_by_id" field if the given value is not nil.
+func (_u *EngagementUpdate) SetNillableReleasedByID(v *int) *EngagementUpdate {
+	if v != nil {
+		_u.SetReleasedByID(*v)
+	}
+	return _u
+}
+
+// AddReleasedByID adds value to the "released_by_id" field.
+func (_u *EngagementUpdate) AddReleasedByID(v int) *EngagementUpdate {
+	_u.mutation.AddReleasedByID(v)
+	return _u
+}
+
+// ClearReleasedByID clears the value of the "released_by_id" field.
+func (_u *EngagementUpdate) ClearReleasedByID() *EngagementUpdate {
+	_u.mutation.ClearReleasedByID()
+	return _u
+}
+
 // SetIdempotencyKey sets the "idempotency_key" field.
 func (_u *EngagementUpdate) SetIdempotencyKey(v string) *EngagementUpdate {
 	_u.mutation.SetIdempotencyKey(v)
@@ -1081,6 +1108,15 @@ func (_u *EngagementUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.FrontOfQueue(); ok {
 		_spec.SetField(engagement.FieldFrontOfQueue, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ReleasedByID(); ok {
+		_spec.SetField(engagement.FieldReleasedByID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReleasedByID(); ok {
+		_spec.AddField(engagement.FieldReleasedByID, field.TypeInt, value)
+	}
+	if _u.mutation.ReleasedByIDCleared() {
+		_spec.ClearField(engagement.FieldReleasedByID, field.TypeInt)
 	}
 	if value, ok := _u.mutation.IdempotencyKey(); ok {
 		_spec.SetField(engagement.FieldIdempotencyKey, field.TypeString, value)
@@ -1937,6 +1973,33 @@ func (_u *EngagementUpdateOne) SetNillableFrontOfQueue(v *bool) *EngagementUpdat
 	return _u
 }
 
+// SetReleasedByID sets the "released_by_id" field.
+func (_u *EngagementUpdateOne) SetReleasedByID(v int) *EngagementUpdateOne {
+	_u.mutation.ResetReleasedByID()
+	_u.mutation.SetReleasedByID(v)
+	return _u
+}
+
+// SetNillableReleasedByID sets the "released_by_id" field if the given value is not nil.
+func (_u *EngagementUpdateOne) SetNillableReleasedByID(v *int) *EngagementUpdateOne {
+	if v != nil {
+		_u.SetReleasedByID(*v)
+	}
+	return _u
+}
+
+// AddReleasedByID adds value to the "released_by_id" field.
+func (_u *EngagementUpdateOne) AddReleasedByID(v int) *EngagementUpdateOne {
+	_u.mutation.AddReleasedByID(v)
+	return _u
+}
+
+// ClearReleasedByID clears the value of the "released_by_id" field.
+func (_u *EngagementUpdateOne) ClearReleasedByID() *EngagementUpdateOne {
+	_u.mutation.ClearReleasedByID()
+	return _u
+}
+
 // SetIdempotencyKey sets the "idempotency_key" field.
 func (_u *EngagementUpdateOne) SetIdempotencyKey(v string) *EngagementUpdateOne {
 	_u.mutation.SetIdempotencyKey(v)
@@ -2629,6 +2692,15 @@ func (_u *EngagementUpdateOne) sqlSave(ctx context.Context) (_node *Engagement, 
 	}
 	if value, ok := _u.mutation.FrontOfQueue(); ok {
 		_spec.SetField(engagement.FieldFrontOfQueue, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ReleasedByID(); ok {
+		_spec.SetField(engagement.FieldReleasedByID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReleasedByID(); ok {
+		_spec.AddField(engagement.FieldReleasedByID, field.TypeInt, value)
+	}
+	if _u.mutation.ReleasedByIDCleared() {
+		_spec.ClearField(engagement.FieldReleasedByID, field.TypeInt)
 	}
 	if value, ok := _u.mutation.IdempotencyKey(); ok {
 		_spec.SetField(engagement.FieldIdempotencyKey, field.TypeString, value)

@@ -7485,6 +7485,8 @@ type EngagementMutation struct {
 	auto_parked          *bool
 	customer_left        *bool
 	front_of_queue       *bool
+	released_by_id       *int
+	addreleased_by_id    *int
 	idempotency_key      *string
 	customer_token_hash  *string
 	version              *int
@@ -8724,6 +8726,76 @@ func (m *EngagementMutation) ResetFrontOfQueue() {
 	m.front_of_queue = nil
 }
 
+// SetReleasedByID sets the "released_by_id" field.
+func (m *EngagementMutation) SetReleasedByID(i int) {
+	m.released_by_id = &i
+	m.addreleased_by_id = nil
+}
+
+// ReleasedByID returns the value of the "released_by_id" field in the mutation.
+func (m *EngagementMutation) ReleasedByID() (r int, exists bool) {
+	v := m.released_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReleasedByID returns the old "released_by_id" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldReleasedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReleasedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReleasedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReleasedByID: %w", err)
+	}
+	return oldValue.ReleasedByID, nil
+}
+
+// AddReleasedByID adds i to the "released_by_id" field.
+func (m *EngagementMutation) AddReleasedByID(i int) {
+	if m.addreleased_by_id != nil {
+		*m.addreleased_by_id += i
+	} else {
+		m.addreleased_by_id = &i
+	}
+}
+
+// AddedReleasedByID returns the value that was added to the "released_by_id" field in this mutation.
+func (m *EngagementMutation) AddedReleasedByID() (r int, exists bool) {
+	v := m.addreleased_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearReleasedByID clears the value of the "released_by_id" field.
+func (m *EngagementMutation) ClearReleasedByID() {
+	m.released_by_id = nil
+	m.addreleased_by_id = nil
+	m.clearedFields[engagement.FieldReleasedByID] = struct{}{}
+}
+
+// ReleasedByIDCleared returns if the "released_by_id" field was cleared in this mutation.
+func (m *EngagementMutation) ReleasedByIDCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldReleasedByID]
+	return ok
+}
+
+// ResetReleasedByID resets all changes to the "released_by_id" field.
+func (m *EngagementMutation) ResetReleasedByID() {
+	m.released_by_id = nil
+	m.addreleased_by_id = nil
+	delete(m.clearedFields, engagement.FieldReleasedByID)
+}
+
 // SetIdempotencyKey sets the "idempotency_key" field.
 func (m *EngagementMutation) SetIdempotencyKey(s string) {
 	m.idempotency_key = &s
@@ -9650,7 +9722,7 @@ func (m *EngagementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EngagementMutation) Fields() []string {
-	fields := make([]string, 0, 32)
+	fields := make([]string, 0, 33)
 	if m.created_at != nil {
 		fields = append(fields, engagement.FieldCreatedAt)
 	}
@@ -9722,6 +9794,9 @@ func (m *EngagementMutation) Fields() []string {
 	}
 	if m.front_of_queue != nil {
 		fields = append(fields, engagement.FieldFrontOfQueue)
+	}
+	if m.released_by_id != nil {
+		fields = append(fields, engagement.FieldReleasedByID)
 	}
 	if m.idempotency_key != nil {
 		fields = append(fields, engagement.FieldIdempotencyKey)
@@ -9803,6 +9878,8 @@ func (m *EngagementMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerLeft()
 	case engagement.FieldFrontOfQueue:
 		return m.FrontOfQueue()
+	case engagement.FieldReleasedByID:
+		return m.ReleasedByID()
 	case engagement.FieldIdempotencyKey:
 		return m.IdempotencyKey()
 	case engagement.FieldCustomerTokenHash:
@@ -9876,6 +9953,8 @@ func (m *EngagementMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCustomerLeft(ctx)
 	case engagement.FieldFrontOfQueue:
 		return m.OldFrontOfQueue(ctx)
+	case engagement.FieldReleasedByID:
+		return m.OldReleasedByID(ctx)
 	case engagement.FieldIdempotencyKey:
 		return m.OldIdempotencyKey(ctx)
 	case engagement.FieldCustomerTokenHash:
@@ -10069,6 +10148,13 @@ func (m *EngagementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFrontOfQueue(v)
 		return nil
+	case engagement.FieldReleasedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReleasedByID(v)
+		return nil
 	case engagement.FieldIdempotencyKey:
 		v, ok := value.(string)
 		if !ok {
@@ -10145,6 +10231,9 @@ func (m *EngagementMutation) AddedFields() []string {
 	if m.addwrap_up_ms != nil {
 		fields = append(fields, engagement.FieldWrapUpMs)
 	}
+	if m.addreleased_by_id != nil {
+		fields = append(fields, engagement.FieldReleasedByID)
+	}
 	if m.addversion != nil {
 		fields = append(fields, engagement.FieldVersion)
 	}
@@ -10167,6 +10256,8 @@ func (m *EngagementMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedHandleMs()
 	case engagement.FieldWrapUpMs:
 		return m.AddedWrapUpMs()
+	case engagement.FieldReleasedByID:
+		return m.AddedReleasedByID()
 	case engagement.FieldVersion:
 		return m.AddedVersion()
 	case engagement.FieldCustomerMessages:
@@ -10207,6 +10298,13 @@ func (m *EngagementMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddWrapUpMs(v)
+		return nil
+	case engagement.FieldReleasedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReleasedByID(v)
 		return nil
 	case engagement.FieldVersion:
 		v, ok := value.(int)
@@ -10265,6 +10363,9 @@ func (m *EngagementMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(engagement.FieldParkedFrom) {
 		fields = append(fields, engagement.FieldParkedFrom)
+	}
+	if m.FieldCleared(engagement.FieldReleasedByID) {
+		fields = append(fields, engagement.FieldReleasedByID)
 	}
 	if m.FieldCleared(engagement.FieldIdempotencyKey) {
 		fields = append(fields, engagement.FieldIdempotencyKey)
@@ -10333,6 +10434,9 @@ func (m *EngagementMutation) ClearField(name string) error {
 		return nil
 	case engagement.FieldParkedFrom:
 		m.ClearParkedFrom()
+		return nil
+	case engagement.FieldReleasedByID:
+		m.ClearReleasedByID()
 		return nil
 	case engagement.FieldIdempotencyKey:
 		m.ClearIdempotencyKey()
@@ -10431,6 +10535,9 @@ func (m *EngagementMutation) ResetField(name string) error {
 		return nil
 	case engagement.FieldFrontOfQueue:
 		m.ResetFrontOfQueue()
+		return nil
+	case engagement.FieldReleasedByID:
+		m.ResetReleasedByID()
 		return nil
 	case engagement.FieldIdempotencyKey:
 		m.ResetIdempotencyKey()

@@ -356,15 +356,15 @@ func init() {
 	// engagement.DefaultFrontOfQueue holds the default value on creation for the front_of_queue field.
 	engagement.DefaultFrontOfQueue = engagementDescFrontOfQueue.Default.(bool)
 	// engagementDescIdempotencyKey is the schema descriptor for idempotency_key field.
-	engagementDescIdempotencyKey := engagementFields[22].Descriptor()
+	engagementDescIdempotencyKey := engagementFields[23].Descriptor()
 	// engagement.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	engagement.IdempotencyKeyValidator = engagementDescIdempotencyKey.Validators[0].(func(string) error)
 	// engagementDescVersion is the schema descriptor for version field.
-	engagementDescVersion := engagementFields[24].Descriptor()
+	engagementDescVersion := engagementFields[25].Descriptor()
 	// engagement.DefaultVersion holds the default value on creation for the version field.
 	engagement.DefaultVersion = engagementDescVersion.Default.(int)
 	// engagementDescCustomerMessages is the schema descriptor for customer_messages field.
-	engagementDescCustomerMessages := engagementFields[25].Descriptor()
+	engagementDescCustomerMessages := engagementFields[26].Descriptor()
 	// engagement.DefaultCustomerMessages holds the default value on creation for the customer_messages field.
 	engagement.DefaultCustomerMessages = engagementDescCustomerMessages.Default.(int)
 	// engagement.CustomerMessagesValidator is a validator for the "customer_messages" field. It is called by the builders before save.

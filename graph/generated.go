@@ -4248,7 +4248,9 @@ extend type Mutation {
   Ends an engagement. By its agent: the conversation ends and wrap-up
   begins. By an integration or the customer: before connection it is
   ABANDONED (wait time recorded); once connected, wrap-up begins for the agent;
-  a parked chat ended by the customer resumes into wrap-up.
+  a parked chat ended by the customer resumes into wrap-up. A parked chat
+  ended by its agent goes to wrap-up when the agent has a free chat slot;
+  otherwise it stays PARKED (parkedFrom WRAP_UP) and resumes into wrap-up.
   """
   endEngagement(id: ID!): EngagementPayload!
   """Posts a message to a chat, SMS or email engagement: as the agent who has it, or as the customer (integration or customer token)."""

@@ -67,6 +67,8 @@ const (
 	FieldCustomerLeft = "customer_left"
 	// FieldFrontOfQueue holds the string denoting the front_of_queue field in the database.
 	FieldFrontOfQueue = "front_of_queue"
+	// FieldReleasedByID holds the string denoting the released_by_id field in the database.
+	FieldReleasedByID = "released_by_id"
 	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
 	FieldIdempotencyKey = "idempotency_key"
 	// FieldCustomerTokenHash holds the string denoting the customer_token_hash field in the database.
@@ -209,6 +211,7 @@ var Columns = []string{
 	FieldAutoParked,
 	FieldCustomerLeft,
 	FieldFrontOfQueue,
+	FieldReleasedByID,
 	FieldIdempotencyKey,
 	FieldCustomerTokenHash,
 	FieldVersion,
@@ -480,6 +483,11 @@ func ByCustomerLeft(opts ...sql.OrderTermOption) OrderOption {
 // ByFrontOfQueue orders the results by the front_of_queue field.
 func ByFrontOfQueue(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFrontOfQueue, opts...).ToFunc()
+}
+
+// ByReleasedByID orders the results by the released_by_id field.
+func ByReleasedByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReleasedByID, opts...).ToFunc()
 }
 
 // ByIdempotencyKey orders the results by the idempotency_key field.

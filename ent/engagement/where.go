@@ -146,6 +146,11 @@ func FrontOfQueue(v bool) predicate.Engagement {
 	return predicate.Engagement(sql.FieldEQ(FieldFrontOfQueue, v))
 }
 
+// ReleasedByID applies equality check predicate on the "released_by_id" field. It's identical to ReleasedByIDEQ.
+func ReleasedByID(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldReleasedByID, v))
+}
+
 // IdempotencyKey applies equality check predicate on the "idempotency_key" field. It's identical to IdempotencyKeyEQ.
 func IdempotencyKey(v string) predicate.Engagement {
 	return predicate.Engagement(sql.FieldEQ(FieldIdempotencyKey, v))
@@ -1139,6 +1144,56 @@ func FrontOfQueueEQ(v bool) predicate.Engagement {
 // FrontOfQueueNEQ applies the NEQ predicate on the "front_of_queue" field.
 func FrontOfQueueNEQ(v bool) predicate.Engagement {
 	return predicate.Engagement(sql.FieldNEQ(FieldFrontOfQueue, v))
+}
+
+// ReleasedByIDEQ applies the EQ predicate on the "released_by_id" field.
+func ReleasedByIDEQ(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldReleasedByID, v))
+}
+
+// ReleasedByIDNEQ applies the NEQ predicate on the "released_by_id" field.
+func ReleasedByIDNEQ(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNEQ(FieldReleasedByID, v))
+}
+
+// ReleasedByIDIn applies the In predicate on the "released_by_id" field.
+func ReleasedByIDIn(vs ...int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldIn(FieldReleasedByID, vs...))
+}
+
+// ReleasedByIDNotIn applies the NotIn predicate on the "released_by_id" field.
+func ReleasedByIDNotIn(vs ...int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotIn(FieldReleasedByID, vs...))
+}
+
+// ReleasedByIDGT applies the GT predicate on the "released_by_id" field.
+func ReleasedByIDGT(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGT(FieldReleasedByID, v))
+}
+
+// ReleasedByIDGTE applies the GTE predicate on the "released_by_id" field.
+func ReleasedByIDGTE(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGTE(FieldReleasedByID, v))
+}
+
+// ReleasedByIDLT applies the LT predicate on the "released_by_id" field.
+func ReleasedByIDLT(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLT(FieldReleasedByID, v))
+}
+
+// ReleasedByIDLTE applies the LTE predicate on the "released_by_id" field.
+func ReleasedByIDLTE(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLTE(FieldReleasedByID, v))
+}
+
+// ReleasedByIDIsNil applies the IsNil predicate on the "released_by_id" field.
+func ReleasedByIDIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldReleasedByID))
+}
+
+// ReleasedByIDNotNil applies the NotNil predicate on the "released_by_id" field.
+func ReleasedByIDNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldReleasedByID))
 }
 
 // IdempotencyKeyEQ applies the EQ predicate on the "idempotency_key" field.

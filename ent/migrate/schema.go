@@ -218,6 +218,7 @@ var (
 		{Name: "auto_parked", Type: field.TypeBool, Default: false},
 		{Name: "customer_left", Type: field.TypeBool, Default: false},
 		{Name: "front_of_queue", Type: field.TypeBool, Default: false},
+		{Name: "released_by_id", Type: field.TypeInt, Nullable: true},
 		{Name: "idempotency_key", Type: field.TypeString, Unique: true, Nullable: true, Size: 200},
 		{Name: "customer_token_hash", Type: field.TypeString, Nullable: true},
 		{Name: "version", Type: field.TypeInt, Default: 0},
@@ -235,25 +236,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "engagements_customers_customer",
-				Columns:    []*schema.Column{EngagementsColumns[29]},
+				Columns:    []*schema.Column{EngagementsColumns[30]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_queues_queue",
-				Columns:    []*schema.Column{EngagementsColumns[30]},
+				Columns:    []*schema.Column{EngagementsColumns[31]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_agents_agent",
-				Columns:    []*schema.Column{EngagementsColumns[31]},
+				Columns:    []*schema.Column{EngagementsColumns[32]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_entry_points_entry_point",
-				Columns:    []*schema.Column{EngagementsColumns[32]},
+				Columns:    []*schema.Column{EngagementsColumns[33]},
 				RefColumns: []*schema.Column{EntryPointsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -262,17 +263,17 @@ var (
 			{
 				Name:    "engagement_agent_id_state",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[31], EngagementsColumns[5]},
+				Columns: []*schema.Column{EngagementsColumns[32], EngagementsColumns[5]},
 			},
 			{
 				Name:    "engagement_queue_id_state_queued_at",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[30], EngagementsColumns[5], EngagementsColumns[12]},
+				Columns: []*schema.Column{EngagementsColumns[31], EngagementsColumns[5], EngagementsColumns[12]},
 			},
 			{
 				Name:    "engagement_customer_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[29], EngagementsColumns[1]},
+				Columns: []*schema.Column{EngagementsColumns[30], EngagementsColumns[1]},
 			},
 			{
 				Name:    "engagement_state",

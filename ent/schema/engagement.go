@@ -55,6 +55,7 @@ func (Engagement) Fields() []ent.Field {
 		field.Bool("auto_parked").Default(false).Comment("Parked by a call interrupting the agent (R3); resumed when the call ends."),
 		field.Bool("customer_left").Default(false).Comment("The customer ended the engagement."),
 		field.Bool("front_of_queue").Default(false).Comment("Returned to its queue by logout or release: served before others of its priority.").Annotations(entgql.Skip()),
+		field.Int("released_by_id").Optional().Nillable().Comment("The agent who last released it: others are asked first (T4).").Annotations(entgql.Skip()),
 		field.String("idempotency_key").Optional().Nillable().Unique().MaxLen(200).Annotations(entgql.Skip()),
 		field.String("customer_token_hash").Optional().Sensitive().Annotations(entgql.Skip()),
 		field.Int("version").Default(0).Annotations(entgql.Skip()),

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -32,6 +33,9 @@ type Server struct {
 	URL   string // the GraphQL endpoint
 	// Admin is a client logged in as the first admin.
 	Admin *gqlclient.Client
+
+	cfg     app.Config
+	stopped bool
 }
 
 // Start starts a server; options adjust its configuration.
@@ -50,20 +54,54 @@ func Start(t testing.TB, options ...func(*app.Config)) *Server {
 	for _, o := range options {
 		o(&cfg)
 	}
-	a, err := app.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("start app: %v", err)
-	}
-	hs := httptest.NewServer(a.Handler())
-	s := &Server{App: a, HTTP: hs, Clock: fake, URL: hs.URL + "/graphql"}
-	t.Cleanup(func() {
-		a.Shutdown(context.Background())
-		hs.Close()
-		a.Close()
-	})
+	s := &Server{Clock: fake, cfg: cfg}
+	s.start(t, "")
+	t.Cleanup(s.stop)
 	s.Admin = s.Client("")
 	s.Admin.Token = s.Login(t, AdminEmail, AdminPassword)
 	return s
+}
+
+// start opens the app on s.cfg and serves it, on addr when not empty.
+func (s *Server) start(t testing.TB, addr string) {
+	t.Helper()
+	a, err := app.New(context.Background(), s.cfg)
+	if err != nil {
+		t.Fatalf("start app: %v", err)
+	}
+	hs := httptest.NewUnstartedServer(a.Handler())
+	if addr != "" {
+		hs.Listener.Close()
+		if hs.Listener, err = net.Listen("tcp", addr); err != nil {
+			a.Close()
+			t.Fatalf("listen again on %s: %v", addr, err)
+		}
+	}
+	hs.Start()
+	s.App, s.HTTP, s.URL, s.stopped = a, hs, hs.URL+"/graphql", false
+}
+
+// stop stops the server as a process would on SIGTERM: websockets are told
+// to reconnect, requests in flight finish, the dispatcher stops and the
+// store closes.
+func (s *Server) stop() {
+	if s.stopped {
+		return
+	}
+	s.stopped = true
+	s.App.Shutdown(context.Background())
+	s.HTTP.Close()
+	s.App.Close()
+}
+
+// Restart stops the server and starts a new app on the same database file,
+// clock and address, as after a process restart: clients keep working with
+// their tokens once it is back.
+func Restart(t testing.TB, s *Server) {
+	t.Helper()
+	addr := s.HTTP.Listener.Addr().String()
+	s.stop()
+	s.start(t, addr)
 }
 
 type testWriter struct{ t testing.TB }

@@ -32,7 +32,7 @@ func (e *Engine) own(ctx context.Context, id int, fn func(ctx context.Context, w
 		out, err = fn(ctx, w, eg)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // PickEngagement gives the caller a waiting chat from one of its queues (R5).
@@ -74,7 +74,7 @@ func (e *Engine) PickEngagement(ctx context.Context, id int) (*ent.Engagement, e
 		}
 		return w.emitAssigned(ctx, out)
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // needCapacity fails unless a can take one more engagement of ch now.
@@ -90,6 +90,19 @@ func (w *writer) needCapacity(ctx context.Context, a *ent.Agent, ch enum.Channel
 		return precondition(ReasonCapacity, "%s has no free %s capacity", a.Name, ch)
 	}
 	return nil
+}
+
+// hasRoom reports whether an agent could take one more engagement of ch now.
+func (w *writer) hasRoom(ctx context.Context, agentID int, ch enum.Channel) (bool, error) {
+	a, err := w.Agent.Query().Where(agent.ID(agentID)).WithCapacityProfile().Only(ctx)
+	if err != nil {
+		return false, err
+	}
+	l, err := loadOf(ctx, w.Client(), agentID)
+	if err != nil {
+		return false, err
+	}
+	return l.canTake(capacity(a.Edges.CapacityProfile), ch, false), nil
 }
 
 // emitAssigned tells an agent it has an engagement without a ring.
@@ -201,7 +214,7 @@ func (e *Engine) EndEngagement(ctx context.Context, id int) (*ent.Engagement, er
 		out, err = w.end(ctx, eg, "CUSTOMER_ENDED", true)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // end finishes the conversation of eg. Before connection the customer
@@ -216,13 +229,26 @@ func (w *writer) end(ctx context.Context, eg *ent.Engagement, reason string, byC
 		}
 		return w.abandon(ctx, eg)
 	case engagement.StateParked:
-		if byCustomer {
+		if inWrapUp(eg) {
+			return nil, illegal("engagement %d has already ended; resume it to complete its wrap-up", eg.ID)
+		}
+		room := false
+		if !byCustomer {
+			var err error
+			if room, err = w.hasRoom(ctx, *eg.AgentID, eg.Channel); err != nil {
+				return nil, err
+			}
+		}
+		if !room {
+			// Its wrap-up would take a slot the agent does not have free (or
+			// the agent is on a call): it stays parked and resumes into
+			// wrap-up.
 			if err := w.touchAgent(ctx, *eg.AgentID, -1, nil); err != nil {
 				return nil, err
 			}
 			return w.move(ctx, eg, engagement.StateParked, reason, func(m *ent.EngagementMutation) {
 				m.SetParkedFrom(engagement.ParkedFromWrapUp)
-				m.SetCustomerLeft(true)
+				m.SetCustomerLeft(byCustomer)
 				m.SetEndedAt(w.now)
 			})
 		}
@@ -258,14 +284,15 @@ func (w *writer) end(ctx context.Context, eg *ent.Engagement, reason string, byC
 	if err != nil {
 		return nil, err
 	}
-	if eg.Channel.Call() {
-		return next, w.resumeInterrupted(ctx, *eg.AgentID)
-	}
-	return next, nil
+	return next, w.callLeft(ctx, eg, *eg.AgentID)
 }
 
-// resumeInterrupted resumes the chats a call parked (R3).
-func (w *writer) resumeInterrupted(ctx context.Context, agentID int) error {
+// callLeft resumes the chats a call parked (R3) once the call has left its
+// agent: ended, transferred or released.
+func (w *writer) callLeft(ctx context.Context, eg *ent.Engagement, agentID int) error {
+	if !eg.Channel.Call() {
+		return nil
+	}
 	parked, err := w.Engagement.Query().Where(engagement.AgentID(agentID), engagement.StateEQ(engagement.StateParked),
 		engagement.AutoParked(true)).All(ctx)
 	if err != nil {
@@ -310,6 +337,14 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 		if err != nil {
 			return err
 		}
+		// Whose wrap-up, first: the caller's own, or the one it owes as the
+		// sender of a transfer; only then what it is completed with.
+		own := deref(eg.AgentID) == me && eg.State == engagement.StateWrapUp
+		if !own {
+			if err := w.owesWrapUp(ctx, eg, me); err != nil {
+				return err
+			}
+		}
 		if err := w.checkDispositions(ctx, eg, dispositions); err != nil {
 			return err
 		}
@@ -318,7 +353,7 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 				return err
 			}
 		}
-		if deref(eg.AgentID) == me && eg.State == engagement.StateWrapUp {
+		if own {
 			out, err = w.close(ctx, eg, "WRAP_UP_COMPLETED", dispositions)
 			return err
 		}
@@ -329,7 +364,7 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 			return err
 		}
 		if n == 0 {
-			return illegal("you have no wrap-up open on engagement %d (it is %s)", id, eg.State)
+			return conflict("the wrap-up of engagement %d was completed meanwhile", id)
 		}
 		if err := w.touchAgent(ctx, me, -1, func(m *ent.AgentMutation) { m.SetIdleSince(w.now) }); err != nil {
 			return err
@@ -343,7 +378,28 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 		return w.emit(ctx, events.Event{Topic: events.TransferChanged, EngagementID: id, AgentID: me,
 			Payload: map[string]any{"senderWrapUp": "COMPLETED"}})
 	})
-	return out, err
+	return unwrapped(out, err)
+}
+
+// owesWrapUp fails unless agentID owes a wrap-up of eg as the sender of a
+// completed transfer: FORBIDDEN if eg is not and never was its own,
+// PRECONDITION_FAILED if it has no wrap-up open on it.
+func (w *writer) owesWrapUp(ctx context.Context, eg *ent.Engagement, agentID int) error {
+	owed, err := w.Transfer.Query().Where(transfer.EngagementID(eg.ID), transfer.FromAgentID(agentID),
+		transfer.StateEQ(transfer.StateCompleted), transfer.SenderWrappedUpAtIsNil()).Exist(ctx)
+	if err != nil || owed {
+		return err
+	}
+	if deref(eg.AgentID) != agentID {
+		sent, err := w.Transfer.Query().Where(transfer.EngagementID(eg.ID), transfer.FromAgentID(agentID)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if !sent {
+			return apperr.New(apperr.Forbidden, "engagement %d is not yours", eg.ID).WithReason(ReasonNotOwner)
+		}
+	}
+	return illegal("you have no wrap-up open on engagement %d (it is %s)", eg.ID, eg.State)
 }
 
 // checkDispositions validates the dispositions picked for eg: active,
@@ -394,7 +450,7 @@ func (e *Engine) AddNote(ctx context.Context, id int, body string) (*ent.Note, e
 		out, err = w.note(ctx, eg, v.AgentID, body)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 func (w *writer) note(ctx context.Context, eg *ent.Engagement, agentID int, body string) (*ent.Note, error) {
@@ -403,16 +459,23 @@ func (w *writer) note(ctx context.Context, eg *ent.Engagement, agentID int, body
 		return nil, err
 	}
 	return n, w.emit(ctx, events.Event{Topic: events.NoteAdded, EngagementID: eg.ID, QueueID: eg.QueueID,
-		Payload: map[string]any{"noteID": n.ID}})
+		Payload: map[string]any{"noteID": gid(n.ID)}})
 }
 
 // ReleaseEngagement gives an engagement the caller cannot finish back to the
 // front of its queue (T4).
 func (e *Engine) ReleaseEngagement(ctx context.Context, id int) (*ent.Engagement, error) {
 	return e.own(ctx, id, func(ctx context.Context, w *writer, eg *ent.Engagement) (*ent.Engagement, error) {
-		if eg.State != engagement.StateConnected && eg.State != engagement.StateParked {
-			return nil, illegal("engagement %d is %s; only CONNECTED or PARKED engagements can be released", id, eg.State)
+		if (eg.State != engagement.StateConnected && eg.State != engagement.StateParked) || inWrapUp(eg) {
+			return nil, illegal("engagement %d is %s and its conversation is over; only CONNECTED or PARKED conversations can be released", id, eg.State)
 		}
-		return w.requeue(ctx, eg, true, "RELEASED")
+		next, err := w.requeue(ctx, eg, true, "RELEASED")
+		if err != nil {
+			return nil, err
+		}
+		if next, err = next.Update().SetReleasedByID(*eg.AgentID).Save(ctx); err != nil {
+			return nil, err
+		}
+		return next, w.callLeft(ctx, eg, *eg.AgentID)
 	})
 }

@@ -36,7 +36,7 @@ func (e *Engine) SetAgentState(ctx context.Context, state agent.State, reason st
 		out, err = w.setState(ctx, a, state, reason)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // setState moves an agent to state with reason and records it.
@@ -86,7 +86,7 @@ func (e *Engine) logout(ctx context.Context, agentID int, why string) (*ent.Agen
 		}
 		return w.Agent.UpdateOneID(agentID).ClearDisconnectedAt().Exec(ctx)
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // returnAll gives back everything an agent holds: engagements to the front
@@ -107,10 +107,10 @@ func (w *writer) returnAll(ctx context.Context, agentID int, why string) error {
 		return err
 	}
 	for _, eg := range held {
-		switch eg.State {
-		case engagement.StateWrapUp:
+		switch {
+		case eg.State == engagement.StateWrapUp, inWrapUp(eg):
 			_, err = w.close(ctx, eg, why, nil)
-		case engagement.StateTransferring:
+		case eg.State == engagement.StateTransferring:
 			if eg, err = w.cancelTransfer(ctx, eg, why); err == nil {
 				_, err = w.requeue(ctx, eg, true, why)
 			}
@@ -124,6 +124,12 @@ func (w *writer) returnAll(ctx context.Context, agentID int, why string) error {
 	return w.Transfer.Update().
 		Where(transfer.FromAgentID(agentID), transfer.StateEQ(transfer.StateCompleted), transfer.SenderWrappedUpAtIsNil()).
 		SetSenderWrappedUpAt(w.now).Exec(ctx)
+}
+
+// inWrapUp reports whether eg is parked with its conversation over: parked
+// during wrap-up, or left by its customer while parked.
+func inWrapUp(eg *ent.Engagement) bool {
+	return eg.State == engagement.StateParked && deref(eg.ParkedFrom) == engagement.ParkedFromWrapUp
 }
 
 // requeue puts an engagement back in its queue without an agent; front puts
@@ -158,6 +164,8 @@ func (w *writer) close(ctx context.Context, eg *ent.Engagement, reason string, d
 		w.stopTimer(eg, m)
 		m.SetClosedAt(w.now)
 		m.ClearWrapUpDeadline()
+		m.ClearParkedFrom()
+		m.SetAutoParked(false)
 		m.AddDispositionIDs(dispositions...)
 	})
 }

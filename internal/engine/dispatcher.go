@@ -32,6 +32,8 @@ type dispatcher struct {
 	wake chan struct{}
 	// reload asks for the configuration (queues, agents) to be read again.
 	reload chan struct{}
+	// syncs receives requests to settle (Sync).
+	syncs chan chan struct{}
 
 	agents    map[int]*agentView
 	queues    map[int]*queueView
@@ -54,6 +56,7 @@ func (e *Engine) Start() {
 		ctx:  urgent(auth.SystemContext(context.Background())),
 		sub:  e.bus.Subscribe(events.Key{Kind: events.All}, 1<<16),
 		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1), reload: make(chan struct{}, 1),
+		syncs: make(chan chan struct{}),
 	}
 	e.dispatcher = d
 	go d.run()
@@ -105,13 +108,68 @@ func (d *dispatcher) run() {
 		case <-alarm:
 			d.fire()
 		case <-d.reload:
-			for id := range d.queues {
-				d.dirtyQueues[id] = true
-			}
-			for id := range d.agents {
-				d.dirtyAgents[id] = true
-			}
+			d.reloadConfig()
 		case <-d.wake:
+		case done := <-d.syncs:
+			d.settle()
+			close(done)
+		}
+	}
+}
+
+// Sync waits until the dispatcher has taken in every event committed before
+// the call, handled every deadline that has passed and made every pairing it
+// can. Tests use it to see that nothing (more) happens; it returns at once
+// when the dispatcher is not running.
+func (e *Engine) Sync(ctx context.Context) error {
+	d := e.dispatcher
+	if d == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	select {
+	case d.syncs <- done:
+	case <-d.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// settle works until no event is waiting and no deadline is due; the events
+// of its own decisions are taken in too.
+func (d *dispatcher) settle() {
+	for {
+		busy := false
+		for more := true; more; {
+			select {
+			case ev := <-d.sub.C:
+				d.note(ev)
+				busy = true
+			default:
+				more = false
+			}
+		}
+		select {
+		case <-d.reload:
+			d.reloadConfig()
+			busy = true
+		default:
+		}
+		if len(d.timers) > 0 && !d.timers[0].at.After(d.e.clock.Now()) {
+			d.fire()
+			busy = true
+		}
+		d.refresh()
+		d.match()
+		if !busy && len(d.sub.C) == 0 {
+			return
 		}
 	}
 }
@@ -151,7 +209,16 @@ func (d *dispatcher) rebuild() {
 	}
 }
 
-// note marks what an event says changed.
+// reloadConfig marks every queue and agent in the view to be read again.
+func (d *dispatcher) reloadConfig() {
+	for id := range d.queues {
+		d.dirtyQueues[id] = true
+	}
+	for id := range d.agents {
+		d.dirtyAgents[id] = true
+	}
+}
+
 // ConfigChanged tells the dispatcher that queues, agents or capacity
 // profiles were reconfigured.
 func (e *Engine) ConfigChanged() {
@@ -163,6 +230,7 @@ func (e *Engine) ConfigChanged() {
 	}
 }
 
+// note marks what an event says changed.
 func (d *dispatcher) note(ev *ent.Event) {
 	if d.own[ev.ID] {
 		delete(d.own, ev.ID)
@@ -299,6 +367,9 @@ const (
 )
 
 // match pairs waiting engagements with agents until no more pairs exist.
+// After every pairing it starts again from the first line: the head of a
+// line served before another comes before that other line's head, even if
+// its own line has just been served (R2, R8).
 func (d *dispatcher) match() {
 	// A pairing the database refuses twice is skipped until the next round,
 	// so a view that disagrees with the database cannot spin.

@@ -107,6 +107,7 @@ func (w *writer) emit(ctx context.Context, e events.Event) error {
 	if e.ActorID == 0 {
 		e.ActorID = w.actor
 	}
+	e.At = w.now
 	return w.batch.Append(ctx, w.Tx, e)
 }
 
@@ -139,3 +140,13 @@ func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writ
 
 // viewer returns the caller, who must be an agent.
 func viewer(ctx context.Context) *auth.Viewer { return auth.FromContext(ctx) }
+
+// unwrapped detaches an entity written in a transaction from it, so that
+// edges resolved after the commit (a mutation payload's nested fields) load
+// through the client.
+func unwrapped[T any](v T, err error) (T, error) {
+	if err != nil {
+		return v, err
+	}
+	return store.Unwrap(v), nil
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // Contact finds or creates a customer by phone or email.
@@ -109,7 +110,7 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 	if err != nil {
 		return nil, "", err
 	}
-	return out, token, nil
+	return store.Unwrap(out), token, nil
 }
 
 // targetQueue resolves the leaf queue of a new engagement.
@@ -156,14 +157,14 @@ func (w *writer) customerFor(ctx context.Context, in NewEngagement) (int, error)
 		c = &Contact{}
 	}
 	phone, email := strings.TrimSpace(c.Phone), strings.ToLower(strings.TrimSpace(c.Email))
-	if phone != "" || email != "" {
-		field, value := customer.FieldPhones, phone
-		if phone == "" {
-			field, value = customer.FieldEmails, email
+	// A known phone number finds the customer, else a known email address.
+	for _, known := range []struct{ field, value string }{{customer.FieldPhones, phone}, {customer.FieldEmails, email}} {
+		if known.value == "" {
+			continue
 		}
 		found, err := w.Customer.Query().Where(func(s *sql.Selector) {
-			s.Where(sqljson.ValueContains(field, value))
-		}).First(ctx)
+			s.Where(sqljson.ValueContains(known.field, known.value))
+		}).Order(ent.Asc(customer.FieldID)).First(ctx)
 		if err == nil {
 			return found.ID, nil
 		}
@@ -226,9 +227,9 @@ func (e *Engine) PostMessage(ctx context.Context, id int, body, subject string) 
 			return err
 		}
 		return w.emit(ctx, events.Event{Topic: events.MessageCreated, EngagementID: id, AgentID: deref(eg.AgentID),
-			Payload: map[string]any{"messageID": out.ID, "sender": string(out.Sender), "body": body, "subject": subject}})
+			Payload: map[string]any{"messageID": gid(out.ID), "sender": string(out.Sender), "body": body, "subject": subject}})
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // Segment is one transcript segment to append.
@@ -262,5 +263,5 @@ func (e *Engine) AppendTranscript(ctx context.Context, id int, segs []Segment) (
 		return w.emit(ctx, events.Event{Topic: events.TranscriptAppended, EngagementID: id, AgentID: deref(eg.AgentID),
 			Payload: map[string]any{"segments": len(out)}})
 	})
-	return out, err
+	return unwrapped(out, err)
 }

@@ -41,12 +41,12 @@ func (w *writer) finishOffer(ctx context.Context, o *ent.Offer, state offer.Stat
 	if err := w.touchAgent(ctx, o.AgentID, -1, nil); err != nil {
 		return err
 	}
-	payload := map[string]any{"offerID": o.ID, "state": string(state)}
+	payload := map[string]any{"offerID": gid(o.ID), "state": string(state)}
 	if reason != "" {
 		payload["reason"] = reason
 	}
 	if o.TransferID != nil {
-		payload["transferID"] = *o.TransferID
+		payload["transferID"] = gid(*o.TransferID)
 	}
 	return w.emit(ctx, events.Event{Topic: events.OfferEnded, EngagementID: o.EngagementID, AgentID: o.AgentID, Payload: payload})
 }
@@ -100,7 +100,7 @@ func (e *Engine) AcceptOffer(ctx context.Context, offerID int) (*ent.Engagement,
 		out, err = w.accept(ctx, o)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // accept connects the engagement of a pending offer to its agent.
@@ -119,7 +119,11 @@ func (w *writer) accept(ctx context.Context, o *ent.Offer) (*ent.Engagement, err
 		if eg.State != engagement.StateTransferring {
 			return nil, illegal("engagement %d is %s, not TRANSFERRING", eg.ID, eg.State)
 		}
-		return w.connect(ctx, eg, o.AgentID, "TRANSFER_ACCEPTED")
+		next, err := w.connect(ctx, eg, o.AgentID, "TRANSFER_ACCEPTED")
+		if err != nil {
+			return nil, err
+		}
+		return next, w.transferAccepted(ctx, next, *o.TransferID)
 	}
 	if eg.State != engagement.StateOffered {
 		return nil, illegal("engagement %d is %s, not OFFERED", eg.ID, eg.State)
@@ -138,6 +142,7 @@ func (w *writer) connect(ctx context.Context, eg *ent.Engagement, agentID int, r
 	return w.move(ctx, eg, engagement.StateConnected, reason, func(m *ent.EngagementMutation) {
 		w.stopTimer(eg, m)
 		m.SetAgentID(agentID)
+		m.ClearReleasedByID()
 		m.SetTimerStartedAt(w.now)
 		m.SetFrontOfQueue(false)
 		if eg.ConnectedAt == nil {
@@ -149,7 +154,8 @@ func (w *writer) connect(ctx context.Context, eg *ent.Engagement, agentID int, r
 	})
 }
 
-// parkChatsFor parks the agent's connected chats because a call reached it.
+// parkChatsFor parks the agent's connected chats because a call reached it,
+// and rescinds the chats still ringing it: no chat connects during a call.
 func (w *writer) parkChatsFor(ctx context.Context, agentID int) error {
 	chats, err := w.Engagement.Query().Where(engagement.AgentID(agentID), engagement.ChannelEQ(enum.ChannelChat),
 		engagement.StateEQ(engagement.StateConnected)).All(ctx)
@@ -158,6 +164,16 @@ func (w *writer) parkChatsFor(ctx context.Context, agentID int) error {
 	}
 	for _, c := range chats {
 		if _, err := w.park(ctx, c, true); err != nil {
+			return err
+		}
+	}
+	rings, err := w.Offer.Query().Where(offer.AgentID(agentID), offer.StateEQ(offer.StatePending),
+		offer.HasEngagementWith(engagement.ChannelEQ(enum.ChannelChat))).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range rings {
+		if _, err := w.dropOffer(ctx, o, offer.StateRescinded, "INTERRUPTED_BY_CALL"); err != nil {
 			return err
 		}
 	}
@@ -176,10 +192,15 @@ func (e *Engine) DeclineOffer(ctx context.Context, offerID int) (*ent.Offer, err
 		if _, err := w.dropOffer(ctx, o, offer.StateDeclined, ""); err != nil {
 			return err
 		}
+		// A declined ring was answered, not missed: the streak of missed
+		// rings is broken.
+		if err := w.touchAgent(ctx, me, -1, func(m *ent.AgentMutation) { m.SetMissedRings(0) }); err != nil {
+			return err
+		}
 		out, err = w.Offer.Get(ctx, offerID)
 		return err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // expireOffer times out a pending offer; missing MissedRingsLimit rings in

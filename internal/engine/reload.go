@@ -64,7 +64,9 @@ func (d *dispatcher) loadEngagements(ids []int) error {
 		}
 	}
 	// Agents who declined or missed a waiting engagement since it was
-	// queued are asked again only when nobody else can take it.
+	// queued, or released it, are asked again only when nobody else can
+	// take it. Offers carry the engine's clock in created_at, like
+	// queued_at.
 	tried := map[int]map[int]bool{}
 	if len(queued) > 0 {
 		missed, err := c.Offer.Query().Where(offer.EngagementIDIn(queued...), offer.TransferIDIsNil(),
@@ -121,6 +123,9 @@ func (d *dispatcher) enqueue(eg *ent.Engagement, tried map[int]bool) error {
 	}
 	if tried == nil {
 		tried = map[int]bool{}
+	}
+	if eg.ReleasedByID != nil {
+		tried[*eg.ReleasedByID] = true
 	}
 	d.unqueue(eg.ID)
 	d.push(&waitItem{id: eg.ID, version: eg.Version, queueID: eg.QueueID, channel: eg.Channel, priority: eg.Priority,

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/internal/events"
@@ -12,8 +13,8 @@ import (
 // variables, the bot summary, the queue and the deadline.
 func (w *writer) emitOffer(ctx context.Context, o *ent.Offer, eg *ent.Engagement) error {
 	payload := map[string]any{
-		"offerID":       o.ID,
-		"engagementID":  eg.ID,
+		"offerID":       gid(o.ID),
+		"engagementID":  gid(eg.ID),
 		"channel":       string(eg.Channel),
 		"direction":     string(eg.Direction),
 		"deadline":      o.Deadline,
@@ -26,21 +27,24 @@ func (w *writer) emitOffer(ctx context.Context, o *ent.Offer, eg *ent.Engagement
 		payload["sessionType"] = string(eg.SessionType)
 	}
 	if o.TransferID != nil {
-		payload["transferID"] = *o.TransferID
+		payload["transferID"] = gid(*o.TransferID)
 	}
 	if eg.CustomerID != 0 {
 		c, err := w.Customer.Get(ctx, eg.CustomerID)
 		if err != nil {
 			return err
 		}
-		payload["customer"] = map[string]any{"id": c.ID, "name": c.Name, "phones": c.Phones, "emails": c.Emails, "externalIDs": c.ExternalIds}
+		payload["customer"] = map[string]any{"id": gid(c.ID), "name": c.Name, "phones": c.Phones, "emails": c.Emails, "externalIDs": c.ExternalIds}
 	}
 	if eg.QueueID != 0 {
 		q, err := w.Queue.Get(ctx, eg.QueueID)
 		if err != nil {
 			return err
 		}
-		payload["queue"] = map[string]any{"id": q.ID, "name": q.Name}
+		payload["queue"] = map[string]any{"id": gid(q.ID), "name": q.Name}
 	}
 	return w.emit(ctx, events.Event{Topic: events.OfferCreated, EngagementID: eg.ID, AgentID: o.AgentID, QueueID: eg.QueueID, Payload: payload})
 }
+
+// gid formats an ID inside an event payload as GraphQL shows IDs: a string.
+func gid(id int) string { return strconv.Itoa(id) }

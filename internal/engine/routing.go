@@ -43,7 +43,7 @@ func (w *writer) decide(ctx context.Context, engID, engVersion, agentID, agentVe
 		}
 		return nil, w.emitAssigned(ctx, next)
 	}
-	o, err := w.Offer.Create().SetEngagementID(engID).SetAgentID(agentID).SetDeadline(w.now.Add(q.ring)).Save(ctx)
+	o, err := w.Offer.Create().SetEngagementID(engID).SetAgentID(agentID).SetCreatedAt(w.now).SetDeadline(w.now.Add(q.ring)).Save(ctx)
 	if err != nil {
 		return nil, err
 	}

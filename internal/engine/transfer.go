@@ -40,7 +40,7 @@ func (e *Engine) TransferEngagement(ctx context.Context, id int, toQueue, toAgen
 		}
 		return nil, err
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // transferToQueue queues eg in another leaf queue at once; the sender owes
@@ -67,6 +67,9 @@ func (w *writer) transferToQueue(ctx context.Context, eg *ent.Engagement, me, qu
 		m.SetFrontOfQueue(false)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := w.callLeft(ctx, eg, me); err != nil {
 		return nil, err
 	}
 	return t, w.emitTransfer(ctx, t, me)
@@ -99,7 +102,7 @@ func (w *writer) transferToAgent(ctx context.Context, eg *ent.Engagement, me, ta
 	if err != nil {
 		return nil, err
 	}
-	o, err := w.Offer.Create().SetEngagementID(eg.ID).SetAgentID(targetID).SetTransferID(t.ID).
+	o, err := w.Offer.Create().SetEngagementID(eg.ID).SetAgentID(targetID).SetTransferID(t.ID).SetCreatedAt(w.now).
 		SetDeadline(w.now.Add(ring)).Save(ctx)
 	if err != nil {
 		return nil, err
@@ -145,19 +148,27 @@ func (e *Engine) AcceptTransfer(ctx context.Context, transferID int) (*ent.Engag
 		if err != nil {
 			return err
 		}
-		if out, err = w.accept(ctx, o); err != nil {
-			return err
-		}
-		t, err := w.Transfer.Get(ctx, transferID)
-		if err != nil {
-			return err
-		}
-		if err := w.touchAgent(ctx, t.FromAgentID, -1, nil); err != nil {
-			return err
-		}
-		return w.emitTransfer(ctx, t, t.FromAgentID)
+		out, err = w.accept(ctx, o)
+		return err
 	})
-	return out, err
+	return unwrapped(out, err)
+}
+
+// transferAccepted tells the sender of an accepted transfer; the sender
+// owes a wrap-up now (T5), and a call that left it resumes the chats it
+// interrupted (R3).
+func (w *writer) transferAccepted(ctx context.Context, eg *ent.Engagement, transferID int) error {
+	t, err := w.Transfer.Get(ctx, transferID)
+	if err != nil {
+		return err
+	}
+	if err := w.touchAgent(ctx, t.FromAgentID, -1, nil); err != nil {
+		return err
+	}
+	if err := w.callLeft(ctx, eg, t.FromAgentID); err != nil {
+		return err
+	}
+	return w.emitTransfer(ctx, t, t.FromAgentID)
 }
 
 // DeclineTransfer declines a transfer offered to the caller.
@@ -177,17 +188,17 @@ func (e *Engine) DeclineTransfer(ctx context.Context, transferID int) (*ent.Tran
 		}
 		return w.emitTransfer(ctx, out, out.FromAgentID)
 	})
-	return out, err
+	return unwrapped(out, err)
 }
 
 // emitTransfer tells agentID how a transfer stands.
 func (w *writer) emitTransfer(ctx context.Context, t *ent.Transfer, agentID int) error {
-	payload := map[string]any{"transferID": t.ID, "state": string(t.State), "fromAgentID": t.FromAgentID}
+	payload := map[string]any{"transferID": gid(t.ID), "state": string(t.State), "fromAgentID": gid(t.FromAgentID)}
 	if t.ToQueueID != nil {
-		payload["toQueueID"] = *t.ToQueueID
+		payload["toQueueID"] = gid(*t.ToQueueID)
 	}
 	if t.ToAgentID != nil {
-		payload["toAgentID"] = *t.ToAgentID
+		payload["toAgentID"] = gid(*t.ToAgentID)
 	}
 	return w.emit(ctx, events.Event{Topic: events.TransferChanged, EngagementID: t.EngagementID, AgentID: agentID, Payload: payload})
 }

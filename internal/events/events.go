@@ -6,6 +6,7 @@ package events
 
 import (
 	"context"
+	"time"
 
 	"github.com/switchboard/switchboard/ent"
 )
@@ -48,6 +49,8 @@ type Event struct {
 	QueueID      int
 	ActorID      int
 	Payload      map[string]any
+	// At is when it happened, by the engine's clock; zero means now.
+	At time.Time
 }
 
 // Batch collects the events appended in one transaction.
@@ -58,6 +61,9 @@ type Batch struct {
 // Append inserts e in tx and remembers it for publication after commit.
 func (b *Batch) Append(ctx context.Context, tx *ent.Tx, e Event) error {
 	c := tx.Event.Create().SetTopic(e.Topic).SetPayload(e.Payload)
+	if !e.At.IsZero() {
+		c.SetCreatedAt(e.At)
+	}
 	if e.EngagementID != 0 {
 		c.SetEngagementID(e.EngagementID)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"time"
@@ -174,25 +175,36 @@ func Write[T any](ctx context.Context, client *ent.Client, fn func(ctx context.C
 		return zero, err
 	}
 	if owned {
-		out = unwrap(out)
+		out = Unwrap(out)
 	}
 	return out, nil
 }
 
-// unwrap calls v.Unwrap() for an entity loaded in a transaction. ent's
-// Unwrap panics for an entity that was not (or a nil pointer); such a value
-// is returned as it is.
-func unwrap[T any](v T) (out T) {
-	u, ok := any(v).(interface{ Unwrap() T })
-	if !ok {
+// Unwrap detaches an entity (or a slice of them) loaded in a transaction
+// from it after the commit, so later queries use the client. Nil pointers and
+// values that are not entities are returned as they are.
+func Unwrap[T any](v T) T {
+	rv := reflect.ValueOf(v)
+	switch {
+	case !rv.IsValid():
+		return v
+	case rv.Kind() == reflect.Slice:
+		// ent's Unwrap detaches the entity in place.
+		for i := range rv.Len() {
+			if el := rv.Index(i); el.Kind() == reflect.Pointer && !el.IsNil() {
+				if m := el.MethodByName("Unwrap"); m.IsValid() {
+					m.Call(nil)
+				}
+			}
+		}
+		return v
+	case rv.Kind() == reflect.Pointer && rv.IsNil():
 		return v
 	}
-	defer func() {
-		if recover() != nil {
-			out = v
-		}
-	}()
-	return u.Unwrap()
+	if u, ok := any(v).(interface{ Unwrap() T }); ok {
+		return u.Unwrap()
+	}
+	return v
 }
 
 // Ping checks that the database answers.
