@@ -80,7 +80,7 @@ func DefaultOptions() Options {
 		AdminPassword: "bench-admin-password",
 		Agents:        1000,
 		IdleAgents:    10000,
-		Rates:         []float64{200, 0},
+		Rates:         []float64{100, 0},
 		Duration:      15 * time.Second,
 		Engagements:   100000,
 		Creators:      32,
@@ -113,7 +113,7 @@ func ParseFlags(args []string, stderr io.Writer) (Options, bool, error) {
 	fs.IntVar(&o.Agents, "agents", o.Agents, "agents taking part in the load phases")
 	fs.IntVar(&o.IdleAgents, "idle-agents", o.IdleAgents, "idle subscribed agents for the memory phase (0 skips it)")
 	fs.DurationVar(&o.Think, "think", o.Think, "how long an agent waits before accepting a ring")
-	rates := fs.String("rates", "200,max", "arrival rate of each load phase, engagements per second; max is as fast as possible")
+	rates := fs.String("rates", "100,max", "arrival rate of each load phase, engagements per second; max is as fast as possible")
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "length of each load phase")
 	fs.IntVar(&o.Engagements, "engagements", o.Engagements, "most engagements created per load phase")
 	fs.IntVar(&o.MaxOpen, "max-open", 0, "most engagements open at once (default: -agents)")
