@@ -98,134 +98,174 @@ type IdlePhase struct {
 	Seconds  float64 `json:"setupSeconds"`
 }
 
-// Run measures a server as o says and writes progress to o.Progress. It
+// Run measures a server as o says and writes progress to progress. It
 // fails only when the run itself cannot proceed; errors of the API are
 // counted in the report.
-func Run(ctx context.Context, o Options, progress io.Writer) (rep Report, err error) {
-	begin := time.Now()
+func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
-	say := func(format string, args ...any) { fmt.Fprintf(progress, "bench: "+format+"\n", args...) }
 	if o.MaxOpen == 0 {
 		o.MaxOpen = o.Agents
 	}
 	if err := o.validate(); err != nil {
-		return rep, err
+		return Report{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	rep.Machine = machine()
-	rep.Options = Summary{Agents: o.Agents, IdleAgents: o.IdleAgents, ThinkMs: ms(o.Think), Rates: o.Rates,
+	r := &run{o: o, progress: progress, errs: newErrorCounts(), begin: time.Now()}
+	r.rep.Machine = machine()
+	r.rep.Options = Summary{Agents: o.Agents, IdleAgents: o.IdleAgents, ThinkMs: ms(o.Think), Rates: o.Rates,
 		Duration: o.Duration.String(), Engagements: o.Engagements, MaxOpen: o.MaxOpen, Channels: o.Channels}
-	errs := newErrorCounts()
-	defer func() {
-		rep.Errors, rep.ErrorSamples = errs.snapshot()
-		rep.Seconds = time.Since(begin).Seconds()
-	}()
+	err := r.measure(ctx)
+	r.rep.Errors, r.rep.ErrorSamples = r.errs.snapshot()
+	r.rep.Seconds = time.Since(r.begin).Seconds()
+	return r.rep, err
+}
 
+// run is one run of the generator.
+type run struct {
+	o        Options
+	progress io.Writer
+	errs     *errorCounts
+	begin    time.Time
+	rep      Report
+	// target is the GraphQL endpoint measured, pid its server's process
+	// (0: unknown), srv the server the generator started (nil with -url).
+	target string
+	pid    int
+	srv    *server
+}
+
+func (r *run) say(format string, args ...any) {
+	fmt.Fprintf(r.progress, "bench: "+format+"\n", args...)
+}
+
+// measure runs the steps: target, floor, agents, load phases, idle agents.
+func (r *run) measure(ctx context.Context) (err error) {
+	o := &r.o
 	if o.Dir == "" {
 		if o.Dir, err = os.MkdirTemp("", "switchboard-bench-"); err != nil {
-			return rep, err
+			return err
 		}
 		defer os.RemoveAll(o.Dir)
 	}
-	target, pid := o.URL, o.PID
-	var srv *server
-	if target == "" {
-		rep.Server = "started"
-		if len(o.ServerCommand) == 0 {
-			exe, err := os.Executable()
-			if err != nil {
-				return rep, err
-			}
-			o.ServerCommand = []string{exe}
-		}
-		say("starting a server on a SQLite file in %s", o.Dir)
-		if srv, err = startServer(ctx, o.ServerCommand, o.Dir, "load", o.AdminEmail, o.AdminPassword); err != nil {
-			return rep, err
-		}
-		defer func() {
-			srv.stop()
-			rep.noteServerErrors(srv)
-			srv.removeDB()
-		}()
-		target, pid = srv.url, srv.pid
-	} else {
-		rep.Server = target
-		if err := loopbackOnly(target); err != nil {
-			return rep, err
-		}
+	if err := r.startTarget(ctx); err != nil {
+		return err
 	}
-	rep.Memory.Baseline, _ = rss(pid)
-
+	if r.srv != nil {
+		defer func() {
+			r.srv.stop()
+			r.rep.noteServerErrors(r.srv)
+			r.srv.removeDB()
+		}()
+	}
+	r.rep.Memory.Baseline, _ = rss(r.pid)
 	if o.Floor > 0 {
-		say("measuring the SQLite write-transaction floor for %s", o.Floor)
+		r.say("measuring the SQLite write-transaction floor for %s", o.Floor)
 		f, err := measureFloor(ctx, o.Dir, o.Floor)
 		if err != nil {
-			return rep, fmt.Errorf("floor: %w", err)
+			return fmt.Errorf("floor: %w", err)
 		}
-		rep.Floor = &f
+		r.rep.Floor = &f
 	}
-
-	say("creating %d agents on %s", o.Agents, target)
-	setup := time.Now()
-	s, err := openSite(ctx, target, o.AdminEmail, o.AdminPassword, errs)
+	l, agents, err := r.connectAgents(ctx)
+	defer closeAll(agents)
 	if err != nil {
-		return rep, err
+		return err
+	}
+	r.loadPhases(ctx, l)
+	closeAll(agents)
+	if o.IdleAgents > 0 && ctx.Err() == nil {
+		ip, err := idlePhase(ctx, *o, r.srv, r.target, r.pid, r.errs, r.say)
+		if err != nil {
+			return fmt.Errorf("idle agents: %w", err)
+		}
+		r.rep.Memory.IdleAgents = ip.IdlePhase
+		if ip.server != nil {
+			r.rep.noteServerErrors(ip.server)
+		}
+	}
+	return ctx.Err()
+}
+
+// startTarget starts the server to measure, or checks the one given.
+func (r *run) startTarget(ctx context.Context) error {
+	o := &r.o
+	if o.URL != "" {
+		r.rep.Server, r.target, r.pid = o.URL, o.URL, o.PID
+		return loopbackOnly(o.URL)
+	}
+	r.rep.Server = "started"
+	if len(o.ServerCommand) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		o.ServerCommand = []string{exe}
+	}
+	r.say("starting a server on a SQLite file in %s", o.Dir)
+	srv, err := startServer(ctx, o.ServerCommand, o.Dir, "load", o.AdminEmail, o.AdminPassword)
+	if err != nil {
+		return err
+	}
+	r.srv, r.target, r.pid = srv, srv.url, srv.pid
+	return nil
+}
+
+// connectAgents creates the queues and the load agents, connects them and
+// reads the server's memory with them idle.
+func (r *run) connectAgents(ctx context.Context) (*loader, []*simAgent, error) {
+	o := r.o
+	r.say("creating %d agents on %s", o.Agents, r.target)
+	setup := time.Now()
+	s, err := openSite(ctx, r.target, o.AdminEmail, o.AdminPassword, r.errs)
+	if err != nil {
+		return nil, nil, err
 	}
 	queues, err := s.createQueues(ctx, o.Channels)
 	if err != nil {
-		return rep, err
+		return nil, nil, err
 	}
 	agents, err := s.createAgents(ctx, "agent", o.Agents, o.Workers, values(queues))
 	if err != nil {
-		return rep, fmt.Errorf("create agents: %w", err)
+		return nil, agents, fmt.Errorf("create agents: %w", err)
 	}
 	t := newTracker(o.MaxOpen)
-	say("connecting %d agents (agentEvents, AVAILABLE)", o.Agents)
-	defer closeAll(agents)
+	r.say("connecting %d agents (agentEvents, AVAILABLE)", o.Agents)
 	if err := forEach(ctx, len(agents), o.Workers, func(i int) error { return agents[i].connect(ctx, t, o.Think) }); err != nil {
-		return rep, fmt.Errorf("connect agents: %w", err)
+		return nil, agents, fmt.Errorf("connect agents: %w", err)
 	}
-	rep.SetupSeconds = time.Since(setup).Seconds()
+	r.rep.SetupSeconds = time.Since(setup).Seconds()
 	time.Sleep(time.Second) // let the server settle before reading its memory
-	if rep.Memory.Idle, _ = rss(pid); rep.Memory.Idle > 0 {
-		rep.Memory.PerAgent = (rep.Memory.Idle - rep.Memory.Baseline) / int64(o.Agents)
+	mem := &r.rep.Memory
+	if mem.Idle, _ = rss(r.pid); mem.Idle > 0 {
+		mem.PerAgent = (mem.Idle - mem.Baseline) / int64(o.Agents)
 	}
-
-	l := &loader{o: o, site: s, t: t, queues: queues, mix: mix(o.Channels), pid: pid}
-	for _, rate := range o.Rates {
-		if ctx.Err() != nil {
-			break
-		}
-		say("load phase at %s for at most %s or %d engagements", rateName(rate), o.Duration, o.Engagements)
-		p := l.phase(ctx, rate)
-		rep.Phases = append(rep.Phases, p)
-		rep.Memory.LoadPeak = max(rep.Memory.LoadPeak, p.RSSPeak)
-		if rep.Floor != nil && rep.Floor.TxPerSecond > 0 {
-			rep.FloorRatio = max(rep.FloorRatio, p.LifecyclesPerSecond/rep.Floor.TxPerSecond)
-		}
-	}
-	closeAll(agents)
-
-	if o.IdleAgents > 0 && ctx.Err() == nil {
-		ip, err := idlePhase(ctx, o, srv, target, pid, errs, say)
-		if err != nil {
-			return rep, fmt.Errorf("idle agents: %w", err)
-		}
-		rep.Memory.IdleAgents = ip.IdlePhase
-		if ip.server != nil {
-			rep.noteServerErrors(ip.server)
-		}
-	}
-	return rep, ctx.Err()
+	return &loader{o: o, site: s, t: t, queues: queues, mix: mix(o.Channels), pid: r.pid}, agents, nil
 }
 
-func (r *Report) noteServerErrors(s *server) {
+// loadPhases runs a load phase per rate.
+func (r *run) loadPhases(ctx context.Context, l *loader) {
+	for _, rate := range r.o.Rates {
+		if ctx.Err() != nil {
+			return
+		}
+		r.say("load phase at %s for at most %s or %d engagements", rateName(rate), r.o.Duration, r.o.Engagements)
+		p := l.phase(ctx, rate)
+		r.rep.Phases = append(r.rep.Phases, p)
+		r.rep.Memory.LoadPeak = max(r.rep.Memory.LoadPeak, p.RSSPeak)
+		if f := r.rep.Floor; f != nil && f.TxPerSecond > 0 {
+			r.rep.FloorRatio = max(r.rep.FloorRatio, p.LifecyclesPerSecond/f.TxPerSecond)
+		}
+	}
+}
+
+// noteServerErrors adds the ERROR lines a started server logged.
+func (rep *Report) noteServerErrors(s *server) {
 	n, samples := s.errorLines()
-	r.ServerErrorLogs += n
-	r.ServerErrorSamples = append(r.ServerErrorSamples, samples...)
+	rep.ServerErrorLogs += n
+	rep.ServerErrorSamples = append(rep.ServerErrorSamples, samples...)
 }
 
 // idlePhase connects o.IdleAgents agents that wait for rings that never
