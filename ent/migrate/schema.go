@@ -468,6 +468,11 @@ var (
 				Columns: []*schema.Column{OffersColumns[7], OffersColumns[3]},
 			},
 			{
+				Name:    "offer_engagement_id_state",
+				Unique:  false,
+				Columns: []*schema.Column{OffersColumns[6], OffersColumns[3]},
+			},
+			{
 				Name:    "offer_state_deadline",
 				Unique:  false,
 				Columns: []*schema.Column{OffersColumns[3], OffersColumns[4]},
@@ -656,6 +661,11 @@ var (
 				Annotation: &entsql.IndexAnnotation{
 					Where: "state = 'PENDING'",
 				},
+			},
+			{
+				Name:    "transfer_from_agent_id_state",
+				Unique:  false,
+				Columns: []*schema.Column{TransfersColumns[7], TransfersColumns[3]},
 			},
 		},
 	}

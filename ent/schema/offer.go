@@ -48,6 +48,7 @@ func (Offer) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("engagement_id").Unique().Annotations(entsql.IndexWhere("state = 'PENDING'")).StorageKey("offer_one_pending"),
 		index.Fields("agent_id", "state"),
+		index.Fields("engagement_id", "state"),
 		index.Fields("state", "deadline"),
 	}
 }

@@ -49,6 +49,8 @@ func (Transfer) Edges() []ent.Edge {
 func (Transfer) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("engagement_id").Unique().Annotations(entsql.IndexWhere("state = 'PENDING'")).StorageKey("transfer_one_pending"),
+		// The wrap-ups an agent owes after its transfers (open list, load).
+		index.Fields("from_agent_id", "state"),
 	}
 }
 
