@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -48,27 +49,14 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
 	}
-	if cfg.TokenTTL == 0 {
-		cfg.TokenTTL = def.TokenTTL
-	}
-	if cfg.BcryptCost == 0 {
-		cfg.BcryptCost = def.BcryptCost
-	}
-	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = def.MaxBodyBytes
-	}
-	if cfg.ComplexityLimit == 0 {
-		cfg.ComplexityLimit = def.ComplexityLimit
-	}
-	if cfg.TokenLimit == 0 {
-		cfg.TokenLimit = def.TokenLimit
-	}
-	if cfg.MaxPageSize == 0 {
-		cfg.MaxPageSize = def.MaxPageSize
-	}
-	if cfg.DatabaseURL == "" {
-		cfg.DatabaseURL = def.DatabaseURL
-	}
+	// Zero values take the defaults, so embedders set only what they need.
+	cfg.TokenTTL = cmp.Or(cfg.TokenTTL, def.TokenTTL)
+	cfg.BcryptCost = cmp.Or(cfg.BcryptCost, def.BcryptCost)
+	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, def.MaxBodyBytes)
+	cfg.ComplexityLimit = cmp.Or(cfg.ComplexityLimit, def.ComplexityLimit)
+	cfg.TokenLimit = cmp.Or(cfg.TokenLimit, def.TokenLimit)
+	cfg.MaxPageSize = cmp.Or(cfg.MaxPageSize, def.MaxPageSize)
+	cfg.DatabaseURL = cmp.Or(cfg.DatabaseURL, def.DatabaseURL)
 	client, err := store.OpenWrapped(ctx, cfg.DatabaseURL, cfg.WrapDriver)
 	if err != nil {
 		return nil, err
