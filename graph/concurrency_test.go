@@ -331,16 +331,22 @@ func (tr *traffic) drain(t *testing.T) {
 // release, transfer, wrap up, logout and lost connections interleaved with
 // ring timeouts. Afterwards the routing invariants hold in the database.
 func TestConcurrentTrafficKeepsInvariants(t *testing.T) {
-	if testing.Short() {
-		t.Skip("concurrency test")
-	}
-	c := newCenter(t)
-	tr := newTraffic(c, 20)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	c, tr, seed := trafficCenter(t)
 	tr.run(seed, 120, 200)()
 	tr.report(t)
 	c.settle()
 	checkInvariants(t, c.s)
 	tr.drain(t)
+}
+
+// trafficCenter starts a center with 20 agents' traffic and a logged seed;
+// -short skips the test.
+func trafficCenter(t *testing.T) (*center, *traffic, uint64) {
+	if testing.Short() {
+		t.Skip("concurrency test")
+	}
+	c := newCenter(t)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	return c, newTraffic(c, 20), seed
 }

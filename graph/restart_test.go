@@ -90,13 +90,7 @@ func TestRestartKeepsRingsDeadlinesAndQueues(t *testing.T) {
 // valid state, the invariants hold, and every ring pending at the stop
 // ends once its deadline passes.
 func TestRestartDuringTraffic(t *testing.T) {
-	if testing.Short() {
-		t.Skip("concurrency test")
-	}
-	c := newCenter(t)
-	tr := newTraffic(c, 20)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	c, tr, seed := trafficCenter(t)
 	wait := tr.run(seed, 120, 200)
 	eventually(t, "traffic", func() bool {
 		tr.mu.Lock()

@@ -4,6 +4,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/internal/app"
 )
 
 // R3: a call goes to a free agent first; only when none is free to an agent
@@ -372,4 +375,22 @@ func TestMediaPriority(t *testing.T) {
 	c.expectEngagement(email, "CONNECTED", ann.id) // emails are no live work: assigned beside the call
 	ann.finish(call)
 	ann.answer(chat)
+}
+
+// R2 is configurable: with -media-priority CHAT first, a waiting chat rings
+// before a waiting call.
+func TestMediaPriorityConfigured(t *testing.T) {
+	c := newCenter(t, func(cfg *app.Config) {
+		cfg.MediaPriority = []enum.Channel{enum.ChannelChat, enum.ChannelVoice, enum.ChannelVideo, enum.ChannelEmail, enum.ChannelSMS}
+	})
+	q := c.queue("Support", nil)
+	ann := c.agent("Ann", c.profile(map[string]any{"voice": 1, "chat": 1}), q)
+	ann.setState("NOT_READY", "BREAK")
+	call := c.create("VOICE", q)
+	c.advance(time.Minute)
+	chat := c.create("CHAT", q)
+
+	ann.setState("AVAILABLE", "")
+	ann.answer(chat) // the call, though older, waits: chats come first here
+	c.expectEngagement(call, "QUEUED", "")
 }

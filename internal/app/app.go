@@ -67,7 +67,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
 	a.Bus = events.NewBus()
 	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
-		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace,
+		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace, MediaPriority: cfg.MediaPriority,
 		SingleWriter: !store.IsPostgres(cfg.DatabaseURL)})
 	if err := a.Auth.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 		client.Close()

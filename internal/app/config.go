@@ -4,12 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
 
+	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/clock"
 )
 
@@ -32,6 +34,8 @@ type Config struct {
 	// MissedRingsLimit and DisconnectGrace: see engine.Config.
 	MissedRingsLimit int
 	DisconnectGrace  time.Duration
+	// MediaPriority orders channels competing for agents (R2).
+	MediaPriority []enum.Channel
 
 	// Set by tests and embedders, not by flags.
 	Clock clock.Clock
@@ -81,6 +85,20 @@ var options = []option{
 	{"token-limit", "SWITCHBOARD_TOKEN_LIMIT", "5000", "largest number of tokens in a query document", integer(func(c *Config) *int { return &c.TokenLimit })},
 	{"max-page-size", "SWITCHBOARD_MAX_PAGE_SIZE", "100", "largest first/last on connections", integer(func(c *Config) *int { return &c.MaxPageSize })},
 	{"missed-rings", "SWITCHBOARD_MISSED_RINGS", "3", "rings an agent may miss in a row before it is set NOT_READY (MISSED); 0 disables", integer(func(c *Config) *int { return &c.MissedRingsLimit })},
+	{"media-priority", "SWITCHBOARD_MEDIA_PRIORITY", "VOICE,VIDEO,CHAT,EMAIL,SMS", "comma-separated channels, first served first when engagements of several channels compete for agents", func(c *Config, v string) error {
+		c.MediaPriority = nil
+		for _, s := range strings.Split(v, ",") {
+			var ch enum.Channel
+			if err := ch.UnmarshalGQL(strings.TrimSpace(s)); err != nil {
+				return err
+			}
+			if slices.Contains(c.MediaPriority, ch) {
+				return fmt.Errorf("%s is listed twice", ch)
+			}
+			c.MediaPriority = append(c.MediaPriority, ch)
+		}
+		return nil
+	}},
 	{"disconnect-grace", "SWITCHBOARD_DISCONNECT_GRACE", "60s", "how long an agent may lose its connection before it is logged out and its chats requeued", func(c *Config, v string) (err error) { c.DisconnectGrace, err = time.ParseDuration(v); return err }},
 	{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", "10s", "how long shutdown waits for requests to finish", func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 }

@@ -27,7 +27,9 @@ func TestLoadConfig(t *testing.T) {
 	if c.Addr != ":9999" || c.MissedRingsLimit != 7 || !c.Dev {
 		t.Fatalf("flags over environment over defaults: %+v", c)
 	}
-	if _, err := LoadConfig([]string{"-token-ttl", "soon"}, func(string) string { return "" }); err == nil {
-		t.Fatal("a bad duration must be refused")
+	for _, bad := range [][]string{{"-token-ttl", "soon"}, {"-media-priority", "CHAT,FAX"}, {"-media-priority", "CHAT,CHAT"}} {
+		if _, err := LoadConfig(bad, func(string) string { return "" }); err == nil {
+			t.Fatalf("%v must be refused", bad)
+		}
 	}
 }

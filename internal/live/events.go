@@ -28,22 +28,9 @@ func (s *Service) AgentEvents(ctx context.Context, after *string) (<-chan *ent.E
 	if !v.IsAgent() {
 		return nil, apperr.New(apperr.Forbidden, "only agents have an event stream")
 	}
-	from, replay, err := events.ParseCursor(after)
-	if err != nil {
-		return nil, err
-	}
-	if err := overWebsocket(ctx); err != nil {
-		return nil, err
-	}
-	out := make(chan *ent.Event)
-	s.Presence.AgentConnected(ctx, v.AgentID)
-	go func() {
-		defer close(out)
-		defer s.Presence.AgentDisconnected(context.WithoutCancel(ctx), v.AgentID)
-		err := s.Bus.Stream(auth.SystemContext(ctx), s.Client, events.Key{Kind: events.Agent, ID: v.AgentID}, from, replay, nil, out)
-		s.finish(ctx, "agentEvents", err)
-	}()
-	return out, nil
+	return s.stream(ctx, "agentEvents", events.Key{Kind: events.Agent, ID: v.AgentID}, after, nil,
+		func() { s.Presence.AgentConnected(ctx, v.AgentID) },
+		func() { s.Presence.AgentDisconnected(context.WithoutCancel(ctx), v.AgentID) })
 }
 
 // EngagementEvents streams the events of one engagement, replaying those
@@ -56,6 +43,13 @@ func (s *Service) EngagementEvents(ctx context.Context, id int, after *string) (
 	if err != nil {
 		return nil, err
 	}
+	return s.stream(ctx, "engagementEvents", events.Key{Kind: events.Engagement, ID: id}, after, keep, nil, nil)
+}
+
+// stream starts a subscription's goroutine: the events of key after the
+// cursor from the log, then live ones, filtered by keep (nil keeps all).
+// start runs once the subscription is accepted, done when its stream ends.
+func (s *Service) stream(ctx context.Context, name string, key events.Key, after *string, keep func(*ent.Event) bool, start, done func()) (<-chan *ent.Event, error) {
 	from, replay, err := events.ParseCursor(after)
 	if err != nil {
 		return nil, err
@@ -64,10 +58,16 @@ func (s *Service) EngagementEvents(ctx context.Context, id int, after *string) (
 		return nil, err
 	}
 	out := make(chan *ent.Event)
+	if start != nil {
+		start()
+	}
 	go func() {
 		defer close(out)
-		err := s.Bus.Stream(auth.SystemContext(ctx), s.Client, events.Key{Kind: events.Engagement, ID: id}, from, replay, keep, out)
-		s.finish(ctx, "engagementEvents", err)
+		if done != nil {
+			defer done()
+		}
+		err := s.Bus.Stream(auth.SystemContext(ctx), s.Client, key, from, replay, keep, out)
+		s.finish(ctx, name, err)
 	}()
 	return out, nil
 }
