@@ -399,7 +399,7 @@ func TestSlowSubscriberIsClosed(t *testing.T) {
 	}
 	// The slow subscription's goroutine ends at once, though gqlgen's writer
 	// is still stuck on the client that does not read; the fast one stays.
-	waitForGoroutines(t, "live.(*Service).AgentEvents.func", 1)
+	waitForGoroutines(t, "live.(*Service).stream.func", 1)
 
 	// Reading again, the slow client gets a gapless prefix of the events,
 	// then the close frame that tells it to resume.
