@@ -270,13 +270,12 @@ func (a *agentClient) offers() []offer {
 // ring waits for the agent's one pending offer and returns it.
 func (a *agentClient) ring() offer {
 	a.c.t.Helper()
-	var os []offer
-	eventually(a.c.t, a.name+" to be rung", func() bool {
-		os = a.offers()
-		return len(os) > 0
-	})
+	// Every request has committed before it returned; once the dispatcher
+	// has taken in what they committed, a ring that is not there will not
+	// come.
 	a.c.settle()
-	if os = a.offers(); len(os) != 1 {
+	os := a.offers()
+	if len(os) != 1 {
 		a.c.t.Fatalf("%s has %d pending offers; want 1", a.name, len(os))
 	}
 	return os[0]

@@ -392,5 +392,30 @@ func TestMediaPriorityConfigured(t *testing.T) {
 
 	ann.setState("AVAILABLE", "")
 	ann.answer(chat) // the call, though older, waits: chats come first here
-	c.expectEngagement(call, "QUEUED", "")
+	// Ann holds the chat and nobody is free: the call interrupts her (R3).
+	ann.ringFor(call)
+}
+
+// A chat whose ring the dispatcher rescinds as a side effect of its own
+// decision (an AUTO call connected to the rung agent interrupts her) waits
+// again and is offered to the next agent who becomes available.
+func TestChatRescindedByAssignedCallIsOfferedAgain(t *testing.T) {
+	c := newCenter(t)
+	qc := c.queue("QC", map[string]any{"channels": []string{"CHAT"}, "ringTimeoutSeconds": 30})
+	qv := c.queue("QV", map[string]any{"channels": []string{"VOICE"}, "acceptMode": "AUTO"})
+	ann := c.agent("Ann", c.profile(map[string]any{"voice": 1, "chat": 2}), qc, qv)
+	ben := c.agent("Ben", c.profile(map[string]any{"chat": 1}), qc)
+	ben.setState("NOT_READY", "BREAK")
+
+	c1 := c.create("CHAT", qc)
+	ann.answer(c1)
+	c2 := c.create("CHAT", qc)
+	ann.ringFor(c2) // not answered
+	call := c.create("VOICE", qv)
+	c.settle()
+	c.expectEngagement(call, "CONNECTED", ann.id)
+	c.expectEngagement(c2, "QUEUED", "")
+
+	ben.setState("AVAILABLE", "")
+	ben.answer(c2)
 }

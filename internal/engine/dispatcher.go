@@ -236,6 +236,12 @@ func (d *dispatcher) note(ev *ent.Event) {
 		delete(d.own, ev.ID)
 		return
 	}
+	d.mark(ev)
+}
+
+// mark marks the agent, engagement and unknown queue an event names as
+// dirty, to be read again.
+func (d *dispatcher) mark(ev *ent.Event) {
 	if ev.AgentID != nil {
 		d.dirtyAgents[*ev.AgentID] = true
 	}
@@ -402,7 +408,7 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 		return false, nil // nothing to decide: no transaction
 	}
 	var made []pairing
-	var events []int
+	var events []*ent.Event
 	tried := false
 	err := d.e.write(d.ctx, func(ctx context.Context, w *writer) error {
 		start := time.Now()
@@ -432,9 +438,7 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 			made = append(made, pairing{it, a, o})
 			d.take(it, a, o)
 		}
-		for _, ev := range w.batch.Rows() {
-			events = append(events, ev.ID)
-		}
+		events = w.batch.Rows()
 		return nil
 	})
 	if err != nil {
@@ -448,9 +452,20 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 		}
 		return false, err
 	}
-	// The view already holds what the events say.
-	for _, seq := range events {
-		d.own[seq] = true
+	// The view already holds what the decisions themselves did (take); what
+	// else they changed on the way (the chats an interrupting call parked,
+	// the chat ring it rescinded, which waits again) is read again like any
+	// other change, so no engagement the dispatcher moved is lost to its
+	// view.
+	decided := make(map[int]int, len(made))
+	for _, p := range made {
+		decided[p.it.id] = p.a.id
+	}
+	for _, ev := range events {
+		d.own[ev.ID] = true
+		if !covered(ev, decided) {
+			d.mark(ev)
+		}
 	}
 	for _, p := range made {
 		if p.offer != nil {
@@ -459,6 +474,16 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 	}
 	d.refresh()
 	return tried, nil
+}
+
+// covered reports whether ev is about one of the decisions of a pass
+// (engagement → agent) and nothing else: take has brought it into the view.
+func covered(ev *ent.Event, decided map[int]int) bool {
+	if ev.EngagementID == nil {
+		return false
+	}
+	agentID, ok := decided[*ev.EngagementID]
+	return ok && (ev.AgentID == nil || *ev.AgentID == agentID)
 }
 
 // next is the first waiting engagement, in routing order, that an agent
