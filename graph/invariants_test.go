@@ -3,9 +3,11 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/switchboard/switchboard/ent"
+	entagent "github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/engagement"
 	entevent "github.com/switchboard/switchboard/ent/event"
 	entoffer "github.com/switchboard/switchboard/ent/offer"
@@ -27,18 +29,30 @@ import (
 //   - no agent holds more than its capacity on any channel (connected,
 //     transferring, in wrap-up, owed wrap-ups of transfers, rings; parked
 //     chats do not count);
-//   - every offer has ended, or is pending with a deadline still to come.
+//   - every offer has ended, or is pending with a deadline still to come;
+//   - liveness: no engagement is QUEUED in an active queue while an
+//     AVAILABLE member agent of that queue could take it (capacity, no
+//     chat during a call, no call during a call or a chat's wrap-up, a call
+//     reaches an agent busy with live engagements only to interrupt
+//     connected chats). Agents who declined it are still asked, last.
 func checkInvariants(t testing.TB, s *apitest.Server) {
 	t.Helper()
 	ctx := auth.SystemContext(context.Background())
 	db := s.App.Client
 	now := s.Clock.Now()
-	engs, err := db.Engagement.Query().WithOffers().All(ctx)
+	engs, err := db.Engagement.Query().WithOffers(func(q *ent.OfferQuery) { q.WithEngagement() }).WithQueue().All(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	type key struct{ agent, channel int }
 	held := map[key]int{}
+	loads := map[int]*agentLoad{}
+	loadOf := func(id int) *agentLoad {
+		if loads[id] == nil {
+			loads[id] = &agentLoad{}
+		}
+		return loads[id]
+	}
 	var problems []string
 	fail := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	for _, eg := range engs {
@@ -51,6 +65,7 @@ func checkInvariants(t testing.TB, s *apitest.Server) {
 					fail("offer %d of engagement %d is pending past its deadline", o.ID, eg.ID)
 				}
 				held[key{o.AgentID, eg.Channel.Index()}]++
+				loadOf(o.AgentID).occupy(eg.Channel, false)
 			case o.EndedAt == nil:
 				fail("offer %d is %s without an end time", o.ID, o.State)
 			}
@@ -74,12 +89,17 @@ func checkInvariants(t testing.TB, s *apitest.Server) {
 			}
 			if eg.State != engagement.StateParked {
 				held[key{agentID, eg.Channel.Index()}]++
+				loadOf(agentID).occupy(eg.Channel, eg.State == engagement.StateWrapUp)
+			}
+			if eg.State == engagement.StateConnected && eg.Channel == enum.ChannelChat {
+				loadOf(agentID).connectedChats++
 			}
 		case engagement.StateTransferring:
 			if agentID == 0 || len(pending) != 1 || pending[0].TransferID == nil || pending[0].AgentID == agentID {
 				fail("TRANSFERRING engagement %d has agent %d and pending offers %v", eg.ID, agentID, pending)
 			}
 			held[key{agentID, eg.Channel.Index()}]++
+			loadOf(agentID).occupy(eg.Channel, false)
 		case engagement.StateClosed, engagement.StateAbandoned:
 			if len(pending) != 0 {
 				fail("%s engagement %d has pending offers", eg.State, eg.ID)
@@ -97,8 +117,9 @@ func checkInvariants(t testing.TB, s *apitest.Server) {
 	}
 	for _, tr := range owed {
 		held[key{tr.FromAgentID, tr.Edges.Engagement.Channel.Index()}]++
+		loadOf(tr.FromAgentID).occupy(tr.Edges.Engagement.Channel, true)
 	}
-	agents, err := db.Agent.Query().WithCapacityProfile().All(ctx)
+	agents, err := db.Agent.Query().WithCapacityProfile().WithQueues().All(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +131,20 @@ func checkInvariants(t testing.TB, s *apitest.Server) {
 		for _, ch := range enum.AllChannels {
 			if n := held[key{a.ID, ch.Index()}]; n > caps[ch.Index()] {
 				fail("agent %d (%s) holds %d %s engagements, capacity %d", a.ID, a.Name, n, ch, caps[ch.Index()])
+			}
+		}
+		if !a.Active || a.State != entagent.StateAvailable {
+			continue
+		}
+		l := loadOf(a.ID)
+		for _, eg := range engs {
+			if eg.State != engagement.StateQueued || eg.Edges.Queue == nil || !eg.Edges.Queue.Active {
+				continue
+			}
+			member := slices.ContainsFunc(a.Edges.Queues, func(q *ent.Queue) bool { return q.ID == eg.QueueID })
+			if member && l.canTake(caps, eg.Channel) {
+				fail("liveness: %s engagement %d waits in queue %d while agent %d (%s) is AVAILABLE and could take it (load %+v)",
+					eg.Channel, eg.ID, eg.QueueID, a.ID, a.Name, *l)
 			}
 		}
 	}
@@ -170,4 +205,36 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// agentLoad is what an agent holds, as the invariants see it; kept apart
+// from the engine's own bookkeeping so that the check can catch it out.
+type agentLoad struct {
+	held           [5]int
+	onCall         bool // a call connected, ringing, transferring or in wrap-up
+	chatWrapUp     bool // a chat in wrap-up (no call may come then)
+	live           bool // any call or chat held or ringing
+	connectedChats int  // chats a call would interrupt
+}
+
+func (l *agentLoad) occupy(ch enum.Channel, wrapUp bool) {
+	l.held[ch.Index()]++
+	l.onCall = l.onCall || ch == enum.ChannelVoice || ch == enum.ChannelVideo
+	l.chatWrapUp = l.chatWrapUp || (ch == enum.ChannelChat && wrapUp)
+	l.live = l.live || ch == enum.ChannelVoice || ch == enum.ChannelVideo || ch == enum.ChannelChat
+}
+
+// canTake says whether the routing rules let an agent with load l and
+// capacities caps be given one more engagement of ch.
+func (l *agentLoad) canTake(caps [5]int, ch enum.Channel) bool {
+	if l.held[ch.Index()] >= caps[ch.Index()] {
+		return false
+	}
+	switch ch {
+	case enum.ChannelVoice, enum.ChannelVideo:
+		return !l.onCall && !l.chatWrapUp && (!l.live || l.connectedChats > 0)
+	case enum.ChannelChat:
+		return !l.onCall
+	}
+	return true
 }
