@@ -28,8 +28,16 @@ type Event struct {
 	AgentID *int `json:"agent_id,omitempty"`
 	// QueueID holds the value of the "queue_id" field.
 	QueueID *int `json:"queue_id,omitempty"`
-	// The agent who caused it; nil for the system or an integration.
+	// Who caused it: an agent (any role), an integration's API key, a customer token, or the system.
+	ActorKind event.ActorKind `json:"actor_kind,omitempty"`
+	// The agent who caused it, when actor_kind is AGENT.
 	ActorID *int `json:"actor_id,omitempty"`
+	// The API key that caused it, when actor_kind is API_KEY.
+	ActorAPIKeyID *int `json:"actor_api_key_id,omitempty"`
+	// The customer whose token caused it, when actor_kind is CUSTOMER.
+	ActorCustomerID *int `json:"actor_customer_id,omitempty"`
+	// Why the system did it, when actor_kind is SYSTEM: DISPATCHER, RING_TIMEOUT, WRAP_UP_LIMIT, DISCONNECT_GRACE.
+	ActorReason string `json:"actor_reason,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt    time.Time `json:"created_at,omitempty"`
 	selectValues sql.SelectValues
@@ -42,9 +50,9 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case event.FieldPayload:
 			values[i] = new([]byte)
-		case event.FieldID, event.FieldEngagementID, event.FieldAgentID, event.FieldQueueID, event.FieldActorID:
+		case event.FieldID, event.FieldEngagementID, event.FieldAgentID, event.FieldQueueID, event.FieldActorID, event.FieldActorAPIKeyID, event.FieldActorCustomerID:
 			values[i] = new(sql.NullInt64)
-		case event.FieldTopic:
+		case event.FieldTopic, event.FieldActorKind, event.FieldActorReason:
 			values[i] = new(sql.NullString)
 		case event.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -104,12 +112,38 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 				_m.QueueID = new(int)
 				*_m.QueueID = int(value.Int64)
 			}
+		case event.FieldActorKind:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_kind", values[i])
+			} else if value.Valid {
+				_m.ActorKind = event.ActorKind(value.String)
+			}
 		case event.FieldActorID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field actor_id", values[i])
 			} else if value.Valid {
 				_m.ActorID = new(int)
 				*_m.ActorID = int(value.Int64)
+			}
+		case event.FieldActorAPIKeyID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_api_key_id", values[i])
+			} else if value.Valid {
+				_m.ActorAPIKeyID = new(int)
+				*_m.ActorAPIKeyID = int(value.Int64)
+			}
+		case event.FieldActorCustomerID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_customer_id", values[i])
+			} else if value.Valid {
+				_m.ActorCustomerID = new(int)
+				*_m.ActorCustomerID = int(value.Int64)
+			}
+		case event.FieldActorReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_reason", values[i])
+			} else if value.Valid {
+				_m.ActorReason = value.String
 			}
 		case event.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -174,10 +208,26 @@ func (_m *Event) String() string {
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
+	builder.WriteString("actor_kind=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ActorKind))
+	builder.WriteString(", ")
 	if v := _m.ActorID; v != nil {
 		builder.WriteString("actor_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	if v := _m.ActorAPIKeyID; v != nil {
+		builder.WriteString("actor_api_key_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ActorCustomerID; v != nil {
+		builder.WriteString("actor_customer_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("actor_reason=")
+	builder.WriteString(_m.ActorReason)
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

@@ -76,6 +76,20 @@ func (_c *EventCreate) SetNillableQueueID(v *int) *EventCreate {
 	return _c
 }
 
+// SetActorKind sets the "actor_kind" field.
+func (_c *EventCreate) SetActorKind(v event.ActorKind) *EventCreate {
+	_c.mutation.SetActorKind(v)
+	return _c
+}
+
+// SetNillableActorKind sets the "actor_kind" field if the given value is not nil.
+func (_c *EventCreate) SetNillableActorKind(v *event.ActorKind) *EventCreate {
+	if v != nil {
+		_c.SetActorKind(*v)
+	}
+	return _c
+}
+
 // SetActorID sets the "actor_id" field.
 func (_c *EventCreate) SetActorID(v int) *EventCreate {
 	_c.mutation.SetActorID(v)
@@ -86,6 +100,48 @@ func (_c *EventCreate) SetActorID(v int) *EventCreate {
 func (_c *EventCreate) SetNillableActorID(v *int) *EventCreate {
 	if v != nil {
 		_c.SetActorID(*v)
+	}
+	return _c
+}
+
+// SetActorAPIKeyID sets the "actor_api_key_id" field.
+func (_c *EventCreate) SetActorAPIKeyID(v int) *EventCreate {
+	_c.mutation.SetActorAPIKeyID(v)
+	return _c
+}
+
+// SetNillableActorAPIKeyID sets the "actor_api_key_id" field if the given value is not nil.
+func (_c *EventCreate) SetNillableActorAPIKeyID(v *int) *EventCreate {
+	if v != nil {
+		_c.SetActorAPIKeyID(*v)
+	}
+	return _c
+}
+
+// SetActorCustomerID sets the "actor_customer_id" field.
+func (_c *EventCreate) SetActorCustomerID(v int) *EventCreate {
+	_c.mutation.SetActorCustomerID(v)
+	return _c
+}
+
+// SetNillableActorCustomerID sets the "actor_customer_id" field if the given value is not nil.
+func (_c *EventCreate) SetNillableActorCustomerID(v *int) *EventCreate {
+	if v != nil {
+		_c.SetActorCustomerID(*v)
+	}
+	return _c
+}
+
+// SetActorReason sets the "actor_reason" field.
+func (_c *EventCreate) SetActorReason(v string) *EventCreate {
+	_c.mutation.SetActorReason(v)
+	return _c
+}
+
+// SetNillableActorReason sets the "actor_reason" field if the given value is not nil.
+func (_c *EventCreate) SetNillableActorReason(v *string) *EventCreate {
+	if v != nil {
+		_c.SetActorReason(*v)
 	}
 	return _c
 }
@@ -139,6 +195,10 @@ func (_c *EventCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *EventCreate) defaults() {
+	if _, ok := _c.mutation.ActorKind(); !ok {
+		v := event.DefaultActorKind
+		_c.mutation.SetActorKind(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := event.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -153,6 +213,14 @@ func (_c *EventCreate) check() error {
 	if v, ok := _c.mutation.Topic(); ok {
 		if err := event.TopicValidator(v); err != nil {
 			return &ValidationError{Name: "topic", err: fmt.Errorf(`ent: validator failed for field "Event.topic": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ActorKind(); !ok {
+		return &ValidationError{Name: "actor_kind", err: errors.New(`ent: missing required field "Event.actor_kind"`)}
+	}
+	if v, ok := _c.mutation.ActorKind(); ok {
+		if err := event.ActorKindValidator(v); err != nil {
+			return &ValidationError{Name: "actor_kind", err: fmt.Errorf(`ent: validator failed for field "Event.actor_kind": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
@@ -205,9 +273,25 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_spec.SetField(event.FieldQueueID, field.TypeInt, value)
 		_node.QueueID = &value
 	}
+	if value, ok := _c.mutation.ActorKind(); ok {
+		_spec.SetField(event.FieldActorKind, field.TypeEnum, value)
+		_node.ActorKind = value
+	}
 	if value, ok := _c.mutation.ActorID(); ok {
 		_spec.SetField(event.FieldActorID, field.TypeInt, value)
 		_node.ActorID = &value
+	}
+	if value, ok := _c.mutation.ActorAPIKeyID(); ok {
+		_spec.SetField(event.FieldActorAPIKeyID, field.TypeInt, value)
+		_node.ActorAPIKeyID = &value
+	}
+	if value, ok := _c.mutation.ActorCustomerID(); ok {
+		_spec.SetField(event.FieldActorCustomerID, field.TypeInt, value)
+		_node.ActorCustomerID = &value
+	}
+	if value, ok := _c.mutation.ActorReason(); ok {
+		_spec.SetField(event.FieldActorReason, field.TypeString, value)
+		_node.ActorReason = value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(event.FieldCreatedAt, field.TypeTime, value)
@@ -291,8 +375,20 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		if _, exists := u.create.mutation.QueueID(); exists {
 			s.SetIgnore(event.FieldQueueID)
 		}
+		if _, exists := u.create.mutation.ActorKind(); exists {
+			s.SetIgnore(event.FieldActorKind)
+		}
 		if _, exists := u.create.mutation.ActorID(); exists {
 			s.SetIgnore(event.FieldActorID)
+		}
+		if _, exists := u.create.mutation.ActorAPIKeyID(); exists {
+			s.SetIgnore(event.FieldActorAPIKeyID)
+		}
+		if _, exists := u.create.mutation.ActorCustomerID(); exists {
+			s.SetIgnore(event.FieldActorCustomerID)
+		}
+		if _, exists := u.create.mutation.ActorReason(); exists {
+			s.SetIgnore(event.FieldActorReason)
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(event.FieldCreatedAt)
@@ -519,8 +615,20 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			if _, exists := b.mutation.QueueID(); exists {
 				s.SetIgnore(event.FieldQueueID)
 			}
+			if _, exists := b.mutation.ActorKind(); exists {
+				s.SetIgnore(event.FieldActorKind)
+			}
 			if _, exists := b.mutation.ActorID(); exists {
 				s.SetIgnore(event.FieldActorID)
+			}
+			if _, exists := b.mutation.ActorAPIKeyID(); exists {
+				s.SetIgnore(event.FieldActorAPIKeyID)
+			}
+			if _, exists := b.mutation.ActorCustomerID(); exists {
+				s.SetIgnore(event.FieldActorCustomerID)
+			}
+			if _, exists := b.mutation.ActorReason(); exists {
+				s.SetIgnore(event.FieldActorReason)
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(event.FieldCreatedAt)

@@ -90,6 +90,15 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.ActorIDCleared() {
 		_spec.ClearField(event.FieldActorID, field.TypeInt)
 	}
+	if _u.mutation.ActorAPIKeyIDCleared() {
+		_spec.ClearField(event.FieldActorAPIKeyID, field.TypeInt)
+	}
+	if _u.mutation.ActorCustomerIDCleared() {
+		_spec.ClearField(event.FieldActorCustomerID, field.TypeInt)
+	}
+	if _u.mutation.ActorReasonCleared() {
+		_spec.ClearField(event.FieldActorReason, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -203,6 +212,15 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if _u.mutation.ActorIDCleared() {
 		_spec.ClearField(event.FieldActorID, field.TypeInt)
+	}
+	if _u.mutation.ActorAPIKeyIDCleared() {
+		_spec.ClearField(event.FieldActorAPIKeyID, field.TypeInt)
+	}
+	if _u.mutation.ActorCustomerIDCleared() {
+		_spec.ClearField(event.FieldActorCustomerID, field.TypeInt)
+	}
+	if _u.mutation.ActorReasonCleared() {
+		_spec.ClearField(event.FieldActorReason, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Event{config: _u.config}

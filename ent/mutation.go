@@ -11684,24 +11684,30 @@ func (m *EntryPointMutation) ResetEdge(name string) error {
 // EventMutation represents an operation that mutates the Event nodes in the graph.
 type EventMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	topic            *string
-	payload          *map[string]interface{}
-	engagement_id    *int
-	addengagement_id *int
-	agent_id         *int
-	addagent_id      *int
-	queue_id         *int
-	addqueue_id      *int
-	actor_id         *int
-	addactor_id      *int
-	created_at       *time.Time
-	clearedFields    map[string]struct{}
-	done             bool
-	oldValue         func(context.Context) (*Event, error)
-	predicates       []predicate.Event
+	op                   Op
+	typ                  string
+	id                   *int
+	topic                *string
+	payload              *map[string]interface{}
+	engagement_id        *int
+	addengagement_id     *int
+	agent_id             *int
+	addagent_id          *int
+	queue_id             *int
+	addqueue_id          *int
+	actor_kind           *event.ActorKind
+	actor_id             *int
+	addactor_id          *int
+	actor_api_key_id     *int
+	addactor_api_key_id  *int
+	actor_customer_id    *int
+	addactor_customer_id *int
+	actor_reason         *string
+	created_at           *time.Time
+	clearedFields        map[string]struct{}
+	done                 bool
+	oldValue             func(context.Context) (*Event, error)
+	predicates           []predicate.Event
 }
 
 var _ ent.Mutation = (*EventMutation)(nil)
@@ -12097,6 +12103,42 @@ func (m *EventMutation) ResetQueueID() {
 	delete(m.clearedFields, event.FieldQueueID)
 }
 
+// SetActorKind sets the "actor_kind" field.
+func (m *EventMutation) SetActorKind(ek event.ActorKind) {
+	m.actor_kind = &ek
+}
+
+// ActorKind returns the value of the "actor_kind" field in the mutation.
+func (m *EventMutation) ActorKind() (r event.ActorKind, exists bool) {
+	v := m.actor_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorKind returns the old "actor_kind" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldActorKind(ctx context.Context) (v event.ActorKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorKind: %w", err)
+	}
+	return oldValue.ActorKind, nil
+}
+
+// ResetActorKind resets all changes to the "actor_kind" field.
+func (m *EventMutation) ResetActorKind() {
+	m.actor_kind = nil
+}
+
 // SetActorID sets the "actor_id" field.
 func (m *EventMutation) SetActorID(i int) {
 	m.actor_id = &i
@@ -12165,6 +12207,195 @@ func (m *EventMutation) ResetActorID() {
 	m.actor_id = nil
 	m.addactor_id = nil
 	delete(m.clearedFields, event.FieldActorID)
+}
+
+// SetActorAPIKeyID sets the "actor_api_key_id" field.
+func (m *EventMutation) SetActorAPIKeyID(i int) {
+	m.actor_api_key_id = &i
+	m.addactor_api_key_id = nil
+}
+
+// ActorAPIKeyID returns the value of the "actor_api_key_id" field in the mutation.
+func (m *EventMutation) ActorAPIKeyID() (r int, exists bool) {
+	v := m.actor_api_key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorAPIKeyID returns the old "actor_api_key_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldActorAPIKeyID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorAPIKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorAPIKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorAPIKeyID: %w", err)
+	}
+	return oldValue.ActorAPIKeyID, nil
+}
+
+// AddActorAPIKeyID adds i to the "actor_api_key_id" field.
+func (m *EventMutation) AddActorAPIKeyID(i int) {
+	if m.addactor_api_key_id != nil {
+		*m.addactor_api_key_id += i
+	} else {
+		m.addactor_api_key_id = &i
+	}
+}
+
+// AddedActorAPIKeyID returns the value that was added to the "actor_api_key_id" field in this mutation.
+func (m *EventMutation) AddedActorAPIKeyID() (r int, exists bool) {
+	v := m.addactor_api_key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorAPIKeyID clears the value of the "actor_api_key_id" field.
+func (m *EventMutation) ClearActorAPIKeyID() {
+	m.actor_api_key_id = nil
+	m.addactor_api_key_id = nil
+	m.clearedFields[event.FieldActorAPIKeyID] = struct{}{}
+}
+
+// ActorAPIKeyIDCleared returns if the "actor_api_key_id" field was cleared in this mutation.
+func (m *EventMutation) ActorAPIKeyIDCleared() bool {
+	_, ok := m.clearedFields[event.FieldActorAPIKeyID]
+	return ok
+}
+
+// ResetActorAPIKeyID resets all changes to the "actor_api_key_id" field.
+func (m *EventMutation) ResetActorAPIKeyID() {
+	m.actor_api_key_id = nil
+	m.addactor_api_key_id = nil
+	delete(m.clearedFields, event.FieldActorAPIKeyID)
+}
+
+// SetActorCustomerID sets the "actor_customer_id" field.
+func (m *EventMutation) SetActorCustomerID(i int) {
+	m.actor_customer_id = &i
+	m.addactor_customer_id = nil
+}
+
+// ActorCustomerID returns the value of the "actor_customer_id" field in the mutation.
+func (m *EventMutation) ActorCustomerID() (r int, exists bool) {
+	v := m.actor_customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorCustomerID returns the old "actor_customer_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldActorCustomerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorCustomerID: %w", err)
+	}
+	return oldValue.ActorCustomerID, nil
+}
+
+// AddActorCustomerID adds i to the "actor_customer_id" field.
+func (m *EventMutation) AddActorCustomerID(i int) {
+	if m.addactor_customer_id != nil {
+		*m.addactor_customer_id += i
+	} else {
+		m.addactor_customer_id = &i
+	}
+}
+
+// AddedActorCustomerID returns the value that was added to the "actor_customer_id" field in this mutation.
+func (m *EventMutation) AddedActorCustomerID() (r int, exists bool) {
+	v := m.addactor_customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorCustomerID clears the value of the "actor_customer_id" field.
+func (m *EventMutation) ClearActorCustomerID() {
+	m.actor_customer_id = nil
+	m.addactor_customer_id = nil
+	m.clearedFields[event.FieldActorCustomerID] = struct{}{}
+}
+
+// ActorCustomerIDCleared returns if the "actor_customer_id" field was cleared in this mutation.
+func (m *EventMutation) ActorCustomerIDCleared() bool {
+	_, ok := m.clearedFields[event.FieldActorCustomerID]
+	return ok
+}
+
+// ResetActorCustomerID resets all changes to the "actor_customer_id" field.
+func (m *EventMutation) ResetActorCustomerID() {
+	m.actor_customer_id = nil
+	m.addactor_customer_id = nil
+	delete(m.clearedFields, event.FieldActorCustomerID)
+}
+
+// SetActorReason sets the "actor_reason" field.
+func (m *EventMutation) SetActorReason(s string) {
+	m.actor_reason = &s
+}
+
+// ActorReason returns the value of the "actor_reason" field in the mutation.
+func (m *EventMutation) ActorReason() (r string, exists bool) {
+	v := m.actor_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorReason returns the old "actor_reason" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldActorReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorReason: %w", err)
+	}
+	return oldValue.ActorReason, nil
+}
+
+// ClearActorReason clears the value of the "actor_reason" field.
+func (m *EventMutation) ClearActorReason() {
+	m.actor_reason = nil
+	m.clearedFields[event.FieldActorReason] = struct{}{}
+}
+
+// ActorReasonCleared returns if the "actor_reason" field was cleared in this mutation.
+func (m *EventMutation) ActorReasonCleared() bool {
+	_, ok := m.clearedFields[event.FieldActorReason]
+	return ok
+}
+
+// ResetActorReason resets all changes to the "actor_reason" field.
+func (m *EventMutation) ResetActorReason() {
+	m.actor_reason = nil
+	delete(m.clearedFields, event.FieldActorReason)
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -12237,7 +12468,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 11)
 	if m.topic != nil {
 		fields = append(fields, event.FieldTopic)
 	}
@@ -12253,8 +12484,20 @@ func (m *EventMutation) Fields() []string {
 	if m.queue_id != nil {
 		fields = append(fields, event.FieldQueueID)
 	}
+	if m.actor_kind != nil {
+		fields = append(fields, event.FieldActorKind)
+	}
 	if m.actor_id != nil {
 		fields = append(fields, event.FieldActorID)
+	}
+	if m.actor_api_key_id != nil {
+		fields = append(fields, event.FieldActorAPIKeyID)
+	}
+	if m.actor_customer_id != nil {
+		fields = append(fields, event.FieldActorCustomerID)
+	}
+	if m.actor_reason != nil {
+		fields = append(fields, event.FieldActorReason)
 	}
 	if m.created_at != nil {
 		fields = append(fields, event.FieldCreatedAt)
@@ -12277,8 +12520,16 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.AgentID()
 	case event.FieldQueueID:
 		return m.QueueID()
+	case event.FieldActorKind:
+		return m.ActorKind()
 	case event.FieldActorID:
 		return m.ActorID()
+	case event.FieldActorAPIKeyID:
+		return m.ActorAPIKeyID()
+	case event.FieldActorCustomerID:
+		return m.ActorCustomerID()
+	case event.FieldActorReason:
+		return m.ActorReason()
 	case event.FieldCreatedAt:
 		return m.CreatedAt()
 	}
@@ -12300,8 +12551,16 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldAgentID(ctx)
 	case event.FieldQueueID:
 		return m.OldQueueID(ctx)
+	case event.FieldActorKind:
+		return m.OldActorKind(ctx)
 	case event.FieldActorID:
 		return m.OldActorID(ctx)
+	case event.FieldActorAPIKeyID:
+		return m.OldActorAPIKeyID(ctx)
+	case event.FieldActorCustomerID:
+		return m.OldActorCustomerID(ctx)
+	case event.FieldActorReason:
+		return m.OldActorReason(ctx)
 	case event.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	}
@@ -12348,12 +12607,40 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetQueueID(v)
 		return nil
+	case event.FieldActorKind:
+		v, ok := value.(event.ActorKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorKind(v)
+		return nil
 	case event.FieldActorID:
 		v, ok := value.(int)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetActorID(v)
+		return nil
+	case event.FieldActorAPIKeyID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorAPIKeyID(v)
+		return nil
+	case event.FieldActorCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorCustomerID(v)
+		return nil
+	case event.FieldActorReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorReason(v)
 		return nil
 	case event.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -12382,6 +12669,12 @@ func (m *EventMutation) AddedFields() []string {
 	if m.addactor_id != nil {
 		fields = append(fields, event.FieldActorID)
 	}
+	if m.addactor_api_key_id != nil {
+		fields = append(fields, event.FieldActorAPIKeyID)
+	}
+	if m.addactor_customer_id != nil {
+		fields = append(fields, event.FieldActorCustomerID)
+	}
 	return fields
 }
 
@@ -12398,6 +12691,10 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedQueueID()
 	case event.FieldActorID:
 		return m.AddedActorID()
+	case event.FieldActorAPIKeyID:
+		return m.AddedActorAPIKeyID()
+	case event.FieldActorCustomerID:
+		return m.AddedActorCustomerID()
 	}
 	return nil, false
 }
@@ -12435,6 +12732,20 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddActorID(v)
 		return nil
+	case event.FieldActorAPIKeyID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorAPIKeyID(v)
+		return nil
+	case event.FieldActorCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorCustomerID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
 }
@@ -12457,6 +12768,15 @@ func (m *EventMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(event.FieldActorID) {
 		fields = append(fields, event.FieldActorID)
+	}
+	if m.FieldCleared(event.FieldActorAPIKeyID) {
+		fields = append(fields, event.FieldActorAPIKeyID)
+	}
+	if m.FieldCleared(event.FieldActorCustomerID) {
+		fields = append(fields, event.FieldActorCustomerID)
+	}
+	if m.FieldCleared(event.FieldActorReason) {
+		fields = append(fields, event.FieldActorReason)
 	}
 	return fields
 }
@@ -12487,6 +12807,15 @@ func (m *EventMutation) ClearField(name string) error {
 	case event.FieldActorID:
 		m.ClearActorID()
 		return nil
+	case event.FieldActorAPIKeyID:
+		m.ClearActorAPIKeyID()
+		return nil
+	case event.FieldActorCustomerID:
+		m.ClearActorCustomerID()
+		return nil
+	case event.FieldActorReason:
+		m.ClearActorReason()
+		return nil
 	}
 	return fmt.Errorf("unknown Event nullable field %s", name)
 }
@@ -12510,8 +12839,20 @@ func (m *EventMutation) ResetField(name string) error {
 	case event.FieldQueueID:
 		m.ResetQueueID()
 		return nil
+	case event.FieldActorKind:
+		m.ResetActorKind()
+		return nil
 	case event.FieldActorID:
 		m.ResetActorID()
+		return nil
+	case event.FieldActorAPIKeyID:
+		m.ResetActorAPIKeyID()
+		return nil
+	case event.FieldActorCustomerID:
+		m.ResetActorCustomerID()
+		return nil
+	case event.FieldActorReason:
+		m.ResetActorReason()
 		return nil
 	case event.FieldCreatedAt:
 		m.ResetCreatedAt()

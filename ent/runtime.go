@@ -417,7 +417,7 @@ func init() {
 	// event.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
 	event.TopicValidator = eventDescTopic.Validators[0].(func(string) error)
 	// eventDescCreatedAt is the schema descriptor for created_at field.
-	eventDescCreatedAt := eventFields[6].Descriptor()
+	eventDescCreatedAt := eventFields[10].Descriptor()
 	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
 	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
 	messageMixin := schema.Message{}.Mixin()

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph/model"
 	"github.com/switchboard/switchboard/internal/engine"
 )
@@ -50,4 +51,13 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// eventActor shows who caused an event.
+func eventActor(e *ent.Event) *model.EventActor {
+	a := &model.EventActor{Kind: e.ActorKind, AgentID: e.ActorID, APIKeyID: e.ActorAPIKeyID, CustomerID: e.ActorCustomerID}
+	if e.ActorReason != "" {
+		a.Reason = &e.ActorReason
+	}
+	return a
 }

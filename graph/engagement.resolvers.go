@@ -13,7 +13,6 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/graph/model"
-	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/live"
 )
@@ -33,6 +32,11 @@ func (r *engagementResolver) SearchTranscript(ctx context.Context, obj *ent.Enga
 	return r.Engine.SearchTranscript(ctx, obj.ID, query)
 }
 
+// History is the resolver for the history field.
+func (r *engagementResolver) History(ctx context.Context, obj *ent.Engagement, first *int, after *string) ([]*ent.Event, error) {
+	return r.Resolver.Live.History(ctx, obj.ID, first, after)
+}
+
 // Sequence is the resolver for the sequence field.
 func (r *eventResolver) Sequence(ctx context.Context, obj *ent.Event) (string, error) {
 	return events.Cursor(obj), nil
@@ -46,6 +50,11 @@ func (r *eventResolver) At(ctx context.Context, obj *ent.Event) (*time.Time, err
 // Engagement is the resolver for the engagement field.
 func (r *eventResolver) Engagement(ctx context.Context, obj *ent.Event) (*ent.Engagement, error) {
 	return r.Live.EngagementOf(ctx, obj)
+}
+
+// Actor is the resolver for the actor field.
+func (r *eventResolver) Actor(ctx context.Context, obj *ent.Event) (*model.EventActor, error) {
+	return eventActor(obj), nil
 }
 
 // CreateEngagement is the resolver for the createEngagement field.
@@ -85,16 +94,7 @@ func (r *mutationResolver) SetAgentState(ctx context.Context, state agent.State,
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context) (*model.AgentPayload, error) {
-	a, err := r.Engine.Logout(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if auth.FromContext(ctx).TokenID != 0 {
-		if err := r.Auth.RevokeToken(ctx); err != nil {
-			return nil, err
-		}
-	}
-	return &model.AgentPayload{Agent: a}, nil
+	return wrap(agentPayload)(r.Engine.Logout(ctx))
 }
 
 // AcceptOffer is the resolver for the acceptOffer field.

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
@@ -293,6 +294,7 @@ type ComplexityRoot struct {
 		EntryPointID     func(childComplexity int) int
 		FlowVariables    func(childComplexity int) int
 		HandleMs         func(childComplexity int) int
+		History          func(childComplexity int, first *int, after *string) int
 		ID               func(childComplexity int) int
 		Language         func(childComplexity int) int
 		Live             func(childComplexity int) int
@@ -361,6 +363,7 @@ type ComplexityRoot struct {
 	}
 
 	Event struct {
+		Actor        func(childComplexity int) int
 		AgentID      func(childComplexity int) int
 		At           func(childComplexity int) int
 		Engagement   func(childComplexity int) int
@@ -369,6 +372,14 @@ type ComplexityRoot struct {
 		QueueID      func(childComplexity int) int
 		Sequence     func(childComplexity int) int
 		Topic        func(childComplexity int) int
+	}
+
+	EventActor struct {
+		APIKeyID   func(childComplexity int) int
+		AgentID    func(childComplexity int) int
+		CustomerID func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Reason     func(childComplexity int) int
 	}
 
 	LoginPayload struct {
@@ -755,6 +766,7 @@ type AgentResolver interface {
 type EngagementResolver interface {
 	Live(ctx context.Context, obj *ent.Engagement) (bool, error)
 	SearchTranscript(ctx context.Context, obj *ent.Engagement, query string) ([]*ent.TranscriptSegment, error)
+	History(ctx context.Context, obj *ent.Engagement, first *int, after *string) ([]*ent.Event, error)
 }
 type EventResolver interface {
 	Sequence(ctx context.Context, obj *ent.Event) (string, error)
@@ -762,6 +774,7 @@ type EventResolver interface {
 	At(ctx context.Context, obj *ent.Event) (*time.Time, error)
 
 	Engagement(ctx context.Context, obj *ent.Event) (*ent.Engagement, error)
+	Actor(ctx context.Context, obj *ent.Event) (*model.EventActor, error)
 }
 type MutationResolver interface {
 	CreateAgent(ctx context.Context, input ent.CreateAgentInput, password *string) (*model.AgentPayload, error)
@@ -1774,6 +1787,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.HandleMs(childComplexity), true
+	case "Engagement.history":
+		if e.ComplexityRoot.Engagement.History == nil {
+			break
+		}
+
+		args, err := ec.field_Engagement_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Engagement.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Engagement.id":
 		if e.ComplexityRoot.Engagement.ID == nil {
 			break
@@ -2056,6 +2080,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EntryPointPayload.EntryPoint(childComplexity), true
 
+	case "Event.actor":
+		if e.ComplexityRoot.Event.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Actor(childComplexity), true
 	case "Event.agentID":
 		if e.ComplexityRoot.Event.AgentID == nil {
 			break
@@ -2104,6 +2134,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Topic(childComplexity), true
+
+	case "EventActor.apiKeyID":
+		if e.ComplexityRoot.EventActor.APIKeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventActor.APIKeyID(childComplexity), true
+	case "EventActor.agentID":
+		if e.ComplexityRoot.EventActor.AgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventActor.AgentID(childComplexity), true
+	case "EventActor.customerID":
+		if e.ComplexityRoot.EventActor.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventActor.CustomerID(childComplexity), true
+	case "EventActor.kind":
+		if e.ComplexityRoot.EventActor.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventActor.Kind(childComplexity), true
+	case "EventActor.reason":
+		if e.ComplexityRoot.EventActor.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventActor.Reason(childComplexity), true
 
 	case "LoginPayload.agent":
 		if e.ComplexityRoot.LoginPayload.Agent == nil {
@@ -4258,19 +4319,30 @@ extend type Mutation {
   """Appends live transcript segments (integrations with scope ENGAGEMENTS)."""
   appendTranscript(engagementID: ID!, segments: [TranscriptSegmentInput!]!): AppendTranscriptPayload! @auth(roles: [ADMIN], scopes: [ENGAGEMENTS])
 
-  """Sets the caller's routing state: AVAILABLE, or NOT_READY with a reason code. Use logout to go OFFLINE."""
+  """
+  Sets the caller's routing state. AVAILABLE: routing may ring it.
+  NOT_READY (with an optional reason code): its pending rings are rescinded
+  at once and pass to the next agent (they do not count as missed); transfers
+  offered to it stay. OFFLINE: it leaves routing exactly as with logout, but
+  the token stays valid, so the agent can still read its history.
+  """
   setAgentState(state: AgentState!, reason: String): AgentPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
   """
-  Goes OFFLINE. Every engagement the agent holds that is not in wrap-up goes
-  back to the front of its queue; open wrap-ups are completed; pending rings
-  are rescinded. Also revokes the token used.
+  Goes OFFLINE and revokes the token used, in one transaction. Every
+  engagement the agent holds that is not in wrap-up goes back to the front of
+  its queue; open wrap-ups are completed; pending rings are rescinded.
   """
   logout: AgentPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
   """Accepts a ring (or a transfer offered to the caller): the engagement connects."""
   acceptOffer(id: ID!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
   """Declines a ring: the engagement is offered to the next agent. Declining a transfer leaves the engagement with its sender."""
   declineOffer(id: ID!): OfferPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
-  """Takes a waiting CHAT from one of the caller's queues (R5), within capacity, even while holding chats."""
+  """
+  Takes a waiting CHAT from one of the caller's queues (R5), within capacity,
+  even while holding chats. A chat ringing the caller is accepted (as
+  acceptOffer); one ringing another agent fails with CONFLICT, reason
+  RINGING_ANOTHER_AGENT.
+  """
   pickEngagement(id: ID!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
   """Parks a connected chat (or one in wrap-up): it stays the caller's but frees a chat slot; its timers stop."""
   parkEngagement(id: ID!): EngagementPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
@@ -4375,6 +4447,13 @@ extend type Agent {
 extend type Engagement {
   """Transcript segments whose text contains the words of query (case-insensitive), in order."""
   searchTranscript(query: String!): [TranscriptSegment!]!
+  """
+  The engagement's events in the order they happened, each with its actor:
+  every transition, ring, transfer, message and note. The first events
+  (default 100) after the cursor ` + "`" + `after` + "`" + ` (an event's sequence). Integrations
+  see no notes; the same events engagementEvents streams.
+  """
+  history(first: Int, after: String): [Event!]!
 }
 
 extend type Query {
@@ -4448,6 +4527,38 @@ type Event {
   payload: Map
   """The engagement the event belongs to; null when none, or when the caller may not see it (any more)."""
   engagement: Engagement
+  """Who caused it."""
+  actor: EventActor!
+}
+
+"""
+Who caused an event: an agent (of any role, including admins and
+supervisors), an integration through its API key, a customer through the
+customer token of its engagement, or the system acting on its own.
+"""
+type EventActor {
+  kind: ActorKind!
+  """The agent, when kind is AGENT."""
+  agentID: ID
+  """The API key, when kind is API_KEY."""
+  apiKeyID: ID
+  """The customer, when kind is CUSTOMER."""
+  customerID: ID
+  """
+  What the system acted on, when kind is SYSTEM: DISPATCHER (a routing
+  decision and what it entailed, such as the chats an interrupting call
+  parked), RING_TIMEOUT, WRAP_UP_LIMIT or DISCONNECT_GRACE (an agent without a
+  live connection for the grace period was logged out).
+  """
+  reason: String
+}
+
+"""The kinds of actors of an event."""
+enum ActorKind {
+  AGENT
+  API_KEY
+  CUSTOMER
+  SYSTEM
 }
 
 """A queue's live figures."""
@@ -9715,6 +9826,8 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_live(ctx, field)
 	case "searchTranscript":
 		return ec.fieldContext_Engagement_searchTranscript(ctx, field)
+	case "history":
+		return ec.fieldContext_Engagement_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Engagement", field.Name)
 }
@@ -9823,8 +9936,26 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_payload(ctx, field)
 	case "engagement":
 		return ec.fieldContext_Event_engagement(ctx, field)
+	case "actor":
+		return ec.fieldContext_Event_actor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
+}
+
+func (ec *executionContext) childFields_EventActor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_EventActor_kind(ctx, field)
+	case "agentID":
+		return ec.fieldContext_EventActor_agentID(ctx, field)
+	case "apiKeyID":
+		return ec.fieldContext_EventActor_apiKeyID(ctx, field)
+	case "customerID":
+		return ec.fieldContext_EventActor_customerID(ctx, field)
+	case "reason":
+		return ec.fieldContext_EventActor_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventActor", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10744,6 +10875,28 @@ func (ec *executionContext) field_Customer_engagements_args(ctx context.Context,
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Engagement_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -16903,6 +17056,50 @@ func (ec *executionContext) fieldContext_Engagement_searchTranscript(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Engagement_history(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Engagement().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Engagement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Engagement_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EngagementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EngagementConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17681,6 +17878,153 @@ func (ec *executionContext) fieldContext_Event_engagement(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Event_actor(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Actor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventActor) graphql.Marshaler {
+			return ec.marshalNEventActor2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEventActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventActor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventActor_kind(ctx context.Context, field graphql.CollectedField, obj *model.EventActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventActor_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v event.ActorKind) graphql.Marshaler {
+			return ec.marshalNActorKind2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋeventᚐActorKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventActor_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventActor", field, false, false, errors.New("field of type ActorKind does not have child fields"))
+}
+
+func (ec *executionContext) _EventActor_agentID(ctx context.Context, field graphql.CollectedField, obj *model.EventActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventActor_agentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventActor_agentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventActor", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _EventActor_apiKeyID(ctx context.Context, field graphql.CollectedField, obj *model.EventActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventActor_apiKeyID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventActor_apiKeyID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventActor", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _EventActor_customerID(ctx context.Context, field graphql.CollectedField, obj *model.EventActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventActor_customerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventActor_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventActor", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _EventActor_reason(ctx context.Context, field graphql.CollectedField, obj *model.EventActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventActor_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventActor_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventActor", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -43974,6 +44318,44 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "history":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Engagement_history(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44520,6 +44902,102 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "actor":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Event_actor(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var eventActorImplementors = []string{"EventActor"}
+
+func (ec *executionContext) _EventActor(ctx context.Context, sel ast.SelectionSet, obj *model.EventActor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventActorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventActor")
+		case "kind":
+			out.Values[i] = ec._EventActor_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentID":
+			out.Values[i] = ec._EventActor_agentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "apiKeyID":
+			out.Values[i] = ec._EventActor_apiKeyID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customerID":
+			out.Values[i] = ec._EventActor_customerID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._EventActor_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48808,6 +49286,16 @@ func (ec *executionContext) unmarshalNAPIKeyWhereInput2ᚖgithubᚗcomᚋswitchb
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNActorKind2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋeventᚐActorKind(ctx context.Context, v any) (event.ActorKind, error) {
+	var res event.ActorKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActorKind2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋeventᚐActorKind(ctx context.Context, sel ast.SelectionSet, v event.ActorKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNAddNotePayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAddNotePayload(ctx context.Context, sel ast.SelectionSet, v *model.AddNotePayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -49497,6 +49985,22 @@ func (ec *executionContext) unmarshalNEntryPointWhereInput2ᚖgithubᚗcomᚋswi
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Event) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -49505,6 +50009,16 @@ func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋswitchboardᚋswitch
 		return graphql.Null
 	}
 	return ec._Event(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventActor2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEventActor(ctx context.Context, sel ast.SelectionSet, v *model.EventActor) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EventActor(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {

@@ -147,3 +147,52 @@ func TestLogoutCompletesWrapUpsAndRescindsRings(t *testing.T) {
 	}
 	bob.answer(ringing)
 }
+
+// An agent who goes NOT_READY while rung is rung no more: the ring is
+// rescinded at once (its websocket hears it), passes to the next agent
+// without waiting for the ring timeout, and is not a missed ring.
+func TestNotReadyRescindsRings(t *testing.T) {
+	c := newCenter(t)
+	q := c.queue("Support", map[string]any{"ringTimeoutSeconds": 30})
+	ann := c.agent("Ann", "", q)
+	c.advance(time.Second)
+	bob := c.agent("Bob", "", q)
+	conn, sub := agentStream(t, c, ann)
+	defer conn.CloseNow()
+	chat := c.create("CHAT", q)
+	o := ann.ringFor(chat)
+	nextTopic(t, sub, "offer.created")
+
+	ann.setState("NOT_READY", "BREAK")
+	if e := nextTopic(t, sub, "offer.ended"); e.Payload["state"] != "RESCINDED" || e.Payload["reason"] != "AGENT_NOT_READY" {
+		t.Fatalf("Ann's ring ended with %v; want RESCINDED (AGENT_NOT_READY)", e.Payload)
+	}
+	if s := c.offerState(o.ID); s != "RESCINDED" {
+		t.Fatalf("Ann's ring is %s", s)
+	}
+	bob.answer(chat) // at once: the clock has not moved
+	if m := ann.me(); m.MissedRings != 0 || m.State != "NOT_READY" {
+		t.Fatalf("Ann after going NOT_READY: %+v", m)
+	}
+}
+
+// setAgentState(OFFLINE) leaves routing exactly like logout, and the token
+// keeps working; logout revokes it as well.
+func TestOfflineLeavesRoutingAndKeepsToken(t *testing.T) {
+	c, ann, bob, connected, parked, waiting := holdingAnn(t)
+	conn, sub := agentStream(t, c, ann)
+	defer conn.CloseNow()
+	ann.setState("OFFLINE", "")
+	if e := nextTopic(t, sub, "agent.state_changed"); e.Payload["to"] != "OFFLINE" {
+		t.Fatalf("Ann's stream: %v", e.Payload)
+	}
+	if m := ann.me(); m.State != "OFFLINE" || len(m.OpenEngagements) != 0 {
+		t.Fatalf("Ann after going OFFLINE: %+v", m)
+	}
+	expectFrontOfQueue(t, c, bob, connected, parked, waiting)
+
+	// Back and out again with logout: the token is revoked in the same step.
+	ann.setState("AVAILABLE", "")
+	c.must(ann.Client, `mutation { logout { agent { state } } }`, nil, nil)
+	expectError(t, ann.Client, "UNAUTHENTICATED", "", `{ me { id } }`, nil)
+}

@@ -144,7 +144,28 @@ func TestPickRingingChatConflicts(t *testing.T) {
 	ann.setState("NOT_READY", "BACKOFFICE")
 	id := c.create("CHAT", q)
 	bob.ringFor(id)
-	ann.refuse("CONFLICT", "", "pickEngagement", id)
+	ann.refuse("CONFLICT", "RINGING_ANOTHER_AGENT", "pickEngagement", id)
+}
+
+// R5: picking a chat that is ringing the caller answers the ring.
+func TestPickOwnRingingChatAccepts(t *testing.T) {
+	c := newCenter(t)
+	q := c.queue("Support", nil)
+	ann := c.agent("Ann", "", q)
+	conn, sub := agentStream(t, c, ann)
+	defer conn.CloseNow()
+	id := c.create("CHAT", q)
+	o := ann.ringFor(id)
+	if e := ann.pick(id); e.State != "CONNECTED" || e.agent() != ann.id {
+		t.Fatalf("picked own ringing chat: %+v", e)
+	}
+	if e := nextTopic(t, sub, "offer.ended"); e.Payload["state"] != "ACCEPTED" || e.Payload["offerID"] != o.ID {
+		t.Fatalf("Ann's ring ended with %v; want ACCEPTED", e.Payload)
+	}
+	if s := c.offerState(o.ID); s != "ACCEPTED" {
+		t.Fatalf("the ring is %s", s)
+	}
+	ann.finish(id)
 }
 
 // R6: email and SMS do not ring: they are assigned and appear in the

@@ -27,7 +27,7 @@ const deliveryTimeout = 5 * time.Second
 
 const (
 	agentEventsQuery = `subscription($after: String) {
-		agentEvents(after: $after) { sequence topic at agentID engagementID queueID payload engagement { id state } } }`
+		agentEvents(after: $after) { sequence topic at agentID engagementID queueID payload engagement { id state } actor { kind reason } } }`
 	engagementEventsQuery = `subscription($id: ID!, $after: String) {
 		engagementEvents(id: $id, after: $after) { sequence topic engagementID } }`
 	queueEventsQuery = `subscription($ids: [ID!]!) {

@@ -62,6 +62,7 @@ func TestTransferToAgent(t *testing.T) {
 			c.must(bob.Client, `mutation($id: ID!) { acceptTransfer(id: $id) { engagement { state } } }`, map[string]any{"id": id}, nil)
 		}, "COMPLETED"},
 		{"acceptOffer", func(c *center, bob *agentClient, id string, o offer) { bob.accept(o.ID) }, "COMPLETED"},
+		{"declineOffer", func(c *center, bob *agentClient, id string, o offer) { bob.decline(o.ID) }, "DECLINED"},
 		{"declineTransfer", func(c *center, bob *agentClient, id string, o offer) {
 			c.must(bob.Client, `mutation($id: ID!) { declineTransfer(id: $id) { transfer { state } } }`, map[string]any{"id": id}, nil)
 		}, "DECLINED"},
@@ -75,6 +76,8 @@ func TestTransferToAgent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _, _, ann, bob, chat := transferCenter(t)
+			conn, sub := agentStream(t, c, ann)
+			defer conn.CloseNow()
 			transferID, state := ann.transfer(chat, "", bob.id)
 			if state != "PENDING" {
 				t.Fatalf("transfer to an agent is %s", state)
@@ -91,6 +94,12 @@ func TestTransferToAgent(t *testing.T) {
 			c.must(c.s.Admin, `query($id: ID!) { node(id: $id) { ... on Transfer { state } } }`, map[string]any{"id": transferID}, &out)
 			if out.Node.State != tc.transfer {
 				t.Fatalf("transfer is %s; want %s", out.Node.State, tc.transfer)
+			}
+			// The sender hears how it ended, however it ended.
+			for e := nextTopic(t, sub, "transfer.changed"); e.Payload["state"] != tc.transfer; e = nextTopic(t, sub, "transfer.changed") {
+				if e.Payload["state"] != "PENDING" || e.Payload["transferID"] != transferID {
+					t.Fatalf("Ann got transfer.changed %v; want %s of transfer %s", e.Payload, tc.transfer, transferID)
+				}
 			}
 			if tc.transfer != "COMPLETED" {
 				// Dropped: still Ann's, connected; Bob keeps no trace of it.

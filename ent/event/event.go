@@ -3,6 +3,9 @@
 package event
 
 import (
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -23,8 +26,16 @@ const (
 	FieldAgentID = "agent_id"
 	// FieldQueueID holds the string denoting the queue_id field in the database.
 	FieldQueueID = "queue_id"
+	// FieldActorKind holds the string denoting the actor_kind field in the database.
+	FieldActorKind = "actor_kind"
 	// FieldActorID holds the string denoting the actor_id field in the database.
 	FieldActorID = "actor_id"
+	// FieldActorAPIKeyID holds the string denoting the actor_api_key_id field in the database.
+	FieldActorAPIKeyID = "actor_api_key_id"
+	// FieldActorCustomerID holds the string denoting the actor_customer_id field in the database.
+	FieldActorCustomerID = "actor_customer_id"
+	// FieldActorReason holds the string denoting the actor_reason field in the database.
+	FieldActorReason = "actor_reason"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// Table holds the table name of the event in the database.
@@ -39,7 +50,11 @@ var Columns = []string{
 	FieldEngagementID,
 	FieldAgentID,
 	FieldQueueID,
+	FieldActorKind,
 	FieldActorID,
+	FieldActorAPIKeyID,
+	FieldActorCustomerID,
+	FieldActorReason,
 	FieldCreatedAt,
 }
 
@@ -59,6 +74,34 @@ var (
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 )
+
+// ActorKind defines the type for the "actor_kind" enum field.
+type ActorKind string
+
+// ActorKindSYSTEM is the default value of the ActorKind enum.
+const DefaultActorKind = ActorKindSYSTEM
+
+// ActorKind values.
+const (
+	ActorKindAGENT    ActorKind = "AGENT"
+	ActorKindAPI_KEY  ActorKind = "API_KEY"
+	ActorKindCUSTOMER ActorKind = "CUSTOMER"
+	ActorKindSYSTEM   ActorKind = "SYSTEM"
+)
+
+func (ak ActorKind) String() string {
+	return string(ak)
+}
+
+// ActorKindValidator is a validator for the "actor_kind" field enum values. It is called by the builders before save.
+func ActorKindValidator(ak ActorKind) error {
+	switch ak {
+	case ActorKindAGENT, ActorKindAPI_KEY, ActorKindCUSTOMER, ActorKindSYSTEM:
+		return nil
+	default:
+		return fmt.Errorf("event: invalid enum value for actor_kind field: %q", ak)
+	}
+}
 
 // OrderOption defines the ordering options for the Event queries.
 type OrderOption func(*sql.Selector)
@@ -88,12 +131,50 @@ func ByQueueID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldQueueID, opts...).ToFunc()
 }
 
+// ByActorKind orders the results by the actor_kind field.
+func ByActorKind(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorKind, opts...).ToFunc()
+}
+
 // ByActorID orders the results by the actor_id field.
 func ByActorID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActorID, opts...).ToFunc()
 }
 
+// ByActorAPIKeyID orders the results by the actor_api_key_id field.
+func ByActorAPIKeyID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorAPIKeyID, opts...).ToFunc()
+}
+
+// ByActorCustomerID orders the results by the actor_customer_id field.
+func ByActorCustomerID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorCustomerID, opts...).ToFunc()
+}
+
+// ByActorReason orders the results by the actor_reason field.
+func ByActorReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorReason, opts...).ToFunc()
+}
+
 // ByCreatedAt orders the results by the created_at field.
 func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e ActorKind) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *ActorKind) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = ActorKind(str)
+	if err := ActorKindValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid ActorKind", str)
+	}
+	return nil
 }

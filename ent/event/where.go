@@ -79,6 +79,21 @@ func ActorID(v int) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldActorID, v))
 }
 
+// ActorAPIKeyID applies equality check predicate on the "actor_api_key_id" field. It's identical to ActorAPIKeyIDEQ.
+func ActorAPIKeyID(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorAPIKeyID, v))
+}
+
+// ActorCustomerID applies equality check predicate on the "actor_customer_id" field. It's identical to ActorCustomerIDEQ.
+func ActorCustomerID(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorCustomerID, v))
+}
+
+// ActorReason applies equality check predicate on the "actor_reason" field. It's identical to ActorReasonEQ.
+func ActorReason(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorReason, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCreatedAt, v))
@@ -309,6 +324,26 @@ func QueueIDNotNil() predicate.Event {
 	return predicate.Event(sql.FieldNotNull(FieldQueueID))
 }
 
+// ActorKindEQ applies the EQ predicate on the "actor_kind" field.
+func ActorKindEQ(v ActorKind) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorKind, v))
+}
+
+// ActorKindNEQ applies the NEQ predicate on the "actor_kind" field.
+func ActorKindNEQ(v ActorKind) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldActorKind, v))
+}
+
+// ActorKindIn applies the In predicate on the "actor_kind" field.
+func ActorKindIn(vs ...ActorKind) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldActorKind, vs...))
+}
+
+// ActorKindNotIn applies the NotIn predicate on the "actor_kind" field.
+func ActorKindNotIn(vs ...ActorKind) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldActorKind, vs...))
+}
+
 // ActorIDEQ applies the EQ predicate on the "actor_id" field.
 func ActorIDEQ(v int) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldActorID, v))
@@ -357,6 +392,181 @@ func ActorIDIsNil() predicate.Event {
 // ActorIDNotNil applies the NotNil predicate on the "actor_id" field.
 func ActorIDNotNil() predicate.Event {
 	return predicate.Event(sql.FieldNotNull(FieldActorID))
+}
+
+// ActorAPIKeyIDEQ applies the EQ predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorAPIKeyID, v))
+}
+
+// ActorAPIKeyIDNEQ applies the NEQ predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDNEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldActorAPIKeyID, v))
+}
+
+// ActorAPIKeyIDIn applies the In predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldActorAPIKeyID, vs...))
+}
+
+// ActorAPIKeyIDNotIn applies the NotIn predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDNotIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldActorAPIKeyID, vs...))
+}
+
+// ActorAPIKeyIDGT applies the GT predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDGT(v int) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldActorAPIKeyID, v))
+}
+
+// ActorAPIKeyIDGTE applies the GTE predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDGTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldActorAPIKeyID, v))
+}
+
+// ActorAPIKeyIDLT applies the LT predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDLT(v int) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldActorAPIKeyID, v))
+}
+
+// ActorAPIKeyIDLTE applies the LTE predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDLTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldActorAPIKeyID, v))
+}
+
+// ActorAPIKeyIDIsNil applies the IsNil predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldActorAPIKeyID))
+}
+
+// ActorAPIKeyIDNotNil applies the NotNil predicate on the "actor_api_key_id" field.
+func ActorAPIKeyIDNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldActorAPIKeyID))
+}
+
+// ActorCustomerIDEQ applies the EQ predicate on the "actor_customer_id" field.
+func ActorCustomerIDEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorCustomerID, v))
+}
+
+// ActorCustomerIDNEQ applies the NEQ predicate on the "actor_customer_id" field.
+func ActorCustomerIDNEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldActorCustomerID, v))
+}
+
+// ActorCustomerIDIn applies the In predicate on the "actor_customer_id" field.
+func ActorCustomerIDIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldActorCustomerID, vs...))
+}
+
+// ActorCustomerIDNotIn applies the NotIn predicate on the "actor_customer_id" field.
+func ActorCustomerIDNotIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldActorCustomerID, vs...))
+}
+
+// ActorCustomerIDGT applies the GT predicate on the "actor_customer_id" field.
+func ActorCustomerIDGT(v int) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldActorCustomerID, v))
+}
+
+// ActorCustomerIDGTE applies the GTE predicate on the "actor_customer_id" field.
+func ActorCustomerIDGTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldActorCustomerID, v))
+}
+
+// ActorCustomerIDLT applies the LT predicate on the "actor_customer_id" field.
+func ActorCustomerIDLT(v int) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldActorCustomerID, v))
+}
+
+// ActorCustomerIDLTE applies the LTE predicate on the "actor_customer_id" field.
+func ActorCustomerIDLTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldActorCustomerID, v))
+}
+
+// ActorCustomerIDIsNil applies the IsNil predicate on the "actor_customer_id" field.
+func ActorCustomerIDIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldActorCustomerID))
+}
+
+// ActorCustomerIDNotNil applies the NotNil predicate on the "actor_customer_id" field.
+func ActorCustomerIDNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldActorCustomerID))
+}
+
+// ActorReasonEQ applies the EQ predicate on the "actor_reason" field.
+func ActorReasonEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldActorReason, v))
+}
+
+// ActorReasonNEQ applies the NEQ predicate on the "actor_reason" field.
+func ActorReasonNEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldActorReason, v))
+}
+
+// ActorReasonIn applies the In predicate on the "actor_reason" field.
+func ActorReasonIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldActorReason, vs...))
+}
+
+// ActorReasonNotIn applies the NotIn predicate on the "actor_reason" field.
+func ActorReasonNotIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldActorReason, vs...))
+}
+
+// ActorReasonGT applies the GT predicate on the "actor_reason" field.
+func ActorReasonGT(v string) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldActorReason, v))
+}
+
+// ActorReasonGTE applies the GTE predicate on the "actor_reason" field.
+func ActorReasonGTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldActorReason, v))
+}
+
+// ActorReasonLT applies the LT predicate on the "actor_reason" field.
+func ActorReasonLT(v string) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldActorReason, v))
+}
+
+// ActorReasonLTE applies the LTE predicate on the "actor_reason" field.
+func ActorReasonLTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldActorReason, v))
+}
+
+// ActorReasonContains applies the Contains predicate on the "actor_reason" field.
+func ActorReasonContains(v string) predicate.Event {
+	return predicate.Event(sql.FieldContains(FieldActorReason, v))
+}
+
+// ActorReasonHasPrefix applies the HasPrefix predicate on the "actor_reason" field.
+func ActorReasonHasPrefix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasPrefix(FieldActorReason, v))
+}
+
+// ActorReasonHasSuffix applies the HasSuffix predicate on the "actor_reason" field.
+func ActorReasonHasSuffix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasSuffix(FieldActorReason, v))
+}
+
+// ActorReasonIsNil applies the IsNil predicate on the "actor_reason" field.
+func ActorReasonIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldActorReason))
+}
+
+// ActorReasonNotNil applies the NotNil predicate on the "actor_reason" field.
+func ActorReasonNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldActorReason))
+}
+
+// ActorReasonEqualFold applies the EqualFold predicate on the "actor_reason" field.
+func ActorReasonEqualFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldEqualFold(FieldActorReason, v))
+}
+
+// ActorReasonContainsFold applies the ContainsFold predicate on the "actor_reason" field.
+func ActorReasonContainsFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldContainsFold(FieldActorReason, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

@@ -323,7 +323,11 @@ var (
 		{Name: "engagement_id", Type: field.TypeInt, Nullable: true},
 		{Name: "agent_id", Type: field.TypeInt, Nullable: true},
 		{Name: "queue_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_kind", Type: field.TypeEnum, Enums: []string{"AGENT", "API_KEY", "CUSTOMER", "SYSTEM"}, Default: "SYSTEM"},
 		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_api_key_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_customer_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_reason", Type: field.TypeString, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 	}
 	// EventsTable holds the schema information for the "events" table.

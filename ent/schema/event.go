@@ -22,7 +22,12 @@ func (Event) Fields() []ent.Field {
 		field.Int("engagement_id").Optional().Nillable().Immutable(),
 		field.Int("agent_id").Optional().Nillable().Immutable(),
 		field.Int("queue_id").Optional().Nillable().Immutable(),
-		field.Int("actor_id").Optional().Nillable().Immutable().Comment("The agent who caused it; nil for the system or an integration."),
+		field.Enum("actor_kind").Values("AGENT", "API_KEY", "CUSTOMER", "SYSTEM").Default("SYSTEM").Immutable().
+			Comment("Who caused it: an agent (any role), an integration's API key, a customer token, or the system."),
+		field.Int("actor_id").Optional().Nillable().Immutable().Comment("The agent who caused it, when actor_kind is AGENT."),
+		field.Int("actor_api_key_id").Optional().Nillable().Immutable().Comment("The API key that caused it, when actor_kind is API_KEY."),
+		field.Int("actor_customer_id").Optional().Nillable().Immutable().Comment("The customer whose token caused it, when actor_kind is CUSTOMER."),
+		field.String("actor_reason").Optional().Immutable().Comment("Why the system did it, when actor_kind is SYSTEM: DISPATCHER, RING_TIMEOUT, WRAP_UP_LIMIT, DISCONNECT_GRACE."),
 		field.Time("created_at").Default(time.Now).Immutable(),
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 )
@@ -108,6 +109,24 @@ type EngagementPayload struct {
 
 type EntryPointPayload struct {
 	EntryPoint *ent.EntryPoint `json:"entryPoint"`
+}
+
+// Who caused an event: an agent (of any role, including admins and
+// supervisors), an integration through its API key, a customer through the
+// customer token of its engagement, or the system acting on its own.
+type EventActor struct {
+	Kind event.ActorKind `json:"kind"`
+	// The agent, when kind is AGENT.
+	AgentID *int `json:"agentID,omitempty"`
+	// The API key, when kind is API_KEY.
+	APIKeyID *int `json:"apiKeyID,omitempty"`
+	// The customer, when kind is CUSTOMER.
+	CustomerID *int `json:"customerID,omitempty"`
+	// What the system acted on, when kind is SYSTEM: DISPATCHER (a routing
+	// decision and what it entailed, such as the chats an interrupting call
+	// parked), RING_TIMEOUT, WRAP_UP_LIMIT or DISCONNECT_GRACE (an agent without a
+	// live connection for the grace period was logged out).
+	Reason *string `json:"reason,omitempty"`
 }
 
 type LoginPayload struct {

@@ -48,7 +48,16 @@ func (e *Engine) PickEngagement(ctx context.Context, id int) (*ent.Engagement, e
 		case eg.Channel != enum.ChannelChat:
 			return precondition(ReasonIllegalTransition, "only chats can be picked; %s engagements are routed", eg.Channel)
 		case eg.State == engagement.StateOffered:
-			return apperr.New(apperr.Conflict, "engagement %d is ringing another agent", id).WithReason(ReasonStale)
+			// Picking a chat that rings the caller is answering the ring.
+			o, err := w.Offer.Query().Where(offer.EngagementID(id), offer.StateEQ(offer.StatePending)).Only(ctx)
+			if err != nil {
+				return err
+			}
+			if o.AgentID != me {
+				return apperr.New(apperr.Conflict, "engagement %d is ringing another agent", id).WithReason(ReasonRingingOther)
+			}
+			out, err = w.accept(ctx, o)
+			return err
 		case eg.State != engagement.StateQueued:
 			return illegal("engagement %d is %s, not QUEUED", id, eg.State)
 		}

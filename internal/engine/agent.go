@@ -18,14 +18,15 @@ const (
 	ReasonMissed = "MISSED"
 )
 
-// SetAgentState sets the caller AVAILABLE or NOT_READY (with a reason code).
+// SetAgentState sets the caller AVAILABLE, NOT_READY (with a reason code)
+// or OFFLINE. OFFLINE leaves routing as logout does but keeps the token.
 func (e *Engine) SetAgentState(ctx context.Context, state agent.State, reason string) (*ent.Agent, error) {
 	me := viewer(ctx).AgentID
-	if state == agent.StateOffline {
-		return nil, apperr.Invalid("state", "use logout to go OFFLINE")
-	}
-	if state == agent.StateAvailable && reason != "" {
+	if state != agent.StateNotReady && reason != "" {
 		return nil, apperr.Invalid("reason", "only NOT_READY takes a reason")
+	}
+	if state == agent.StateOffline {
+		return e.leave(ctx, me, ReasonOffline, 0)
 	}
 	var out *ent.Agent
 	err := e.write(ctx, func(ctx context.Context, w *writer) (err error) {
@@ -39,8 +40,21 @@ func (e *Engine) SetAgentState(ctx context.Context, state agent.State, reason st
 	return unwrapped(out, err)
 }
 
-// setState moves an agent to state with reason and records it.
+// setState moves an agent to state with reason and records it. An agent
+// that is not AVAILABLE is rung no more: its pending rings are rescinded
+// and pass to the next agent at once (transfers offered to it stay).
 func (w *writer) setState(ctx context.Context, a *ent.Agent, state agent.State, reason string) (*ent.Agent, error) {
+	if state != agent.StateAvailable {
+		rings, err := w.Offer.Query().Where(offer.AgentID(a.ID), offer.StateEQ(offer.StatePending), offer.TransferIDIsNil()).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range rings {
+			if _, err := w.dropOffer(ctx, o, offer.StateRescinded, "AGENT_"+string(state)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	u := w.Agent.UpdateOneID(a.ID).SetState(state).SetStateChangedAt(w.now).AddVersion(1)
 	if reason == "" {
 		u.ClearStateReason()
@@ -64,13 +78,28 @@ func (w *writer) setState(ctx context.Context, a *ent.Agent, state agent.State, 
 	return next, w.emit(ctx, events.Event{Topic: events.AgentStateChanged, AgentID: a.ID, Payload: payload})
 }
 
-// Logout sets the caller OFFLINE (E6): what it holds goes back to the front
-// of its queues, wrap-ups are completed, rings are rescinded.
+// Reasons an agent leaves routing, recorded as its state reason and on the
+// transitions of what it held.
+const (
+	// ReasonOffline: setAgentState(OFFLINE).
+	ReasonOffline = "OFFLINE"
+	// ReasonLogout: logout.
+	ReasonLogout = "LOGOUT"
+	// ReasonConnectionLost: no live connection for the grace period (E6).
+	ReasonConnectionLost = "CONNECTION_LOST"
+)
+
+// Logout sets the caller OFFLINE (E6), like setAgentState(OFFLINE), and
+// revokes the token it used, in the same transaction.
 func (e *Engine) Logout(ctx context.Context) (*ent.Agent, error) {
-	return e.logout(ctx, viewer(ctx).AgentID, "LOGOUT")
+	v := viewer(ctx)
+	return e.leave(ctx, v.AgentID, ReasonLogout, v.TokenID)
 }
 
-func (e *Engine) logout(ctx context.Context, agentID int, why string) (*ent.Agent, error) {
+// leave takes an agent out of routing: what it holds goes back to the front
+// of its queues, wrap-ups are completed, rings are rescinded, and it is
+// OFFLINE with reason why. A token ID other than 0 is revoked with it.
+func (e *Engine) leave(ctx context.Context, agentID int, why string, tokenID int) (*ent.Agent, error) {
 	var out *ent.Agent
 	err := e.write(ctx, func(ctx context.Context, w *writer) error {
 		a, err := w.Agent.Get(ctx, agentID)
@@ -83,6 +112,11 @@ func (e *Engine) logout(ctx context.Context, agentID int, why string) (*ent.Agen
 		out, err = w.setState(ctx, a, agent.StateOffline, why)
 		if err != nil {
 			return err
+		}
+		if tokenID != 0 {
+			if err := w.AuthToken.UpdateOneID(tokenID).SetRevokedAt(w.now).Exec(ctx); err != nil {
+				return err
+			}
 		}
 		return w.Agent.UpdateOneID(agentID).ClearDisconnectedAt().Exec(ctx)
 	})

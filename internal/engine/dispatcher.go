@@ -12,7 +12,6 @@ import (
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
-	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/events"
 )
 
@@ -53,7 +52,7 @@ type dispatcher struct {
 func (e *Engine) Start() {
 	d := &dispatcher{
 		e:    e,
-		ctx:  urgent(auth.SystemContext(context.Background())),
+		ctx:  urgent(acting(context.Background(), events.ActorDispatcher)),
 		sub:  e.bus.Subscribe(events.Key{Kind: events.All}, 1<<16),
 		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1), reload: make(chan struct{}, 1),
 		syncs: make(chan chan struct{}),
@@ -348,11 +347,11 @@ func (d *dispatcher) fire() {
 		var err error
 		switch t.kind {
 		case timerOffer:
-			err = d.e.expireOffer(d.ctx, t.id)
+			err = d.e.expireOffer(acting(d.ctx, events.ActorRingTimeout), t.id)
 		case timerWrapUp:
-			err = d.e.expireWrapUp(d.ctx, t.id)
+			err = d.e.expireWrapUp(acting(d.ctx, events.ActorWrapUpLimit), t.id)
 		case timerGrace:
-			err = d.e.expireGrace(d.ctx, t.id)
+			err = d.e.expireGrace(acting(d.ctx, events.ActorDisconnectGrace), t.id)
 		case timerRetry:
 			d.rebuild()
 		}

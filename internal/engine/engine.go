@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
@@ -98,25 +99,47 @@ func New(cfg Config) *Engine {
 type writer struct {
 	*ent.Tx
 	batch events.Batch
-	actor int
+	actor events.Actor
 	now   time.Time
 }
 
 // emit appends an event, attributed to the writer's actor.
 func (w *writer) emit(ctx context.Context, e events.Event) error {
-	if e.ActorID == 0 {
-		e.ActorID = w.actor
-	}
+	e.Actor = w.actor
 	e.At = w.now
 	return w.batch.Append(ctx, w.Tx, e)
+}
+
+type systemReasonKey struct{}
+
+// acting returns ctx for work the system does on its own, for reason (an
+// events.Actor... constant): its events name the system and the reason.
+func acting(ctx context.Context, reason string) context.Context {
+	return context.WithValue(auth.SystemContext(ctx), systemReasonKey{}, reason)
+}
+
+// actorOf says who a write on ctx is done for.
+func actorOf(ctx context.Context) events.Actor {
+	v := auth.FromContext(ctx)
+	switch {
+	case v.IsAgent():
+		return events.Actor{Kind: event.ActorKindAGENT, AgentID: v.AgentID}
+	case v != nil && v.APIKeyID != 0:
+		return events.Actor{Kind: event.ActorKindAPI_KEY, APIKeyID: v.APIKeyID}
+	case v != nil && v.EngagementID != 0:
+		return events.Actor{Kind: event.ActorKindCUSTOMER}
+	}
+	reason, _ := ctx.Value(systemReasonKey{}).(string)
+	return events.Actor{Kind: event.ActorKindSYSTEM, Reason: reason}
 }
 
 // write runs fn in a write transaction detached from request cancellation,
 // commits it and publishes its events. The context fn gets sees every row.
 func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writer) error) error {
-	actor := 0
-	if v := auth.FromContext(ctx); v != nil {
-		actor = v.AgentID
+	actor := actorOf(ctx)
+	customerEngagement := 0
+	if actor.Kind == event.ActorKindCUSTOMER {
+		customerEngagement = auth.FromContext(ctx).EngagementID
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(auth.SystemContext(ctx)), store.WriteTimeout)
 	defer cancel()
@@ -131,6 +154,14 @@ func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writ
 		return err
 	}
 	w := &writer{Tx: tx, actor: actor, now: e.clock.Now()}
+	if customerEngagement != 0 {
+		eg, err := tx.Engagement.Get(ctx, customerEngagement)
+		if err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		w.actor.CustomerID = eg.CustomerID
+	}
 	if err := fn(ent.NewTxContext(ctx, tx), w); err != nil {
 		_ = tx.Rollback()
 		return err

@@ -15,6 +15,7 @@ const (
 	ReasonDispositions      = "DISPOSITIONS_REQUIRED"
 	ReasonStale             = "STALE_STATE"
 	ReasonOfferEnded        = "OFFER_ENDED"
+	ReasonRingingOther      = "RINGING_ANOTHER_AGENT"
 )
 
 func illegal(format string, args ...any) error {

@@ -62,6 +62,14 @@ func (w *writer) dropOffer(ctx context.Context, o *ent.Offer, state offer.State,
 		return nil, err
 	}
 	if o.TransferID != nil {
+		// The sender hears how its transfer ended, however it ended.
+		t, err := w.Transfer.Get(ctx, *o.TransferID)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.emitTransfer(ctx, t, t.FromAgentID); err != nil {
+			return nil, err
+		}
 		if eg.State != engagement.StateTransferring {
 			return eg, nil
 		}

@@ -76,6 +76,6 @@ func (e *Engine) expireGrace(ctx context.Context, agentID int) error {
 	if err != nil || a.DisconnectedAt == nil || a.State == agent.StateOffline || a.DisconnectedAt.Add(e.grace).After(e.clock.Now()) {
 		return err
 	}
-	_, err = e.logout(ctx, agentID, "CONNECTION_LOST")
+	_, err = e.leave(ctx, agentID, ReasonConnectionLost, 0)
 	return err
 }

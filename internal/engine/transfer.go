@@ -183,10 +183,8 @@ func (e *Engine) DeclineTransfer(ctx context.Context, transferID int) (*ent.Tran
 		if _, err := w.dropOffer(ctx, o, offer.StateDeclined, ""); err != nil {
 			return err
 		}
-		if out, err = w.Transfer.Get(ctx, transferID); err != nil {
-			return err
-		}
-		return w.emitTransfer(ctx, out, out.FromAgentID)
+		out, err = w.Transfer.Get(ctx, transferID)
+		return err
 	})
 	return unwrapped(out, err)
 }

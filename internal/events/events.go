@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/event"
 )
 
 // Topics. Payload keys per topic are documented in the README.
@@ -39,15 +40,38 @@ const (
 	TranscriptAppended = "transcript.appended"
 )
 
+// Actor is who caused an event: an agent (of any role), an integration's
+// API key, a customer token, or the system with the reason it acted.
+type Actor struct {
+	Kind       event.ActorKind
+	AgentID    int
+	APIKeyID   int
+	CustomerID int
+	// Reason says what the system acted on (ReasonDispatcher, ...).
+	Reason string
+}
+
+// What the system acts on when it is the actor.
+const (
+	// ActorDispatcher: a routing decision and what it entailed.
+	ActorDispatcher = "DISPATCHER"
+	// ActorRingTimeout: a ring reached its deadline.
+	ActorRingTimeout = "RING_TIMEOUT"
+	// ActorWrapUpLimit: a wrap-up reached its queue's limit.
+	ActorWrapUpLimit = "WRAP_UP_LIMIT"
+	// ActorDisconnectGrace: an agent stayed disconnected past the grace.
+	ActorDisconnectGrace = "DISCONNECT_GRACE"
+)
+
 // Event is an event to append. The IDs say who it concerns: the agent whose
-// agentEvents stream gets it, the engagement and queue it belongs to, and
-// the agent who caused it.
+// agentEvents stream gets it, the engagement and queue it belongs to; Actor
+// says who caused it.
 type Event struct {
 	Topic        string
 	EngagementID int
 	AgentID      int
 	QueueID      int
-	ActorID      int
+	Actor        Actor
 	Payload      map[string]any
 	// At is when it happened, by the engine's clock; zero means now.
 	At time.Time
@@ -73,8 +97,20 @@ func (b *Batch) Append(ctx context.Context, tx *ent.Tx, e Event) error {
 	if e.QueueID != 0 {
 		c.SetQueueID(e.QueueID)
 	}
-	if e.ActorID != 0 {
-		c.SetActorID(e.ActorID)
+	if e.Actor.Kind != "" {
+		c.SetActorKind(e.Actor.Kind)
+	}
+	if e.Actor.AgentID != 0 {
+		c.SetActorID(e.Actor.AgentID)
+	}
+	if e.Actor.APIKeyID != 0 {
+		c.SetActorAPIKeyID(e.Actor.APIKeyID)
+	}
+	if e.Actor.CustomerID != 0 {
+		c.SetActorCustomerID(e.Actor.CustomerID)
+	}
+	if e.Actor.Reason != "" {
+		c.SetActorReason(e.Actor.Reason)
 	}
 	row, err := c.Save(ctx)
 	if err != nil {

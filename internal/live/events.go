@@ -2,9 +2,12 @@ package live
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
@@ -125,4 +128,32 @@ func (s *Service) EngagementOf(ctx context.Context, e *ent.Event) (*ent.Engageme
 		return nil, nil
 	}
 	return en, err
+}
+
+// historyPage is how many events History returns when first is not given.
+const historyPage = 100
+
+// History returns the events of an engagement the viewer can see, oldest
+// first: the first events after the cursor. Customers see what their
+// stream shows, integrations no notes (as EngagementEvents).
+func (s *Service) History(ctx context.Context, engagementID int, first *int, after *string) ([]*ent.Event, error) {
+	from, _, err := events.ParseCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	n := historyPage
+	if first != nil {
+		if *first < 0 {
+			return nil, apperr.Invalid("first", "must not be negative")
+		}
+		n = *first
+	}
+	q := s.Client.Event.Query().Where(event.EngagementID(engagementID), event.IDGT(from)).Order(ent.Asc(event.FieldID))
+	switch v := auth.FromContext(ctx); {
+	case v.IsCustomer():
+		q.Where(event.TopicIn(slices.Collect(maps.Keys(customerTopics))...))
+	case v != nil && v.APIKeyID != 0:
+		q.Where(event.TopicNEQ(events.NoteAdded))
+	}
+	return q.Limit(n).All(auth.SystemContext(ctx))
 }
