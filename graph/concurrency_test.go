@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -183,6 +184,20 @@ func (tr *traffic) agent(i int, rnd *rand.Rand) {
 		case len(m.OpenEngagements) > 0 && r < 90:
 			e := m.OpenEngagements[rnd.IntN(len(m.OpenEngagements))]
 			tr.engagementAction(a, cl, e.ID, rnd)
+		case r < 94:
+			// Pick one of the engagements created so far: mostly refused
+			// (not a waiting chat, not in the agent's queues, full), now and
+			// then a waiting chat, or one ringing this agent.
+			tr.mu.Lock()
+			n := len(tr.created)
+			id := ""
+			if n > 0 {
+				id = tr.created[rnd.IntN(n)]
+			}
+			tr.mu.Unlock()
+			if id != "" {
+				tr.do(cl, "pickEngagement", `mutation($id: ID!) { pickEngagement(id: $id) { engagement { id } } }`, idVar(id))
+			}
 		default:
 			tr.sessionAction(i, a, cl, rnd)
 			if len(m.PendingOffers)+len(m.OpenEngagements) == 0 {
@@ -205,7 +220,7 @@ func (tr *traffic) sessionAction(i int, a *agentClient, cl *gqlclient.Client, rn
 	ctx := context.Background()
 	switch r := rnd.IntN(100); {
 	case r < 10:
-		state := []string{"AVAILABLE", "AVAILABLE", "NOT_READY"}[rnd.IntN(3)]
+		state := []string{"AVAILABLE", "AVAILABLE", "AVAILABLE", "NOT_READY", "NOT_READY", "OFFLINE"}[rnd.IntN(6)]
 		vars := map[string]any{"s": state}
 		if state == "NOT_READY" {
 			vars["r"] = "BREAK"
@@ -327,9 +342,14 @@ func (tr *traffic) drain(t *testing.T) {
 	}
 }
 
-// Many agents and engagements at once: accept, decline, end, park, resume,
-// release, transfer, wrap up, logout and lost connections interleaved with
-// ring timeouts. Afterwards the routing invariants hold in the database.
+// Many agents and engagements at once, a seeded random mix of everything
+// the API allows: MANUAL and AUTO queues, all five channels, interrupting
+// calls, accept, decline, pick, end, park, resume, release, transfers to
+// queues and agents, wrap-up, state changes, logout, going OFFLINE and lost
+// connections, interleaved with ring timeouts and wrap-up limits.
+// Afterwards the routing invariants, liveness included, hold in the
+// database. A failure prints its seed; SWITCHBOARD_TEST_SEED=<seed> plays
+// the same mix again (the interleaving of the goroutines still varies).
 func TestConcurrentTrafficKeepsInvariants(t *testing.T) {
 	c, tr, seed := trafficCenter(t)
 	tr.run(seed, 120, 200)()
@@ -347,6 +367,16 @@ func trafficCenter(t *testing.T) (*center, *traffic, uint64) {
 	}
 	c := newCenter(t)
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	if s := os.Getenv("SWITCHBOARD_TEST_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("SWITCHBOARD_TEST_SEED=%q: %v", s, err)
+		}
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replay with SWITCHBOARD_TEST_SEED=%d", seed)
+		}
+	})
 	return c, newTraffic(c, 20), seed
 }
