@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/lifecycle"
 )
 
 // CreateQueue creates a queue and checks the tree rules.
@@ -127,7 +128,7 @@ func checkQueueTree(ctx context.Context, tx *ent.Tx) error {
 		}
 	}
 	inner := tx.Queue.Query().Where(queue.HasChildren())
-	if busy, err := inner.Clone().Where(queue.HasEngagementsWith(engagement.StateNotIn(engagement.StateClosed, engagement.StateAbandoned))).Exist(ctx); err != nil || busy {
+	if busy, err := inner.Clone().Where(queue.HasEngagementsWith(engagement.StateNotIn(lifecycle.Terminal...))).Exist(ctx); err != nil || busy {
 		return orPrecondition(err, "a queue with child queues cannot hold engagements; engagements live only in leaf queues")
 	}
 	if routed, err := tx.EntryPoint.Query().Where(entrypoint.HasDefaultQueueWith(queue.HasChildren())).Exist(ctx); err != nil || routed {

@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/lifecycle"
 )
 
 // InstallPolicies adds the row-level rules to every query of client, edge
@@ -119,7 +120,7 @@ func nothing(s *sql.Selector) { s.Where(sql.False()) }
 // R5), and the earlier engagements of customers it is serving now (E3).
 func EngagementVisibleTo(agentID int) predicate.Engagement {
 	serving := engagement.And(engagement.AgentID(agentID),
-		engagement.StateNotIn(engagement.StateClosed, engagement.StateAbandoned))
+		engagement.StateNotIn(lifecycle.Terminal...))
 	return engagement.Or(
 		engagement.AgentID(agentID),
 		engagement.HasOffersWith(offer.AgentID(agentID), offer.StateEQ(offer.StatePending)),

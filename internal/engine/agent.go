@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/lifecycle"
 )
 
 // Reason codes of NOT_READY set by the engine.
@@ -135,7 +136,7 @@ func (w *writer) returnAll(ctx context.Context, agentID int, why string) error {
 			return err
 		}
 	}
-	held, err := w.Engagement.Query().Where(engagement.AgentID(agentID), engagement.StateIn(openStates...)).
+	held, err := w.Engagement.Query().Where(engagement.AgentID(agentID), engagement.StateIn(lifecycle.WithAgent...)).
 		Order(ent.Asc(engagement.FieldID)).All(ctx)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/lifecycle"
 )
 
 // retryAfter is how long the dispatcher waits after an unexpected error
@@ -189,7 +190,7 @@ func (d *dispatcher) rebuild() {
 		d.setQueue(q)
 	}
 	ids, err := c.Agent.Query().Where(agent.Or(agent.StateNEQ(agent.StateOffline),
-		agent.HasEngagementsWith(engagement.StateIn(openStates...)),
+		agent.HasEngagementsWith(engagement.StateIn(lifecycle.WithAgent...)),
 		agent.HasOffersWith(offer.StateEQ(offer.StatePending)))).IDs(d.ctx)
 	if err != nil {
 		d.retry("load agents", err)
@@ -198,7 +199,7 @@ func (d *dispatcher) rebuild() {
 	for _, id := range ids {
 		d.dirtyAgents[id] = true
 	}
-	engs, err := c.Engagement.Query().Where(engagement.StateIn(engagement.StateQueued, engagement.StateOffered, engagement.StateTransferring, engagement.StateWrapUp)).IDs(d.ctx)
+	engs, err := c.Engagement.Query().Where(engagement.StateIn(lifecycle.Routed...)).IDs(d.ctx)
 	if err != nil {
 		d.retry("load engagements", err)
 		return

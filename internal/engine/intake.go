@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/lifecycle"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -213,7 +214,7 @@ func (e *Engine) PostMessage(ctx context.Context, id int, body, subject string) 
 			}
 			m.SetSender("AGENT").SetAgentID(v.AgentID)
 		case v.HasScope(enum.ScopeEngagements) || v.EngagementID == id:
-			if eg.State == engagement.StateClosed || eg.State == engagement.StateAbandoned || eg.CustomerLeft {
+			if lifecycle.Is(eg.State, lifecycle.Terminal) || eg.CustomerLeft {
 				return illegal("engagement %d has ended", id)
 			}
 			m.SetSender("CUSTOMER")
@@ -250,7 +251,7 @@ func (e *Engine) AppendTranscript(ctx context.Context, id int, segs []Segment) (
 		if !eg.Channel.Live() {
 			return apperr.Invalid("engagementID", "%s engagements have no live transcript", eg.Channel)
 		}
-		if eg.State == engagement.StateClosed || eg.State == engagement.StateAbandoned {
+		if lifecycle.Is(eg.State, lifecycle.Terminal) {
 			return illegal("engagement %d has ended", id)
 		}
 		creates := make([]*ent.TranscriptSegmentCreate, len(segs))

@@ -8,12 +8,19 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/lifecycle"
 )
 
-// move changes an engagement's state, on the condition that it is still in
-// the state and version eg was read in (CONFLICT otherwise), applies set to
-// the same update, records the transition and returns the new row.
+// move changes an engagement's state, on the condition that the state
+// machine allows it (docs/rules.md E1) and that it is still in the state and
+// version eg was read in (CONFLICT otherwise), applies set to the same
+// update, records the transition and returns the new row.
 func (w *writer) move(ctx context.Context, eg *ent.Engagement, to engagement.State, reason string, set func(m *ent.EngagementMutation)) (*ent.Engagement, error) {
+	if err := lifecycle.Check(eg.State, to, reason); err != nil {
+		// The actions check their preconditions first, with clearer words:
+		// reaching this is a bug in the engine, refused all the same.
+		return nil, illegal("engagement %d: %v", eg.ID, err)
+	}
 	u := w.Engagement.Update().
 		Where(engagement.ID(eg.ID), engagement.Version(eg.Version), engagement.StateEQ(eg.State)).
 		SetState(to).AddVersion(1)

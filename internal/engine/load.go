@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/transfer"
+	"github.com/switchboard/switchboard/internal/lifecycle"
 )
 
 // perChannel is a count per channel, indexed by enum.Channel.Index.
@@ -73,9 +74,6 @@ func (l *load) canTake(c perChannel, ch enum.Channel, interrupt bool) bool {
 	return true
 }
 
-// openStates are the states in which an engagement is with an agent.
-var openStates = []engagement.State{engagement.StateConnected, engagement.StateTransferring, engagement.StateWrapUp, engagement.StateParked}
-
 // loadOf reads an agent's load from the database (inside tx when given).
 func loadOf(ctx context.Context, c *ent.Client, agentID int) (load, error) {
 	loads, err := loadsOf(ctx, c, []int{agentID})
@@ -94,7 +92,7 @@ func loadsOf(ctx context.Context, c *ent.Client, agentIDs []int) (map[int]load, 
 		return l
 	}
 	engs, err := c.Engagement.Query().
-		Where(engagement.AgentIDIn(agentIDs...), engagement.StateIn(openStates...)).
+		Where(engagement.AgentIDIn(agentIDs...), engagement.StateIn(lifecycle.WithAgent...)).
 		Select(engagement.FieldAgentID, engagement.FieldChannel, engagement.FieldState, engagement.FieldAutoParked).
 		Order(ent.Asc(engagement.FieldID)).
 		All(ctx)

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/lifecycle"
 )
 
 // OpenEngagements returns what an agent holds, oldest first: connected,
@@ -32,7 +33,7 @@ func (e *Engine) OpenEngagements(ctx context.Context, agentID int) ([]*ent.Engag
 	if err != nil {
 		return nil, err
 	}
-	held := engagement.And(engagement.AgentID(agentID), engagement.StateIn(openStates...))
+	held := engagement.And(engagement.AgentID(agentID), engagement.StateIn(lifecycle.WithAgent...))
 	if len(owed) > 0 {
 		held = engagement.Or(held, engagement.IDIn(owed...))
 	}
@@ -75,7 +76,7 @@ func (e *Engine) TransferTargets(ctx context.Context, ch *enum.Channel) ([]Queue
 		if ch != nil && len(q.Channels) > 0 && !slices.Contains(q.Channels, *ch) {
 			continue
 		}
-		waiting, err := q.QueryEngagements().Where(engagement.StateIn(engagement.StateQueued, engagement.StateOffered)).Count(ctx)
+		waiting, err := q.QueryEngagements().Where(engagement.StateIn(lifecycle.BeforeConnection...)).Count(ctx)
 		if err != nil {
 			return nil, nil, err
 		}

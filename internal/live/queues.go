@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/lifecycle"
 )
 
 // MaxQueuesPerSubscription bounds the queueIDs of one queueEvents
@@ -37,8 +38,8 @@ type QueueStats struct {
 
 // Engagement states that count as waiting, and as keeping an agent busy.
 var (
-	waitingStates = []engagement.State{engagement.StateQueued, engagement.StateOffered}
-	busyStates    = []engagement.State{engagement.StateConnected, engagement.StateWrapUp, engagement.StateTransferring, engagement.StateParked}
+	waitingStates = lifecycle.BeforeConnection
+	busyStates    = lifecycle.WithAgent
 )
 
 // QueueEvents streams the figures of queues: one snapshot per queue at
