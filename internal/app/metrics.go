@@ -31,6 +31,11 @@ func newMetrics(reg prometheus.Registerer, sockets *socketTracker) *metrics {
 func (m *metrics) observe(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	start := time.Now()
 	resp := next(ctx)
+	// A request refused before it had an operation (an undecodable body,
+	// an unknown persisted query) has no operation context.
+	if !graphql.HasOperationContext(ctx) {
+		return resp
+	}
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation == nil || oc.Operation.Operation == "subscription" {
 		return resp
