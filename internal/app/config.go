@@ -116,8 +116,13 @@ func Defaults() Config {
 
 // LoadConfig reads flags, falling back to environment variables, then defaults.
 func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	return ParseConfig(flag.NewFlagSet("switchboard", flag.ContinueOnError), args, getenv)
+}
+
+// ParseConfig is LoadConfig on a flag set the caller made, so that it
+// chooses the usage text, the output and what an error does.
+func ParseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
 	c := Defaults()
-	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	for _, o := range options {
 		def := o.def
 		if v := getenv(o.env); v != "" {
