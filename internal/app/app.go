@@ -105,7 +105,7 @@ func (a *App) Close() error {
 func (a *App) routes(metricsHandler http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	gql := a.graphqlHandler()
-	mux.Handle("/graphql", limitBody(a.Config.MaxBodyBytes, a.Auth.Middleware(gql)))
+	mux.Handle("/graphql", cors(a.Config.AllowedOrigins, limitBody(a.Config.MaxBodyBytes, a.Auth.Middleware(gql))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
