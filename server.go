@@ -89,7 +89,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// The flag package has printed the error and the usage.
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := cfg.NewLogger(stderr)
+	// Libraries logging through the standard log package (gqlgen's
+	// websocket upgrade failures) go through the same handler.
+	slog.SetDefault(log)
 	if err := start(ctx, cmd, cfg, log); err != nil {
 		log.Error("switchboard failed", "err", err)
 		return 1
@@ -138,6 +141,19 @@ func serve(ctx context.Context, a *app.App) error {
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		msrv := &http.Server{Handler: a.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		a.Log.Info("metrics are served apart", "metrics", "http://"+mln.Addr().String()+"/metrics")
 	}
 	base := "http://" + ln.Addr().String()
 	a.Log.Info("switchboard is serving",

@@ -26,7 +26,8 @@ func (a *App) graphqlHandler() http.Handler {
 	cfg := a.Config
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers: &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin, Bus: a.Bus, Clock: a.Config.Clock, Engine: a.Engine,
-			Live: &live.Service{Client: a.Client, Bus: a.Bus, Clock: a.Config.Clock, Presence: a.Engine, Log: a.Log}},
+			Live: &live.Service{Client: a.Client, Bus: a.Bus, Clock: a.Config.Clock, Presence: a.Engine, Log: a.Log,
+				SlowDisconnect: a.metrics.slowDisconnects.Inc}},
 		Directives: graph.DirectiveRoot{Auth: auth.Directive},
 	})
 	srv := handler.New(schema)
@@ -60,6 +61,8 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.AroundRootFields(refuseIntrospection)
 	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))
 	srv.AroundResponses(a.metrics.observe)
+	srv.AroundOperations(a.logOperation)
+	srv.AroundResponses(a.logRefused)
 	return refuseUnsupported(transports, withSocketSlot(srv))
 }
 
