@@ -109,7 +109,9 @@ func TestJavaScriptClients(t *testing.T) {
 				Data      struct{ Me struct{ Email, Role string } }
 				Exchanges []exchange
 			}
-			Mutation struct{ SetAgentState struct{ Agent struct{ State string } } }
+			Mutation struct {
+				SetAgentState struct{ Agent struct{ State string } }
+			}
 		}
 		GraphqlWs struct {
 			Event struct{ Sequence, Topic string }
