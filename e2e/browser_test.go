@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -31,7 +32,8 @@ func chromiumPath(t *testing.T) string {
 // fails every request to another host and records what the page did.
 type browser struct {
 	tab    context.Context
-	origin *url.URL // the only host the page may reach
+	origin *url.URL        // the server under test
+	hosts  map[string]bool // the only hosts the page may reach: origin's and those of also
 
 	mu       sync.Mutex
 	requests []*network.Request // every request the page sent
@@ -41,12 +43,23 @@ type browser struct {
 }
 
 // startBrowser launches Debian's chromium headless with its own profile and
-// no background traffic, and shuts it down when the test ends.
-func startBrowser(t *testing.T, chromium, origin string) *browser {
+// no background traffic, and shuts it down when the test ends. The page may
+// reach origin and the origins in also, nothing else.
+func startBrowser(t *testing.T, chromium, origin string, also ...string) *browser {
 	t.Helper()
 	u, err := url.Parse(origin)
 	if err != nil {
 		t.Fatal(err)
+	}
+	hosts := map[string]bool{u.Host: true}
+	exclude := []string{u.Hostname()}
+	for _, o := range also {
+		v, err := url.Parse(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts[v.Host] = true
+		exclude = append(exclude, v.Hostname())
 	}
 	var output lockedBuffer
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -61,13 +74,13 @@ func startBrowser(t *testing.T, chromium, origin string) *browser {
 		// Name resolution fails for every host but the server's, so even
 		// the browser's own traffic, which Fetch interception does not see,
 		// stays local.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE "+u.Hostname()),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE "+strings.Join(exclude, ", EXCLUDE ")),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.CombinedOutput(&output),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	tab, cancelTab := chromedp.NewContext(allocCtx)
-	b := &browser{tab: tab, origin: u}
+	b := &browser{tab: tab, origin: u, hosts: hosts}
 
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
@@ -150,7 +163,7 @@ func (b *browser) intercept(ev fetch.EventRequestPaused) {
 func (b *browser) allow(raw string) bool {
 	u, err := url.Parse(raw)
 	ok := err == nil && (u.Scheme == "data" || u.Scheme == "blob" ||
-		((u.Scheme == "http" || u.Scheme == "ws") && u.Host == b.origin.Host))
+		((u.Scheme == "http" || u.Scheme == "ws") && b.hosts[u.Host]))
 	if !ok {
 		b.mu.Lock()
 		b.blocked = append(b.blocked, raw)

@@ -173,8 +173,3 @@ func (r *queueResolver) MenuPath(ctx context.Context, obj *ent.Queue) (string, e
 func (r *queueResolver) IsLeaf(ctx context.Context, obj *ent.Queue) (bool, error) {
 	return admin.IsLeaf(ctx, obj)
 }
-
-// Mutation returns MutationResolver implementation.
-func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
-
-type mutationResolver struct{ *Resolver }

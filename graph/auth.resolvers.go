@@ -47,3 +47,8 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id int) (*model.API
 func (r *mutationResolver) SetPassword(ctx context.Context, agentID int, password string) (*model.AgentPayload, error) {
 	return wrap(func(a *ent.Agent) *model.AgentPayload { return &model.AgentPayload{Agent: a} })(r.Auth.SetPassword(ctx, agentID, password))
 }
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
+type mutationResolver struct{ *Resolver }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -37,6 +38,9 @@ type App struct {
 	metrics *metrics
 	sockets *socketTracker
 	handler http.Handler
+	// metricsHandler serves /metrics: on the API's mux, or on the
+	// listener of -metrics-addr (MetricsHandler).
+	metricsHandler http.Handler
 }
 
 // New opens the store (migrating it), creates the first admin on an empty
@@ -57,12 +61,23 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.TokenLimit = cmp.Or(cfg.TokenLimit, def.TokenLimit)
 	cfg.MaxPageSize = cmp.Or(cfg.MaxPageSize, def.MaxPageSize)
 	cfg.DatabaseURL = cmp.Or(cfg.DatabaseURL, def.DatabaseURL)
-	client, err := store.OpenWrapped(ctx, cfg.DatabaseURL, cfg.WrapDriver)
+	sockets := newSocketTracker()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newMetrics(reg, sockets)
+	client, err := store.OpenWrapped(ctx, cfg.DatabaseURL, func(drv dialect.Driver) dialect.Driver {
+		if cfg.WrapDriver != nil {
+			drv = cfg.WrapDriver(drv)
+		}
+		return m.timeTransactions(drv)
+	})
 	if err != nil {
 		return nil, err
 	}
 	auth.InstallPolicies(client)
-	a := &App{Config: cfg, Client: client, Log: cfg.Log, sockets: newSocketTracker()}
+	reg.MustRegister(newStateCollector(client, cfg.Clock, cfg.Log))
+	a := &App{Config: cfg, Client: client, Log: cfg.Log, sockets: sockets, metrics: m,
+		metricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn)})}
 	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
 	a.Bus = events.NewBus()
@@ -77,17 +92,18 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		client.Close()
 		return nil, fmt.Errorf("create CRM settings: %w", err)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.metrics = newMetrics(reg, a.sockets)
 	a.Admin.Changed = a.Engine.ConfigChanged
-	a.handler = a.routes(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	a.handler = a.routes()
 	a.Engine.Start()
 	return a, nil
 }
 
-// Handler serves every route.
+// Handler serves every route: /metrics too unless Config.MetricsAddr is set.
 func (a *App) Handler() http.Handler { return a.handler }
+
+// MetricsHandler serves the Prometheus metrics, for the listener of
+// Config.MetricsAddr.
+func (a *App) MetricsHandler() http.Handler { return a.metricsHandler }
 
 // Shutdown tells websocket clients to reconnect elsewhere (close code 1012,
 // "service restart", which clients retry) before the HTTP server drains.
@@ -102,10 +118,10 @@ func (a *App) Close() error {
 }
 
 // routes builds the HTTP mux.
-func (a *App) routes(metricsHandler http.Handler) http.Handler {
+func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	gql := a.graphqlHandler()
-	mux.Handle("/graphql", limitBody(a.Config.MaxBodyBytes, a.Auth.Middleware(gql)))
+	mux.Handle("/graphql", cors(a.Config.AllowedOrigins, limitBody(a.Config.MaxBodyBytes, a.Auth.Middleware(gql))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -119,7 +135,9 @@ func (a *App) routes(metricsHandler http.Handler) http.Handler {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	mux.Handle("GET /metrics", metricsHandler)
+	if a.Config.MetricsAddr == "" {
+		mux.Handle("GET /metrics", a.metricsHandler)
+	}
 	a.mountPlayground(mux)
 	return mux
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -36,6 +37,13 @@ type Config struct {
 	DisconnectGrace  time.Duration
 	// MediaPriority orders channels competing for agents (R2).
 	MediaPriority []enum.Channel
+	// LogFormat is "text" or "json"; LogLevel the least level logged.
+	// NewLogger builds the logger they describe.
+	LogFormat string
+	LogLevel  slog.Level
+	// MetricsAddr, when set, serves /metrics on its own listener instead
+	// of the API's.
+	MetricsAddr string
 
 	// Set by tests and embedders, not by flags.
 	Clock clock.Clock
@@ -69,7 +77,7 @@ var options = []option{
 	{"admin-email", "SWITCHBOARD_ADMIN_EMAIL", "admin@localhost", "email of the admin created on an empty database", str(func(c *Config) *string { return &c.AdminEmail })},
 	{"admin-password", "SWITCHBOARD_ADMIN_PASSWORD", "", "password of that admin; empty generates one and logs it once", str(func(c *Config) *string { return &c.AdminPassword })},
 	{"dev", "SWITCHBOARD_DEV", "false", "development mode: playground and introspection open to all", func(c *Config, v string) (err error) { c.Dev, err = strconv.ParseBool(v); return err }},
-	{"allowed-origins", "SWITCHBOARD_ALLOWED_ORIGINS", "", "comma-separated browser origins (host patterns) allowed to open websockets; same-origin is always allowed", func(c *Config, v string) error {
+	{"allowed-origins", "SWITCHBOARD_ALLOWED_ORIGINS", "", "comma-separated browser origins (host patterns such as `localhost:5173` or `*.example.com`) allowed to open websockets and to call /graphql over HTTP (CORS); same-origin is always allowed", func(c *Config, v string) error {
 		c.AllowedOrigins = nil
 		for _, o := range strings.Split(v, ",") {
 			if o = strings.TrimSpace(o); o != "" {
@@ -100,7 +108,28 @@ var options = []option{
 		return nil
 	}},
 	{"disconnect-grace", "SWITCHBOARD_DISCONNECT_GRACE", "60s", "how long an agent may lose its connection before it is logged out and its chats requeued", func(c *Config, v string) (err error) { c.DisconnectGrace, err = time.ParseDuration(v); return err }},
+	{"log-format", "SWITCHBOARD_LOG_FORMAT", "text", "log format: `text` (key=value) or `json` (one object a line)", func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return fmt.Errorf("%q is neither text nor json", v)
+		}
+		c.LogFormat = v
+		return nil
+	}},
+	{"log-level", "SWITCHBOARD_LOG_LEVEL", "info", "least level logged: `debug`, `info`, `warn` or `error`", func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{"metrics-addr", "SWITCHBOARD_METRICS_ADDR", "", "address of a separate listener for /metrics (Prometheus); empty serves it on -addr", str(func(c *Config) *string { return &c.MetricsAddr })},
 	{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", "10s", "how long shutdown waits for requests to finish", func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+}
+
+// NewLogger returns the logger that LogFormat and LogLevel describe,
+// writing to w.
+func (c Config) NewLogger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // Defaults returns the configuration with every default applied.
@@ -116,8 +145,13 @@ func Defaults() Config {
 
 // LoadConfig reads flags, falling back to environment variables, then defaults.
 func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	return ParseConfig(flag.NewFlagSet("switchboard", flag.ContinueOnError), args, getenv)
+}
+
+// ParseConfig is LoadConfig on a flag set the caller made, so that it
+// chooses the usage text, the output and what an error does.
+func ParseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
 	c := Defaults()
-	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
 	for _, o := range options {
 		def := o.def
 		if v := getenv(o.env); v != "" {

@@ -27,7 +27,7 @@ func TestLoadConfig(t *testing.T) {
 	if c.Addr != ":9999" || c.MissedRingsLimit != 7 || !c.Dev {
 		t.Fatalf("flags over environment over defaults: %+v", c)
 	}
-	for _, bad := range [][]string{{"-token-ttl", "soon"}, {"-media-priority", "CHAT,FAX"}, {"-media-priority", "CHAT,CHAT"}} {
+	for _, bad := range [][]string{{"-token-ttl", "soon"}, {"-media-priority", "CHAT,FAX"}, {"-media-priority", "CHAT,CHAT"}, {"-log-format", "xml"}, {"-log-level", "loud"}} {
 		if _, err := LoadConfig(bad, func(string) string { return "" }); err == nil {
 			t.Fatalf("%v must be refused", bad)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -25,21 +26,30 @@ func (a *App) graphqlHandler() http.Handler {
 	cfg := a.Config
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers: &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin, Bus: a.Bus, Clock: a.Config.Clock, Engine: a.Engine,
-			Live: &live.Service{Client: a.Client, Bus: a.Bus, Clock: a.Config.Clock, Presence: a.Engine, Log: a.Log}},
+			Live: &live.Service{Client: a.Client, Bus: a.Bus, Clock: a.Config.Clock, Presence: a.Engine, Log: a.Log,
+				SlowDisconnect: a.metrics.slowDisconnects.Inc}},
 		Directives: graph.DirectiveRoot{Auth: auth.Directive},
 	})
 	srv := handler.New(schema)
-	srv.AddTransport(transport.Websocket{
-		Implementation:        a.websocketAcceptor(),
-		InitFunc:              a.websocketInit,
-		InitTimeout:           3 * time.Second,
-		KeepAlivePingInterval: 10 * time.Second,
-		PingPongInterval:      10 * time.Second,
-	})
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(getQueries{tokenLimit: cfg.TokenLimit})
-	srv.AddTransport(transport.POST{})
+	persisted := lru.New[string](persistedQueryCacheSize)
+	transports := []graphql.Transport{
+		transport.Websocket{
+			Implementation:        a.websocketAcceptor(),
+			InitFunc:              a.websocketInit,
+			InitTimeout:           3 * time.Second,
+			KeepAlivePingInterval: 10 * time.Second,
+			PingPongInterval:      10 * time.Second,
+		},
+		transport.Options{},
+		getQueries{tokenLimit: cfg.TokenLimit, persisted: persisted},
+		postJSON{},
+	}
+	for _, t := range transports {
+		srv.AddTransport(t)
+	}
 	srv.SetQueryCache(graphql.NoCache[*ast.QueryDocument]{})
+	// Persisted queries first: the mutators after it see the full document.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(tokenLimit(cfg.TokenLimit))
@@ -51,8 +61,15 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.AroundRootFields(refuseIntrospection)
 	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))
 	srv.AroundResponses(a.metrics.observe)
-	return withSocketSlot(srv)
+	srv.AroundOperations(a.logOperation)
+	srv.AroundResponses(a.logRefused)
+	return refuseUnsupported(transports, withSocketSlot(srv))
 }
+
+// persistedQueryCacheSize bounds the automatic persisted queries kept in
+// memory (least recently used go first); a client whose hash was evicted
+// is told PERSISTED_QUERY_NOT_FOUND and sends the document again.
+const persistedQueryCacheSize = 1000
 
 // refuseIntrospection answers __schema and __type with FORBIDDEN when
 // introspectionGate disabled them; gqlgen's own refusal is an uncoded error

@@ -48,9 +48,14 @@ func limitBody(max int64, next http.Handler) http.Handler {
 func writeError(w http.ResponseWriter, status int, e *apperr.Error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
-		Message: e.Message, Extensions: map[string]any{"code": string(e.Code)},
-	}}})
+	ext := map[string]any{"code": string(e.Code)}
+	if e.Reason != "" {
+		ext["reason"] = e.Reason
+	}
+	if e.Field != "" {
+		ext["field"] = e.Field
+	}
+	_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{Message: e.Message, Extensions: ext}}})
 }
 
 // getQueries is gqlgen's GET transport, refusing mutations and
@@ -60,13 +65,31 @@ func writeError(w http.ResponseWriter, status int, e *apperr.Error) {
 type getQueries struct {
 	transport.GET
 	tokenLimit int
+	// persisted is the automatic persisted query cache, so that a GET
+	// naming a stored mutation by its hash is refused like one sending it.
+	persisted graphql.Cache[string]
 }
 
 // Do serves a GET request.
 func (t getQueries) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	if e := checkGetParams(r.URL.RawQuery); e != nil {
+		writeError(w, http.StatusBadRequest, e)
+		return
+	}
 	q := r.URL.Query()
+	query := q.Get("query")
+	if query == "" && t.persisted != nil {
+		var ext struct {
+			PersistedQuery struct {
+				Hash string `json:"sha256Hash"`
+			} `json:"persistedQuery"`
+		}
+		if json.Unmarshal([]byte(q.Get("extensions")), &ext) == nil && ext.PersistedQuery.Hash != "" {
+			query, _ = t.persisted.Get(r.Context(), ext.PersistedQuery.Hash)
+		}
+	}
 	// A document that does not parse is left to gqlgen, which reports why.
-	if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, t.tokenLimit); err == nil {
+	if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, t.tokenLimit); err == nil {
 		if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
 			w.Header().Set("Allow", "POST")
 			writeError(w, http.StatusMethodNotAllowed, apperr.New(apperr.Validation, "send %ss by POST; GET is for queries only", op.Operation))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -119,6 +120,11 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				// gqlgen could not decode an argument (an ID that is not a
 				// number, a malformed Time): the request is at fault.
 				e = &Error{Code: Validation, Field: arg, Message: arg + ": " + ge.Message}
+				var num *strconv.NumError
+				if errors.As(err, &num) {
+					// Every ID is a number; strconv's text is no help to a client.
+					e.Message = arg + ": not a valid ID"
+				}
 			}
 		}
 		if e.Code == Internal {
@@ -152,6 +158,12 @@ func graphQLName(field string) string {
 	return strings.Join(parts, "")
 }
 
+// PersistedQueryNotFound is the one code outside the closed set: the
+// automatic persisted query protocol (Apollo's PersistedQueryLink) asks for
+// it when the server does not know a query's hash, and the client answers
+// by sending the document with the hash.
+const PersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
+
 // gqlgenCodes maps the codes gqlgen sets on its own errors.
 var gqlgenCodes = map[string]Code{
 	errcode.ValidationFailed:    Validation,
@@ -169,6 +181,9 @@ func closedCode(code string) Code {
 	}
 	if c, ok := gqlgenCodes[code]; ok {
 		return c
+	}
+	if code == PersistedQueryNotFound {
+		return Code(code)
 	}
 	return Validation
 }

@@ -82,7 +82,8 @@ const (
 // WebsocketInit authenticates the connection_init payload: its
 // "authorization" ("Bearer <token>") or "token" entry. A bad credential
 // refuses the connection with close code 4403 and the reason as close
-// reason; a failure to check it closes with 4500 (logged, not shown).
+// reason; a failure to check it closes with 4500 (logged, not shown). The
+// connection_ack it leads to has an empty payload.
 func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	cred := p.Authorization()
 	if cred == "" {
@@ -105,7 +106,9 @@ func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (c
 		ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, closeReason(e.Message)), code)
 		return ctx, nil, e
 	}
-	return NewContext(ctx, v), &p, nil
+	// The ack carries no payload: echoing connection_init would send the
+	// credential back, into browser devtools and HAR files.
+	return NewContext(ctx, v), nil, nil
 }
 
 // closeReason shortens a message to what a websocket close frame carries

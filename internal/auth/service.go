@@ -258,12 +258,21 @@ func (s *Service) SetPassword(ctx context.Context, agentID int, password string)
 
 // Bootstrap creates the first admin when the database has no agent: with
 // the given email and password, or with a generated password that is
-// logged once. It never uses a fixed default password.
+// logged once. It never uses a fixed default password. A password given
+// for a database that has agents already is ignored, with a warning.
 func (s *Service) Bootstrap(ctx context.Context, email, password string) error {
 	ctx = SystemContext(ctx)
 	n, err := s.Client.Agent.Query().Count(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		if password != "" {
+			s.Log.Warn("the admin password given (-admin-password or SWITCHBOARD_ADMIN_PASSWORD) is ignored: "+
+				"it only applies to an empty database, and this one has agents already; change a password with setPassword",
+				"email", NormaliseEmail(email))
+		}
+		return nil
 	}
 	if email = NormaliseEmail(email); email == "" {
 		email = "admin@localhost"

@@ -42,6 +42,9 @@ type Service struct {
 	// QueueStatsInterval is the shortest (wall-clock) time between two
 	// snapshots of one queue: bursts of changes coalesce into one.
 	QueueStatsInterval time.Duration
+	// SlowDisconnect, when set, is called each time a subscriber that fell
+	// behind has its connection closed (a metric counts them).
+	SlowDisconnect func()
 }
 
 // CloseTooSlow is the websocket close code of a connection one of whose
@@ -84,6 +87,9 @@ func (s *Service) finish(ctx context.Context, stream string, err error) {
 	case err == nil || ctx.Err() != nil:
 	case errors.Is(err, events.ErrTooSlow):
 		s.Log.InfoContext(ctx, "subscriber too slow: closing its connection", "stream", stream)
+		if s.SlowDisconnect != nil {
+			s.SlowDisconnect()
+		}
 		if close := closeFuncFrom(ctx); close != nil {
 			close(CloseTooSlow, err.Error())
 		}
