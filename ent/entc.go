@@ -30,6 +30,7 @@ func main() {
 			gen.FeatureUpsert,
 			gen.FeatureModifier,
 			gen.FeatureLock,
+			gen.FeatureExecQuery,
 		},
 	}, entc.Extensions(ex))
 	if err != nil {

@@ -139,12 +139,9 @@ func appendEvents(t *testing.T, s *apitest.Server, evs ...events.Event) []string
 	}
 	var b events.Batch
 	for _, e := range evs {
-		if err := b.Append(ctx, tx, e); err != nil {
-			_ = tx.Rollback()
-			t.Fatal(err)
-		}
+		b.Append(e)
 	}
-	if err := s.App.Bus.Commit(tx, &b); err != nil {
+	if err := s.App.Bus.Commit(ctx, tx, &b); err != nil {
 		t.Fatal(err)
 	}
 	seqs := make([]string, len(b.Rows()))

@@ -408,7 +408,7 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 		return false, nil // nothing to decide: no transaction
 	}
 	var made []pairing
-	var events []*ent.Event
+	var batch *events.Batch // its rows are there once committed
 	tried := false
 	err := d.e.write(d.ctx, func(ctx context.Context, w *writer) error {
 		start := time.Now()
@@ -438,7 +438,7 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 			made = append(made, pairing{it, a, o})
 			d.take(it, a, o)
 		}
-		events = w.batch.Rows()
+		batch = &w.batch
 		return nil
 	})
 	if err != nil {
@@ -461,7 +461,7 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 	for _, p := range made {
 		decided[p.it.id] = p.a.id
 	}
-	for _, ev := range events {
+	for _, ev := range batch.Rows() {
 		d.own[ev.ID] = true
 		if !covered(ev, decided) {
 			d.mark(ev)

@@ -107,7 +107,8 @@ type writer struct {
 func (w *writer) emit(ctx context.Context, e events.Event) error {
 	e.Actor = w.actor
 	e.At = w.now
-	return w.batch.Append(ctx, w.Tx, e)
+	w.batch.Append(e)
+	return nil
 }
 
 type systemReasonKey struct{}
@@ -166,7 +167,7 @@ func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writ
 		_ = tx.Rollback()
 		return err
 	}
-	return e.bus.Commit(tx, &w.batch)
+	return e.bus.Commit(ctx, tx, &w.batch)
 }
 
 // viewer returns the caller, who must be an agent.

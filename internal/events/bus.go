@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 
@@ -40,6 +41,8 @@ type Subscriber struct {
 
 // Bus fans committed events out to subscribers. Publishing never blocks.
 type Bus struct {
+	// serial: the store is PostgreSQL; see Commit.
+	serial bool
 	// commit serialises commit-and-publish so subscribers see events in
 	// sequence order.
 	commit sync.Mutex
@@ -47,8 +50,13 @@ type Bus struct {
 	subs   map[Key]map[*Subscriber]struct{}
 }
 
-// NewBus returns an empty bus.
-func NewBus() *Bus { return &Bus{subs: map[Key]map[*Subscriber]struct{}{}} }
+// NewBus returns an empty bus. postgres says the store is PostgreSQL, whose
+// event sequence needs the ordering Commit describes.
+func NewBus(postgres bool) *Bus { return &Bus{serial: postgres, subs: map[Key]map[*Subscriber]struct{}{}} }
+
+// eventLogLock is the PostgreSQL advisory lock key that orders the commits
+// of transactions with events.
+const eventLogLock = 0x5357_4254_4556
 
 // Subscribe registers a subscriber for key with a buffer of size events.
 func (b *Bus) Subscribe(key Key, size int) *Subscriber {
@@ -80,9 +88,35 @@ func (b *Bus) remove(s *Subscriber) {
 	}
 }
 
-// Commit commits tx and then publishes batch, holding the commit lock so
-// that publication order is commit order.
-func (b *Bus) Commit(tx *ent.Tx, batch *Batch) error {
+// Commit inserts the batch's events in tx, commits it and then publishes
+// them, holding the commit lock so that publication order is commit order.
+// On failure tx is rolled back.
+//
+// Event order must be commit order: a reader that has seen event n never
+// looks below n again (subscription cursors, and every instance catching up
+// from the table). SQLite commits one transaction at a time, so the order
+// in which it gives out IDs is the commit order. PostgreSQL gives out IDs
+// from a sequence at insert time while transactions commit in any order: a
+// reader could see event 11, move its cursor past it, and skip event 10
+// when that commits a moment later. So events are inserted last, just
+// before the commit, and on PostgreSQL under a transaction-level advisory
+// lock that is held until the commit: between taking IDs and committing,
+// transactions with events go one at a time. The lock is taken after the
+// transaction's other writes, so it never waits for a row lock while held
+// (no deadlock), and it is held only for one INSERT and the COMMIT.
+func (b *Bus) Commit(ctx context.Context, tx *ent.Tx, batch *Batch) error {
+	if len(batch.events) > 0 {
+		if b.serial {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", eventLogLock); err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+		}
+		if err := batch.insert(ctx, tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
 	b.commit.Lock()
 	defer b.commit.Unlock()
 	if err := tx.Commit(); err != nil {

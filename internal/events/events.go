@@ -77,48 +77,57 @@ type Event struct {
 	At time.Time
 }
 
-// Batch collects the events appended in one transaction.
+// Batch collects the events of one transaction. They are inserted when the
+// bus commits the transaction (Bus.Commit), all in one statement.
 type Batch struct {
-	rows []*ent.Event
+	events []Event
+	rows   []*ent.Event
 }
 
-// Append inserts e in tx and remembers it for publication after commit.
-func (b *Batch) Append(ctx context.Context, tx *ent.Tx, e Event) error {
-	c := tx.Event.Create().SetTopic(e.Topic).SetPayload(e.Payload)
-	if !e.At.IsZero() {
-		c.SetCreatedAt(e.At)
+// Append adds e to the batch.
+func (b *Batch) Append(e Event) { b.events = append(b.events, e) }
+
+// insert writes the batch's events in tx.
+func (b *Batch) insert(ctx context.Context, tx *ent.Tx) error {
+	creates := make([]*ent.EventCreate, len(b.events))
+	for i, e := range b.events {
+		c := tx.Event.Create().SetTopic(e.Topic).SetPayload(e.Payload)
+		if !e.At.IsZero() {
+			c.SetCreatedAt(e.At)
+		}
+		if e.EngagementID != 0 {
+			c.SetEngagementID(e.EngagementID)
+		}
+		if e.AgentID != 0 {
+			c.SetAgentID(e.AgentID)
+		}
+		if e.QueueID != 0 {
+			c.SetQueueID(e.QueueID)
+		}
+		if e.Actor.Kind != "" {
+			c.SetActorKind(e.Actor.Kind)
+		}
+		if e.Actor.AgentID != 0 {
+			c.SetActorID(e.Actor.AgentID)
+		}
+		if e.Actor.APIKeyID != 0 {
+			c.SetActorAPIKeyID(e.Actor.APIKeyID)
+		}
+		if e.Actor.CustomerID != 0 {
+			c.SetActorCustomerID(e.Actor.CustomerID)
+		}
+		if e.Actor.Reason != "" {
+			c.SetActorReason(e.Actor.Reason)
+		}
+		creates[i] = c
 	}
-	if e.EngagementID != 0 {
-		c.SetEngagementID(e.EngagementID)
-	}
-	if e.AgentID != 0 {
-		c.SetAgentID(e.AgentID)
-	}
-	if e.QueueID != 0 {
-		c.SetQueueID(e.QueueID)
-	}
-	if e.Actor.Kind != "" {
-		c.SetActorKind(e.Actor.Kind)
-	}
-	if e.Actor.AgentID != 0 {
-		c.SetActorID(e.Actor.AgentID)
-	}
-	if e.Actor.APIKeyID != 0 {
-		c.SetActorAPIKeyID(e.Actor.APIKeyID)
-	}
-	if e.Actor.CustomerID != 0 {
-		c.SetActorCustomerID(e.Actor.CustomerID)
-	}
-	if e.Actor.Reason != "" {
-		c.SetActorReason(e.Actor.Reason)
-	}
-	row, err := c.Save(ctx)
+	rows, err := tx.Event.CreateBulk(creates...).Save(ctx)
 	if err != nil {
 		return err
 	}
-	b.rows = append(b.rows, row)
+	b.rows = rows
 	return nil
 }
 
-// Rows returns the appended events.
+// Rows returns the events as stored, once the batch is committed.
 func (b *Batch) Rows() []*ent.Event { return b.rows }
