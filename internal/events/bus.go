@@ -52,7 +52,9 @@ type Bus struct {
 
 // NewBus returns an empty bus. postgres says the store is PostgreSQL, whose
 // event sequence needs the ordering Commit describes.
-func NewBus(postgres bool) *Bus { return &Bus{serial: postgres, subs: map[Key]map[*Subscriber]struct{}{}} }
+func NewBus(postgres bool) *Bus {
+	return &Bus{serial: postgres, subs: map[Key]map[*Subscriber]struct{}{}}
+}
 
 // eventLogLock is the PostgreSQL advisory lock key that orders the commits
 // of transactions with events.
