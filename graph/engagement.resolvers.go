@@ -47,6 +47,11 @@ func (r *eventResolver) At(ctx context.Context, obj *ent.Event) (*time.Time, err
 	return &obj.CreatedAt, nil
 }
 
+// Details is the resolver for the details field.
+func (r *eventResolver) Details(ctx context.Context, obj *ent.Event) (events.Details, error) {
+	return events.DetailsOf(obj)
+}
+
 // Engagement is the resolver for the engagement field.
 func (r *eventResolver) Engagement(ctx context.Context, obj *ent.Event) (*ent.Engagement, error) {
 	return r.Live.EngagementOf(ctx, obj)

@@ -30,6 +30,7 @@ import (
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/graph/model"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/live"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -125,6 +126,10 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	AgentDisconnected struct {
+		GraceSeconds func(childComplexity int) int
+	}
+
 	AgentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
@@ -132,6 +137,12 @@ type ComplexityRoot struct {
 
 	AgentPayload struct {
 		Agent func(childComplexity int) int
+	}
+
+	AgentStateChanged struct {
+		From   func(childComplexity int) int
+		Reason func(childComplexity int) int
+		To     func(childComplexity int) int
 	}
 
 	AppendTranscriptPayload struct {
@@ -319,10 +330,21 @@ type ComplexityRoot struct {
 		WrapUpMs         func(childComplexity int) int
 	}
 
+	EngagementAssigned struct {
+		Channel func(childComplexity int) int
+		State   func(childComplexity int) int
+	}
+
 	EngagementConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	EngagementCreated struct {
+		Channel   func(childComplexity int) int
+		Direction func(childComplexity int) int
+		State     func(childComplexity int) int
 	}
 
 	EngagementEdge struct {
@@ -332,6 +354,13 @@ type ComplexityRoot struct {
 
 	EngagementPayload struct {
 		Engagement func(childComplexity int) int
+	}
+
+	EngagementStateChanged struct {
+		Channel func(childComplexity int) int
+		From    func(childComplexity int) int
+		Reason  func(childComplexity int) int
+		To      func(childComplexity int) int
 	}
 
 	EntryPoint struct {
@@ -366,6 +395,7 @@ type ComplexityRoot struct {
 		Actor        func(childComplexity int) int
 		AgentID      func(childComplexity int) int
 		At           func(childComplexity int) int
+		Details      func(childComplexity int) int
 		Engagement   func(childComplexity int) int
 		EngagementID func(childComplexity int) int
 		Payload      func(childComplexity int) int
@@ -380,6 +410,19 @@ type ComplexityRoot struct {
 		CustomerID func(childComplexity int) int
 		Kind       func(childComplexity int) int
 		Reason     func(childComplexity int) int
+	}
+
+	EventCustomer struct {
+		Emails      func(childComplexity int) int
+		ExternalIDs func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Phones      func(childComplexity int) int
+	}
+
+	EventQueue struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
 	}
 
 	LoginPayload struct {
@@ -405,6 +448,13 @@ type ComplexityRoot struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	MessageCreated struct {
+		Body      func(childComplexity int) int
+		MessageID func(childComplexity int) int
+		Sender    func(childComplexity int) int
+		Subject   func(childComplexity int) int
 	}
 
 	MessageEdge struct {
@@ -474,6 +524,10 @@ type ComplexityRoot struct {
 		UpdatedAt    func(childComplexity int) int
 	}
 
+	NoteAdded struct {
+		NoteID func(childComplexity int) int
+	}
+
 	Offer struct {
 		Agent        func(childComplexity int) int
 		AgentID      func(childComplexity int) int
@@ -495,9 +549,32 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	OfferCreated struct {
+		BotSummary    func(childComplexity int) int
+		Channel       func(childComplexity int) int
+		Customer      func(childComplexity int) int
+		Deadline      func(childComplexity int) int
+		Direction     func(childComplexity int) int
+		EngagementID  func(childComplexity int) int
+		FlowVariables func(childComplexity int) int
+		Language      func(childComplexity int) int
+		MenuPath      func(childComplexity int) int
+		OfferID       func(childComplexity int) int
+		Queue         func(childComplexity int) int
+		SessionType   func(childComplexity int) int
+		TransferID    func(childComplexity int) int
+	}
+
 	OfferEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OfferEnded struct {
+		OfferID    func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		State      func(childComplexity int) int
+		TransferID func(childComplexity int) int
 	}
 
 	OfferPayload struct {
@@ -656,6 +733,10 @@ type ComplexityRoot struct {
 		Template func(childComplexity int) int
 	}
 
+	TranscriptAppended struct {
+		Segments func(childComplexity int) int
+	}
+
 	TranscriptSegment struct {
 		CreatedAt    func(childComplexity int) int
 		Engagement   func(childComplexity int) int
@@ -682,6 +763,15 @@ type ComplexityRoot struct {
 		ToQueue           func(childComplexity int) int
 		ToQueueID         func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
+	}
+
+	TransferChanged struct {
+		FromAgentID  func(childComplexity int) int
+		SenderWrapUp func(childComplexity int) int
+		State        func(childComplexity int) int
+		ToAgentID    func(childComplexity int) int
+		ToQueueID    func(childComplexity int) int
+		TransferID   func(childComplexity int) int
 	}
 
 	TransferConnection struct {
@@ -773,6 +863,7 @@ type EventResolver interface {
 
 	At(ctx context.Context, obj *ent.Event) (*time.Time, error)
 
+	Details(ctx context.Context, obj *ent.Event) (events.Details, error)
 	Engagement(ctx context.Context, obj *ent.Event) (*ent.Engagement, error)
 	Actor(ctx context.Context, obj *ent.Event) (*model.EventActor, error)
 }
@@ -1143,6 +1234,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AgentConnection.TotalCount(childComplexity), true
 
+	case "AgentDisconnected.graceSeconds":
+		if e.ComplexityRoot.AgentDisconnected.GraceSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentDisconnected.GraceSeconds(childComplexity), true
+
 	case "AgentEdge.cursor":
 		if e.ComplexityRoot.AgentEdge.Cursor == nil {
 			break
@@ -1162,6 +1260,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AgentPayload.Agent(childComplexity), true
+
+	case "AgentStateChanged.from":
+		if e.ComplexityRoot.AgentStateChanged.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStateChanged.From(childComplexity), true
+	case "AgentStateChanged.reason":
+		if e.ComplexityRoot.AgentStateChanged.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStateChanged.Reason(childComplexity), true
+	case "AgentStateChanged.to":
+		if e.ComplexityRoot.AgentStateChanged.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStateChanged.To(childComplexity), true
 
 	case "AppendTranscriptPayload.segments":
 		if e.ComplexityRoot.AppendTranscriptPayload.Segments == nil {
@@ -1941,6 +2058,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Engagement.WrapUpMs(childComplexity), true
 
+	case "EngagementAssigned.channel":
+		if e.ComplexityRoot.EngagementAssigned.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementAssigned.Channel(childComplexity), true
+	case "EngagementAssigned.state":
+		if e.ComplexityRoot.EngagementAssigned.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementAssigned.State(childComplexity), true
+
 	case "EngagementConnection.edges":
 		if e.ComplexityRoot.EngagementConnection.Edges == nil {
 			break
@@ -1959,6 +2089,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EngagementConnection.TotalCount(childComplexity), true
+
+	case "EngagementCreated.channel":
+		if e.ComplexityRoot.EngagementCreated.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementCreated.Channel(childComplexity), true
+	case "EngagementCreated.direction":
+		if e.ComplexityRoot.EngagementCreated.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementCreated.Direction(childComplexity), true
+	case "EngagementCreated.state":
+		if e.ComplexityRoot.EngagementCreated.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementCreated.State(childComplexity), true
 
 	case "EngagementEdge.cursor":
 		if e.ComplexityRoot.EngagementEdge.Cursor == nil {
@@ -1979,6 +2128,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EngagementPayload.Engagement(childComplexity), true
+
+	case "EngagementStateChanged.channel":
+		if e.ComplexityRoot.EngagementStateChanged.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementStateChanged.Channel(childComplexity), true
+	case "EngagementStateChanged.from":
+		if e.ComplexityRoot.EngagementStateChanged.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementStateChanged.From(childComplexity), true
+	case "EngagementStateChanged.reason":
+		if e.ComplexityRoot.EngagementStateChanged.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementStateChanged.Reason(childComplexity), true
+	case "EngagementStateChanged.to":
+		if e.ComplexityRoot.EngagementStateChanged.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementStateChanged.To(childComplexity), true
 
 	case "EntryPoint.active":
 		if e.ComplexityRoot.EntryPoint.Active == nil {
@@ -2098,6 +2272,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.At(childComplexity), true
+	case "Event.details":
+		if e.ComplexityRoot.Event.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Details(childComplexity), true
 	case "Event.engagement":
 		if e.ComplexityRoot.Event.Engagement == nil {
 			break
@@ -2165,6 +2345,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventActor.Reason(childComplexity), true
+
+	case "EventCustomer.emails":
+		if e.ComplexityRoot.EventCustomer.Emails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventCustomer.Emails(childComplexity), true
+	case "EventCustomer.externalIDs":
+		if e.ComplexityRoot.EventCustomer.ExternalIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventCustomer.ExternalIDs(childComplexity), true
+	case "EventCustomer.id":
+		if e.ComplexityRoot.EventCustomer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventCustomer.ID(childComplexity), true
+	case "EventCustomer.name":
+		if e.ComplexityRoot.EventCustomer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventCustomer.Name(childComplexity), true
+	case "EventCustomer.phones":
+		if e.ComplexityRoot.EventCustomer.Phones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventCustomer.Phones(childComplexity), true
+
+	case "EventQueue.id":
+		if e.ComplexityRoot.EventQueue.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventQueue.ID(childComplexity), true
+	case "EventQueue.name":
+		if e.ComplexityRoot.EventQueue.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventQueue.Name(childComplexity), true
 
 	case "LoginPayload.agent":
 		if e.ComplexityRoot.LoginPayload.Agent == nil {
@@ -2264,6 +2488,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageConnection.TotalCount(childComplexity), true
+
+	case "MessageCreated.body":
+		if e.ComplexityRoot.MessageCreated.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageCreated.Body(childComplexity), true
+	case "MessageCreated.messageID":
+		if e.ComplexityRoot.MessageCreated.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageCreated.MessageID(childComplexity), true
+	case "MessageCreated.sender":
+		if e.ComplexityRoot.MessageCreated.Sender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageCreated.Sender(childComplexity), true
+	case "MessageCreated.subject":
+		if e.ComplexityRoot.MessageCreated.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageCreated.Subject(childComplexity), true
 
 	case "MessageEdge.cursor":
 		if e.ComplexityRoot.MessageEdge.Cursor == nil {
@@ -2846,6 +3095,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Note.UpdatedAt(childComplexity), true
 
+	case "NoteAdded.noteID":
+		if e.ComplexityRoot.NoteAdded.NoteID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoteAdded.NoteID(childComplexity), true
+
 	case "Offer.agent":
 		if e.ComplexityRoot.Offer.Agent == nil {
 			break
@@ -2938,6 +3194,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OfferConnection.TotalCount(childComplexity), true
 
+	case "OfferCreated.botSummary":
+		if e.ComplexityRoot.OfferCreated.BotSummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.BotSummary(childComplexity), true
+	case "OfferCreated.channel":
+		if e.ComplexityRoot.OfferCreated.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.Channel(childComplexity), true
+	case "OfferCreated.customer":
+		if e.ComplexityRoot.OfferCreated.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.Customer(childComplexity), true
+	case "OfferCreated.deadline":
+		if e.ComplexityRoot.OfferCreated.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.Deadline(childComplexity), true
+	case "OfferCreated.direction":
+		if e.ComplexityRoot.OfferCreated.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.Direction(childComplexity), true
+	case "OfferCreated.engagementID":
+		if e.ComplexityRoot.OfferCreated.EngagementID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.EngagementID(childComplexity), true
+	case "OfferCreated.flowVariables":
+		if e.ComplexityRoot.OfferCreated.FlowVariables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.FlowVariables(childComplexity), true
+	case "OfferCreated.language":
+		if e.ComplexityRoot.OfferCreated.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.Language(childComplexity), true
+	case "OfferCreated.menuPath":
+		if e.ComplexityRoot.OfferCreated.MenuPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.MenuPath(childComplexity), true
+	case "OfferCreated.offerID":
+		if e.ComplexityRoot.OfferCreated.OfferID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.OfferID(childComplexity), true
+	case "OfferCreated.queue":
+		if e.ComplexityRoot.OfferCreated.Queue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.Queue(childComplexity), true
+	case "OfferCreated.sessionType":
+		if e.ComplexityRoot.OfferCreated.SessionType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.SessionType(childComplexity), true
+	case "OfferCreated.transferID":
+		if e.ComplexityRoot.OfferCreated.TransferID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.TransferID(childComplexity), true
+
 	case "OfferEdge.cursor":
 		if e.ComplexityRoot.OfferEdge.Cursor == nil {
 			break
@@ -2950,6 +3285,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfferEdge.Node(childComplexity), true
+
+	case "OfferEnded.offerID":
+		if e.ComplexityRoot.OfferEnded.OfferID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferEnded.OfferID(childComplexity), true
+	case "OfferEnded.reason":
+		if e.ComplexityRoot.OfferEnded.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferEnded.Reason(childComplexity), true
+	case "OfferEnded.state":
+		if e.ComplexityRoot.OfferEnded.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferEnded.State(childComplexity), true
+	case "OfferEnded.transferID":
+		if e.ComplexityRoot.OfferEnded.TransferID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferEnded.TransferID(childComplexity), true
 
 	case "OfferPayload.offer":
 		if e.ComplexityRoot.OfferPayload.Offer == nil {
@@ -3653,6 +4013,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TemplatePayload.Template(childComplexity), true
 
+	case "TranscriptAppended.segments":
+		if e.ComplexityRoot.TranscriptAppended.Segments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TranscriptAppended.Segments(childComplexity), true
+
 	case "TranscriptSegment.createdAt":
 		if e.ComplexityRoot.TranscriptSegment.CreatedAt == nil {
 			break
@@ -3786,6 +4153,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Transfer.UpdatedAt(childComplexity), true
+
+	case "TransferChanged.fromAgentID":
+		if e.ComplexityRoot.TransferChanged.FromAgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferChanged.FromAgentID(childComplexity), true
+	case "TransferChanged.senderWrapUp":
+		if e.ComplexityRoot.TransferChanged.SenderWrapUp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferChanged.SenderWrapUp(childComplexity), true
+	case "TransferChanged.state":
+		if e.ComplexityRoot.TransferChanged.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferChanged.State(childComplexity), true
+	case "TransferChanged.toAgentID":
+		if e.ComplexityRoot.TransferChanged.ToAgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferChanged.ToAgentID(childComplexity), true
+	case "TransferChanged.toQueueID":
+		if e.ComplexityRoot.TransferChanged.ToQueueID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferChanged.ToQueueID(childComplexity), true
+	case "TransferChanged.transferID":
+		if e.ComplexityRoot.TransferChanged.TransferID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferChanged.TransferID(childComplexity), true
 
 	case "TransferConnection.edges":
 		if e.ComplexityRoot.TransferConnection.Edges == nil {
@@ -4523,8 +4927,10 @@ type Event {
   engagementID: ID
   agentID: ID
   queueID: ID
-  """The event's details; keys per topic are listed in the README."""
+  """The event's details as a JSON object; keys per topic are listed in the README. The same as ` + "`" + `details` + "`" + `, untyped."""
   payload: Map
+  """The event's details, typed by topic; null for a topic without a type."""
+  details: EventDetails
   """The engagement the event belongs to; null when none, or when the caller may not see it (any more)."""
   engagement: Engagement
   """Who caused it."""
@@ -9283,6 +9689,134 @@ input WrapUpReasonWhereInput {
   hasQueuesWith: [QueueWhereInput!]
 }
 `, BuiltIn: false},
+	{Name: "../schema/events.graphqls", Input: `# The typed details of each event topic: Event.details is one of these, by
+# topic, so code generators give frontends real types. Event.payload carries
+# the same fields as a JSON object.
+
+"""The details of an event, one type per topic."""
+union EventDetails =
+  | OfferCreated
+  | OfferEnded
+  | EngagementCreated
+  | EngagementAssigned
+  | EngagementStateChanged
+  | AgentStateChanged
+  | AgentDisconnected
+  | MessageCreated
+  | TransferChanged
+  | NoteAdded
+  | TranscriptAppended
+
+"""` + "`" + `offer.created` + "`" + `: a ring (or a transfer offer), with what the agent needs to decide without another query."""
+type OfferCreated {
+  offerID: ID!
+  engagementID: ID!
+  channel: Channel!
+  direction: Direction!
+  """When the ring times out."""
+  deadline: Time!
+  queue: EventQueue
+  menuPath: String!
+  language: String!
+  sessionType: SessionType
+  customer: EventCustomer
+  """Key/value collected by the IVR or bot flow."""
+  flowVariables: Map
+  botSummary: String!
+  """Set when this offers a transfer."""
+  transferID: ID
+}
+
+"""A queue named inside an event."""
+type EventQueue {
+  id: ID!
+  name: String!
+}
+
+"""The customer's card inside a ring."""
+type EventCustomer {
+  id: ID!
+  name: String!
+  phones: [String!]
+  emails: [String!]
+  externalIDs: Map
+}
+
+"""` + "`" + `offer.ended` + "`" + `: a ring or transfer offer was accepted, declined, timed out or rescinded."""
+type OfferEnded {
+  offerID: ID!
+  state: OfferState!
+  """Why it was rescinded or timed out, e.g. RING_TIMEOUT, INTERRUPTED_BY_CALL, AGENT_NOT_READY, LOGOUT, CUSTOMER_ABANDONED."""
+  reason: String
+  transferID: ID
+}
+
+"""` + "`" + `engagement.created` + "`" + `: a new engagement entered its queue."""
+type EngagementCreated {
+  channel: Channel!
+  state: EngagementState!
+  direction: Direction
+}
+
+"""` + "`" + `engagement.assigned` + "`" + `: an agent was given an engagement without a ring (AUTO queue, email, SMS, pick)."""
+type EngagementAssigned {
+  channel: Channel!
+  state: EngagementState!
+}
+
+"""` + "`" + `engagement.state_changed` + "`" + `: one lifecycle transition; ` + "`" + `reason` + "`" + ` says which (e.g. RINGING, ACCEPTED, PARKED, AGENT_ENDED, WRAP_UP_LIMIT)."""
+type EngagementStateChanged {
+  from: EngagementState!
+  to: EngagementState!
+  channel: Channel!
+  reason: String
+}
+
+"""` + "`" + `agent.state_changed` + "`" + `: an agent's routing state changed (reason e.g. MISSED, LOGOUT, OFFLINE, CONNECTION_LOST, or the agent's own code)."""
+type AgentStateChanged {
+  from: AgentState!
+  to: AgentState!
+  reason: String
+}
+
+"""` + "`" + `agent.disconnected` + "`" + `: the agent's last live connection dropped; it is logged out after ` + "`" + `graceSeconds` + "`" + ` without one."""
+type AgentDisconnected {
+  graceSeconds: Int!
+}
+
+"""` + "`" + `message.created` + "`" + `: a new message of an engagement."""
+type MessageCreated {
+  messageID: ID!
+  sender: MessageSender!
+  body: String!
+  subject: String!
+}
+
+"""
+` + "`" + `transfer.changed` + "`" + `: a transfer started, completed or was dropped (declined,
+expired, cancelled); or, with ` + "`" + `senderWrapUp: "COMPLETED"` + "`" + ` and no transfer
+fields, the sender completed the wrap-up it owed after the transfer.
+"""
+type TransferChanged {
+  transferID: ID
+  state: TransferState
+  fromAgentID: ID
+  toQueueID: ID
+  toAgentID: ID
+  senderWrapUp: String
+}
+
+"""` + "`" + `note.added` + "`" + `: a note was written on the engagement."""
+type NoteAdded {
+  noteID: ID!
+}
+
+"""` + "`" + `transcript.appended` + "`" + `: transcript segments arrived."""
+type TranscriptAppended {
+  """How many."""
+  segments: Int!
+}
+`, BuiltIn: false},
 	{Name: "../schema/query.graphqls", Input: `extend type Query {
   """The authenticated agent."""
   me: Agent! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
@@ -9934,6 +10468,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_queueID(ctx, field)
 	case "payload":
 		return ec.fieldContext_Event_payload(ctx, field)
+	case "details":
+		return ec.fieldContext_Event_details(ctx, field)
 	case "engagement":
 		return ec.fieldContext_Event_engagement(ctx, field)
 	case "actor":
@@ -9956,6 +10492,32 @@ func (ec *executionContext) childFields_EventActor(ctx context.Context, field gr
 		return ec.fieldContext_EventActor_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventActor", field.Name)
+}
+
+func (ec *executionContext) childFields_EventCustomer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EventCustomer_id(ctx, field)
+	case "name":
+		return ec.fieldContext_EventCustomer_name(ctx, field)
+	case "phones":
+		return ec.fieldContext_EventCustomer_phones(ctx, field)
+	case "emails":
+		return ec.fieldContext_EventCustomer_emails(ctx, field)
+	case "externalIDs":
+		return ec.fieldContext_EventCustomer_externalIDs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventCustomer", field.Name)
+}
+
+func (ec *executionContext) childFields_EventQueue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EventQueue_id(ctx, field)
+	case "name":
+		return ec.fieldContext_EventQueue_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventQueue", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13814,6 +14376,29 @@ func (ec *executionContext) fieldContext_AgentConnection_totalCount(_ context.Co
 	return graphql.NewScalarFieldContext("AgentConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _AgentDisconnected_graceSeconds(ctx context.Context, field graphql.CollectedField, obj *events.AgentDisconnectedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentDisconnected_graceSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraceSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentDisconnected_graceSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentDisconnected", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _AgentEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AgentEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13899,6 +14484,75 @@ func (ec *executionContext) fieldContext_AgentPayload_agent(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AgentStateChanged_from(ctx context.Context, field graphql.CollectedField, obj *events.AgentStateChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStateChanged_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v agent.State) graphql.Marshaler {
+			return ec.marshalNAgentState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋagentᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStateChanged_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStateChanged", field, false, false, errors.New("field of type AgentState does not have child fields"))
+}
+
+func (ec *executionContext) _AgentStateChanged_to(ctx context.Context, field graphql.CollectedField, obj *events.AgentStateChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStateChanged_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v agent.State) graphql.Marshaler {
+			return ec.marshalNAgentState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋagentᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStateChanged_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStateChanged", field, false, false, errors.New("field of type AgentState does not have child fields"))
+}
+
+func (ec *executionContext) _AgentStateChanged_reason(ctx context.Context, field graphql.CollectedField, obj *events.AgentStateChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStateChanged_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStateChanged_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStateChanged", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _AppendTranscriptPayload_segments(ctx context.Context, field graphql.CollectedField, obj *model.AppendTranscriptPayload) (ret graphql.Marshaler) {
@@ -17100,6 +17754,52 @@ func (ec *executionContext) fieldContext_Engagement_history(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _EngagementAssigned_channel(ctx context.Context, field graphql.CollectedField, obj *events.EngagementAssignedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementAssigned_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementAssigned_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementAssigned", field, false, false, errors.New("field of type Channel does not have child fields"))
+}
+
+func (ec *executionContext) _EngagementAssigned_state(ctx context.Context, field graphql.CollectedField, obj *events.EngagementAssignedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementAssigned_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v engagement.State) graphql.Marshaler {
+			return ec.marshalNEngagementState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementAssigned_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementAssigned", field, false, false, errors.New("field of type EngagementState does not have child fields"))
+}
+
 func (ec *executionContext) _EngagementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EngagementConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17187,6 +17887,75 @@ func (ec *executionContext) fieldContext_EngagementConnection_totalCount(_ conte
 	return graphql.NewScalarFieldContext("EngagementConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _EngagementCreated_channel(ctx context.Context, field graphql.CollectedField, obj *events.EngagementCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementCreated_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementCreated_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementCreated", field, false, false, errors.New("field of type Channel does not have child fields"))
+}
+
+func (ec *executionContext) _EngagementCreated_state(ctx context.Context, field graphql.CollectedField, obj *events.EngagementCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementCreated_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v engagement.State) graphql.Marshaler {
+			return ec.marshalNEngagementState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementCreated_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementCreated", field, false, false, errors.New("field of type EngagementState does not have child fields"))
+}
+
+func (ec *executionContext) _EngagementCreated_direction(ctx context.Context, field graphql.CollectedField, obj *events.EngagementCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementCreated_direction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Direction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Direction) graphql.Marshaler {
+			return ec.marshalODirection2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐDirection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementCreated_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementCreated", field, false, false, errors.New("field of type Direction does not have child fields"))
+}
+
 func (ec *executionContext) _EngagementEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.EngagementEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17272,6 +18041,98 @@ func (ec *executionContext) fieldContext_EngagementPayload_engagement(_ context.
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EngagementStateChanged_from(ctx context.Context, field graphql.CollectedField, obj *events.EngagementStateChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementStateChanged_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v engagement.State) graphql.Marshaler {
+			return ec.marshalNEngagementState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementStateChanged_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementStateChanged", field, false, false, errors.New("field of type EngagementState does not have child fields"))
+}
+
+func (ec *executionContext) _EngagementStateChanged_to(ctx context.Context, field graphql.CollectedField, obj *events.EngagementStateChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementStateChanged_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v engagement.State) graphql.Marshaler {
+			return ec.marshalNEngagementState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementStateChanged_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementStateChanged", field, false, false, errors.New("field of type EngagementState does not have child fields"))
+}
+
+func (ec *executionContext) _EngagementStateChanged_channel(ctx context.Context, field graphql.CollectedField, obj *events.EngagementStateChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementStateChanged_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementStateChanged_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementStateChanged", field, false, false, errors.New("field of type Channel does not have child fields"))
+}
+
+func (ec *executionContext) _EngagementStateChanged_reason(ctx context.Context, field graphql.CollectedField, obj *events.EngagementStateChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementStateChanged_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementStateChanged_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementStateChanged", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _EntryPoint_id(ctx context.Context, field graphql.CollectedField, obj *ent.EntryPoint) (ret graphql.Marshaler) {
@@ -17848,6 +18709,29 @@ func (ec *executionContext) fieldContext_Event_payload(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type Map does not have child fields"))
 }
 
+func (ec *executionContext) _Event_details(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().Details(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v events.Details) graphql.Marshaler {
+			return ec.marshalOEventDetails2githubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐDetails(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, true, errors.New("field of type EventDetails does not have child fields"))
+}
+
 func (ec *executionContext) _Event_engagement(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18025,6 +18909,167 @@ func (ec *executionContext) _EventActor_reason(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_EventActor_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventActor", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventCustomer_id(ctx context.Context, field graphql.CollectedField, obj *events.EventCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventCustomer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventCustomer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventCustomer", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _EventCustomer_name(ctx context.Context, field graphql.CollectedField, obj *events.EventCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventCustomer_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventCustomer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventCustomer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventCustomer_phones(ctx context.Context, field graphql.CollectedField, obj *events.EventCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventCustomer_phones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phones, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventCustomer_phones(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventCustomer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventCustomer_emails(ctx context.Context, field graphql.CollectedField, obj *events.EventCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventCustomer_emails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emails, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventCustomer_emails(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventCustomer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventCustomer_externalIDs(ctx context.Context, field graphql.CollectedField, obj *events.EventCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventCustomer_externalIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventCustomer_externalIDs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventCustomer", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _EventQueue_id(ctx context.Context, field graphql.CollectedField, obj *events.EventQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventQueue_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventQueue_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventQueue", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _EventQueue_name(ctx context.Context, field graphql.CollectedField, obj *events.EventQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventQueue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventQueue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventQueue", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -18438,6 +19483,98 @@ func (ec *executionContext) _MessageConnection_totalCount(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_MessageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MessageConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _MessageCreated_messageID(ctx context.Context, field graphql.CollectedField, obj *events.MessageCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageCreated_messageID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageCreated_messageID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageCreated", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _MessageCreated_sender(ctx context.Context, field graphql.CollectedField, obj *events.MessageCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageCreated_sender(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sender, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v message.Sender) graphql.Marshaler {
+			return ec.marshalNMessageSender2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋmessageᚐSender(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageCreated_sender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageCreated", field, false, false, errors.New("field of type MessageSender does not have child fields"))
+}
+
+func (ec *executionContext) _MessageCreated_body(ctx context.Context, field graphql.CollectedField, obj *events.MessageCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageCreated_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageCreated_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageCreated", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MessageCreated_subject(ctx context.Context, field graphql.CollectedField, obj *events.MessageCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageCreated_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageCreated_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageCreated", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _MessageEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.MessageEdge) (ret graphql.Marshaler) {
@@ -21615,6 +22752,29 @@ func (ec *executionContext) fieldContext_Note_agent(_ context.Context, field gra
 	return fc, nil
 }
 
+func (ec *executionContext) _NoteAdded_noteID(ctx context.Context, field graphql.CollectedField, obj *events.NoteAddedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NoteAdded_noteID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoteID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NoteAdded_noteID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoteAdded", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _Offer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Offer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22005,6 +23165,323 @@ func (ec *executionContext) fieldContext_OfferConnection_totalCount(_ context.Co
 	return graphql.NewScalarFieldContext("OfferConnection", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _OfferCreated_offerID(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_offerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfferID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_offerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_engagementID(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_engagementID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EngagementID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_engagementID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_channel(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type Channel does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_direction(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_direction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Direction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Direction) graphql.Marshaler {
+			return ec.marshalNDirection2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐDirection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type Direction does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_deadline(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_queue(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_queue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *events.EventQueue) graphql.Marshaler {
+			return ec.marshalOEventQueue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventQueue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_queue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfferCreated",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventQueue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfferCreated_menuPath(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_menuPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MenuPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_menuPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_language(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_sessionType(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_sessionType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.SessionType) graphql.Marshaler {
+			return ec.marshalOSessionType2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐSessionType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_sessionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type SessionType does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_customer(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *events.EventCustomer) graphql.Marshaler {
+			return ec.marshalOEventCustomer2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfferCreated",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventCustomer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfferCreated_flowVariables(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_flowVariables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlowVariables, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_flowVariables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_botSummary(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_botSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BotSummary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_botSummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OfferCreated_transferID(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_transferID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TransferID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_transferID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _OfferEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OfferEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22058,6 +23535,98 @@ func (ec *executionContext) _OfferEdge_cursor(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_OfferEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfferEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _OfferEnded_offerID(ctx context.Context, field graphql.CollectedField, obj *events.OfferEndedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferEnded_offerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfferID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferEnded_offerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferEnded", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _OfferEnded_state(ctx context.Context, field graphql.CollectedField, obj *events.OfferEndedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferEnded_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v offer.State) graphql.Marshaler {
+			return ec.marshalNOfferState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋofferᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfferEnded_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferEnded", field, false, false, errors.New("field of type OfferState does not have child fields"))
+}
+
+func (ec *executionContext) _OfferEnded_reason(ctx context.Context, field graphql.CollectedField, obj *events.OfferEndedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferEnded_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfferEnded_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferEnded", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OfferEnded_transferID(ctx context.Context, field graphql.CollectedField, obj *events.OfferEndedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferEnded_transferID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TransferID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfferEnded_transferID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfferEnded", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _OfferPayload_offer(ctx context.Context, field graphql.CollectedField, obj *model.OfferPayload) (ret graphql.Marshaler) {
@@ -25297,6 +26866,29 @@ func (ec *executionContext) fieldContext_TemplatePayload_template(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _TranscriptAppended_segments(ctx context.Context, field graphql.CollectedField, obj *events.TranscriptAppendedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TranscriptAppended_segments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TranscriptAppended_segments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TranscriptAppended", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _TranscriptSegment_id(ctx context.Context, field graphql.CollectedField, obj *ent.TranscriptSegment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25846,6 +27438,144 @@ func (ec *executionContext) fieldContext_Transfer_toAgent(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TransferChanged_transferID(ctx context.Context, field graphql.CollectedField, obj *events.TransferChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferChanged_transferID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TransferID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TransferChanged_transferID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransferChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TransferChanged_state(ctx context.Context, field graphql.CollectedField, obj *events.TransferChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferChanged_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *transfer.State) graphql.Marshaler {
+			return ec.marshalOTransferState2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋtransferᚐState(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TransferChanged_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransferChanged", field, false, false, errors.New("field of type TransferState does not have child fields"))
+}
+
+func (ec *executionContext) _TransferChanged_fromAgentID(ctx context.Context, field graphql.CollectedField, obj *events.TransferChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferChanged_fromAgentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromAgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TransferChanged_fromAgentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransferChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TransferChanged_toQueueID(ctx context.Context, field graphql.CollectedField, obj *events.TransferChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferChanged_toQueueID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToQueueID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TransferChanged_toQueueID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransferChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TransferChanged_toAgentID(ctx context.Context, field graphql.CollectedField, obj *events.TransferChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferChanged_toAgentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToAgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TransferChanged_toAgentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransferChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TransferChanged_senderWrapUp(ctx context.Context, field graphql.CollectedField, obj *events.TransferChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferChanged_senderWrapUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SenderWrapUp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TransferChanged_senderWrapUp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransferChanged", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _TransferConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TransferConnection) (ret graphql.Marshaler) {
@@ -41587,6 +43317,96 @@ func (ec *executionContext) unmarshalInputWrapUpReasonWhereInput(ctx context.Con
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.SelectionSet, obj events.Details) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case events.TransferChangedDetails:
+		return ec._TransferChanged(ctx, sel, &obj)
+	case *events.TransferChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TransferChanged(ctx, sel, obj)
+	case events.TranscriptAppendedDetails:
+		return ec._TranscriptAppended(ctx, sel, &obj)
+	case *events.TranscriptAppendedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TranscriptAppended(ctx, sel, obj)
+	case events.OfferEndedDetails:
+		return ec._OfferEnded(ctx, sel, &obj)
+	case *events.OfferEndedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OfferEnded(ctx, sel, obj)
+	case events.OfferCreatedDetails:
+		return ec._OfferCreated(ctx, sel, &obj)
+	case *events.OfferCreatedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OfferCreated(ctx, sel, obj)
+	case events.NoteAddedDetails:
+		return ec._NoteAdded(ctx, sel, &obj)
+	case *events.NoteAddedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._NoteAdded(ctx, sel, obj)
+	case events.MessageCreatedDetails:
+		return ec._MessageCreated(ctx, sel, &obj)
+	case *events.MessageCreatedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MessageCreated(ctx, sel, obj)
+	case events.EngagementStateChangedDetails:
+		return ec._EngagementStateChanged(ctx, sel, &obj)
+	case *events.EngagementStateChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._EngagementStateChanged(ctx, sel, obj)
+	case events.EngagementCreatedDetails:
+		return ec._EngagementCreated(ctx, sel, &obj)
+	case *events.EngagementCreatedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._EngagementCreated(ctx, sel, obj)
+	case events.EngagementAssignedDetails:
+		return ec._EngagementAssigned(ctx, sel, &obj)
+	case *events.EngagementAssignedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._EngagementAssigned(ctx, sel, obj)
+	case events.AgentStateChangedDetails:
+		return ec._AgentStateChanged(ctx, sel, &obj)
+	case *events.AgentStateChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AgentStateChanged(ctx, sel, obj)
+	case events.AgentDisconnectedDetails:
+		return ec._AgentDisconnected(ctx, sel, &obj)
+	case *events.AgentDisconnectedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AgentDisconnected(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of EventDetails must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj ent.Noder) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -42333,6 +44153,44 @@ func (ec *executionContext) _AgentConnection(ctx context.Context, sel ast.Select
 	return out
 }
 
+var agentDisconnectedImplementors = []string{"AgentDisconnected", "EventDetails"}
+
+func (ec *executionContext) _AgentDisconnected(ctx context.Context, sel ast.SelectionSet, obj *events.AgentDisconnectedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agentDisconnectedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgentDisconnected")
+		case "graceSeconds":
+			out.Values[i] = ec._AgentDisconnected_graceSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var agentEdgeImplementors = []string{"AgentEdge"}
 
 func (ec *executionContext) _AgentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AgentEdge) graphql.Marshaler {
@@ -42391,6 +44249,54 @@ func (ec *executionContext) _AgentPayload(ctx context.Context, sel ast.Selection
 		case "agent":
 			out.Values[i] = ec._AgentPayload_agent(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var agentStateChangedImplementors = []string{"AgentStateChanged", "EventDetails"}
+
+func (ec *executionContext) _AgentStateChanged(ctx context.Context, sel ast.SelectionSet, obj *events.AgentStateChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agentStateChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgentStateChanged")
+		case "from":
+			out.Values[i] = ec._AgentStateChanged_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._AgentStateChanged_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._AgentStateChanged_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -44377,6 +46283,49 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var engagementAssignedImplementors = []string{"EngagementAssigned", "EventDetails"}
+
+func (ec *executionContext) _EngagementAssigned(ctx context.Context, sel ast.SelectionSet, obj *events.EngagementAssignedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, engagementAssignedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EngagementAssigned")
+		case "channel":
+			out.Values[i] = ec._EngagementAssigned_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._EngagementAssigned_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var engagementConnectionImplementors = []string{"EngagementConnection"}
 
 func (ec *executionContext) _EngagementConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.EngagementConnection) graphql.Marshaler {
@@ -44402,6 +46351,54 @@ func (ec *executionContext) _EngagementConnection(ctx context.Context, sel ast.S
 		case "totalCount":
 			out.Values[i] = ec._EngagementConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var engagementCreatedImplementors = []string{"EngagementCreated", "EventDetails"}
+
+func (ec *executionContext) _EngagementCreated(ctx context.Context, sel ast.SelectionSet, obj *events.EngagementCreatedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, engagementCreatedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EngagementCreated")
+		case "channel":
+			out.Values[i] = ec._EngagementCreated_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._EngagementCreated_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "direction":
+			out.Values[i] = ec._EngagementCreated_direction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -44483,6 +46480,59 @@ func (ec *executionContext) _EngagementPayload(ctx context.Context, sel ast.Sele
 		case "engagement":
 			out.Values[i] = ec._EngagementPayload_engagement(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var engagementStateChangedImplementors = []string{"EngagementStateChanged", "EventDetails"}
+
+func (ec *executionContext) _EngagementStateChanged(ctx context.Context, sel ast.SelectionSet, obj *events.EngagementStateChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, engagementStateChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EngagementStateChanged")
+		case "from":
+			out.Values[i] = ec._EngagementStateChanged_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._EngagementStateChanged_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._EngagementStateChanged_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._EngagementStateChanged_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -44864,6 +46914,44 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "details":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Event_details(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "engagement":
 			field := field
 
@@ -44996,6 +47084,107 @@ func (ec *executionContext) _EventActor(ctx context.Context, sel ast.SelectionSe
 		case "reason":
 			out.Values[i] = ec._EventActor_reason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var eventCustomerImplementors = []string{"EventCustomer"}
+
+func (ec *executionContext) _EventCustomer(ctx context.Context, sel ast.SelectionSet, obj *events.EventCustomer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventCustomerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventCustomer")
+		case "id":
+			out.Values[i] = ec._EventCustomer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._EventCustomer_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phones":
+			out.Values[i] = ec._EventCustomer_phones(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "emails":
+			out.Values[i] = ec._EventCustomer_emails(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "externalIDs":
+			out.Values[i] = ec._EventCustomer_externalIDs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var eventQueueImplementors = []string{"EventQueue"}
+
+func (ec *executionContext) _EventQueue(ctx context.Context, sel ast.SelectionSet, obj *events.EventQueue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventQueueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventQueue")
+		case "id":
+			out.Values[i] = ec._EventQueue_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._EventQueue_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -45240,6 +47429,59 @@ func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.Sele
 			}
 		case "totalCount":
 			out.Values[i] = ec._MessageConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var messageCreatedImplementors = []string{"MessageCreated", "EventDetails"}
+
+func (ec *executionContext) _MessageCreated(ctx context.Context, sel ast.SelectionSet, obj *events.MessageCreatedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageCreatedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageCreated")
+		case "messageID":
+			out.Values[i] = ec._MessageCreated_messageID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sender":
+			out.Values[i] = ec._MessageCreated_sender(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "body":
+			out.Values[i] = ec._MessageCreated_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._MessageCreated_subject(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -45823,6 +48065,44 @@ func (ec *executionContext) _Note(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var noteAddedImplementors = []string{"NoteAdded", "EventDetails"}
+
+func (ec *executionContext) _NoteAdded(ctx context.Context, sel ast.SelectionSet, obj *events.NoteAddedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, noteAddedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NoteAdded")
+		case "noteID":
+			out.Values[i] = ec._NoteAdded_noteID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var offerImplementors = []string{"Offer", "Node"}
 
 func (ec *executionContext) _Offer(ctx context.Context, sel ast.SelectionSet, obj *ent.Offer) graphql.Marshaler {
@@ -46063,6 +48343,104 @@ func (ec *executionContext) _OfferConnection(ctx context.Context, sel ast.Select
 	return out
 }
 
+var offerCreatedImplementors = []string{"OfferCreated", "EventDetails"}
+
+func (ec *executionContext) _OfferCreated(ctx context.Context, sel ast.SelectionSet, obj *events.OfferCreatedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, offerCreatedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfferCreated")
+		case "offerID":
+			out.Values[i] = ec._OfferCreated_offerID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "engagementID":
+			out.Values[i] = ec._OfferCreated_engagementID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._OfferCreated_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "direction":
+			out.Values[i] = ec._OfferCreated_direction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deadline":
+			out.Values[i] = ec._OfferCreated_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queue":
+			out.Values[i] = ec._OfferCreated_queue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "menuPath":
+			out.Values[i] = ec._OfferCreated_menuPath(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._OfferCreated_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sessionType":
+			out.Values[i] = ec._OfferCreated_sessionType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customer":
+			out.Values[i] = ec._OfferCreated_customer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "flowVariables":
+			out.Values[i] = ec._OfferCreated_flowVariables(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "botSummary":
+			out.Values[i] = ec._OfferCreated_botSummary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transferID":
+			out.Values[i] = ec._OfferCreated_transferID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var offerEdgeImplementors = []string{"OfferEdge"}
 
 func (ec *executionContext) _OfferEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OfferEdge) graphql.Marshaler {
@@ -46083,6 +48461,59 @@ func (ec *executionContext) _OfferEdge(ctx context.Context, sel ast.SelectionSet
 		case "cursor":
 			out.Values[i] = ec._OfferEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var offerEndedImplementors = []string{"OfferEnded", "EventDetails"}
+
+func (ec *executionContext) _OfferEnded(ctx context.Context, sel ast.SelectionSet, obj *events.OfferEndedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, offerEndedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfferEnded")
+		case "offerID":
+			out.Values[i] = ec._OfferEnded_offerID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._OfferEnded_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._OfferEnded_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "transferID":
+			out.Values[i] = ec._OfferEnded_transferID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -47863,6 +50294,44 @@ func (ec *executionContext) _TemplatePayload(ctx context.Context, sel ast.Select
 	return out
 }
 
+var transcriptAppendedImplementors = []string{"TranscriptAppended", "EventDetails"}
+
+func (ec *executionContext) _TranscriptAppended(ctx context.Context, sel ast.SelectionSet, obj *events.TranscriptAppendedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, transcriptAppendedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TranscriptAppended")
+		case "segments":
+			out.Values[i] = ec._TranscriptAppended_segments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var transcriptSegmentImplementors = []string{"TranscriptSegment", "Node"}
 
 func (ec *executionContext) _TranscriptSegment(ctx context.Context, sel ast.SelectionSet, obj *ent.TranscriptSegment) graphql.Marshaler {
@@ -48183,6 +50652,69 @@ func (ec *executionContext) _Transfer(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var transferChangedImplementors = []string{"TransferChanged", "EventDetails"}
+
+func (ec *executionContext) _TransferChanged(ctx context.Context, sel ast.SelectionSet, obj *events.TransferChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, transferChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TransferChanged")
+		case "transferID":
+			out.Values[i] = ec._TransferChanged_transferID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._TransferChanged_state(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fromAgentID":
+			out.Values[i] = ec._TransferChanged_fromAgentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "toQueueID":
+			out.Values[i] = ec._TransferChanged_toQueueID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "toAgentID":
+			out.Values[i] = ec._TransferChanged_toAgentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "senderWrapUp":
+			out.Values[i] = ec._TransferChanged_senderWrapUp(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51920,6 +54452,16 @@ func (ec *executionContext) unmarshalODataParameterInput2ᚕgithubᚗcomᚋswitc
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalODirection2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐDirection(ctx context.Context, v any) (enum.Direction, error) {
+	var res enum.Direction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODirection2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐDirection(ctx context.Context, sel ast.SelectionSet, v enum.Direction) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalODirection2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐDirectionᚄ(ctx context.Context, v any) ([]enum.Direction, error) {
 	if v == nil {
 		return nil, nil
@@ -52231,6 +54773,27 @@ func (ec *executionContext) unmarshalOEntryPointWhereInput2ᚖgithubᚗcomᚋswi
 	}
 	res, err := ec.unmarshalInputEntryPointWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEventCustomer2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventCustomer(ctx context.Context, sel ast.SelectionSet, v *events.EventCustomer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EventCustomer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEventDetails2githubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐDetails(ctx context.Context, sel ast.SelectionSet, v events.Details) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EventDetails(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEventQueue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventQueue(ctx context.Context, sel ast.SelectionSet, v *events.EventQueue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EventQueue(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2int(ctx context.Context, v any) (int, error) {

@@ -116,10 +116,8 @@ func (w *writer) hasRoom(ctx context.Context, agentID int, ch enum.Channel) (boo
 
 // emitAssigned tells an agent it has an engagement without a ring.
 func (w *writer) emitAssigned(ctx context.Context, eg *ent.Engagement) error {
-	return w.emit(ctx, events.Event{
-		Topic: events.EngagementAssigned, EngagementID: eg.ID, AgentID: deref(eg.AgentID), QueueID: eg.QueueID,
-		Payload: map[string]any{"channel": string(eg.Channel), "state": string(eg.State)},
-	})
+	return w.emit(ctx, events.Event{EngagementID: eg.ID, AgentID: deref(eg.AgentID), QueueID: eg.QueueID,
+		Payload: events.EngagementAssignedDetails{Channel: eg.Channel, State: eg.State}})
 }
 
 // ParkEngagement parks a chat the caller holds (E5).
@@ -384,8 +382,8 @@ func (e *Engine) CompleteWrapUp(ctx context.Context, id int, notes string, dispo
 			}
 		}
 		out = eg
-		return w.emit(ctx, events.Event{Topic: events.TransferChanged, EngagementID: id, AgentID: me,
-			Payload: map[string]any{"senderWrapUp": "COMPLETED"}})
+		return w.emit(ctx, events.Event{EngagementID: id, AgentID: me,
+			Payload: events.TransferChangedDetails{SenderWrapUp: "COMPLETED"}})
 	})
 	return unwrapped(out, err)
 }
@@ -467,8 +465,8 @@ func (w *writer) note(ctx context.Context, eg *ent.Engagement, agentID int, body
 	if err != nil {
 		return nil, err
 	}
-	return n, w.emit(ctx, events.Event{Topic: events.NoteAdded, EngagementID: eg.ID, QueueID: eg.QueueID,
-		Payload: map[string]any{"noteID": gid(n.ID)}})
+	return n, w.emit(ctx, events.Event{EngagementID: eg.ID, QueueID: eg.QueueID,
+		Payload: events.NoteAddedDetails{NoteID: n.ID}})
 }
 
 // ReleaseEngagement gives an engagement the caller cannot finish back to the

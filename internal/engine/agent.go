@@ -72,11 +72,7 @@ func (w *writer) setState(ctx context.Context, a *ent.Agent, state agent.State, 
 	if err != nil {
 		return nil, err
 	}
-	payload := map[string]any{"from": string(a.State), "to": string(state)}
-	if reason != "" {
-		payload["reason"] = reason
-	}
-	return next, w.emit(ctx, events.Event{Topic: events.AgentStateChanged, AgentID: a.ID, Payload: payload})
+	return next, w.emit(ctx, events.Event{AgentID: a.ID, Payload: events.AgentStateChangedDetails{From: a.State, To: state, Reason: reason}})
 }
 
 // Reasons an agent leaves routing, recorded as its state reason and on the

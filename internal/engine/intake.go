@@ -105,8 +105,8 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 		if out, err = w.Engagement.UpdateOne(out).SetCustomerTokenHash(hash).Save(ctx); err != nil {
 			return err
 		}
-		return w.emit(ctx, events.Event{Topic: events.EngagementCreated, EngagementID: out.ID, QueueID: q.ID,
-			Payload: map[string]any{"channel": string(in.Channel), "state": string(out.State)}})
+		return w.emit(ctx, events.Event{EngagementID: out.ID, QueueID: q.ID,
+			Payload: events.EngagementCreatedDetails{Channel: in.Channel, State: out.State}})
 	})
 	if err != nil {
 		return nil, "", err
@@ -227,8 +227,8 @@ func (e *Engine) PostMessage(ctx context.Context, id int, body, subject string) 
 		if out, err = m.Save(ctx); err != nil {
 			return err
 		}
-		return w.emit(ctx, events.Event{Topic: events.MessageCreated, EngagementID: id, AgentID: deref(eg.AgentID),
-			Payload: map[string]any{"messageID": gid(out.ID), "sender": string(out.Sender), "body": body, "subject": subject}})
+		return w.emit(ctx, events.Event{EngagementID: id, AgentID: deref(eg.AgentID),
+			Payload: events.MessageCreatedDetails{MessageID: out.ID, Sender: out.Sender, Body: body, Subject: subject}})
 	})
 	return unwrapped(out, err)
 }
@@ -261,8 +261,8 @@ func (e *Engine) AppendTranscript(ctx context.Context, id int, segs []Segment) (
 		if out, err = w.TranscriptSegment.CreateBulk(creates...).Save(ctx); err != nil {
 			return err
 		}
-		return w.emit(ctx, events.Event{Topic: events.TranscriptAppended, EngagementID: id, AgentID: deref(eg.AgentID),
-			Payload: map[string]any{"segments": len(out)}})
+		return w.emit(ctx, events.Event{EngagementID: id, AgentID: deref(eg.AgentID),
+			Payload: events.TranscriptAppendedDetails{Segments: len(out)}})
 	})
 	return unwrapped(out, err)
 }

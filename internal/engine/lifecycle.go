@@ -44,13 +44,8 @@ func (w *writer) move(ctx context.Context, eg *ent.Engagement, to engagement.Sta
 	if agentID == 0 {
 		agentID = deref(eg.AgentID)
 	}
-	payload := map[string]any{"from": string(eg.State), "to": string(to), "channel": string(eg.Channel)}
-	if reason != "" {
-		payload["reason"] = reason
-	}
-	return next, w.emit(ctx, events.Event{
-		Topic: events.EngagementStateChanged, EngagementID: eg.ID, AgentID: agentID, QueueID: next.QueueID, Payload: payload,
-	})
+	return next, w.emit(ctx, events.Event{EngagementID: eg.ID, AgentID: agentID, QueueID: next.QueueID,
+		Payload: events.EngagementStateChangedDetails{From: eg.State, To: to, Channel: eg.Channel, Reason: reason}})
 }
 
 // stopTimer adds the running handle or wrap-up time of eg to its totals.

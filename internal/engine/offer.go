@@ -41,14 +41,8 @@ func (w *writer) finishOffer(ctx context.Context, o *ent.Offer, state offer.Stat
 	if err := w.touchAgent(ctx, o.AgentID, -1, nil); err != nil {
 		return err
 	}
-	payload := map[string]any{"offerID": gid(o.ID), "state": string(state)}
-	if reason != "" {
-		payload["reason"] = reason
-	}
-	if o.TransferID != nil {
-		payload["transferID"] = gid(*o.TransferID)
-	}
-	return w.emit(ctx, events.Event{Topic: events.OfferEnded, EngagementID: o.EngagementID, AgentID: o.AgentID, Payload: payload})
+	return w.emit(ctx, events.Event{EngagementID: o.EngagementID, AgentID: o.AgentID,
+		Payload: events.OfferEndedDetails{OfferID: o.ID, State: state, Reason: reason, TransferID: o.TransferID}})
 }
 
 // dropOffer ends a pending offer that did not connect: a ring's engagement

@@ -60,8 +60,8 @@ func (e *Engine) AgentDisconnected(ctx context.Context, agentID int) {
 		if err != nil || n == 0 {
 			return err
 		}
-		return w.emit(ctx, events.Event{Topic: events.AgentDisconnected, AgentID: agentID,
-			Payload: map[string]any{"graceSeconds": int(e.grace.Seconds())}})
+		return w.emit(ctx, events.Event{AgentID: agentID,
+			Payload: events.AgentDisconnectedDetails{GraceSeconds: int(e.grace.Seconds())}})
 	})
 	if err != nil {
 		e.log.Error("record agent disconnection", "agent", agentID, "err", err)

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/internal/events"
@@ -12,39 +11,24 @@ import (
 // to decide without another query (E2): the customer's details, the flow
 // variables, the bot summary, the queue and the deadline.
 func (w *writer) emitOffer(ctx context.Context, o *ent.Offer, eg *ent.Engagement) error {
-	payload := map[string]any{
-		"offerID":       gid(o.ID),
-		"engagementID":  gid(eg.ID),
-		"channel":       string(eg.Channel),
-		"direction":     string(eg.Direction),
-		"deadline":      o.Deadline,
-		"menuPath":      eg.MenuPath,
-		"language":      eg.Language,
-		"flowVariables": eg.FlowVariables,
-		"botSummary":    eg.BotSummary,
-	}
-	if eg.SessionType != "" {
-		payload["sessionType"] = string(eg.SessionType)
-	}
-	if o.TransferID != nil {
-		payload["transferID"] = gid(*o.TransferID)
+	d := events.OfferCreatedDetails{
+		OfferID: o.ID, EngagementID: eg.ID, Channel: eg.Channel, Direction: eg.Direction, Deadline: o.Deadline,
+		MenuPath: eg.MenuPath, Language: eg.Language, SessionType: eg.SessionType,
+		FlowVariables: eg.FlowVariables, BotSummary: eg.BotSummary, TransferID: o.TransferID,
 	}
 	if eg.CustomerID != 0 {
 		c, err := w.Customer.Get(ctx, eg.CustomerID)
 		if err != nil {
 			return err
 		}
-		payload["customer"] = map[string]any{"id": gid(c.ID), "name": c.Name, "phones": c.Phones, "emails": c.Emails, "externalIDs": c.ExternalIds}
+		d.Customer = &events.EventCustomer{ID: c.ID, Name: c.Name, Phones: c.Phones, Emails: c.Emails, ExternalIDs: c.ExternalIds}
 	}
 	if eg.QueueID != 0 {
 		q, err := w.Queue.Get(ctx, eg.QueueID)
 		if err != nil {
 			return err
 		}
-		payload["queue"] = map[string]any{"id": gid(q.ID), "name": q.Name}
+		d.Queue = &events.EventQueue{ID: q.ID, Name: q.Name}
 	}
-	return w.emit(ctx, events.Event{Topic: events.OfferCreated, EngagementID: eg.ID, AgentID: o.AgentID, QueueID: eg.QueueID, Payload: payload})
+	return w.emit(ctx, events.Event{EngagementID: eg.ID, AgentID: o.AgentID, QueueID: eg.QueueID, Payload: d})
 }
-
-// gid formats an ID inside an event payload as GraphQL shows IDs: a string.
-func gid(id int) string { return strconv.Itoa(id) }

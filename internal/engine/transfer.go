@@ -191,14 +191,8 @@ func (e *Engine) DeclineTransfer(ctx context.Context, transferID int) (*ent.Tran
 
 // emitTransfer tells agentID how a transfer stands.
 func (w *writer) emitTransfer(ctx context.Context, t *ent.Transfer, agentID int) error {
-	payload := map[string]any{"transferID": gid(t.ID), "state": string(t.State), "fromAgentID": gid(t.FromAgentID)}
-	if t.ToQueueID != nil {
-		payload["toQueueID"] = gid(*t.ToQueueID)
-	}
-	if t.ToAgentID != nil {
-		payload["toAgentID"] = gid(*t.ToAgentID)
-	}
-	return w.emit(ctx, events.Event{Topic: events.TransferChanged, EngagementID: t.EngagementID, AgentID: agentID, Payload: payload})
+	return w.emit(ctx, events.Event{EngagementID: t.EngagementID, AgentID: agentID, Payload: events.TransferChangedDetails{
+		TransferID: &t.ID, State: &t.State, FromAgentID: &t.FromAgentID, ToQueueID: t.ToQueueID, ToAgentID: t.ToAgentID}})
 }
 
 // leafQueue loads an active leaf queue that takes ch.

@@ -6,6 +6,7 @@ package events
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
@@ -72,7 +73,9 @@ type Event struct {
 	AgentID      int
 	QueueID      int
 	Actor        Actor
-	Payload      map[string]any
+	// Payload is the event's Details (or, for events of tests and tools
+	// without a type, a map).
+	Payload any
 	// At is when it happened, by the engine's clock; zero means now.
 	At time.Time
 }
@@ -84,14 +87,24 @@ type Batch struct {
 	rows   []*ent.Event
 }
 
-// Append adds e to the batch.
-func (b *Batch) Append(e Event) { b.events = append(b.events, e) }
+// Append adds e to the batch; a Details payload gives the topic when e has
+// none.
+func (b *Batch) Append(e Event) {
+	if d, ok := e.Payload.(Details); ok && e.Topic == "" {
+		e.Topic = d.Topic()
+	}
+	b.events = append(b.events, e)
+}
 
 // insert writes the batch's events in tx.
 func (b *Batch) insert(ctx context.Context, tx *ent.Tx) error {
 	creates := make([]*ent.EventCreate, len(b.events))
 	for i, e := range b.events {
-		c := tx.Event.Create().SetTopic(e.Topic).SetPayload(e.Payload)
+		payload, err := payloadMap(e.Payload)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", e.Topic, err)
+		}
+		c := tx.Event.Create().SetTopic(e.Topic).SetPayload(payload)
 		if !e.At.IsZero() {
 			c.SetCreatedAt(e.At)
 		}

@@ -1,0 +1,206 @@
+package events
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/ent/transfer"
+)
+
+// Details is the typed payload of an event: one type per topic. Its JSON
+// (IDs as strings) is what Event.payload shows and what the log stores;
+// Event.details shows the same as a GraphQL union member.
+type Details interface {
+	// Topic is the topic of the events that carry it.
+	Topic() string
+}
+
+// OfferCreatedDetails rings an agent, with what it needs to decide without
+// another query (E2).
+type OfferCreatedDetails struct {
+	OfferID       int              `json:"offerID,string"`
+	EngagementID  int              `json:"engagementID,string"`
+	Channel       enum.Channel     `json:"channel"`
+	Direction     enum.Direction   `json:"direction"`
+	Deadline      time.Time        `json:"deadline"`
+	Queue         *EventQueue      `json:"queue,omitempty"`
+	MenuPath      string           `json:"menuPath"`
+	Language      string           `json:"language"`
+	SessionType   enum.SessionType `json:"sessionType,omitempty"`
+	Customer      *EventCustomer   `json:"customer,omitempty"`
+	FlowVariables map[string]any   `json:"flowVariables"`
+	BotSummary    string           `json:"botSummary"`
+	TransferID    *int             `json:"transferID,string,omitempty"`
+}
+
+// EventQueue names a queue inside an event.
+type EventQueue struct {
+	ID   int    `json:"id,string"`
+	Name string `json:"name"`
+}
+
+// EventCustomer is the customer's card inside a ring.
+type EventCustomer struct {
+	ID          int            `json:"id,string"`
+	Name        string         `json:"name"`
+	Phones      []string       `json:"phones"`
+	Emails      []string       `json:"emails"`
+	ExternalIDs map[string]any `json:"externalIDs"`
+}
+
+// OfferEndedDetails says how a ring or a transfer offer ended.
+type OfferEndedDetails struct {
+	OfferID    int         `json:"offerID,string"`
+	State      offer.State `json:"state"`
+	Reason     string      `json:"reason,omitempty"`
+	TransferID *int        `json:"transferID,string,omitempty"`
+}
+
+// EngagementCreatedDetails records a new engagement entering its queue (or,
+// started by an agent, its agent).
+type EngagementCreatedDetails struct {
+	Channel   enum.Channel     `json:"channel"`
+	State     engagement.State `json:"state"`
+	Direction enum.Direction   `json:"direction,omitempty"`
+}
+
+// EngagementAssignedDetails gives an agent an engagement without a ring.
+type EngagementAssignedDetails struct {
+	Channel enum.Channel     `json:"channel"`
+	State   engagement.State `json:"state"`
+}
+
+// EngagementStateChangedDetails records one lifecycle transition.
+type EngagementStateChangedDetails struct {
+	From    engagement.State `json:"from"`
+	To      engagement.State `json:"to"`
+	Channel enum.Channel     `json:"channel"`
+	Reason  string           `json:"reason,omitempty"`
+}
+
+// AgentStateChangedDetails records an agent's routing state change.
+type AgentStateChangedDetails struct {
+	From   agent.State `json:"from"`
+	To     agent.State `json:"to"`
+	Reason string      `json:"reason,omitempty"`
+}
+
+// AgentDisconnectedDetails says an agent's last live connection dropped.
+type AgentDisconnectedDetails struct {
+	GraceSeconds int `json:"graceSeconds"`
+}
+
+// MessageCreatedDetails carries a new message.
+type MessageCreatedDetails struct {
+	MessageID int            `json:"messageID,string"`
+	Sender    message.Sender `json:"sender"`
+	Body      string         `json:"body"`
+	Subject   string         `json:"subject"`
+}
+
+// TransferChangedDetails says how a transfer stands, or that its sender
+// completed the wrap-up it owed (SenderWrapUp COMPLETED).
+type TransferChangedDetails struct {
+	TransferID   *int            `json:"transferID,string,omitempty"`
+	State        *transfer.State `json:"state,omitempty"`
+	FromAgentID  *int            `json:"fromAgentID,string,omitempty"`
+	ToQueueID    *int            `json:"toQueueID,string,omitempty"`
+	ToAgentID    *int            `json:"toAgentID,string,omitempty"`
+	SenderWrapUp string          `json:"senderWrapUp,omitempty"`
+}
+
+// NoteAddedDetails records a note.
+type NoteAddedDetails struct {
+	NoteID int `json:"noteID,string"`
+}
+
+// TranscriptAppendedDetails records new transcript segments.
+type TranscriptAppendedDetails struct {
+	Segments int `json:"segments"`
+}
+
+// Topic implementations: the topic each type belongs to.
+func (OfferCreatedDetails) Topic() string           { return OfferCreated }
+func (OfferEndedDetails) Topic() string             { return OfferEnded }
+func (EngagementCreatedDetails) Topic() string      { return EngagementCreated }
+func (EngagementAssignedDetails) Topic() string     { return EngagementAssigned }
+func (EngagementStateChangedDetails) Topic() string { return EngagementStateChanged }
+func (AgentStateChangedDetails) Topic() string      { return AgentStateChanged }
+func (AgentDisconnectedDetails) Topic() string      { return AgentDisconnected }
+func (MessageCreatedDetails) Topic() string         { return MessageCreated }
+func (TransferChangedDetails) Topic() string        { return TransferChanged }
+func (NoteAddedDetails) Topic() string              { return NoteAdded }
+func (TranscriptAppendedDetails) Topic() string     { return TranscriptAppended }
+
+// DetailsTypes are a zero value of every Details type, one per topic.
+var DetailsTypes = []Details{
+	OfferCreatedDetails{}, OfferEndedDetails{}, EngagementCreatedDetails{}, EngagementAssignedDetails{},
+	EngagementStateChangedDetails{}, AgentStateChangedDetails{}, AgentDisconnectedDetails{},
+	MessageCreatedDetails{}, TransferChangedDetails{}, NoteAddedDetails{}, TranscriptAppendedDetails{},
+}
+
+// DetailsOf returns the typed details of a stored event, nil for a topic
+// without a Details type.
+func DetailsOf(e *ent.Event) (Details, error) {
+	switch e.Topic {
+	case OfferCreated:
+		return decode[OfferCreatedDetails](e)
+	case OfferEnded:
+		return decode[OfferEndedDetails](e)
+	case EngagementCreated:
+		return decode[EngagementCreatedDetails](e)
+	case EngagementAssigned:
+		return decode[EngagementAssignedDetails](e)
+	case EngagementStateChanged:
+		return decode[EngagementStateChangedDetails](e)
+	case AgentStateChanged:
+		return decode[AgentStateChangedDetails](e)
+	case AgentDisconnected:
+		return decode[AgentDisconnectedDetails](e)
+	case MessageCreated:
+		return decode[MessageCreatedDetails](e)
+	case TransferChanged:
+		return decode[TransferChangedDetails](e)
+	case NoteAdded:
+		return decode[NoteAddedDetails](e)
+	case TranscriptAppended:
+		return decode[TranscriptAppendedDetails](e)
+	}
+	return nil, nil
+}
+
+func decode[T Details](e *ent.Event) (Details, error) {
+	var d T
+	if err := remarshal(e.Payload, &d); err != nil {
+		return nil, fmt.Errorf("event %d (%s): %w", e.ID, e.Topic, err)
+	}
+	return d, nil
+}
+
+// payloadMap is what the log stores for a payload: a map as given, or the
+// JSON object of a Details value.
+func payloadMap(p any) (map[string]any, error) {
+	switch p := p.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		return p, nil
+	}
+	var m map[string]any
+	return m, remarshal(p, &m)
+}
+
+func remarshal(from, to any) error {
+	b, err := json.Marshal(from)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, to)
+}
