@@ -2,7 +2,6 @@ package messaging
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
@@ -29,7 +29,7 @@ type OutboxConfig struct {
 	Clock  clock.Clock
 	Log    *slog.Logger
 	// Providers by channel; a channel without one keeps its messages
-	// queued (and says so in the log) until one is configured.
+	// queued until one is configured.
 	Providers map[enum.Channel]Provider
 	// MaxAttempts is how many hand-overs are tried before a delivery is
 	// dead-lettered.
@@ -128,8 +128,7 @@ func (o *Outbox) wait(alarm <-chan time.Time) bool {
 func (o *Outbox) deliverDue() (time.Time, error) {
 	for {
 		now := o.cfg.Clock.Now()
-		due, err := o.cfg.Client.Delivery.Query().Where(
-			delivery.StatusEQ(delivery.StatusQueued), delivery.DeadLetteredAtIsNil(),
+		due, err := o.cfg.Client.Delivery.Query().Where(o.waiting(),
 			delivery.NextAttemptAtLTE(now),
 			delivery.Or(delivery.LeaseUntilIsNil(), delivery.LeaseUntilLTE(now)),
 		).Order(ent.Asc(delivery.FieldNextAttemptAt), ent.Asc(delivery.FieldID)).Limit(50).All(o.ctx)
@@ -153,10 +152,20 @@ func (o *Outbox) deliverDue() (time.Time, error) {
 	return o.nextDue()
 }
 
+// waiting selects the deliveries the worker has to try: queued, not given
+// up, of a channel with a provider (the others wait for one to be
+// configured, without using up attempts).
+func (o *Outbox) waiting() predicate.Delivery {
+	channels := make([]enum.Channel, 0, len(o.cfg.Providers))
+	for ch := range o.cfg.Providers {
+		channels = append(channels, ch)
+	}
+	return delivery.And(delivery.StatusEQ(delivery.StatusQueued), delivery.DeadLetteredAtIsNil(), delivery.ChannelIn(channels...))
+}
+
 // nextDue is the earliest moment a waiting delivery may be tried.
 func (o *Outbox) nextDue() (time.Time, error) {
-	next, err := o.cfg.Client.Delivery.Query().Where(delivery.StatusEQ(delivery.StatusQueued), delivery.DeadLetteredAtIsNil(),
-		delivery.NextAttemptAtNotNil()).Order(ent.Asc(delivery.FieldNextAttemptAt)).First(o.ctx)
+	next, err := o.cfg.Client.Delivery.Query().Where(o.waiting(), delivery.NextAttemptAtNotNil()).Order(ent.Asc(delivery.FieldNextAttemptAt)).First(o.ctx)
 	if ent.IsNotFound(err) {
 		return time.Time{}, nil
 	}
@@ -169,8 +178,7 @@ func (o *Outbox) nextDue() (time.Time, error) {
 	}
 	// A later delivery with an earlier lease end is found on the next
 	// round; leases only matter after a crash.
-	leased, err := o.cfg.Client.Delivery.Query().Where(delivery.StatusEQ(delivery.StatusQueued), delivery.DeadLetteredAtIsNil(),
-		delivery.LeaseUntilNotNil()).Order(ent.Asc(delivery.FieldLeaseUntil)).First(o.ctx)
+	leased, err := o.cfg.Client.Delivery.Query().Where(o.waiting(), delivery.LeaseUntilNotNil()).Order(ent.Asc(delivery.FieldLeaseUntil)).First(o.ctx)
 	if err == nil && leased.LeaseUntil.Before(at) {
 		at = *leased.LeaseUntil
 	}
@@ -189,10 +197,6 @@ func (o *Outbox) attempt(d *ent.Delivery) error {
 	}
 	d.Attempts++
 	p := o.cfg.Providers[d.Channel]
-	if p == nil {
-		o.cfg.Log.Warn("outbox: no provider configured for the channel; the message stays queued", "channel", d.Channel, "delivery", d.ID)
-		return o.record(d, "", fmt.Errorf("no %s provider is configured", d.Channel))
-	}
 	out, err := o.outgoing(d)
 	if err != nil {
 		return err
