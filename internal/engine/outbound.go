@@ -87,6 +87,14 @@ func (e *Engine) StartOutbound(ctx context.Context, in Outbound) (*ent.Engagemen
 				return err
 			}
 		}
+		// The input first: a malformed request is refused as such.
+		body, subject, err := w.compose(ctx, in.Channel, in.Text)
+		if err != nil {
+			return err
+		}
+		if in.Channel == enum.ChannelEmail && subject == "" {
+			return apperr.Invalid("subject", "an email needs a subject")
+		}
 		a, err := w.Agent.Query().Where(agent.ID(me)).WithCapacityProfile().Only(ctx)
 		if err != nil {
 			return err
@@ -115,18 +123,11 @@ func (e *Engine) StartOutbound(ctx context.Context, in Outbound) (*ent.Engagemen
 		if err := w.needCapacity(ctx, a, in.Channel); err != nil {
 			return err
 		}
-		body, subject, err := w.compose(ctx, in.Channel, in.Text)
-		if err != nil {
-			return err
-		}
 		contact := &Contact{Name: in.CustomerName}
 		if in.Channel == enum.ChannelSMS {
 			contact.Phone = to
 		} else {
 			contact.Email = to
-			if subject == "" {
-				return apperr.Invalid("subject", "an email needs a subject")
-			}
 		}
 		customerID, err := w.customerFor(ctx, NewEngagement{Customer: contact})
 		if err != nil {
