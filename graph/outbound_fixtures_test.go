@@ -62,7 +62,7 @@ func newMessagingCenter(t *testing.T, options ...func(*app.Config)) *messagingCe
 	c.queue = createQueue(t, s, map[string]any{"name": "Messages", "channels": []string{"SMS", "EMAIL"}, "acceptMode": "AUTO"})
 	c.sms = createNode(t, s.Admin, "entryPoint", "entryPoint", map[string]any{"name": "SMS", "channel": "SMS", "address": smsNumber, "defaultQueueID": c.queue})
 	c.email = createNode(t, s.Admin, "entryPoint", "entryPoint", map[string]any{"name": "Support mail", "channel": "EMAIL", "address": supportEmail, "defaultQueueID": c.queue})
-	c.profile = createNode(t, s.Admin, "capacityProfile", "capacityProfile", map[string]any{"name": "Digital", "sms": 5, "email": 5, "outboundMax": 2})
+	c.profile = createNode(t, s.Admin, "capacityProfile", "capacityProfile", map[string]any{"name": "Digital", "sms": 5, "email": 5, "outboundMax": 5})
 	c.agentID, c.agent = c.newAgent(t, "ann@example.com", "PREMIUM", c.profile)
 	c.agentToken = c.agent.Token
 	c.messaging = newAPIKey(t, s, "MESSAGING")

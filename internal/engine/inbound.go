@@ -70,11 +70,14 @@ func (e *Engine) ReceiveMessage(ctx context.Context, in messaging.Inbound) (mess
 				return err
 			}
 		}
-		eg, err := e.thread(ctx, w, in.ThreadIDs, from, ep.ID)
+		answered, err := e.thread(ctx, w, in.ThreadIDs, from, ep.ID)
 		if err != nil {
 			return err
 		}
-		if eg == nil {
+		eg := answered
+		if eg == nil || eg.EndedAt != nil || eg.ClosedAt != nil {
+			// Not a reply, or to a conversation that is over: the open one
+			// with the sender, if any, takes it.
 			if eg, err = w.activeConversation(ctx, from, ep.ID); err != nil {
 				return err
 			}
@@ -91,7 +94,11 @@ func (e *Engine) ReceiveMessage(ctx context.Context, in messaging.Inbound) (mess
 			if err != nil {
 				return err
 			}
-			if eg, err = w.openConversation(ctx, conversation{channel: ch, direction: enum.DirectionInbound, address: from, ep: ep, customerID: customerID}); err != nil {
+			conv := conversation{channel: ch, direction: enum.DirectionInbound, address: from, ep: ep, customerID: customerID}
+			if answered != nil {
+				conv.previousID = answered.ID
+			}
+			if eg, err = w.openConversation(ctx, conv); err != nil {
 				return err
 			}
 		}
@@ -113,11 +120,11 @@ func (e *Engine) ReceiveMessage(ctx context.Context, in messaging.Inbound) (mess
 	return out, err
 }
 
-// thread finds the open conversation an email answers by the IDs of its
-// In-Reply-To and References headers: one of our signed Message-IDs, or an
-// earlier message of the same customer. A match whose customer is not the
-// sender does not count. A match that has ended returns nil: the reply
-// opens a new engagement linked to it (openConversation).
+// thread finds the conversation an email answers by the IDs of its
+// In-Reply-To and References headers, latest first: one of our signed
+// Message-IDs, or an earlier message of the same customer. A match whose
+// customer is not the sender does not count. A reply to a conversation that
+// is over opens a new one linked to it (O7).
 func (e *Engine) thread(ctx context.Context, w *writer, ids []string, from string, epID int) (*ent.Engagement, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -145,10 +152,7 @@ func (e *Engine) thread(ctx context.Context, w *writer, ids []string, from strin
 		if eg == nil || deref(eg.CustomerAddress) != from || eg.EntryPointID != epID {
 			continue
 		}
-		if eg.EndedAt == nil && eg.ClosedAt == nil {
-			return eg, nil
-		}
-		return nil, nil
+		return eg, nil
 	}
 	return nil, nil
 }

@@ -326,6 +326,9 @@ type conversation struct {
 	customerID     int
 	agent          *ent.Agent // outbound: the agent who has it at once
 	idempotencyKey string
+	// previousID is the conversation this one continues; by default the
+	// last one with the address through the entry point.
+	previousID int
 }
 
 // openConversation creates an SMS or email engagement linked to the last
@@ -352,13 +355,17 @@ func (w *writer) openConversation(ctx context.Context, c conversation) (*ent.Eng
 	}
 	create := w.Engagement.Create().SetChannel(c.channel).SetDirection(c.direction).SetQueueID(q.ID).SetPriority(q.Priority).
 		SetEntryPointID(c.ep.ID).SetCustomerID(c.customerID).SetCustomerAddress(c.address).SetSessionType(st).SetMenuPath(menu)
-	prev, err := w.Engagement.Query().Where(engagement.CustomerAddress(c.address), engagement.EntryPointID(c.ep.ID)).
-		Order(ent.Desc(engagement.FieldID)).First(ctx)
-	switch {
-	case err == nil:
-		create.SetPreviousID(prev.ID)
-	case !ent.IsNotFound(err):
-		return nil, err
+	if c.previousID != 0 {
+		create.SetPreviousID(c.previousID)
+	} else {
+		prev, err := w.Engagement.Query().Where(engagement.CustomerAddress(c.address), engagement.EntryPointID(c.ep.ID)).
+			Order(ent.Desc(engagement.FieldID)).First(ctx)
+		switch {
+		case err == nil:
+			create.SetPreviousID(prev.ID)
+		case !ent.IsNotFound(err):
+			return nil, err
+		}
 	}
 	if c.idempotencyKey != "" {
 		create.SetIdempotencyKey(c.idempotencyKey)

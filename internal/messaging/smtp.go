@@ -66,7 +66,7 @@ func (s *SMTP) Message(m Outgoing) (*mail.Msg, error) {
 	}
 	msg.Subject(m.Subject)
 	if m.MessageID != "" {
-		msg.SetGenHeaderPreformatted(mail.HeaderMessageID, m.MessageID)
+		msg.SetMessageIDWithValue(strings.Trim(m.MessageID, "<>"))
 	}
 	if m.InReplyTo != "" {
 		msg.SetGenHeaderPreformatted(mail.HeaderInReplyTo, m.InReplyTo)
