@@ -145,7 +145,9 @@ func (a *App) routes(metricsHandler http.Handler) http.Handler {
 // configuration names.
 func newOutbox(cfg Config, client *ent.Client, bus *events.Bus) (*messaging.Outbox, error) {
 	providers := map[enum.Channel]messaging.Provider{}
-	lease := time.Minute
+	// An attempt takes at most a few provider timeouts; after the lease a
+	// crashed attempt is tried again.
+	lease := time.Duration(0)
 	if cfg.SMTP.Addr != "" {
 		p, err := messaging.NewSMTP(cfg.SMTP)
 		if err != nil {
@@ -160,6 +162,7 @@ func newOutbox(cfg Config, client *ent.Client, bus *events.Bus) (*messaging.Outb
 		providers[enum.ChannelSMS] = messaging.NewSMSWebhook(hook)
 		lease = max(lease, 4*cfg.SMSWebhook.Timeout)
 	}
+	lease = max(lease, time.Second)
 	return messaging.NewOutbox(messaging.OutboxConfig{Client: client, Bus: bus, Clock: cfg.Clock, Log: cfg.Log,
 		Providers: providers, MaxAttempts: cfg.DeliveryAttempts, Backoff: cfg.DeliveryBackoff, Lease: lease}), nil
 }
