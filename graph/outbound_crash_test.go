@@ -137,7 +137,9 @@ func TestOutboxSurvivesKill(t *testing.T) {
 	}
 	child := start()
 	url := "http://" + addr + "/graphql"
-	client := func(token string) *gqlclient.Client { return &gqlclient.Client{URL: url, Token: token, HTTP: http.DefaultClient} }
+	client := func(token string) *gqlclient.Client {
+		return &gqlclient.Client{URL: url, Token: token, HTTP: http.DefaultClient}
+	}
 	run := func(c *gqlclient.Client, q string, vars map[string]any) map[string]json.RawMessage {
 		t.Helper()
 		var out map[string]json.RawMessage

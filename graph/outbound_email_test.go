@@ -96,7 +96,9 @@ func TestEmailDelivery(t *testing.T) {
 	dead := do[struct {
 		Deliveries struct {
 			TotalCount int
-			Edges      []struct{ Node struct{ ID, ToAddress, LastError string } }
+			Edges      []struct {
+				Node struct{ ID, ToAddress, LastError string }
+			}
 		}
 	}](t, c.s.Admin, `{ deliveries(where: {deadLetteredAtNotNil: true}, orderBy: [{field: CREATED_AT}]) { totalCount edges { node { id toAddress lastError } } } }`, nil)
 	if dead.Deliveries.TotalCount != 2 || dead.Deliveries.Edges[0].Node.ToAddress != "bob@example.org" || dead.Deliveries.Edges[1].Node.ToAddress != "cy@example.org" {

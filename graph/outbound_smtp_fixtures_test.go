@@ -162,4 +162,3 @@ func body(t *testing.T, m *mail.Message) string {
 	}
 	return strings.ReplaceAll(string(b), "\r\n", "\n")
 }
-

@@ -39,7 +39,9 @@ func TestStartOutboundRefusals(t *testing.T) {
 		t.Fatalf("inbound SMS answered %d", code)
 	}
 	syncEngine(t, s)
-	if open := do[struct{ Me struct{ OpenEngagements []struct{ Channel string } } }](t, oneSMS, `{ me { openEngagements { channel } } }`, nil); len(open.Me.OpenEngagements) != 1 {
+	if open := do[struct {
+		Me struct{ OpenEngagements []struct{ Channel string } }
+	}](t, oneSMS, `{ me { openEngagements { channel } } }`, nil); len(open.Me.OpenEngagements) != 1 {
 		t.Fatalf("the inbound SMS was not assigned: %+v", open)
 	}
 
@@ -156,7 +158,9 @@ func TestStartOutbound(t *testing.T) {
 	voiceQueue := createQueue(t, s, map[string]any{"name": "Calls", "channels": []string{"VOICE"}, "acceptMode": "AUTO", "agentIDs": []string{c.agentID}})
 	do[any](t, c.agent, `mutation { setAgentState(state: AVAILABLE) { agent { state } } }`, nil)
 	key := newAPIKey(t, s, "ENGAGEMENTS")
-	call := do[struct{ CreateEngagement struct{ Engagement struct{ ID string } } }](t, s.Client(key),
+	call := do[struct {
+		CreateEngagement struct{ Engagement struct{ ID string } }
+	}](t, s.Client(key),
 		`mutation($q: ID!) { createEngagement(input: {channel: VOICE, queueID: $q, customer: {phone: "+4930999"}}) { engagement { id } } }`,
 		map[string]any{"q": voiceQueue})
 	syncEngine(t, s)
@@ -170,7 +174,9 @@ func TestStartOutbound(t *testing.T) {
 	}
 
 	open := do[struct {
-		Me struct{ OpenEngagements []struct{ ID, Channel string } }
+		Me struct {
+			OpenEngagements []struct{ ID, Channel string }
+		}
 	}](t, c.agent, `{ me { openEngagements { id channel } } }`, nil)
 	var ids []string
 	for _, o := range open.Me.OpenEngagements {

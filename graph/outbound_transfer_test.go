@@ -18,7 +18,11 @@ func TestOutboundTransfer(t *testing.T) {
 	const transfer = `mutation($in: TransferEngagementInput!) { transferEngagement(input: $in) { transfer { id state } } }`
 	pending := func() string {
 		t.Helper()
-		out := do[struct{ Me struct{ PendingOffers []struct{ Transfer *struct{ ID string } } } }](t, bob, `{ me { pendingOffers { transfer { id } } } }`, nil)
+		out := do[struct {
+			Me struct {
+				PendingOffers []struct{ Transfer *struct{ ID string } }
+			}
+		}](t, bob, `{ me { pendingOffers { transfer { id } } } }`, nil)
 		if len(out.Me.PendingOffers) != 1 || out.Me.PendingOffers[0].Transfer == nil {
 			t.Fatalf("bob's pending offers %+v; want the transfer", out.Me.PendingOffers)
 		}
@@ -40,7 +44,9 @@ func TestOutboundTransfer(t *testing.T) {
 		t.Fatalf("after the accepted transfer %v; want CONNECTED to bob", jsonString(got))
 	}
 	msg := do[struct {
-		PostMessage struct{ Message struct{ Delivery struct{ ID string } } }
+		PostMessage struct {
+			Message struct{ Delivery struct{ ID string } }
+		}
 	}](t, bob, `mutation($id: ID!) { postMessage(input: {engagementID: $id, body: "Bob here"}) { message { delivery { id } } } }`, map[string]any{"id": eg})
 	if d := c.delivery(t, msg.PostMessage.Message.Delivery.ID); d["fromAddress"] != smsNumber || d["toAddress"] != "+14155550100" {
 		t.Errorf("bob's message delivery %v; want from the entry point to the customer", d)
