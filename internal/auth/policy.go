@@ -38,6 +38,7 @@ var sharedConfig = map[string]bool{
 // Types integrations (API keys) may not read.
 var hiddenFromIntegrations = map[string]bool{
 	ent.TypeAgent: true, ent.TypeAPIKey: true, ent.TypeAuthToken: true, ent.TypeEvent: true, ent.TypeNote: true,
+	ent.TypeServerSecret: true,
 }
 
 // seesAll reports whether the viewer sees every row of an ent type: then a
