@@ -22,14 +22,17 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/note"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/serversecret"
 	"github.com/switchboard/switchboard/ent/template"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
@@ -58,6 +61,8 @@ type Client struct {
 	CapacityProfile *CapacityProfileClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// Delivery is the client for interacting with the Delivery builders.
+	Delivery *DeliveryClient
 	// Engagement is the client for interacting with the Engagement builders.
 	Engagement *EngagementClient
 	// EntryPoint is the client for interacting with the EntryPoint builders.
@@ -70,10 +75,14 @@ type Client struct {
 	Note *NoteClient
 	// Offer is the client for interacting with the Offer builders.
 	Offer *OfferClient
+	// OptOut is the client for interacting with the OptOut builders.
+	OptOut *OptOutClient
 	// PostSessionSetting is the client for interacting with the PostSessionSetting builders.
 	PostSessionSetting *PostSessionSettingClient
 	// Queue is the client for interacting with the Queue builders.
 	Queue *QueueClient
+	// ServerSecret is the client for interacting with the ServerSecret builders.
+	ServerSecret *ServerSecretClient
 	// Template is the client for interacting with the Template builders.
 	Template *TemplateClient
 	// TranscriptSegment is the client for interacting with the TranscriptSegment builders.
@@ -102,14 +111,17 @@ func (c *Client) init() {
 	c.CRMSetting = NewCRMSettingClient(c.config)
 	c.CapacityProfile = NewCapacityProfileClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
+	c.Delivery = NewDeliveryClient(c.config)
 	c.Engagement = NewEngagementClient(c.config)
 	c.EntryPoint = NewEntryPointClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.Message = NewMessageClient(c.config)
 	c.Note = NewNoteClient(c.config)
 	c.Offer = NewOfferClient(c.config)
+	c.OptOut = NewOptOutClient(c.config)
 	c.PostSessionSetting = NewPostSessionSettingClient(c.config)
 	c.Queue = NewQueueClient(c.config)
+	c.ServerSecret = NewServerSecretClient(c.config)
 	c.Template = NewTemplateClient(c.config)
 	c.TranscriptSegment = NewTranscriptSegmentClient(c.config)
 	c.Transfer = NewTransferClient(c.config)
@@ -214,14 +226,17 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CRMSetting:         NewCRMSettingClient(cfg),
 		CapacityProfile:    NewCapacityProfileClient(cfg),
 		Customer:           NewCustomerClient(cfg),
+		Delivery:           NewDeliveryClient(cfg),
 		Engagement:         NewEngagementClient(cfg),
 		EntryPoint:         NewEntryPointClient(cfg),
 		Event:              NewEventClient(cfg),
 		Message:            NewMessageClient(cfg),
 		Note:               NewNoteClient(cfg),
 		Offer:              NewOfferClient(cfg),
+		OptOut:             NewOptOutClient(cfg),
 		PostSessionSetting: NewPostSessionSettingClient(cfg),
 		Queue:              NewQueueClient(cfg),
+		ServerSecret:       NewServerSecretClient(cfg),
 		Template:           NewTemplateClient(cfg),
 		TranscriptSegment:  NewTranscriptSegmentClient(cfg),
 		Transfer:           NewTransferClient(cfg),
@@ -253,14 +268,17 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CRMSetting:         NewCRMSettingClient(cfg),
 		CapacityProfile:    NewCapacityProfileClient(cfg),
 		Customer:           NewCustomerClient(cfg),
+		Delivery:           NewDeliveryClient(cfg),
 		Engagement:         NewEngagementClient(cfg),
 		EntryPoint:         NewEntryPointClient(cfg),
 		Event:              NewEventClient(cfg),
 		Message:            NewMessageClient(cfg),
 		Note:               NewNoteClient(cfg),
 		Offer:              NewOfferClient(cfg),
+		OptOut:             NewOptOutClient(cfg),
 		PostSessionSetting: NewPostSessionSettingClient(cfg),
 		Queue:              NewQueueClient(cfg),
+		ServerSecret:       NewServerSecretClient(cfg),
 		Template:           NewTemplateClient(cfg),
 		TranscriptSegment:  NewTranscriptSegmentClient(cfg),
 		Transfer:           NewTransferClient(cfg),
@@ -296,9 +314,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Agent, c.AuthToken, c.CRMRecord, c.CRMSetting, c.CapacityProfile,
-		c.Customer, c.Engagement, c.EntryPoint, c.Event, c.Message, c.Note, c.Offer,
-		c.PostSessionSetting, c.Queue, c.Template, c.TranscriptSegment, c.Transfer,
-		c.VirtualAgent, c.WrapUpReason,
+		c.Customer, c.Delivery, c.Engagement, c.EntryPoint, c.Event, c.Message, c.Note,
+		c.Offer, c.OptOut, c.PostSessionSetting, c.Queue, c.ServerSecret, c.Template,
+		c.TranscriptSegment, c.Transfer, c.VirtualAgent, c.WrapUpReason,
 	} {
 		n.Use(hooks...)
 	}
@@ -309,9 +327,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Agent, c.AuthToken, c.CRMRecord, c.CRMSetting, c.CapacityProfile,
-		c.Customer, c.Engagement, c.EntryPoint, c.Event, c.Message, c.Note, c.Offer,
-		c.PostSessionSetting, c.Queue, c.Template, c.TranscriptSegment, c.Transfer,
-		c.VirtualAgent, c.WrapUpReason,
+		c.Customer, c.Delivery, c.Engagement, c.EntryPoint, c.Event, c.Message, c.Note,
+		c.Offer, c.OptOut, c.PostSessionSetting, c.Queue, c.ServerSecret, c.Template,
+		c.TranscriptSegment, c.Transfer, c.VirtualAgent, c.WrapUpReason,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -334,6 +352,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.CapacityProfile.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
+	case *DeliveryMutation:
+		return c.Delivery.mutate(ctx, m)
 	case *EngagementMutation:
 		return c.Engagement.mutate(ctx, m)
 	case *EntryPointMutation:
@@ -346,10 +366,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Note.mutate(ctx, m)
 	case *OfferMutation:
 		return c.Offer.mutate(ctx, m)
+	case *OptOutMutation:
+		return c.OptOut.mutate(ctx, m)
 	case *PostSessionSettingMutation:
 		return c.PostSessionSetting.mutate(ctx, m)
 	case *QueueMutation:
 		return c.Queue.mutate(ctx, m)
+	case *ServerSecretMutation:
+		return c.ServerSecret.mutate(ctx, m)
 	case *TemplateMutation:
 		return c.Template.mutate(ctx, m)
 	case *TranscriptSegmentMutation:
@@ -1488,6 +1512,155 @@ func (c *CustomerClient) mutate(ctx context.Context, m *CustomerMutation) (Value
 	}
 }
 
+// DeliveryClient is a client for the Delivery schema.
+type DeliveryClient struct {
+	config
+}
+
+// NewDeliveryClient returns a client for the Delivery from the given config.
+func NewDeliveryClient(c config) *DeliveryClient {
+	return &DeliveryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `delivery.Hooks(f(g(h())))`.
+func (c *DeliveryClient) Use(hooks ...Hook) {
+	c.hooks.Delivery = append(c.hooks.Delivery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `delivery.Intercept(f(g(h())))`.
+func (c *DeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Delivery = append(c.inters.Delivery, interceptors...)
+}
+
+// Create returns a builder for creating a Delivery entity.
+func (c *DeliveryClient) Create() *DeliveryCreate {
+	mutation := newDeliveryMutation(c.config, OpCreate)
+	return &DeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Delivery entities.
+func (c *DeliveryClient) CreateBulk(builders ...*DeliveryCreate) *DeliveryCreateBulk {
+	return &DeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DeliveryClient) MapCreateBulk(slice any, setFunc func(*DeliveryCreate, int)) *DeliveryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DeliveryCreateBulk{err: fmt.Errorf("calling to DeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DeliveryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Delivery.
+func (c *DeliveryClient) Update() *DeliveryUpdate {
+	mutation := newDeliveryMutation(c.config, OpUpdate)
+	return &DeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DeliveryClient) UpdateOne(_m *Delivery) *DeliveryUpdateOne {
+	mutation := newDeliveryMutation(c.config, OpUpdateOne, withDelivery(_m))
+	return &DeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DeliveryClient) UpdateOneID(id int) *DeliveryUpdateOne {
+	mutation := newDeliveryMutation(c.config, OpUpdateOne, withDeliveryID(id))
+	return &DeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Delivery.
+func (c *DeliveryClient) Delete() *DeliveryDelete {
+	mutation := newDeliveryMutation(c.config, OpDelete)
+	return &DeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DeliveryClient) DeleteOne(_m *Delivery) *DeliveryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DeliveryClient) DeleteOneID(id int) *DeliveryDeleteOne {
+	builder := c.Delete().Where(delivery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DeliveryDeleteOne{builder}
+}
+
+// Query returns a query builder for Delivery.
+func (c *DeliveryClient) Query() *DeliveryQuery {
+	return &DeliveryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDelivery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Delivery entity by its id.
+func (c *DeliveryClient) Get(ctx context.Context, id int) (*Delivery, error) {
+	return c.Query().Where(delivery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DeliveryClient) GetX(ctx context.Context, id int) *Delivery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMessage queries the message edge of a Delivery.
+func (c *DeliveryClient) QueryMessage(_m *Delivery) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(delivery.Table, delivery.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, delivery.MessageTable, delivery.MessageColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DeliveryClient) Hooks() []Hook {
+	return c.hooks.Delivery
+}
+
+// Interceptors returns the client interceptors.
+func (c *DeliveryClient) Interceptors() []Interceptor {
+	return c.inters.Delivery
+}
+
+func (c *DeliveryClient) mutate(ctx context.Context, m *DeliveryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Delivery mutation op: %q", m.Op())
+	}
+}
+
 // EngagementClient is a client for the Engagement schema.
 type EngagementClient struct {
 	config
@@ -1765,6 +1938,38 @@ func (c *EngagementClient) QueryRecords(_m *Engagement) *CRMRecordQuery {
 			sqlgraph.From(engagement.Table, engagement.FieldID, id),
 			sqlgraph.To(crmrecord.Table, crmrecord.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, engagement.RecordsTable, engagement.RecordsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPrevious queries the previous edge of a Engagement.
+func (c *EngagementClient) QueryPrevious(_m *Engagement) *EngagementQuery {
+	query := (&EngagementClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(engagement.Table, engagement.FieldID, id),
+			sqlgraph.To(engagement.Table, engagement.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, engagement.PreviousTable, engagement.PreviousColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNext queries the next edge of a Engagement.
+func (c *EngagementClient) QueryNext(_m *Engagement) *EngagementQuery {
+	query := (&EngagementClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(engagement.Table, engagement.FieldID, id),
+			sqlgraph.To(engagement.Table, engagement.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, engagement.NextTable, engagement.NextColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2219,6 +2424,22 @@ func (c *MessageClient) QueryAgent(_m *Message) *AgentQuery {
 	return query
 }
 
+// QueryDelivery queries the delivery edge of a Message.
+func (c *MessageClient) QueryDelivery(_m *Message) *DeliveryQuery {
+	query := (&DeliveryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(delivery.Table, delivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, message.DeliveryTable, message.DeliveryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *MessageClient) Hooks() []Hook {
 	return c.hooks.Message
@@ -2587,6 +2808,155 @@ func (c *OfferClient) mutate(ctx context.Context, m *OfferMutation) (Value, erro
 		return (&OfferDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Offer mutation op: %q", m.Op())
+	}
+}
+
+// OptOutClient is a client for the OptOut schema.
+type OptOutClient struct {
+	config
+}
+
+// NewOptOutClient returns a client for the OptOut from the given config.
+func NewOptOutClient(c config) *OptOutClient {
+	return &OptOutClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `optout.Hooks(f(g(h())))`.
+func (c *OptOutClient) Use(hooks ...Hook) {
+	c.hooks.OptOut = append(c.hooks.OptOut, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `optout.Intercept(f(g(h())))`.
+func (c *OptOutClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OptOut = append(c.inters.OptOut, interceptors...)
+}
+
+// Create returns a builder for creating a OptOut entity.
+func (c *OptOutClient) Create() *OptOutCreate {
+	mutation := newOptOutMutation(c.config, OpCreate)
+	return &OptOutCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OptOut entities.
+func (c *OptOutClient) CreateBulk(builders ...*OptOutCreate) *OptOutCreateBulk {
+	return &OptOutCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OptOutClient) MapCreateBulk(slice any, setFunc func(*OptOutCreate, int)) *OptOutCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OptOutCreateBulk{err: fmt.Errorf("calling to OptOutClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OptOutCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OptOutCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OptOut.
+func (c *OptOutClient) Update() *OptOutUpdate {
+	mutation := newOptOutMutation(c.config, OpUpdate)
+	return &OptOutUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OptOutClient) UpdateOne(_m *OptOut) *OptOutUpdateOne {
+	mutation := newOptOutMutation(c.config, OpUpdateOne, withOptOut(_m))
+	return &OptOutUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OptOutClient) UpdateOneID(id int) *OptOutUpdateOne {
+	mutation := newOptOutMutation(c.config, OpUpdateOne, withOptOutID(id))
+	return &OptOutUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OptOut.
+func (c *OptOutClient) Delete() *OptOutDelete {
+	mutation := newOptOutMutation(c.config, OpDelete)
+	return &OptOutDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OptOutClient) DeleteOne(_m *OptOut) *OptOutDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OptOutClient) DeleteOneID(id int) *OptOutDeleteOne {
+	builder := c.Delete().Where(optout.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OptOutDeleteOne{builder}
+}
+
+// Query returns a query builder for OptOut.
+func (c *OptOutClient) Query() *OptOutQuery {
+	return &OptOutQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOptOut},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OptOut entity by its id.
+func (c *OptOutClient) Get(ctx context.Context, id int) (*OptOut, error) {
+	return c.Query().Where(optout.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OptOutClient) GetX(ctx context.Context, id int) *OptOut {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEntryPoint queries the entry_point edge of a OptOut.
+func (c *OptOutClient) QueryEntryPoint(_m *OptOut) *EntryPointQuery {
+	query := (&EntryPointClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(optout.Table, optout.FieldID, id),
+			sqlgraph.To(entrypoint.Table, entrypoint.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, optout.EntryPointTable, optout.EntryPointColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OptOutClient) Hooks() []Hook {
+	return c.hooks.OptOut
+}
+
+// Interceptors returns the client interceptors.
+func (c *OptOutClient) Interceptors() []Interceptor {
+	return c.inters.OptOut
+}
+
+func (c *OptOutClient) mutate(ctx context.Context, m *OptOutMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OptOutCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OptOutUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OptOutUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OptOutDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OptOut mutation op: %q", m.Op())
 	}
 }
 
@@ -2981,6 +3351,139 @@ func (c *QueueClient) mutate(ctx context.Context, m *QueueMutation) (Value, erro
 		return (&QueueDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Queue mutation op: %q", m.Op())
+	}
+}
+
+// ServerSecretClient is a client for the ServerSecret schema.
+type ServerSecretClient struct {
+	config
+}
+
+// NewServerSecretClient returns a client for the ServerSecret from the given config.
+func NewServerSecretClient(c config) *ServerSecretClient {
+	return &ServerSecretClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `serversecret.Hooks(f(g(h())))`.
+func (c *ServerSecretClient) Use(hooks ...Hook) {
+	c.hooks.ServerSecret = append(c.hooks.ServerSecret, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `serversecret.Intercept(f(g(h())))`.
+func (c *ServerSecretClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ServerSecret = append(c.inters.ServerSecret, interceptors...)
+}
+
+// Create returns a builder for creating a ServerSecret entity.
+func (c *ServerSecretClient) Create() *ServerSecretCreate {
+	mutation := newServerSecretMutation(c.config, OpCreate)
+	return &ServerSecretCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ServerSecret entities.
+func (c *ServerSecretClient) CreateBulk(builders ...*ServerSecretCreate) *ServerSecretCreateBulk {
+	return &ServerSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ServerSecretClient) MapCreateBulk(slice any, setFunc func(*ServerSecretCreate, int)) *ServerSecretCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ServerSecretCreateBulk{err: fmt.Errorf("calling to ServerSecretClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ServerSecretCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ServerSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ServerSecret.
+func (c *ServerSecretClient) Update() *ServerSecretUpdate {
+	mutation := newServerSecretMutation(c.config, OpUpdate)
+	return &ServerSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ServerSecretClient) UpdateOne(_m *ServerSecret) *ServerSecretUpdateOne {
+	mutation := newServerSecretMutation(c.config, OpUpdateOne, withServerSecret(_m))
+	return &ServerSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ServerSecretClient) UpdateOneID(id int) *ServerSecretUpdateOne {
+	mutation := newServerSecretMutation(c.config, OpUpdateOne, withServerSecretID(id))
+	return &ServerSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ServerSecret.
+func (c *ServerSecretClient) Delete() *ServerSecretDelete {
+	mutation := newServerSecretMutation(c.config, OpDelete)
+	return &ServerSecretDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ServerSecretClient) DeleteOne(_m *ServerSecret) *ServerSecretDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ServerSecretClient) DeleteOneID(id int) *ServerSecretDeleteOne {
+	builder := c.Delete().Where(serversecret.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ServerSecretDeleteOne{builder}
+}
+
+// Query returns a query builder for ServerSecret.
+func (c *ServerSecretClient) Query() *ServerSecretQuery {
+	return &ServerSecretQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeServerSecret},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ServerSecret entity by its id.
+func (c *ServerSecretClient) Get(ctx context.Context, id int) (*ServerSecret, error) {
+	return c.Query().Where(serversecret.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ServerSecretClient) GetX(ctx context.Context, id int) *ServerSecret {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ServerSecretClient) Hooks() []Hook {
+	return c.hooks.ServerSecret
+}
+
+// Interceptors returns the client interceptors.
+func (c *ServerSecretClient) Interceptors() []Interceptor {
+	return c.inters.ServerSecret
+}
+
+func (c *ServerSecretClient) mutate(ctx context.Context, m *ServerSecretMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ServerSecretCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ServerSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ServerSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ServerSecretDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ServerSecret mutation op: %q", m.Op())
 	}
 }
 
@@ -3765,14 +4268,15 @@ func (c *WrapUpReasonClient) mutate(ctx context.Context, m *WrapUpReasonMutation
 type (
 	hooks struct {
 		APIKey, Agent, AuthToken, CRMRecord, CRMSetting, CapacityProfile, Customer,
-		Engagement, EntryPoint, Event, Message, Note, Offer, PostSessionSetting, Queue,
-		Template, TranscriptSegment, Transfer, VirtualAgent, WrapUpReason []ent.Hook
+		Delivery, Engagement, EntryPoint, Event, Message, Note, Offer, OptOut,
+		PostSessionSetting, Queue, ServerSecret, Template, TranscriptSegment, Transfer,
+		VirtualAgent, WrapUpReason []ent.Hook
 	}
 	inters struct {
 		APIKey, Agent, AuthToken, CRMRecord, CRMSetting, CapacityProfile, Customer,
-		Engagement, EntryPoint, Event, Message, Note, Offer, PostSessionSetting, Queue,
-		Template, TranscriptSegment, Transfer, VirtualAgent,
-		WrapUpReason []ent.Interceptor
+		Delivery, Engagement, EntryPoint, Event, Message, Note, Offer, OptOut,
+		PostSessionSetting, Queue, ServerSecret, Template, TranscriptSegment, Transfer,
+		VirtualAgent, WrapUpReason []ent.Interceptor
 	}
 )
 

@@ -89,6 +89,10 @@ type Engagement struct {
 	AgentID *int `json:"agent_id,omitempty"`
 	// EntryPointID holds the value of the "entry_point_id" field.
 	EntryPointID int `json:"entry_point_id,omitempty"`
+	// SMS and email: the customer's number (E.164) or email address, normalised; one active conversation per address and entry point (O4).
+	CustomerAddress *string `json:"customer_address,omitempty"`
+	// The earlier conversation with the same customer address and entry point this one continues (O7).
+	PreviousID *int `json:"previous_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EngagementQuery when eager-loading is set.
 	Edges        EngagementEdges `json:"edges"`
@@ -119,11 +123,15 @@ type EngagementEdges struct {
 	Dispositions []*WrapUpReason `json:"dispositions,omitempty"`
 	// Records holds the value of the records edge.
 	Records []*CRMRecord `json:"records,omitempty"`
+	// previous: the conversation this one continues; next: those continuing it.
+	Previous *Engagement `json:"previous,omitempty"`
+	// Next holds the value of the next edge.
+	Next []*Engagement `json:"next,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [13]bool
 	// totalCount holds the count of the edges above.
-	totalCount [11]map[string]int
+	totalCount [13]map[string]int
 
 	namedOffers       map[string][]*Offer
 	namedTransfers    map[string][]*Transfer
@@ -132,6 +140,7 @@ type EngagementEdges struct {
 	namedNotes        map[string][]*Note
 	namedDispositions map[string][]*WrapUpReason
 	namedRecords      map[string][]*CRMRecord
+	namedNext         map[string][]*Engagement
 }
 
 // CustomerOrErr returns the Customer value or an error if the edge
@@ -241,6 +250,26 @@ func (e EngagementEdges) RecordsOrErr() ([]*CRMRecord, error) {
 	return nil, &NotLoadedError{edge: "records"}
 }
 
+// PreviousOrErr returns the Previous value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e EngagementEdges) PreviousOrErr() (*Engagement, error) {
+	if e.Previous != nil {
+		return e.Previous, nil
+	} else if e.loadedTypes[11] {
+		return nil, &NotFoundError{label: engagement.Label}
+	}
+	return nil, &NotLoadedError{edge: "previous"}
+}
+
+// NextOrErr returns the Next value or an error if the edge
+// was not loaded in eager-loading.
+func (e EngagementEdges) NextOrErr() ([]*Engagement, error) {
+	if e.loadedTypes[12] {
+		return e.Next, nil
+	}
+	return nil, &NotLoadedError{edge: "next"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Engagement) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -250,9 +279,9 @@ func (*Engagement) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case engagement.FieldAutoParked, engagement.FieldCustomerLeft, engagement.FieldFrontOfQueue:
 			values[i] = new(sql.NullBool)
-		case engagement.FieldID, engagement.FieldPriority, engagement.FieldWaitMs, engagement.FieldHandleMs, engagement.FieldWrapUpMs, engagement.FieldReleasedByID, engagement.FieldVersion, engagement.FieldCustomerMessages, engagement.FieldCustomerID, engagement.FieldQueueID, engagement.FieldAgentID, engagement.FieldEntryPointID:
+		case engagement.FieldID, engagement.FieldPriority, engagement.FieldWaitMs, engagement.FieldHandleMs, engagement.FieldWrapUpMs, engagement.FieldReleasedByID, engagement.FieldVersion, engagement.FieldCustomerMessages, engagement.FieldCustomerID, engagement.FieldQueueID, engagement.FieldAgentID, engagement.FieldEntryPointID, engagement.FieldPreviousID:
 			values[i] = new(sql.NullInt64)
-		case engagement.FieldChannel, engagement.FieldDirection, engagement.FieldState, engagement.FieldSessionType, engagement.FieldBotSummary, engagement.FieldLanguage, engagement.FieldMenuPath, engagement.FieldParkedFrom, engagement.FieldIdempotencyKey, engagement.FieldCustomerTokenHash:
+		case engagement.FieldChannel, engagement.FieldDirection, engagement.FieldState, engagement.FieldSessionType, engagement.FieldBotSummary, engagement.FieldLanguage, engagement.FieldMenuPath, engagement.FieldParkedFrom, engagement.FieldIdempotencyKey, engagement.FieldCustomerTokenHash, engagement.FieldCustomerAddress:
 			values[i] = new(sql.NullString)
 		case engagement.FieldCreatedAt, engagement.FieldUpdatedAt, engagement.FieldQueuedAt, engagement.FieldConnectedAt, engagement.FieldEndedAt, engagement.FieldClosedAt, engagement.FieldTimerStartedAt, engagement.FieldWrapUpDeadline:
 			values[i] = new(sql.NullTime)
@@ -487,6 +516,20 @@ func (_m *Engagement) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.EntryPointID = int(value.Int64)
 			}
+		case engagement.FieldCustomerAddress:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_address", values[i])
+			} else if value.Valid {
+				_m.CustomerAddress = new(string)
+				*_m.CustomerAddress = value.String
+			}
+		case engagement.FieldPreviousID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_id", values[i])
+			} else if value.Valid {
+				_m.PreviousID = new(int)
+				*_m.PreviousID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -553,6 +596,16 @@ func (_m *Engagement) QueryDispositions() *WrapUpReasonQuery {
 // QueryRecords queries the "records" edge of the Engagement entity.
 func (_m *Engagement) QueryRecords() *CRMRecordQuery {
 	return NewEngagementClient(_m.config).QueryRecords(_m)
+}
+
+// QueryPrevious queries the "previous" edge of the Engagement entity.
+func (_m *Engagement) QueryPrevious() *EngagementQuery {
+	return NewEngagementClient(_m.config).QueryPrevious(_m)
+}
+
+// QueryNext queries the "next" edge of the Engagement entity.
+func (_m *Engagement) QueryNext() *EngagementQuery {
+	return NewEngagementClient(_m.config).QueryNext(_m)
 }
 
 // Update returns a builder for updating this Engagement.
@@ -695,6 +748,16 @@ func (_m *Engagement) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("entry_point_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.EntryPointID))
+	builder.WriteString(", ")
+	if v := _m.CustomerAddress; v != nil {
+		builder.WriteString("customer_address=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PreviousID; v != nil {
+		builder.WriteString("previous_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -864,6 +927,30 @@ func (_m *Engagement) appendNamedRecords(name string, edges ...*CRMRecord) {
 		_m.Edges.namedRecords[name] = []*CRMRecord{}
 	} else {
 		_m.Edges.namedRecords[name] = append(_m.Edges.namedRecords[name], edges...)
+	}
+}
+
+// NamedNext returns the Next named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Engagement) NamedNext(name string) ([]*Engagement, error) {
+	if _m.Edges.namedNext == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedNext[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Engagement) appendNamedNext(name string, edges ...*Engagement) {
+	if _m.Edges.namedNext == nil {
+		_m.Edges.namedNext = make(map[string][]*Engagement)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedNext[name] = []*Engagement{}
+	} else {
+		_m.Edges.namedNext[name] = append(_m.Edges.namedNext[name], edges...)
 	}
 }
 

@@ -480,6 +480,34 @@ func (_c *EngagementCreate) SetNillableEntryPointID(v *int) *EngagementCreate {
 	return _c
 }
 
+// SetCustomerAddress sets the "customer_address" field.
+func (_c *EngagementCreate) SetCustomerAddress(v string) *EngagementCreate {
+	_c.mutation.SetCustomerAddress(v)
+	return _c
+}
+
+// SetNillableCustomerAddress sets the "customer_address" field if the given value is not nil.
+func (_c *EngagementCreate) SetNillableCustomerAddress(v *string) *EngagementCreate {
+	if v != nil {
+		_c.SetCustomerAddress(*v)
+	}
+	return _c
+}
+
+// SetPreviousID sets the "previous_id" field.
+func (_c *EngagementCreate) SetPreviousID(v int) *EngagementCreate {
+	_c.mutation.SetPreviousID(v)
+	return _c
+}
+
+// SetNillablePreviousID sets the "previous_id" field if the given value is not nil.
+func (_c *EngagementCreate) SetNillablePreviousID(v *int) *EngagementCreate {
+	if v != nil {
+		_c.SetPreviousID(*v)
+	}
+	return _c
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *EngagementCreate) SetCustomer(v *Customer) *EngagementCreate {
 	return _c.SetCustomerID(v.ID)
@@ -603,6 +631,26 @@ func (_c *EngagementCreate) AddRecords(v ...*CRMRecord) *EngagementCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddRecordIDs(ids...)
+}
+
+// SetPrevious sets the "previous" edge to the Engagement entity.
+func (_c *EngagementCreate) SetPrevious(v *Engagement) *EngagementCreate {
+	return _c.SetPreviousID(v.ID)
+}
+
+// AddNextIDs adds the "next" edge to the Engagement entity by IDs.
+func (_c *EngagementCreate) AddNextIDs(ids ...int) *EngagementCreate {
+	_c.mutation.AddNextIDs(ids...)
+	return _c
+}
+
+// AddNext adds the "next" edges to the Engagement entity.
+func (_c *EngagementCreate) AddNext(v ...*Engagement) *EngagementCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddNextIDs(ids...)
 }
 
 // Mutation returns the EngagementMutation object of the builder.
@@ -778,6 +826,11 @@ func (_c *EngagementCreate) check() error {
 			return &ValidationError{Name: "customer_messages", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_messages": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.CustomerAddress(); ok {
+		if err := engagement.CustomerAddressValidator(v); err != nil {
+			return &ValidationError{Name: "customer_address", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_address": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -920,6 +973,10 @@ func (_c *EngagementCreate) createSpec() (*Engagement, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CustomerMessages(); ok {
 		_spec.SetField(engagement.FieldCustomerMessages, field.TypeInt, value)
 		_node.CustomerMessages = value
+	}
+	if value, ok := _c.mutation.CustomerAddress(); ok {
+		_spec.SetField(engagement.FieldCustomerAddress, field.TypeString, value)
+		_node.CustomerAddress = &value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1094,6 +1151,39 @@ func (_c *EngagementCreate) createSpec() (*Engagement, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(crmrecord.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PreviousIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   engagement.PreviousTable,
+			Columns: []string{engagement.PreviousColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.PreviousID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NextIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   engagement.NextTable,
+			Columns: []string{engagement.NextColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1666,6 +1756,42 @@ func (u *EngagementUpsert) UpdateEntryPointID() *EngagementUpsert {
 // ClearEntryPointID clears the value of the "entry_point_id" field.
 func (u *EngagementUpsert) ClearEntryPointID() *EngagementUpsert {
 	u.SetNull(engagement.FieldEntryPointID)
+	return u
+}
+
+// SetCustomerAddress sets the "customer_address" field.
+func (u *EngagementUpsert) SetCustomerAddress(v string) *EngagementUpsert {
+	u.Set(engagement.FieldCustomerAddress, v)
+	return u
+}
+
+// UpdateCustomerAddress sets the "customer_address" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdateCustomerAddress() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldCustomerAddress)
+	return u
+}
+
+// ClearCustomerAddress clears the value of the "customer_address" field.
+func (u *EngagementUpsert) ClearCustomerAddress() *EngagementUpsert {
+	u.SetNull(engagement.FieldCustomerAddress)
+	return u
+}
+
+// SetPreviousID sets the "previous_id" field.
+func (u *EngagementUpsert) SetPreviousID(v int) *EngagementUpsert {
+	u.Set(engagement.FieldPreviousID, v)
+	return u
+}
+
+// UpdatePreviousID sets the "previous_id" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdatePreviousID() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldPreviousID)
+	return u
+}
+
+// ClearPreviousID clears the value of the "previous_id" field.
+func (u *EngagementUpsert) ClearPreviousID() *EngagementUpsert {
+	u.SetNull(engagement.FieldPreviousID)
 	return u
 }
 
@@ -2319,6 +2445,48 @@ func (u *EngagementUpsertOne) UpdateEntryPointID() *EngagementUpsertOne {
 func (u *EngagementUpsertOne) ClearEntryPointID() *EngagementUpsertOne {
 	return u.Update(func(s *EngagementUpsert) {
 		s.ClearEntryPointID()
+	})
+}
+
+// SetCustomerAddress sets the "customer_address" field.
+func (u *EngagementUpsertOne) SetCustomerAddress(v string) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetCustomerAddress(v)
+	})
+}
+
+// UpdateCustomerAddress sets the "customer_address" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdateCustomerAddress() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdateCustomerAddress()
+	})
+}
+
+// ClearCustomerAddress clears the value of the "customer_address" field.
+func (u *EngagementUpsertOne) ClearCustomerAddress() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearCustomerAddress()
+	})
+}
+
+// SetPreviousID sets the "previous_id" field.
+func (u *EngagementUpsertOne) SetPreviousID(v int) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPreviousID(v)
+	})
+}
+
+// UpdatePreviousID sets the "previous_id" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdatePreviousID() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePreviousID()
+	})
+}
+
+// ClearPreviousID clears the value of the "previous_id" field.
+func (u *EngagementUpsertOne) ClearPreviousID() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPreviousID()
 	})
 }
 
@@ -3138,6 +3306,48 @@ func (u *EngagementUpsertBulk) UpdateEntryPointID() *EngagementUpsertBulk {
 func (u *EngagementUpsertBulk) ClearEntryPointID() *EngagementUpsertBulk {
 	return u.Update(func(s *EngagementUpsert) {
 		s.ClearEntryPointID()
+	})
+}
+
+// SetCustomerAddress sets the "customer_address" field.
+func (u *EngagementUpsertBulk) SetCustomerAddress(v string) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetCustomerAddress(v)
+	})
+}
+
+// UpdateCustomerAddress sets the "customer_address" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdateCustomerAddress() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdateCustomerAddress()
+	})
+}
+
+// ClearCustomerAddress clears the value of the "customer_address" field.
+func (u *EngagementUpsertBulk) ClearCustomerAddress() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearCustomerAddress()
+	})
+}
+
+// SetPreviousID sets the "previous_id" field.
+func (u *EngagementUpsertBulk) SetPreviousID(v int) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPreviousID(v)
+	})
+}
+
+// UpdatePreviousID sets the "previous_id" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdatePreviousID() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePreviousID()
+	})
+}
+
+// ClearPreviousID clears the value of the "previous_id" field.
+func (u *EngagementUpsertBulk) ClearPreviousID() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPreviousID()
 	})
 }
 

@@ -46,6 +46,8 @@ type EngagementQuery struct {
 	withNotes             *NoteQuery
 	withDispositions      *WrapUpReasonQuery
 	withRecords           *CRMRecordQuery
+	withPrevious          *EngagementQuery
+	withNext              *EngagementQuery
 	loadTotal             []func(context.Context, []*Engagement) error
 	modifiers             []func(*sql.Selector)
 	withNamedOffers       map[string]*OfferQuery
@@ -55,6 +57,7 @@ type EngagementQuery struct {
 	withNamedNotes        map[string]*NoteQuery
 	withNamedDispositions map[string]*WrapUpReasonQuery
 	withNamedRecords      map[string]*CRMRecordQuery
+	withNamedNext         map[string]*EngagementQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -333,6 +336,50 @@ func (_q *EngagementQuery) QueryRecords() *CRMRecordQuery {
 	return query
 }
 
+// QueryPrevious chains the current query on the "previous" edge.
+func (_q *EngagementQuery) QueryPrevious() *EngagementQuery {
+	query := (&EngagementClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(engagement.Table, engagement.FieldID, selector),
+			sqlgraph.To(engagement.Table, engagement.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, engagement.PreviousTable, engagement.PreviousColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryNext chains the current query on the "next" edge.
+func (_q *EngagementQuery) QueryNext() *EngagementQuery {
+	query := (&EngagementClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(engagement.Table, engagement.FieldID, selector),
+			sqlgraph.To(engagement.Table, engagement.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, engagement.NextTable, engagement.NextColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Engagement entity from the query.
 // Returns a *NotFoundError when no Engagement was found.
 func (_q *EngagementQuery) First(ctx context.Context) (*Engagement, error) {
@@ -536,6 +583,8 @@ func (_q *EngagementQuery) Clone() *EngagementQuery {
 		withNotes:        _q.withNotes.Clone(),
 		withDispositions: _q.withDispositions.Clone(),
 		withRecords:      _q.withRecords.Clone(),
+		withPrevious:     _q.withPrevious.Clone(),
+		withNext:         _q.withNext.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -664,6 +713,28 @@ func (_q *EngagementQuery) WithRecords(opts ...func(*CRMRecordQuery)) *Engagemen
 	return _q
 }
 
+// WithPrevious tells the query-builder to eager-load the nodes that are connected to
+// the "previous" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *EngagementQuery) WithPrevious(opts ...func(*EngagementQuery)) *EngagementQuery {
+	query := (&EngagementClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPrevious = query
+	return _q
+}
+
+// WithNext tells the query-builder to eager-load the nodes that are connected to
+// the "next" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *EngagementQuery) WithNext(opts ...func(*EngagementQuery)) *EngagementQuery {
+	query := (&EngagementClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withNext = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -742,7 +813,7 @@ func (_q *EngagementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*E
 	var (
 		nodes       = []*Engagement{}
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [13]bool{
 			_q.withCustomer != nil,
 			_q.withQueue != nil,
 			_q.withAgent != nil,
@@ -754,6 +825,8 @@ func (_q *EngagementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*E
 			_q.withNotes != nil,
 			_q.withDispositions != nil,
 			_q.withRecords != nil,
+			_q.withPrevious != nil,
+			_q.withNext != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -850,6 +923,19 @@ func (_q *EngagementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*E
 			return nil, err
 		}
 	}
+	if query := _q.withPrevious; query != nil {
+		if err := _q.loadPrevious(ctx, query, nodes, nil,
+			func(n *Engagement, e *Engagement) { n.Edges.Previous = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withNext; query != nil {
+		if err := _q.loadNext(ctx, query, nodes,
+			func(n *Engagement) { n.Edges.Next = []*Engagement{} },
+			func(n *Engagement, e *Engagement) { n.Edges.Next = append(n.Edges.Next, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedOffers {
 		if err := _q.loadOffers(ctx, query, nodes,
 			func(n *Engagement) { n.appendNamedOffers(name) },
@@ -896,6 +982,13 @@ func (_q *EngagementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*E
 		if err := _q.loadRecords(ctx, query, nodes,
 			func(n *Engagement) { n.appendNamedRecords(name) },
 			func(n *Engagement, e *CRMRecord) { n.appendNamedRecords(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedNext {
+		if err := _q.loadNext(ctx, query, nodes,
+			func(n *Engagement) { n.appendNamedNext(name) },
+			func(n *Engagement, e *Engagement) { n.appendNamedNext(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1298,6 +1391,71 @@ func (_q *EngagementQuery) loadRecords(ctx context.Context, query *CRMRecordQuer
 	}
 	return nil
 }
+func (_q *EngagementQuery) loadPrevious(ctx context.Context, query *EngagementQuery, nodes []*Engagement, init func(*Engagement), assign func(*Engagement, *Engagement)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Engagement)
+	for i := range nodes {
+		if nodes[i].PreviousID == nil {
+			continue
+		}
+		fk := *nodes[i].PreviousID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(engagement.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "previous_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *EngagementQuery) loadNext(ctx context.Context, query *EngagementQuery, nodes []*Engagement, init func(*Engagement), assign func(*Engagement, *Engagement)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Engagement)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(engagement.FieldPreviousID)
+	}
+	query.Where(predicate.Engagement(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(engagement.NextColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PreviousID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "previous_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "previous_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *EngagementQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1338,6 +1496,9 @@ func (_q *EngagementQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withEntryPoint != nil {
 			_spec.Node.AddColumnOnce(engagement.FieldEntryPointID)
+		}
+		if _q.withPrevious != nil {
+			_spec.Node.AddColumnOnce(engagement.FieldPreviousID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
@@ -1525,6 +1686,20 @@ func (_q *EngagementQuery) WithNamedRecords(name string, opts ...func(*CRMRecord
 		_q.withNamedRecords = make(map[string]*CRMRecordQuery)
 	}
 	_q.withNamedRecords[name] = query
+	return _q
+}
+
+// WithNamedNext tells the query-builder to eager-load the nodes that are connected to the "next"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *EngagementQuery) WithNamedNext(name string, opts ...func(*EngagementQuery)) *EngagementQuery {
+	query := (&EngagementClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedNext == nil {
+		_q.withNamedNext = make(map[string]*EngagementQuery)
+	}
+	_q.withNamedNext[name] = query
 	return _q
 }
 

@@ -608,6 +608,46 @@ func (_u *EngagementUpdate) ClearEntryPointID() *EngagementUpdate {
 	return _u
 }
 
+// SetCustomerAddress sets the "customer_address" field.
+func (_u *EngagementUpdate) SetCustomerAddress(v string) *EngagementUpdate {
+	_u.mutation.SetCustomerAddress(v)
+	return _u
+}
+
+// SetNillableCustomerAddress sets the "customer_address" field if the given value is not nil.
+func (_u *EngagementUpdate) SetNillableCustomerAddress(v *string) *EngagementUpdate {
+	if v != nil {
+		_u.SetCustomerAddress(*v)
+	}
+	return _u
+}
+
+// ClearCustomerAddress clears the value of the "customer_address" field.
+func (_u *EngagementUpdate) ClearCustomerAddress() *EngagementUpdate {
+	_u.mutation.ClearCustomerAddress()
+	return _u
+}
+
+// SetPreviousID sets the "previous_id" field.
+func (_u *EngagementUpdate) SetPreviousID(v int) *EngagementUpdate {
+	_u.mutation.SetPreviousID(v)
+	return _u
+}
+
+// SetNillablePreviousID sets the "previous_id" field if the given value is not nil.
+func (_u *EngagementUpdate) SetNillablePreviousID(v *int) *EngagementUpdate {
+	if v != nil {
+		_u.SetPreviousID(*v)
+	}
+	return _u
+}
+
+// ClearPreviousID clears the value of the "previous_id" field.
+func (_u *EngagementUpdate) ClearPreviousID() *EngagementUpdate {
+	_u.mutation.ClearPreviousID()
+	return _u
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_u *EngagementUpdate) SetCustomer(v *Customer) *EngagementUpdate {
 	return _u.SetCustomerID(v.ID)
@@ -731,6 +771,26 @@ func (_u *EngagementUpdate) AddRecords(v ...*CRMRecord) *EngagementUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRecordIDs(ids...)
+}
+
+// SetPrevious sets the "previous" edge to the Engagement entity.
+func (_u *EngagementUpdate) SetPrevious(v *Engagement) *EngagementUpdate {
+	return _u.SetPreviousID(v.ID)
+}
+
+// AddNextIDs adds the "next" edge to the Engagement entity by IDs.
+func (_u *EngagementUpdate) AddNextIDs(ids ...int) *EngagementUpdate {
+	_u.mutation.AddNextIDs(ids...)
+	return _u
+}
+
+// AddNext adds the "next" edges to the Engagement entity.
+func (_u *EngagementUpdate) AddNext(v ...*Engagement) *EngagementUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNextIDs(ids...)
 }
 
 // Mutation returns the EngagementMutation object of the builder.
@@ -909,6 +969,33 @@ func (_u *EngagementUpdate) RemoveRecords(v ...*CRMRecord) *EngagementUpdate {
 	return _u.RemoveRecordIDs(ids...)
 }
 
+// ClearPrevious clears the "previous" edge to the Engagement entity.
+func (_u *EngagementUpdate) ClearPrevious() *EngagementUpdate {
+	_u.mutation.ClearPrevious()
+	return _u
+}
+
+// ClearNext clears all "next" edges to the Engagement entity.
+func (_u *EngagementUpdate) ClearNext() *EngagementUpdate {
+	_u.mutation.ClearNext()
+	return _u
+}
+
+// RemoveNextIDs removes the "next" edge to Engagement entities by IDs.
+func (_u *EngagementUpdate) RemoveNextIDs(ids ...int) *EngagementUpdate {
+	_u.mutation.RemoveNextIDs(ids...)
+	return _u
+}
+
+// RemoveNext removes "next" edges to Engagement entities.
+func (_u *EngagementUpdate) RemoveNext(v ...*Engagement) *EngagementUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNextIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *EngagementUpdate) Save(ctx context.Context) (int, error) {
 	_u.defaults()
@@ -975,6 +1062,11 @@ func (_u *EngagementUpdate) check() error {
 	if v, ok := _u.mutation.CustomerMessages(); ok {
 		if err := engagement.CustomerMessagesValidator(v); err != nil {
 			return &ValidationError{Name: "customer_messages", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_messages": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CustomerAddress(); ok {
+		if err := engagement.CustomerAddressValidator(v); err != nil {
+			return &ValidationError{Name: "customer_address", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_address": %w`, err)}
 		}
 	}
 	return nil
@@ -1141,6 +1233,12 @@ func (_u *EngagementUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.AddedCustomerMessages(); ok {
 		_spec.AddField(engagement.FieldCustomerMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CustomerAddress(); ok {
+		_spec.SetField(engagement.FieldCustomerAddress, field.TypeString, value)
+	}
+	if _u.mutation.CustomerAddressCleared() {
+		_spec.ClearField(engagement.FieldCustomerAddress, field.TypeString)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1566,6 +1664,80 @@ func (_u *EngagementUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(crmrecord.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PreviousCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   engagement.PreviousTable,
+			Columns: []string{engagement.PreviousColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PreviousIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   engagement.PreviousTable,
+			Columns: []string{engagement.PreviousColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NextCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   engagement.NextTable,
+			Columns: []string{engagement.NextColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNextIDs(); len(nodes) > 0 && !_u.mutation.NextCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   engagement.NextTable,
+			Columns: []string{engagement.NextColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NextIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   engagement.NextTable,
+			Columns: []string{engagement.NextColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -2162,6 +2334,46 @@ func (_u *EngagementUpdateOne) ClearEntryPointID() *EngagementUpdateOne {
 	return _u
 }
 
+// SetCustomerAddress sets the "customer_address" field.
+func (_u *EngagementUpdateOne) SetCustomerAddress(v string) *EngagementUpdateOne {
+	_u.mutation.SetCustomerAddress(v)
+	return _u
+}
+
+// SetNillableCustomerAddress sets the "customer_address" field if the given value is not nil.
+func (_u *EngagementUpdateOne) SetNillableCustomerAddress(v *string) *EngagementUpdateOne {
+	if v != nil {
+		_u.SetCustomerAddress(*v)
+	}
+	return _u
+}
+
+// ClearCustomerAddress clears the value of the "customer_address" field.
+func (_u *EngagementUpdateOne) ClearCustomerAddress() *EngagementUpdateOne {
+	_u.mutation.ClearCustomerAddress()
+	return _u
+}
+
+// SetPreviousID sets the "previous_id" field.
+func (_u *EngagementUpdateOne) SetPreviousID(v int) *EngagementUpdateOne {
+	_u.mutation.SetPreviousID(v)
+	return _u
+}
+
+// SetNillablePreviousID sets the "previous_id" field if the given value is not nil.
+func (_u *EngagementUpdateOne) SetNillablePreviousID(v *int) *EngagementUpdateOne {
+	if v != nil {
+		_u.SetPreviousID(*v)
+	}
+	return _u
+}
+
+// ClearPreviousID clears the value of the "previous_id" field.
+func (_u *EngagementUpdateOne) ClearPreviousID() *EngagementUpdateOne {
+	_u.mutation.ClearPreviousID()
+	return _u
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_u *EngagementUpdateOne) SetCustomer(v *Customer) *EngagementUpdateOne {
 	return _u.SetCustomerID(v.ID)
@@ -2285,6 +2497,26 @@ func (_u *EngagementUpdateOne) AddRecords(v ...*CRMRecord) *EngagementUpdateOne 
 		ids[i] = v[i].ID
 	}
 	return _u.AddRecordIDs(ids...)
+}
+
+// SetPrevious sets the "previous" edge to the Engagement entity.
+func (_u *EngagementUpdateOne) SetPrevious(v *Engagement) *EngagementUpdateOne {
+	return _u.SetPreviousID(v.ID)
+}
+
+// AddNextIDs adds the "next" edge to the Engagement entity by IDs.
+func (_u *EngagementUpdateOne) AddNextIDs(ids ...int) *EngagementUpdateOne {
+	_u.mutation.AddNextIDs(ids...)
+	return _u
+}
+
+// AddNext adds the "next" edges to the Engagement entity.
+func (_u *EngagementUpdateOne) AddNext(v ...*Engagement) *EngagementUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNextIDs(ids...)
 }
 
 // Mutation returns the EngagementMutation object of the builder.
@@ -2463,6 +2695,33 @@ func (_u *EngagementUpdateOne) RemoveRecords(v ...*CRMRecord) *EngagementUpdateO
 	return _u.RemoveRecordIDs(ids...)
 }
 
+// ClearPrevious clears the "previous" edge to the Engagement entity.
+func (_u *EngagementUpdateOne) ClearPrevious() *EngagementUpdateOne {
+	_u.mutation.ClearPrevious()
+	return _u
+}
+
+// ClearNext clears all "next" edges to the Engagement entity.
+func (_u *EngagementUpdateOne) ClearNext() *EngagementUpdateOne {
+	_u.mutation.ClearNext()
+	return _u
+}
+
+// RemoveNextIDs removes the "next" edge to Engagement entities by IDs.
+func (_u *EngagementUpdateOne) RemoveNextIDs(ids ...int) *EngagementUpdateOne {
+	_u.mutation.RemoveNextIDs(ids...)
+	return _u
+}
+
+// RemoveNext removes "next" edges to Engagement entities.
+func (_u *EngagementUpdateOne) RemoveNext(v ...*Engagement) *EngagementUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNextIDs(ids...)
+}
+
 // Where appends a list predicates to the EngagementUpdate builder.
 func (_u *EngagementUpdateOne) Where(ps ...predicate.Engagement) *EngagementUpdateOne {
 	_u.mutation.Where(ps...)
@@ -2542,6 +2801,11 @@ func (_u *EngagementUpdateOne) check() error {
 	if v, ok := _u.mutation.CustomerMessages(); ok {
 		if err := engagement.CustomerMessagesValidator(v); err != nil {
 			return &ValidationError{Name: "customer_messages", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_messages": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CustomerAddress(); ok {
+		if err := engagement.CustomerAddressValidator(v); err != nil {
+			return &ValidationError{Name: "customer_address", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_address": %w`, err)}
 		}
 	}
 	return nil
@@ -2725,6 +2989,12 @@ func (_u *EngagementUpdateOne) sqlSave(ctx context.Context) (_node *Engagement, 
 	}
 	if value, ok := _u.mutation.AddedCustomerMessages(); ok {
 		_spec.AddField(engagement.FieldCustomerMessages, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CustomerAddress(); ok {
+		_spec.SetField(engagement.FieldCustomerAddress, field.TypeString, value)
+	}
+	if _u.mutation.CustomerAddressCleared() {
+		_spec.ClearField(engagement.FieldCustomerAddress, field.TypeString)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -3150,6 +3420,80 @@ func (_u *EngagementUpdateOne) sqlSave(ctx context.Context) (_node *Engagement, 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(crmrecord.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PreviousCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   engagement.PreviousTable,
+			Columns: []string{engagement.PreviousColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PreviousIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   engagement.PreviousTable,
+			Columns: []string{engagement.PreviousColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NextCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   engagement.NextTable,
+			Columns: []string{engagement.NextColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNextIDs(); len(nodes) > 0 && !_u.mutation.NextCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   engagement.NextTable,
+			Columns: []string{engagement.NextColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NextIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   engagement.NextTable,
+			Columns: []string{engagement.NextColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(engagement.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

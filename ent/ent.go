@@ -19,14 +19,17 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/note"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/serversecret"
 	"github.com/switchboard/switchboard/ent/template"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
@@ -99,14 +102,17 @@ func checkColumn(t, c string) error {
 			crmsetting.Table:         crmsetting.ValidColumn,
 			capacityprofile.Table:    capacityprofile.ValidColumn,
 			customer.Table:           customer.ValidColumn,
+			delivery.Table:           delivery.ValidColumn,
 			engagement.Table:         engagement.ValidColumn,
 			entrypoint.Table:         entrypoint.ValidColumn,
 			event.Table:              event.ValidColumn,
 			message.Table:            message.ValidColumn,
 			note.Table:               note.ValidColumn,
 			offer.Table:              offer.ValidColumn,
+			optout.Table:             optout.ValidColumn,
 			postsessionsetting.Table: postsessionsetting.ValidColumn,
 			queue.Table:              queue.ValidColumn,
+			serversecret.Table:       serversecret.ValidColumn,
 			template.Table:           template.ValidColumn,
 			transcriptsegment.Table:  transcriptsegment.ValidColumn,
 			transfer.Table:           transfer.ValidColumn,

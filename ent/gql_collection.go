@@ -16,11 +16,13 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/note"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/template"
@@ -1291,6 +1293,186 @@ func newCustomerPaginateArgs(rv map[string]any) *customerPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DeliveryQuery) CollectFields(ctx context.Context, satisfies ...string) (*DeliveryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DeliveryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(delivery.Columns))
+		selectedFields = []string{delivery.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "message":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MessageClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, messageImplementors)...); err != nil {
+				return err
+			}
+			_q.withMessage = query
+			if _, ok := fieldSeen[delivery.FieldMessageID]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldMessageID)
+				fieldSeen[delivery.FieldMessageID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[delivery.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldCreatedAt)
+				fieldSeen[delivery.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[delivery.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldUpdatedAt)
+				fieldSeen[delivery.FieldUpdatedAt] = struct{}{}
+			}
+		case "channel":
+			if _, ok := fieldSeen[delivery.FieldChannel]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldChannel)
+				fieldSeen[delivery.FieldChannel] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[delivery.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldStatus)
+				fieldSeen[delivery.FieldStatus] = struct{}{}
+			}
+		case "fromAddress":
+			if _, ok := fieldSeen[delivery.FieldFromAddress]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldFromAddress)
+				fieldSeen[delivery.FieldFromAddress] = struct{}{}
+			}
+		case "toAddress":
+			if _, ok := fieldSeen[delivery.FieldToAddress]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldToAddress)
+				fieldSeen[delivery.FieldToAddress] = struct{}{}
+			}
+		case "attempts":
+			if _, ok := fieldSeen[delivery.FieldAttempts]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldAttempts)
+				fieldSeen[delivery.FieldAttempts] = struct{}{}
+			}
+		case "nextAttemptAt":
+			if _, ok := fieldSeen[delivery.FieldNextAttemptAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldNextAttemptAt)
+				fieldSeen[delivery.FieldNextAttemptAt] = struct{}{}
+			}
+		case "sentAt":
+			if _, ok := fieldSeen[delivery.FieldSentAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldSentAt)
+				fieldSeen[delivery.FieldSentAt] = struct{}{}
+			}
+		case "deliveredAt":
+			if _, ok := fieldSeen[delivery.FieldDeliveredAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldDeliveredAt)
+				fieldSeen[delivery.FieldDeliveredAt] = struct{}{}
+			}
+		case "failedAt":
+			if _, ok := fieldSeen[delivery.FieldFailedAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldFailedAt)
+				fieldSeen[delivery.FieldFailedAt] = struct{}{}
+			}
+		case "deadLetteredAt":
+			if _, ok := fieldSeen[delivery.FieldDeadLetteredAt]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldDeadLetteredAt)
+				fieldSeen[delivery.FieldDeadLetteredAt] = struct{}{}
+			}
+		case "lastError":
+			if _, ok := fieldSeen[delivery.FieldLastError]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldLastError)
+				fieldSeen[delivery.FieldLastError] = struct{}{}
+			}
+		case "providerMessageID":
+			if _, ok := fieldSeen[delivery.FieldProviderMessageID]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldProviderMessageID)
+				fieldSeen[delivery.FieldProviderMessageID] = struct{}{}
+			}
+		case "messageID":
+			if _, ok := fieldSeen[delivery.FieldMessageID]; !ok {
+				selectedFields = append(selectedFields, delivery.FieldMessageID)
+				fieldSeen[delivery.FieldMessageID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type deliveryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DeliveryPaginateOption
+}
+
+func newDeliveryPaginateArgs(rv map[string]any) *deliveryPaginateArgs {
+	args := &deliveryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*DeliveryOrder:
+			args.opts = append(args.opts, WithDeliveryOrder(v))
+		case []any:
+			var orders []*DeliveryOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &DeliveryOrder{Field: &DeliveryOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithDeliveryOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*DeliveryWhereInput); ok {
+		args.opts = append(args.opts, WithDeliveryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *EngagementQuery) CollectFields(ctx context.Context, satisfies ...string) (*EngagementQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1538,6 +1720,34 @@ func (_q *EngagementQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			_q.WithNamedRecords(alias, func(wq *CRMRecordQuery) {
 				*wq = *query
 			})
+
+		case "previous":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EngagementClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, engagementImplementors)...); err != nil {
+				return err
+			}
+			_q.withPrevious = query
+			if _, ok := fieldSeen[engagement.FieldPreviousID]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPreviousID)
+				fieldSeen[engagement.FieldPreviousID] = struct{}{}
+			}
+
+		case "next":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EngagementClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, engagementImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedNext(alias, func(wq *EngagementQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[engagement.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, engagement.FieldCreatedAt)
@@ -1672,6 +1882,16 @@ func (_q *EngagementQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[engagement.FieldEntryPointID]; !ok {
 				selectedFields = append(selectedFields, engagement.FieldEntryPointID)
 				fieldSeen[engagement.FieldEntryPointID] = struct{}{}
+			}
+		case "customerAddress":
+			if _, ok := fieldSeen[engagement.FieldCustomerAddress]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldCustomerAddress)
+				fieldSeen[engagement.FieldCustomerAddress] = struct{}{}
+			}
+		case "previousID":
+			if _, ok := fieldSeen[engagement.FieldPreviousID]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPreviousID)
+				fieldSeen[engagement.FieldPreviousID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -1938,6 +2158,17 @@ func (_q *MessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, message.FieldAgentID)
 				fieldSeen[message.FieldAgentID] = struct{}{}
 			}
+
+		case "delivery":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&DeliveryClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, deliveryImplementors)...); err != nil {
+				return err
+			}
+			_q.withDelivery = query
 		case "createdAt":
 			if _, ok := fieldSeen[message.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, message.FieldCreatedAt)
@@ -1962,6 +2193,16 @@ func (_q *MessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[message.FieldBody]; !ok {
 				selectedFields = append(selectedFields, message.FieldBody)
 				fieldSeen[message.FieldBody] = struct{}{}
+			}
+		case "html":
+			if _, ok := fieldSeen[message.FieldHTML]; !ok {
+				selectedFields = append(selectedFields, message.FieldHTML)
+				fieldSeen[message.FieldHTML] = struct{}{}
+			}
+		case "refusedReason":
+			if _, ok := fieldSeen[message.FieldRefusedReason]; !ok {
+				selectedFields = append(selectedFields, message.FieldRefusedReason)
+				fieldSeen[message.FieldRefusedReason] = struct{}{}
 			}
 		case "engagementID":
 			if _, ok := fieldSeen[message.FieldEngagementID]; !ok {
@@ -2340,6 +2581,103 @@ func newOfferPaginateArgs(rv map[string]any) *offerPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*OfferWhereInput); ok {
 		args.opts = append(args.opts, WithOfferFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *OptOutQuery) CollectFields(ctx context.Context, satisfies ...string) (*OptOutQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *OptOutQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(optout.Columns))
+		selectedFields = []string{optout.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "entryPoint":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EntryPointClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, entrypointImplementors)...); err != nil {
+				return err
+			}
+			_q.withEntryPoint = query
+			if _, ok := fieldSeen[optout.FieldEntryPointID]; !ok {
+				selectedFields = append(selectedFields, optout.FieldEntryPointID)
+				fieldSeen[optout.FieldEntryPointID] = struct{}{}
+			}
+		case "address":
+			if _, ok := fieldSeen[optout.FieldAddress]; !ok {
+				selectedFields = append(selectedFields, optout.FieldAddress)
+				fieldSeen[optout.FieldAddress] = struct{}{}
+			}
+		case "keyword":
+			if _, ok := fieldSeen[optout.FieldKeyword]; !ok {
+				selectedFields = append(selectedFields, optout.FieldKeyword)
+				fieldSeen[optout.FieldKeyword] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[optout.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, optout.FieldCreatedAt)
+				fieldSeen[optout.FieldCreatedAt] = struct{}{}
+			}
+		case "entryPointID":
+			if _, ok := fieldSeen[optout.FieldEntryPointID]; !ok {
+				selectedFields = append(selectedFields, optout.FieldEntryPointID)
+				fieldSeen[optout.FieldEntryPointID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type optoutPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []OptOutPaginateOption
+}
+
+func newOptOutPaginateArgs(rv map[string]any) *optoutPaginateArgs {
+	args := &optoutPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*OptOutWhereInput); ok {
+		args.opts = append(args.opts, WithOptOutFilter(v.Filter))
 	}
 	return args
 }
@@ -2950,6 +3288,11 @@ func (_q *TemplateQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[template.FieldBody]; !ok {
 				selectedFields = append(selectedFields, template.FieldBody)
 				fieldSeen[template.FieldBody] = struct{}{}
+			}
+		case "variables":
+			if _, ok := fieldSeen[template.FieldVariables]; !ok {
+				selectedFields = append(selectedFields, template.FieldVariables)
+				fieldSeen[template.FieldVariables] = struct{}{}
 			}
 		case "active":
 			if _, ok := fieldSeen[template.FieldActive]; !ok {

@@ -140,6 +140,14 @@ func (_m *Customer) Records(ctx context.Context) (result []*CRMRecord, err error
 	return result, err
 }
 
+func (_m *Delivery) Message(ctx context.Context) (*Message, error) {
+	result, err := _m.Edges.MessageOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMessage().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Engagement) Customer(ctx context.Context) (*Customer, error) {
 	result, err := _m.Edges.CustomerOrErr()
 	if IsNotLoaded(err) {
@@ -265,6 +273,26 @@ func (_m *Engagement) Records(ctx context.Context) (result []*CRMRecord, err err
 	return result, err
 }
 
+func (_m *Engagement) Previous(ctx context.Context) (*Engagement, error) {
+	result, err := _m.Edges.PreviousOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPrevious().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Engagement) Next(ctx context.Context) (result []*Engagement, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedNext(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.NextOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryNext().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *EntryPoint) DefaultQueue(ctx context.Context) (*Queue, error) {
 	result, err := _m.Edges.DefaultQueueOrErr()
 	if IsNotLoaded(err) {
@@ -285,6 +313,14 @@ func (_m *Message) Agent(ctx context.Context) (*Agent, error) {
 	result, err := _m.Edges.AgentOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryAgent().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Message) Delivery(ctx context.Context) (*Delivery, error) {
+	result, err := _m.Edges.DeliveryOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDelivery().Only(ctx)
 	}
 	return result, MaskNotFound(err)
 }
@@ -327,6 +363,14 @@ func (_m *Offer) Transfer(ctx context.Context) (*Transfer, error) {
 		result, err = _m.QueryTransfer().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *OptOut) EntryPoint(ctx context.Context) (*EntryPoint, error) {
+	result, err := _m.Edges.EntryPointOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEntryPoint().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *PostSessionSetting) Queue(ctx context.Context) (*Queue, error) {

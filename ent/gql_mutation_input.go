@@ -803,11 +803,12 @@ func (c *QueueUpdateOne) SetInput(i UpdateQueueInput) *QueueUpdateOne {
 
 // CreateTemplateInput represents a mutation input for creating templates.
 type CreateTemplateInput struct {
-	Name    string
-	Channel enum.Channel
-	Subject *string
-	Body    string
-	Active  *bool
+	Name      string
+	Channel   enum.Channel
+	Subject   *string
+	Body      string
+	Variables []string
+	Active    *bool
 }
 
 // Mutate applies the CreateTemplateInput on the TemplateMutation builder.
@@ -818,6 +819,9 @@ func (i *CreateTemplateInput) Mutate(m *TemplateMutation) {
 		m.SetSubject(*v)
 	}
 	m.SetBody(i.Body)
+	if v := i.Variables; v != nil {
+		m.SetVariables(v)
+	}
 	if v := i.Active; v != nil {
 		m.SetActive(*v)
 	}
@@ -831,12 +835,15 @@ func (c *TemplateCreate) SetInput(i CreateTemplateInput) *TemplateCreate {
 
 // UpdateTemplateInput represents a mutation input for updating templates.
 type UpdateTemplateInput struct {
-	Name         *string
-	Channel      *enum.Channel
-	ClearSubject bool
-	Subject      *string
-	Body         *string
-	Active       *bool
+	Name            *string
+	Channel         *enum.Channel
+	ClearSubject    bool
+	Subject         *string
+	Body            *string
+	ClearVariables  bool
+	Variables       []string
+	AppendVariables []string
+	Active          *bool
 }
 
 // Mutate applies the UpdateTemplateInput on the TemplateMutation builder.
@@ -855,6 +862,15 @@ func (i *UpdateTemplateInput) Mutate(m *TemplateMutation) {
 	}
 	if v := i.Body; v != nil {
 		m.SetBody(*v)
+	}
+	if i.ClearVariables {
+		m.ClearVariables()
+	}
+	if v := i.Variables; v != nil {
+		m.SetVariables(v)
+	}
+	if i.AppendVariables != nil {
+		m.AppendVariables(i.Variables)
 	}
 	if v := i.Active; v != nil {
 		m.SetActive(*v)

@@ -16,12 +16,14 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/internal"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/note"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/template"
@@ -66,6 +68,11 @@ var customerImplementors = []string{"Customer", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Customer) IsNode() {}
 
+var deliveryImplementors = []string{"Delivery", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Delivery) IsNode() {}
+
 var engagementImplementors = []string{"Engagement", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -90,6 +97,11 @@ var offerImplementors = []string{"Offer", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Offer) IsNode() {}
+
+var optoutImplementors = []string{"OptOut", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*OptOut) IsNode() {}
 
 var postsessionsettingImplementors = []string{"PostSessionSetting", "Node"}
 
@@ -257,6 +269,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case delivery.Table:
+		query := c.Delivery.Query().
+			Where(delivery.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, deliveryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case engagement.Table:
 		query := c.Engagement.Query().
 			Where(engagement.ID(id))
@@ -298,6 +319,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(offer.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, offerImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case optout.Table:
+		query := c.OptOut.Query().
+			Where(optout.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, optoutImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -534,6 +564,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case delivery.Table:
+		query := c.Delivery.Query().
+			Where(delivery.IDIn(ids...))
+		query, err := query.CollectFields(ctx, deliveryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case engagement.Table:
 		query := c.Engagement.Query().
 			Where(engagement.IDIn(ids...))
@@ -602,6 +648,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Offer.Query().
 			Where(offer.IDIn(ids...))
 		query, err := query.CollectFields(ctx, offerImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case optout.Table:
+		query := c.OptOut.Query().
+			Where(optout.IDIn(ids...))
+		query, err := query.CollectFields(ctx, optoutImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -20,11 +20,13 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/note"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/template"
@@ -2323,6 +2325,392 @@ func (_m *Customer) ToEdge(order *CustomerOrder) *CustomerEdge {
 	}
 }
 
+// DeliveryEdge is the edge representation of Delivery.
+type DeliveryEdge struct {
+	Node   *Delivery `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// DeliveryConnection is the connection containing edges to Delivery.
+type DeliveryConnection struct {
+	Edges      []*DeliveryEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *DeliveryConnection) build(nodes []*Delivery, pager *deliveryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Delivery
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Delivery {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Delivery {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DeliveryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DeliveryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DeliveryPaginateOption enables pagination customization.
+type DeliveryPaginateOption func(*deliveryPager) error
+
+// WithDeliveryOrder configures pagination ordering.
+func WithDeliveryOrder(order []*DeliveryOrder) DeliveryPaginateOption {
+	return func(pager *deliveryPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithDeliveryFilter configures pagination filter.
+func WithDeliveryFilter(filter func(*DeliveryQuery) (*DeliveryQuery, error)) DeliveryPaginateOption {
+	return func(pager *deliveryPager) error {
+		if filter == nil {
+			return errors.New("DeliveryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type deliveryPager struct {
+	reverse bool
+	order   []*DeliveryOrder
+	filter  func(*DeliveryQuery) (*DeliveryQuery, error)
+}
+
+func newDeliveryPager(opts []DeliveryPaginateOption, reverse bool) (*deliveryPager, error) {
+	pager := &deliveryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *deliveryPager) applyFilter(query *DeliveryQuery) (*DeliveryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *deliveryPager) toCursor(_m *Delivery) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *deliveryPager) applyCursors(query *DeliveryQuery, after, before *Cursor) (*DeliveryQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultDeliveryOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *deliveryPager) applyOrder(query *DeliveryQuery) *DeliveryQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultDeliveryOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultDeliveryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *deliveryPager) orderExpr(query *DeliveryQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultDeliveryOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Delivery.
+func (_m *DeliveryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DeliveryPaginateOption,
+) (*DeliveryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDeliveryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DeliveryConnection{Edges: []*DeliveryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// DeliveryOrderFieldCreatedAt orders Delivery by created_at.
+	DeliveryOrderFieldCreatedAt = &DeliveryOrderField{
+		Value: func(_m *Delivery) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: delivery.FieldCreatedAt,
+		toTerm: delivery.ByCreatedAt,
+		toCursor: func(_m *Delivery) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// DeliveryOrderFieldUpdatedAt orders Delivery by updated_at.
+	DeliveryOrderFieldUpdatedAt = &DeliveryOrderField{
+		Value: func(_m *Delivery) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: delivery.FieldUpdatedAt,
+		toTerm: delivery.ByUpdatedAt,
+		toCursor: func(_m *Delivery) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// DeliveryOrderFieldStatus orders Delivery by status.
+	DeliveryOrderFieldStatus = &DeliveryOrderField{
+		Value: func(_m *Delivery) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: delivery.FieldStatus,
+		toTerm: delivery.ByStatus,
+		toCursor: func(_m *Delivery) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// DeliveryOrderFieldNextAttemptAt orders Delivery by next_attempt_at.
+	DeliveryOrderFieldNextAttemptAt = &DeliveryOrderField{
+		Value: func(_m *Delivery) (ent.Value, error) {
+			return _m.NextAttemptAt, nil
+		},
+		column: delivery.FieldNextAttemptAt,
+		toTerm: delivery.ByNextAttemptAt,
+		toCursor: func(_m *Delivery) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.NextAttemptAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f DeliveryOrderField) String() string {
+	var str string
+	switch f.column {
+	case DeliveryOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case DeliveryOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case DeliveryOrderFieldStatus.column:
+		str = "STATUS"
+	case DeliveryOrderFieldNextAttemptAt.column:
+		str = "NEXT_ATTEMPT_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f DeliveryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *DeliveryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("DeliveryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *DeliveryOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *DeliveryOrderFieldUpdatedAt
+	case "STATUS":
+		*f = *DeliveryOrderFieldStatus
+	case "NEXT_ATTEMPT_AT":
+		*f = *DeliveryOrderFieldNextAttemptAt
+	default:
+		return fmt.Errorf("%s is not a valid DeliveryOrderField", str)
+	}
+	return nil
+}
+
+// DeliveryOrderField defines the ordering field of Delivery.
+type DeliveryOrderField struct {
+	// Value extracts the ordering value from the given Delivery.
+	Value    func(*Delivery) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) delivery.OrderOption
+	toCursor func(*Delivery) Cursor
+}
+
+// DeliveryOrder defines the ordering of Delivery.
+type DeliveryOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *DeliveryOrderField `json:"field"`
+}
+
+// DefaultDeliveryOrder is the default ordering of Delivery.
+var DefaultDeliveryOrder = &DeliveryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DeliveryOrderField{
+		Value: func(_m *Delivery) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: delivery.FieldID,
+		toTerm: delivery.ByID,
+		toCursor: func(_m *Delivery) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Delivery into DeliveryEdge.
+func (_m *Delivery) ToEdge(order *DeliveryOrder) *DeliveryEdge {
+	if order == nil {
+		order = DefaultDeliveryOrder
+	}
+	return &DeliveryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // EngagementEdge is the edge representation of Engagement.
 type EngagementEdge struct {
 	Node   *Engagement `json:"node"`
@@ -4014,6 +4402,291 @@ func (_m *Offer) ToEdge(order *OfferOrder) *OfferEdge {
 		order = DefaultOfferOrder
 	}
 	return &OfferEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// OptOutEdge is the edge representation of OptOut.
+type OptOutEdge struct {
+	Node   *OptOut `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// OptOutConnection is the connection containing edges to OptOut.
+type OptOutConnection struct {
+	Edges      []*OptOutEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *OptOutConnection) build(nodes []*OptOut, pager *optoutPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *OptOut
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *OptOut {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *OptOut {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*OptOutEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &OptOutEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// OptOutPaginateOption enables pagination customization.
+type OptOutPaginateOption func(*optoutPager) error
+
+// WithOptOutOrder configures pagination ordering.
+func WithOptOutOrder(order []*OptOutOrder) OptOutPaginateOption {
+	return func(pager *optoutPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithOptOutFilter configures pagination filter.
+func WithOptOutFilter(filter func(*OptOutQuery) (*OptOutQuery, error)) OptOutPaginateOption {
+	return func(pager *optoutPager) error {
+		if filter == nil {
+			return errors.New("OptOutQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type optoutPager struct {
+	reverse bool
+	order   []*OptOutOrder
+	filter  func(*OptOutQuery) (*OptOutQuery, error)
+}
+
+func newOptOutPager(opts []OptOutPaginateOption, reverse bool) (*optoutPager, error) {
+	pager := &optoutPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *optoutPager) applyFilter(query *OptOutQuery) (*OptOutQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *optoutPager) toCursor(_m *OptOut) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *optoutPager) applyCursors(query *OptOutQuery, after, before *Cursor) (*OptOutQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultOptOutOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *optoutPager) applyOrder(query *OptOutQuery) *OptOutQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultOptOutOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultOptOutOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *optoutPager) orderExpr(query *OptOutQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultOptOutOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to OptOut.
+func (_m *OptOutQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...OptOutPaginateOption,
+) (*OptOutConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newOptOutPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &OptOutConnection{Edges: []*OptOutEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// OptOutOrderField defines the ordering field of OptOut.
+type OptOutOrderField struct {
+	// Value extracts the ordering value from the given OptOut.
+	Value    func(*OptOut) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) optout.OrderOption
+	toCursor func(*OptOut) Cursor
+}
+
+// OptOutOrder defines the ordering of OptOut.
+type OptOutOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *OptOutOrderField `json:"field"`
+}
+
+// DefaultOptOutOrder is the default ordering of OptOut.
+var DefaultOptOutOrder = &OptOutOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &OptOutOrderField{
+		Value: func(_m *OptOut) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: optout.FieldID,
+		toTerm: optout.ByID,
+		toCursor: func(_m *OptOut) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts OptOut into OptOutEdge.
+func (_m *OptOut) ToEdge(order *OptOutOrder) *OptOutEdge {
+	if order == nil {
+		order = DefaultOptOutOrder
+	}
+	return &OptOutEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -13,11 +13,13 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/note"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/queue"
@@ -2815,6 +2817,750 @@ func (i *CustomerWhereInput) P() (predicate.Customer, error) {
 	}
 }
 
+// DeliveryWhereInput represents a where input for filtering Delivery queries.
+type DeliveryWhereInput struct {
+	Predicates []predicate.Delivery  `json:"-"`
+	Not        *DeliveryWhereInput   `json:"not,omitempty"`
+	Or         []*DeliveryWhereInput `json:"or,omitempty"`
+	And        []*DeliveryWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "channel" field predicates.
+	Channel      *enum.Channel  `json:"channel,omitempty"`
+	ChannelNEQ   *enum.Channel  `json:"channelNEQ,omitempty"`
+	ChannelIn    []enum.Channel `json:"channelIn,omitempty"`
+	ChannelNotIn []enum.Channel `json:"channelNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *delivery.Status  `json:"status,omitempty"`
+	StatusNEQ   *delivery.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []delivery.Status `json:"statusIn,omitempty"`
+	StatusNotIn []delivery.Status `json:"statusNotIn,omitempty"`
+
+	// "from_address" field predicates.
+	FromAddress             *string  `json:"fromAddress,omitempty"`
+	FromAddressNEQ          *string  `json:"fromAddressNEQ,omitempty"`
+	FromAddressIn           []string `json:"fromAddressIn,omitempty"`
+	FromAddressNotIn        []string `json:"fromAddressNotIn,omitempty"`
+	FromAddressGT           *string  `json:"fromAddressGT,omitempty"`
+	FromAddressGTE          *string  `json:"fromAddressGTE,omitempty"`
+	FromAddressLT           *string  `json:"fromAddressLT,omitempty"`
+	FromAddressLTE          *string  `json:"fromAddressLTE,omitempty"`
+	FromAddressContains     *string  `json:"fromAddressContains,omitempty"`
+	FromAddressHasPrefix    *string  `json:"fromAddressHasPrefix,omitempty"`
+	FromAddressHasSuffix    *string  `json:"fromAddressHasSuffix,omitempty"`
+	FromAddressEqualFold    *string  `json:"fromAddressEqualFold,omitempty"`
+	FromAddressContainsFold *string  `json:"fromAddressContainsFold,omitempty"`
+
+	// "to_address" field predicates.
+	ToAddress             *string  `json:"toAddress,omitempty"`
+	ToAddressNEQ          *string  `json:"toAddressNEQ,omitempty"`
+	ToAddressIn           []string `json:"toAddressIn,omitempty"`
+	ToAddressNotIn        []string `json:"toAddressNotIn,omitempty"`
+	ToAddressGT           *string  `json:"toAddressGT,omitempty"`
+	ToAddressGTE          *string  `json:"toAddressGTE,omitempty"`
+	ToAddressLT           *string  `json:"toAddressLT,omitempty"`
+	ToAddressLTE          *string  `json:"toAddressLTE,omitempty"`
+	ToAddressContains     *string  `json:"toAddressContains,omitempty"`
+	ToAddressHasPrefix    *string  `json:"toAddressHasPrefix,omitempty"`
+	ToAddressHasSuffix    *string  `json:"toAddressHasSuffix,omitempty"`
+	ToAddressEqualFold    *string  `json:"toAddressEqualFold,omitempty"`
+	ToAddressContainsFold *string  `json:"toAddressContainsFold,omitempty"`
+
+	// "attempts" field predicates.
+	Attempts      *int  `json:"attempts,omitempty"`
+	AttemptsNEQ   *int  `json:"attemptsNEQ,omitempty"`
+	AttemptsIn    []int `json:"attemptsIn,omitempty"`
+	AttemptsNotIn []int `json:"attemptsNotIn,omitempty"`
+	AttemptsGT    *int  `json:"attemptsGT,omitempty"`
+	AttemptsGTE   *int  `json:"attemptsGTE,omitempty"`
+	AttemptsLT    *int  `json:"attemptsLT,omitempty"`
+	AttemptsLTE   *int  `json:"attemptsLTE,omitempty"`
+
+	// "next_attempt_at" field predicates.
+	NextAttemptAt       *time.Time  `json:"nextAttemptAt,omitempty"`
+	NextAttemptAtNEQ    *time.Time  `json:"nextAttemptAtNEQ,omitempty"`
+	NextAttemptAtIn     []time.Time `json:"nextAttemptAtIn,omitempty"`
+	NextAttemptAtNotIn  []time.Time `json:"nextAttemptAtNotIn,omitempty"`
+	NextAttemptAtGT     *time.Time  `json:"nextAttemptAtGT,omitempty"`
+	NextAttemptAtGTE    *time.Time  `json:"nextAttemptAtGTE,omitempty"`
+	NextAttemptAtLT     *time.Time  `json:"nextAttemptAtLT,omitempty"`
+	NextAttemptAtLTE    *time.Time  `json:"nextAttemptAtLTE,omitempty"`
+	NextAttemptAtIsNil  bool        `json:"nextAttemptAtIsNil,omitempty"`
+	NextAttemptAtNotNil bool        `json:"nextAttemptAtNotNil,omitempty"`
+
+	// "sent_at" field predicates.
+	SentAt       *time.Time  `json:"sentAt,omitempty"`
+	SentAtNEQ    *time.Time  `json:"sentAtNEQ,omitempty"`
+	SentAtIn     []time.Time `json:"sentAtIn,omitempty"`
+	SentAtNotIn  []time.Time `json:"sentAtNotIn,omitempty"`
+	SentAtGT     *time.Time  `json:"sentAtGT,omitempty"`
+	SentAtGTE    *time.Time  `json:"sentAtGTE,omitempty"`
+	SentAtLT     *time.Time  `json:"sentAtLT,omitempty"`
+	SentAtLTE    *time.Time  `json:"sentAtLTE,omitempty"`
+	SentAtIsNil  bool        `json:"sentAtIsNil,omitempty"`
+	SentAtNotNil bool        `json:"sentAtNotNil,omitempty"`
+
+	// "delivered_at" field predicates.
+	DeliveredAt       *time.Time  `json:"deliveredAt,omitempty"`
+	DeliveredAtNEQ    *time.Time  `json:"deliveredAtNEQ,omitempty"`
+	DeliveredAtIn     []time.Time `json:"deliveredAtIn,omitempty"`
+	DeliveredAtNotIn  []time.Time `json:"deliveredAtNotIn,omitempty"`
+	DeliveredAtGT     *time.Time  `json:"deliveredAtGT,omitempty"`
+	DeliveredAtGTE    *time.Time  `json:"deliveredAtGTE,omitempty"`
+	DeliveredAtLT     *time.Time  `json:"deliveredAtLT,omitempty"`
+	DeliveredAtLTE    *time.Time  `json:"deliveredAtLTE,omitempty"`
+	DeliveredAtIsNil  bool        `json:"deliveredAtIsNil,omitempty"`
+	DeliveredAtNotNil bool        `json:"deliveredAtNotNil,omitempty"`
+
+	// "failed_at" field predicates.
+	FailedAt       *time.Time  `json:"failedAt,omitempty"`
+	FailedAtNEQ    *time.Time  `json:"failedAtNEQ,omitempty"`
+	FailedAtIn     []time.Time `json:"failedAtIn,omitempty"`
+	FailedAtNotIn  []time.Time `json:"failedAtNotIn,omitempty"`
+	FailedAtGT     *time.Time  `json:"failedAtGT,omitempty"`
+	FailedAtGTE    *time.Time  `json:"failedAtGTE,omitempty"`
+	FailedAtLT     *time.Time  `json:"failedAtLT,omitempty"`
+	FailedAtLTE    *time.Time  `json:"failedAtLTE,omitempty"`
+	FailedAtIsNil  bool        `json:"failedAtIsNil,omitempty"`
+	FailedAtNotNil bool        `json:"failedAtNotNil,omitempty"`
+
+	// "dead_lettered_at" field predicates.
+	DeadLetteredAt       *time.Time  `json:"deadLetteredAt,omitempty"`
+	DeadLetteredAtNEQ    *time.Time  `json:"deadLetteredAtNEQ,omitempty"`
+	DeadLetteredAtIn     []time.Time `json:"deadLetteredAtIn,omitempty"`
+	DeadLetteredAtNotIn  []time.Time `json:"deadLetteredAtNotIn,omitempty"`
+	DeadLetteredAtGT     *time.Time  `json:"deadLetteredAtGT,omitempty"`
+	DeadLetteredAtGTE    *time.Time  `json:"deadLetteredAtGTE,omitempty"`
+	DeadLetteredAtLT     *time.Time  `json:"deadLetteredAtLT,omitempty"`
+	DeadLetteredAtLTE    *time.Time  `json:"deadLetteredAtLTE,omitempty"`
+	DeadLetteredAtIsNil  bool        `json:"deadLetteredAtIsNil,omitempty"`
+	DeadLetteredAtNotNil bool        `json:"deadLetteredAtNotNil,omitempty"`
+
+	// "last_error" field predicates.
+	LastError             *string  `json:"lastError,omitempty"`
+	LastErrorNEQ          *string  `json:"lastErrorNEQ,omitempty"`
+	LastErrorIn           []string `json:"lastErrorIn,omitempty"`
+	LastErrorNotIn        []string `json:"lastErrorNotIn,omitempty"`
+	LastErrorGT           *string  `json:"lastErrorGT,omitempty"`
+	LastErrorGTE          *string  `json:"lastErrorGTE,omitempty"`
+	LastErrorLT           *string  `json:"lastErrorLT,omitempty"`
+	LastErrorLTE          *string  `json:"lastErrorLTE,omitempty"`
+	LastErrorContains     *string  `json:"lastErrorContains,omitempty"`
+	LastErrorHasPrefix    *string  `json:"lastErrorHasPrefix,omitempty"`
+	LastErrorHasSuffix    *string  `json:"lastErrorHasSuffix,omitempty"`
+	LastErrorIsNil        bool     `json:"lastErrorIsNil,omitempty"`
+	LastErrorNotNil       bool     `json:"lastErrorNotNil,omitempty"`
+	LastErrorEqualFold    *string  `json:"lastErrorEqualFold,omitempty"`
+	LastErrorContainsFold *string  `json:"lastErrorContainsFold,omitempty"`
+
+	// "provider_message_id" field predicates.
+	ProviderMessageID             *string  `json:"providerMessageID,omitempty"`
+	ProviderMessageIDNEQ          *string  `json:"providerMessageIDNEQ,omitempty"`
+	ProviderMessageIDIn           []string `json:"providerMessageIDIn,omitempty"`
+	ProviderMessageIDNotIn        []string `json:"providerMessageIDNotIn,omitempty"`
+	ProviderMessageIDGT           *string  `json:"providerMessageIDGT,omitempty"`
+	ProviderMessageIDGTE          *string  `json:"providerMessageIDGTE,omitempty"`
+	ProviderMessageIDLT           *string  `json:"providerMessageIDLT,omitempty"`
+	ProviderMessageIDLTE          *string  `json:"providerMessageIDLTE,omitempty"`
+	ProviderMessageIDContains     *string  `json:"providerMessageIDContains,omitempty"`
+	ProviderMessageIDHasPrefix    *string  `json:"providerMessageIDHasPrefix,omitempty"`
+	ProviderMessageIDHasSuffix    *string  `json:"providerMessageIDHasSuffix,omitempty"`
+	ProviderMessageIDIsNil        bool     `json:"providerMessageIDIsNil,omitempty"`
+	ProviderMessageIDNotNil       bool     `json:"providerMessageIDNotNil,omitempty"`
+	ProviderMessageIDEqualFold    *string  `json:"providerMessageIDEqualFold,omitempty"`
+	ProviderMessageIDContainsFold *string  `json:"providerMessageIDContainsFold,omitempty"`
+
+	// "message_id" field predicates.
+	MessageID      *int  `json:"messageID,omitempty"`
+	MessageIDNEQ   *int  `json:"messageIDNEQ,omitempty"`
+	MessageIDIn    []int `json:"messageIDIn,omitempty"`
+	MessageIDNotIn []int `json:"messageIDNotIn,omitempty"`
+
+	// "message" edge predicates.
+	HasMessage     *bool                `json:"hasMessage,omitempty"`
+	HasMessageWith []*MessageWhereInput `json:"hasMessageWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *DeliveryWhereInput) AddPredicates(predicates ...predicate.Delivery) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the DeliveryWhereInput filter on the DeliveryQuery builder.
+func (i *DeliveryWhereInput) Filter(q *DeliveryQuery) (*DeliveryQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyDeliveryWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyDeliveryWhereInput is returned in case the DeliveryWhereInput is empty.
+var ErrEmptyDeliveryWhereInput = errors.New("ent: empty predicate DeliveryWhereInput")
+
+// P returns a predicate for filtering deliveries.
+// An error is returned if the input is empty or invalid.
+func (i *DeliveryWhereInput) P() (predicate.Delivery, error) {
+	var predicates []predicate.Delivery
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, delivery.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Delivery, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, delivery.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Delivery, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, delivery.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, delivery.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, delivery.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, delivery.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, delivery.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, delivery.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, delivery.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, delivery.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, delivery.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, delivery.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, delivery.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, delivery.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, delivery.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, delivery.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, delivery.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, delivery.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, delivery.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, delivery.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, delivery.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, delivery.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, delivery.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, delivery.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, delivery.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, delivery.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, delivery.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Channel != nil {
+		predicates = append(predicates, delivery.ChannelEQ(*i.Channel))
+	}
+	if i.ChannelNEQ != nil {
+		predicates = append(predicates, delivery.ChannelNEQ(*i.ChannelNEQ))
+	}
+	if len(i.ChannelIn) > 0 {
+		predicates = append(predicates, delivery.ChannelIn(i.ChannelIn...))
+	}
+	if len(i.ChannelNotIn) > 0 {
+		predicates = append(predicates, delivery.ChannelNotIn(i.ChannelNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, delivery.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, delivery.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, delivery.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, delivery.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.FromAddress != nil {
+		predicates = append(predicates, delivery.FromAddressEQ(*i.FromAddress))
+	}
+	if i.FromAddressNEQ != nil {
+		predicates = append(predicates, delivery.FromAddressNEQ(*i.FromAddressNEQ))
+	}
+	if len(i.FromAddressIn) > 0 {
+		predicates = append(predicates, delivery.FromAddressIn(i.FromAddressIn...))
+	}
+	if len(i.FromAddressNotIn) > 0 {
+		predicates = append(predicates, delivery.FromAddressNotIn(i.FromAddressNotIn...))
+	}
+	if i.FromAddressGT != nil {
+		predicates = append(predicates, delivery.FromAddressGT(*i.FromAddressGT))
+	}
+	if i.FromAddressGTE != nil {
+		predicates = append(predicates, delivery.FromAddressGTE(*i.FromAddressGTE))
+	}
+	if i.FromAddressLT != nil {
+		predicates = append(predicates, delivery.FromAddressLT(*i.FromAddressLT))
+	}
+	if i.FromAddressLTE != nil {
+		predicates = append(predicates, delivery.FromAddressLTE(*i.FromAddressLTE))
+	}
+	if i.FromAddressContains != nil {
+		predicates = append(predicates, delivery.FromAddressContains(*i.FromAddressContains))
+	}
+	if i.FromAddressHasPrefix != nil {
+		predicates = append(predicates, delivery.FromAddressHasPrefix(*i.FromAddressHasPrefix))
+	}
+	if i.FromAddressHasSuffix != nil {
+		predicates = append(predicates, delivery.FromAddressHasSuffix(*i.FromAddressHasSuffix))
+	}
+	if i.FromAddressEqualFold != nil {
+		predicates = append(predicates, delivery.FromAddressEqualFold(*i.FromAddressEqualFold))
+	}
+	if i.FromAddressContainsFold != nil {
+		predicates = append(predicates, delivery.FromAddressContainsFold(*i.FromAddressContainsFold))
+	}
+	if i.ToAddress != nil {
+		predicates = append(predicates, delivery.ToAddressEQ(*i.ToAddress))
+	}
+	if i.ToAddressNEQ != nil {
+		predicates = append(predicates, delivery.ToAddressNEQ(*i.ToAddressNEQ))
+	}
+	if len(i.ToAddressIn) > 0 {
+		predicates = append(predicates, delivery.ToAddressIn(i.ToAddressIn...))
+	}
+	if len(i.ToAddressNotIn) > 0 {
+		predicates = append(predicates, delivery.ToAddressNotIn(i.ToAddressNotIn...))
+	}
+	if i.ToAddressGT != nil {
+		predicates = append(predicates, delivery.ToAddressGT(*i.ToAddressGT))
+	}
+	if i.ToAddressGTE != nil {
+		predicates = append(predicates, delivery.ToAddressGTE(*i.ToAddressGTE))
+	}
+	if i.ToAddressLT != nil {
+		predicates = append(predicates, delivery.ToAddressLT(*i.ToAddressLT))
+	}
+	if i.ToAddressLTE != nil {
+		predicates = append(predicates, delivery.ToAddressLTE(*i.ToAddressLTE))
+	}
+	if i.ToAddressContains != nil {
+		predicates = append(predicates, delivery.ToAddressContains(*i.ToAddressContains))
+	}
+	if i.ToAddressHasPrefix != nil {
+		predicates = append(predicates, delivery.ToAddressHasPrefix(*i.ToAddressHasPrefix))
+	}
+	if i.ToAddressHasSuffix != nil {
+		predicates = append(predicates, delivery.ToAddressHasSuffix(*i.ToAddressHasSuffix))
+	}
+	if i.ToAddressEqualFold != nil {
+		predicates = append(predicates, delivery.ToAddressEqualFold(*i.ToAddressEqualFold))
+	}
+	if i.ToAddressContainsFold != nil {
+		predicates = append(predicates, delivery.ToAddressContainsFold(*i.ToAddressContainsFold))
+	}
+	if i.Attempts != nil {
+		predicates = append(predicates, delivery.AttemptsEQ(*i.Attempts))
+	}
+	if i.AttemptsNEQ != nil {
+		predicates = append(predicates, delivery.AttemptsNEQ(*i.AttemptsNEQ))
+	}
+	if len(i.AttemptsIn) > 0 {
+		predicates = append(predicates, delivery.AttemptsIn(i.AttemptsIn...))
+	}
+	if len(i.AttemptsNotIn) > 0 {
+		predicates = append(predicates, delivery.AttemptsNotIn(i.AttemptsNotIn...))
+	}
+	if i.AttemptsGT != nil {
+		predicates = append(predicates, delivery.AttemptsGT(*i.AttemptsGT))
+	}
+	if i.AttemptsGTE != nil {
+		predicates = append(predicates, delivery.AttemptsGTE(*i.AttemptsGTE))
+	}
+	if i.AttemptsLT != nil {
+		predicates = append(predicates, delivery.AttemptsLT(*i.AttemptsLT))
+	}
+	if i.AttemptsLTE != nil {
+		predicates = append(predicates, delivery.AttemptsLTE(*i.AttemptsLTE))
+	}
+	if i.NextAttemptAt != nil {
+		predicates = append(predicates, delivery.NextAttemptAtEQ(*i.NextAttemptAt))
+	}
+	if i.NextAttemptAtNEQ != nil {
+		predicates = append(predicates, delivery.NextAttemptAtNEQ(*i.NextAttemptAtNEQ))
+	}
+	if len(i.NextAttemptAtIn) > 0 {
+		predicates = append(predicates, delivery.NextAttemptAtIn(i.NextAttemptAtIn...))
+	}
+	if len(i.NextAttemptAtNotIn) > 0 {
+		predicates = append(predicates, delivery.NextAttemptAtNotIn(i.NextAttemptAtNotIn...))
+	}
+	if i.NextAttemptAtGT != nil {
+		predicates = append(predicates, delivery.NextAttemptAtGT(*i.NextAttemptAtGT))
+	}
+	if i.NextAttemptAtGTE != nil {
+		predicates = append(predicates, delivery.NextAttemptAtGTE(*i.NextAttemptAtGTE))
+	}
+	if i.NextAttemptAtLT != nil {
+		predicates = append(predicates, delivery.NextAttemptAtLT(*i.NextAttemptAtLT))
+	}
+	if i.NextAttemptAtLTE != nil {
+		predicates = append(predicates, delivery.NextAttemptAtLTE(*i.NextAttemptAtLTE))
+	}
+	if i.NextAttemptAtIsNil {
+		predicates = append(predicates, delivery.NextAttemptAtIsNil())
+	}
+	if i.NextAttemptAtNotNil {
+		predicates = append(predicates, delivery.NextAttemptAtNotNil())
+	}
+	if i.SentAt != nil {
+		predicates = append(predicates, delivery.SentAtEQ(*i.SentAt))
+	}
+	if i.SentAtNEQ != nil {
+		predicates = append(predicates, delivery.SentAtNEQ(*i.SentAtNEQ))
+	}
+	if len(i.SentAtIn) > 0 {
+		predicates = append(predicates, delivery.SentAtIn(i.SentAtIn...))
+	}
+	if len(i.SentAtNotIn) > 0 {
+		predicates = append(predicates, delivery.SentAtNotIn(i.SentAtNotIn...))
+	}
+	if i.SentAtGT != nil {
+		predicates = append(predicates, delivery.SentAtGT(*i.SentAtGT))
+	}
+	if i.SentAtGTE != nil {
+		predicates = append(predicates, delivery.SentAtGTE(*i.SentAtGTE))
+	}
+	if i.SentAtLT != nil {
+		predicates = append(predicates, delivery.SentAtLT(*i.SentAtLT))
+	}
+	if i.SentAtLTE != nil {
+		predicates = append(predicates, delivery.SentAtLTE(*i.SentAtLTE))
+	}
+	if i.SentAtIsNil {
+		predicates = append(predicates, delivery.SentAtIsNil())
+	}
+	if i.SentAtNotNil {
+		predicates = append(predicates, delivery.SentAtNotNil())
+	}
+	if i.DeliveredAt != nil {
+		predicates = append(predicates, delivery.DeliveredAtEQ(*i.DeliveredAt))
+	}
+	if i.DeliveredAtNEQ != nil {
+		predicates = append(predicates, delivery.DeliveredAtNEQ(*i.DeliveredAtNEQ))
+	}
+	if len(i.DeliveredAtIn) > 0 {
+		predicates = append(predicates, delivery.DeliveredAtIn(i.DeliveredAtIn...))
+	}
+	if len(i.DeliveredAtNotIn) > 0 {
+		predicates = append(predicates, delivery.DeliveredAtNotIn(i.DeliveredAtNotIn...))
+	}
+	if i.DeliveredAtGT != nil {
+		predicates = append(predicates, delivery.DeliveredAtGT(*i.DeliveredAtGT))
+	}
+	if i.DeliveredAtGTE != nil {
+		predicates = append(predicates, delivery.DeliveredAtGTE(*i.DeliveredAtGTE))
+	}
+	if i.DeliveredAtLT != nil {
+		predicates = append(predicates, delivery.DeliveredAtLT(*i.DeliveredAtLT))
+	}
+	if i.DeliveredAtLTE != nil {
+		predicates = append(predicates, delivery.DeliveredAtLTE(*i.DeliveredAtLTE))
+	}
+	if i.DeliveredAtIsNil {
+		predicates = append(predicates, delivery.DeliveredAtIsNil())
+	}
+	if i.DeliveredAtNotNil {
+		predicates = append(predicates, delivery.DeliveredAtNotNil())
+	}
+	if i.FailedAt != nil {
+		predicates = append(predicates, delivery.FailedAtEQ(*i.FailedAt))
+	}
+	if i.FailedAtNEQ != nil {
+		predicates = append(predicates, delivery.FailedAtNEQ(*i.FailedAtNEQ))
+	}
+	if len(i.FailedAtIn) > 0 {
+		predicates = append(predicates, delivery.FailedAtIn(i.FailedAtIn...))
+	}
+	if len(i.FailedAtNotIn) > 0 {
+		predicates = append(predicates, delivery.FailedAtNotIn(i.FailedAtNotIn...))
+	}
+	if i.FailedAtGT != nil {
+		predicates = append(predicates, delivery.FailedAtGT(*i.FailedAtGT))
+	}
+	if i.FailedAtGTE != nil {
+		predicates = append(predicates, delivery.FailedAtGTE(*i.FailedAtGTE))
+	}
+	if i.FailedAtLT != nil {
+		predicates = append(predicates, delivery.FailedAtLT(*i.FailedAtLT))
+	}
+	if i.FailedAtLTE != nil {
+		predicates = append(predicates, delivery.FailedAtLTE(*i.FailedAtLTE))
+	}
+	if i.FailedAtIsNil {
+		predicates = append(predicates, delivery.FailedAtIsNil())
+	}
+	if i.FailedAtNotNil {
+		predicates = append(predicates, delivery.FailedAtNotNil())
+	}
+	if i.DeadLetteredAt != nil {
+		predicates = append(predicates, delivery.DeadLetteredAtEQ(*i.DeadLetteredAt))
+	}
+	if i.DeadLetteredAtNEQ != nil {
+		predicates = append(predicates, delivery.DeadLetteredAtNEQ(*i.DeadLetteredAtNEQ))
+	}
+	if len(i.DeadLetteredAtIn) > 0 {
+		predicates = append(predicates, delivery.DeadLetteredAtIn(i.DeadLetteredAtIn...))
+	}
+	if len(i.DeadLetteredAtNotIn) > 0 {
+		predicates = append(predicates, delivery.DeadLetteredAtNotIn(i.DeadLetteredAtNotIn...))
+	}
+	if i.DeadLetteredAtGT != nil {
+		predicates = append(predicates, delivery.DeadLetteredAtGT(*i.DeadLetteredAtGT))
+	}
+	if i.DeadLetteredAtGTE != nil {
+		predicates = append(predicates, delivery.DeadLetteredAtGTE(*i.DeadLetteredAtGTE))
+	}
+	if i.DeadLetteredAtLT != nil {
+		predicates = append(predicates, delivery.DeadLetteredAtLT(*i.DeadLetteredAtLT))
+	}
+	if i.DeadLetteredAtLTE != nil {
+		predicates = append(predicates, delivery.DeadLetteredAtLTE(*i.DeadLetteredAtLTE))
+	}
+	if i.DeadLetteredAtIsNil {
+		predicates = append(predicates, delivery.DeadLetteredAtIsNil())
+	}
+	if i.DeadLetteredAtNotNil {
+		predicates = append(predicates, delivery.DeadLetteredAtNotNil())
+	}
+	if i.LastError != nil {
+		predicates = append(predicates, delivery.LastErrorEQ(*i.LastError))
+	}
+	if i.LastErrorNEQ != nil {
+		predicates = append(predicates, delivery.LastErrorNEQ(*i.LastErrorNEQ))
+	}
+	if len(i.LastErrorIn) > 0 {
+		predicates = append(predicates, delivery.LastErrorIn(i.LastErrorIn...))
+	}
+	if len(i.LastErrorNotIn) > 0 {
+		predicates = append(predicates, delivery.LastErrorNotIn(i.LastErrorNotIn...))
+	}
+	if i.LastErrorGT != nil {
+		predicates = append(predicates, delivery.LastErrorGT(*i.LastErrorGT))
+	}
+	if i.LastErrorGTE != nil {
+		predicates = append(predicates, delivery.LastErrorGTE(*i.LastErrorGTE))
+	}
+	if i.LastErrorLT != nil {
+		predicates = append(predicates, delivery.LastErrorLT(*i.LastErrorLT))
+	}
+	if i.LastErrorLTE != nil {
+		predicates = append(predicates, delivery.LastErrorLTE(*i.LastErrorLTE))
+	}
+	if i.LastErrorContains != nil {
+		predicates = append(predicates, delivery.LastErrorContains(*i.LastErrorContains))
+	}
+	if i.LastErrorHasPrefix != nil {
+		predicates = append(predicates, delivery.LastErrorHasPrefix(*i.LastErrorHasPrefix))
+	}
+	if i.LastErrorHasSuffix != nil {
+		predicates = append(predicates, delivery.LastErrorHasSuffix(*i.LastErrorHasSuffix))
+	}
+	if i.LastErrorIsNil {
+		predicates = append(predicates, delivery.LastErrorIsNil())
+	}
+	if i.LastErrorNotNil {
+		predicates = append(predicates, delivery.LastErrorNotNil())
+	}
+	if i.LastErrorEqualFold != nil {
+		predicates = append(predicates, delivery.LastErrorEqualFold(*i.LastErrorEqualFold))
+	}
+	if i.LastErrorContainsFold != nil {
+		predicates = append(predicates, delivery.LastErrorContainsFold(*i.LastErrorContainsFold))
+	}
+	if i.ProviderMessageID != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDEQ(*i.ProviderMessageID))
+	}
+	if i.ProviderMessageIDNEQ != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDNEQ(*i.ProviderMessageIDNEQ))
+	}
+	if len(i.ProviderMessageIDIn) > 0 {
+		predicates = append(predicates, delivery.ProviderMessageIDIn(i.ProviderMessageIDIn...))
+	}
+	if len(i.ProviderMessageIDNotIn) > 0 {
+		predicates = append(predicates, delivery.ProviderMessageIDNotIn(i.ProviderMessageIDNotIn...))
+	}
+	if i.ProviderMessageIDGT != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDGT(*i.ProviderMessageIDGT))
+	}
+	if i.ProviderMessageIDGTE != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDGTE(*i.ProviderMessageIDGTE))
+	}
+	if i.ProviderMessageIDLT != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDLT(*i.ProviderMessageIDLT))
+	}
+	if i.ProviderMessageIDLTE != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDLTE(*i.ProviderMessageIDLTE))
+	}
+	if i.ProviderMessageIDContains != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDContains(*i.ProviderMessageIDContains))
+	}
+	if i.ProviderMessageIDHasPrefix != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDHasPrefix(*i.ProviderMessageIDHasPrefix))
+	}
+	if i.ProviderMessageIDHasSuffix != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDHasSuffix(*i.ProviderMessageIDHasSuffix))
+	}
+	if i.ProviderMessageIDIsNil {
+		predicates = append(predicates, delivery.ProviderMessageIDIsNil())
+	}
+	if i.ProviderMessageIDNotNil {
+		predicates = append(predicates, delivery.ProviderMessageIDNotNil())
+	}
+	if i.ProviderMessageIDEqualFold != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDEqualFold(*i.ProviderMessageIDEqualFold))
+	}
+	if i.ProviderMessageIDContainsFold != nil {
+		predicates = append(predicates, delivery.ProviderMessageIDContainsFold(*i.ProviderMessageIDContainsFold))
+	}
+	if i.MessageID != nil {
+		predicates = append(predicates, delivery.MessageIDEQ(*i.MessageID))
+	}
+	if i.MessageIDNEQ != nil {
+		predicates = append(predicates, delivery.MessageIDNEQ(*i.MessageIDNEQ))
+	}
+	if len(i.MessageIDIn) > 0 {
+		predicates = append(predicates, delivery.MessageIDIn(i.MessageIDIn...))
+	}
+	if len(i.MessageIDNotIn) > 0 {
+		predicates = append(predicates, delivery.MessageIDNotIn(i.MessageIDNotIn...))
+	}
+
+	if i.HasMessage != nil {
+		p := delivery.HasMessage()
+		if !*i.HasMessage {
+			p = delivery.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMessageWith) > 0 {
+		with := make([]predicate.Message, 0, len(i.HasMessageWith))
+		for _, w := range i.HasMessageWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMessageWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, delivery.HasMessageWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyDeliveryWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return delivery.And(predicates...), nil
+	}
+}
+
 // EngagementWhereInput represents a where input for filtering Engagement queries.
 type EngagementWhereInput struct {
 	Predicates []predicate.Engagement  `json:"-"`
@@ -3087,6 +3833,31 @@ type EngagementWhereInput struct {
 	EntryPointIDIsNil  bool  `json:"entryPointIDIsNil,omitempty"`
 	EntryPointIDNotNil bool  `json:"entryPointIDNotNil,omitempty"`
 
+	// "customer_address" field predicates.
+	CustomerAddress             *string  `json:"customerAddress,omitempty"`
+	CustomerAddressNEQ          *string  `json:"customerAddressNEQ,omitempty"`
+	CustomerAddressIn           []string `json:"customerAddressIn,omitempty"`
+	CustomerAddressNotIn        []string `json:"customerAddressNotIn,omitempty"`
+	CustomerAddressGT           *string  `json:"customerAddressGT,omitempty"`
+	CustomerAddressGTE          *string  `json:"customerAddressGTE,omitempty"`
+	CustomerAddressLT           *string  `json:"customerAddressLT,omitempty"`
+	CustomerAddressLTE          *string  `json:"customerAddressLTE,omitempty"`
+	CustomerAddressContains     *string  `json:"customerAddressContains,omitempty"`
+	CustomerAddressHasPrefix    *string  `json:"customerAddressHasPrefix,omitempty"`
+	CustomerAddressHasSuffix    *string  `json:"customerAddressHasSuffix,omitempty"`
+	CustomerAddressIsNil        bool     `json:"customerAddressIsNil,omitempty"`
+	CustomerAddressNotNil       bool     `json:"customerAddressNotNil,omitempty"`
+	CustomerAddressEqualFold    *string  `json:"customerAddressEqualFold,omitempty"`
+	CustomerAddressContainsFold *string  `json:"customerAddressContainsFold,omitempty"`
+
+	// "previous_id" field predicates.
+	PreviousID       *int  `json:"previousID,omitempty"`
+	PreviousIDNEQ    *int  `json:"previousIDNEQ,omitempty"`
+	PreviousIDIn     []int `json:"previousIDIn,omitempty"`
+	PreviousIDNotIn  []int `json:"previousIDNotIn,omitempty"`
+	PreviousIDIsNil  bool  `json:"previousIDIsNil,omitempty"`
+	PreviousIDNotNil bool  `json:"previousIDNotNil,omitempty"`
+
 	// "customer" edge predicates.
 	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
 	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
@@ -3130,6 +3901,14 @@ type EngagementWhereInput struct {
 	// "records" edge predicates.
 	HasRecords     *bool                  `json:"hasRecords,omitempty"`
 	HasRecordsWith []*CRMRecordWhereInput `json:"hasRecordsWith,omitempty"`
+
+	// "previous" edge predicates.
+	HasPrevious     *bool                   `json:"hasPrevious,omitempty"`
+	HasPreviousWith []*EngagementWhereInput `json:"hasPreviousWith,omitempty"`
+
+	// "next" edge predicates.
+	HasNext     *bool                   `json:"hasNext,omitempty"`
+	HasNextWith []*EngagementWhereInput `json:"hasNextWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3836,6 +4615,69 @@ func (i *EngagementWhereInput) P() (predicate.Engagement, error) {
 	if i.EntryPointIDNotNil {
 		predicates = append(predicates, engagement.EntryPointIDNotNil())
 	}
+	if i.CustomerAddress != nil {
+		predicates = append(predicates, engagement.CustomerAddressEQ(*i.CustomerAddress))
+	}
+	if i.CustomerAddressNEQ != nil {
+		predicates = append(predicates, engagement.CustomerAddressNEQ(*i.CustomerAddressNEQ))
+	}
+	if len(i.CustomerAddressIn) > 0 {
+		predicates = append(predicates, engagement.CustomerAddressIn(i.CustomerAddressIn...))
+	}
+	if len(i.CustomerAddressNotIn) > 0 {
+		predicates = append(predicates, engagement.CustomerAddressNotIn(i.CustomerAddressNotIn...))
+	}
+	if i.CustomerAddressGT != nil {
+		predicates = append(predicates, engagement.CustomerAddressGT(*i.CustomerAddressGT))
+	}
+	if i.CustomerAddressGTE != nil {
+		predicates = append(predicates, engagement.CustomerAddressGTE(*i.CustomerAddressGTE))
+	}
+	if i.CustomerAddressLT != nil {
+		predicates = append(predicates, engagement.CustomerAddressLT(*i.CustomerAddressLT))
+	}
+	if i.CustomerAddressLTE != nil {
+		predicates = append(predicates, engagement.CustomerAddressLTE(*i.CustomerAddressLTE))
+	}
+	if i.CustomerAddressContains != nil {
+		predicates = append(predicates, engagement.CustomerAddressContains(*i.CustomerAddressContains))
+	}
+	if i.CustomerAddressHasPrefix != nil {
+		predicates = append(predicates, engagement.CustomerAddressHasPrefix(*i.CustomerAddressHasPrefix))
+	}
+	if i.CustomerAddressHasSuffix != nil {
+		predicates = append(predicates, engagement.CustomerAddressHasSuffix(*i.CustomerAddressHasSuffix))
+	}
+	if i.CustomerAddressIsNil {
+		predicates = append(predicates, engagement.CustomerAddressIsNil())
+	}
+	if i.CustomerAddressNotNil {
+		predicates = append(predicates, engagement.CustomerAddressNotNil())
+	}
+	if i.CustomerAddressEqualFold != nil {
+		predicates = append(predicates, engagement.CustomerAddressEqualFold(*i.CustomerAddressEqualFold))
+	}
+	if i.CustomerAddressContainsFold != nil {
+		predicates = append(predicates, engagement.CustomerAddressContainsFold(*i.CustomerAddressContainsFold))
+	}
+	if i.PreviousID != nil {
+		predicates = append(predicates, engagement.PreviousIDEQ(*i.PreviousID))
+	}
+	if i.PreviousIDNEQ != nil {
+		predicates = append(predicates, engagement.PreviousIDNEQ(*i.PreviousIDNEQ))
+	}
+	if len(i.PreviousIDIn) > 0 {
+		predicates = append(predicates, engagement.PreviousIDIn(i.PreviousIDIn...))
+	}
+	if len(i.PreviousIDNotIn) > 0 {
+		predicates = append(predicates, engagement.PreviousIDNotIn(i.PreviousIDNotIn...))
+	}
+	if i.PreviousIDIsNil {
+		predicates = append(predicates, engagement.PreviousIDIsNil())
+	}
+	if i.PreviousIDNotNil {
+		predicates = append(predicates, engagement.PreviousIDNotNil())
+	}
 
 	if i.HasCustomer != nil {
 		p := engagement.HasCustomer()
@@ -4034,6 +4876,42 @@ func (i *EngagementWhereInput) P() (predicate.Engagement, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, engagement.HasRecordsWith(with...))
+	}
+	if i.HasPrevious != nil {
+		p := engagement.HasPrevious()
+		if !*i.HasPrevious {
+			p = engagement.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPreviousWith) > 0 {
+		with := make([]predicate.Engagement, 0, len(i.HasPreviousWith))
+		for _, w := range i.HasPreviousWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPreviousWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, engagement.HasPreviousWith(with...))
+	}
+	if i.HasNext != nil {
+		p := engagement.HasNext()
+		if !*i.HasNext {
+			p = engagement.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasNextWith) > 0 {
+		with := make([]predicate.Engagement, 0, len(i.HasNextWith))
+		for _, w := range i.HasNextWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasNextWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, engagement.HasNextWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -4558,6 +5436,40 @@ type MessageWhereInput struct {
 	BodyEqualFold    *string  `json:"bodyEqualFold,omitempty"`
 	BodyContainsFold *string  `json:"bodyContainsFold,omitempty"`
 
+	// "html" field predicates.
+	HTML             *string  `json:"html,omitempty"`
+	HTMLNEQ          *string  `json:"htmlNEQ,omitempty"`
+	HTMLIn           []string `json:"htmlIn,omitempty"`
+	HTMLNotIn        []string `json:"htmlNotIn,omitempty"`
+	HTMLGT           *string  `json:"htmlGT,omitempty"`
+	HTMLGTE          *string  `json:"htmlGTE,omitempty"`
+	HTMLLT           *string  `json:"htmlLT,omitempty"`
+	HTMLLTE          *string  `json:"htmlLTE,omitempty"`
+	HTMLContains     *string  `json:"htmlContains,omitempty"`
+	HTMLHasPrefix    *string  `json:"htmlHasPrefix,omitempty"`
+	HTMLHasSuffix    *string  `json:"htmlHasSuffix,omitempty"`
+	HTMLIsNil        bool     `json:"htmlIsNil,omitempty"`
+	HTMLNotNil       bool     `json:"htmlNotNil,omitempty"`
+	HTMLEqualFold    *string  `json:"htmlEqualFold,omitempty"`
+	HTMLContainsFold *string  `json:"htmlContainsFold,omitempty"`
+
+	// "refused_reason" field predicates.
+	RefusedReason             *string  `json:"refusedReason,omitempty"`
+	RefusedReasonNEQ          *string  `json:"refusedReasonNEQ,omitempty"`
+	RefusedReasonIn           []string `json:"refusedReasonIn,omitempty"`
+	RefusedReasonNotIn        []string `json:"refusedReasonNotIn,omitempty"`
+	RefusedReasonGT           *string  `json:"refusedReasonGT,omitempty"`
+	RefusedReasonGTE          *string  `json:"refusedReasonGTE,omitempty"`
+	RefusedReasonLT           *string  `json:"refusedReasonLT,omitempty"`
+	RefusedReasonLTE          *string  `json:"refusedReasonLTE,omitempty"`
+	RefusedReasonContains     *string  `json:"refusedReasonContains,omitempty"`
+	RefusedReasonHasPrefix    *string  `json:"refusedReasonHasPrefix,omitempty"`
+	RefusedReasonHasSuffix    *string  `json:"refusedReasonHasSuffix,omitempty"`
+	RefusedReasonIsNil        bool     `json:"refusedReasonIsNil,omitempty"`
+	RefusedReasonNotNil       bool     `json:"refusedReasonNotNil,omitempty"`
+	RefusedReasonEqualFold    *string  `json:"refusedReasonEqualFold,omitempty"`
+	RefusedReasonContainsFold *string  `json:"refusedReasonContainsFold,omitempty"`
+
 	// "engagement_id" field predicates.
 	EngagementID      *int  `json:"engagementID,omitempty"`
 	EngagementIDNEQ   *int  `json:"engagementIDNEQ,omitempty"`
@@ -4579,6 +5491,10 @@ type MessageWhereInput struct {
 	// "agent" edge predicates.
 	HasAgent     *bool              `json:"hasAgent,omitempty"`
 	HasAgentWith []*AgentWhereInput `json:"hasAgentWith,omitempty"`
+
+	// "delivery" edge predicates.
+	HasDelivery     *bool                 `json:"hasDelivery,omitempty"`
+	HasDeliveryWith []*DeliveryWhereInput `json:"hasDeliveryWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4820,6 +5736,96 @@ func (i *MessageWhereInput) P() (predicate.Message, error) {
 	if i.BodyContainsFold != nil {
 		predicates = append(predicates, message.BodyContainsFold(*i.BodyContainsFold))
 	}
+	if i.HTML != nil {
+		predicates = append(predicates, message.HTMLEQ(*i.HTML))
+	}
+	if i.HTMLNEQ != nil {
+		predicates = append(predicates, message.HTMLNEQ(*i.HTMLNEQ))
+	}
+	if len(i.HTMLIn) > 0 {
+		predicates = append(predicates, message.HTMLIn(i.HTMLIn...))
+	}
+	if len(i.HTMLNotIn) > 0 {
+		predicates = append(predicates, message.HTMLNotIn(i.HTMLNotIn...))
+	}
+	if i.HTMLGT != nil {
+		predicates = append(predicates, message.HTMLGT(*i.HTMLGT))
+	}
+	if i.HTMLGTE != nil {
+		predicates = append(predicates, message.HTMLGTE(*i.HTMLGTE))
+	}
+	if i.HTMLLT != nil {
+		predicates = append(predicates, message.HTMLLT(*i.HTMLLT))
+	}
+	if i.HTMLLTE != nil {
+		predicates = append(predicates, message.HTMLLTE(*i.HTMLLTE))
+	}
+	if i.HTMLContains != nil {
+		predicates = append(predicates, message.HTMLContains(*i.HTMLContains))
+	}
+	if i.HTMLHasPrefix != nil {
+		predicates = append(predicates, message.HTMLHasPrefix(*i.HTMLHasPrefix))
+	}
+	if i.HTMLHasSuffix != nil {
+		predicates = append(predicates, message.HTMLHasSuffix(*i.HTMLHasSuffix))
+	}
+	if i.HTMLIsNil {
+		predicates = append(predicates, message.HTMLIsNil())
+	}
+	if i.HTMLNotNil {
+		predicates = append(predicates, message.HTMLNotNil())
+	}
+	if i.HTMLEqualFold != nil {
+		predicates = append(predicates, message.HTMLEqualFold(*i.HTMLEqualFold))
+	}
+	if i.HTMLContainsFold != nil {
+		predicates = append(predicates, message.HTMLContainsFold(*i.HTMLContainsFold))
+	}
+	if i.RefusedReason != nil {
+		predicates = append(predicates, message.RefusedReasonEQ(*i.RefusedReason))
+	}
+	if i.RefusedReasonNEQ != nil {
+		predicates = append(predicates, message.RefusedReasonNEQ(*i.RefusedReasonNEQ))
+	}
+	if len(i.RefusedReasonIn) > 0 {
+		predicates = append(predicates, message.RefusedReasonIn(i.RefusedReasonIn...))
+	}
+	if len(i.RefusedReasonNotIn) > 0 {
+		predicates = append(predicates, message.RefusedReasonNotIn(i.RefusedReasonNotIn...))
+	}
+	if i.RefusedReasonGT != nil {
+		predicates = append(predicates, message.RefusedReasonGT(*i.RefusedReasonGT))
+	}
+	if i.RefusedReasonGTE != nil {
+		predicates = append(predicates, message.RefusedReasonGTE(*i.RefusedReasonGTE))
+	}
+	if i.RefusedReasonLT != nil {
+		predicates = append(predicates, message.RefusedReasonLT(*i.RefusedReasonLT))
+	}
+	if i.RefusedReasonLTE != nil {
+		predicates = append(predicates, message.RefusedReasonLTE(*i.RefusedReasonLTE))
+	}
+	if i.RefusedReasonContains != nil {
+		predicates = append(predicates, message.RefusedReasonContains(*i.RefusedReasonContains))
+	}
+	if i.RefusedReasonHasPrefix != nil {
+		predicates = append(predicates, message.RefusedReasonHasPrefix(*i.RefusedReasonHasPrefix))
+	}
+	if i.RefusedReasonHasSuffix != nil {
+		predicates = append(predicates, message.RefusedReasonHasSuffix(*i.RefusedReasonHasSuffix))
+	}
+	if i.RefusedReasonIsNil {
+		predicates = append(predicates, message.RefusedReasonIsNil())
+	}
+	if i.RefusedReasonNotNil {
+		predicates = append(predicates, message.RefusedReasonNotNil())
+	}
+	if i.RefusedReasonEqualFold != nil {
+		predicates = append(predicates, message.RefusedReasonEqualFold(*i.RefusedReasonEqualFold))
+	}
+	if i.RefusedReasonContainsFold != nil {
+		predicates = append(predicates, message.RefusedReasonContainsFold(*i.RefusedReasonContainsFold))
+	}
 	if i.EngagementID != nil {
 		predicates = append(predicates, message.EngagementIDEQ(*i.EngagementID))
 	}
@@ -4886,6 +5892,24 @@ func (i *MessageWhereInput) P() (predicate.Message, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, message.HasAgentWith(with...))
+	}
+	if i.HasDelivery != nil {
+		p := message.HasDelivery()
+		if !*i.HasDelivery {
+			p = message.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDeliveryWith) > 0 {
+		with := make([]predicate.Delivery, 0, len(i.HasDeliveryWith))
+		for _, w := range i.HasDeliveryWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDeliveryWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, message.HasDeliveryWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -5634,6 +6658,312 @@ func (i *OfferWhereInput) P() (predicate.Offer, error) {
 		return predicates[0], nil
 	default:
 		return offer.And(predicates...), nil
+	}
+}
+
+// OptOutWhereInput represents a where input for filtering OptOut queries.
+type OptOutWhereInput struct {
+	Predicates []predicate.OptOut  `json:"-"`
+	Not        *OptOutWhereInput   `json:"not,omitempty"`
+	Or         []*OptOutWhereInput `json:"or,omitempty"`
+	And        []*OptOutWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "address" field predicates.
+	Address             *string  `json:"address,omitempty"`
+	AddressNEQ          *string  `json:"addressNEQ,omitempty"`
+	AddressIn           []string `json:"addressIn,omitempty"`
+	AddressNotIn        []string `json:"addressNotIn,omitempty"`
+	AddressGT           *string  `json:"addressGT,omitempty"`
+	AddressGTE          *string  `json:"addressGTE,omitempty"`
+	AddressLT           *string  `json:"addressLT,omitempty"`
+	AddressLTE          *string  `json:"addressLTE,omitempty"`
+	AddressContains     *string  `json:"addressContains,omitempty"`
+	AddressHasPrefix    *string  `json:"addressHasPrefix,omitempty"`
+	AddressHasSuffix    *string  `json:"addressHasSuffix,omitempty"`
+	AddressEqualFold    *string  `json:"addressEqualFold,omitempty"`
+	AddressContainsFold *string  `json:"addressContainsFold,omitempty"`
+
+	// "keyword" field predicates.
+	Keyword             *string  `json:"keyword,omitempty"`
+	KeywordNEQ          *string  `json:"keywordNEQ,omitempty"`
+	KeywordIn           []string `json:"keywordIn,omitempty"`
+	KeywordNotIn        []string `json:"keywordNotIn,omitempty"`
+	KeywordGT           *string  `json:"keywordGT,omitempty"`
+	KeywordGTE          *string  `json:"keywordGTE,omitempty"`
+	KeywordLT           *string  `json:"keywordLT,omitempty"`
+	KeywordLTE          *string  `json:"keywordLTE,omitempty"`
+	KeywordContains     *string  `json:"keywordContains,omitempty"`
+	KeywordHasPrefix    *string  `json:"keywordHasPrefix,omitempty"`
+	KeywordHasSuffix    *string  `json:"keywordHasSuffix,omitempty"`
+	KeywordEqualFold    *string  `json:"keywordEqualFold,omitempty"`
+	KeywordContainsFold *string  `json:"keywordContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "entry_point_id" field predicates.
+	EntryPointID      *int  `json:"entryPointID,omitempty"`
+	EntryPointIDNEQ   *int  `json:"entryPointIDNEQ,omitempty"`
+	EntryPointIDIn    []int `json:"entryPointIDIn,omitempty"`
+	EntryPointIDNotIn []int `json:"entryPointIDNotIn,omitempty"`
+
+	// "entry_point" edge predicates.
+	HasEntryPoint     *bool                   `json:"hasEntryPoint,omitempty"`
+	HasEntryPointWith []*EntryPointWhereInput `json:"hasEntryPointWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *OptOutWhereInput) AddPredicates(predicates ...predicate.OptOut) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the OptOutWhereInput filter on the OptOutQuery builder.
+func (i *OptOutWhereInput) Filter(q *OptOutQuery) (*OptOutQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyOptOutWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyOptOutWhereInput is returned in case the OptOutWhereInput is empty.
+var ErrEmptyOptOutWhereInput = errors.New("ent: empty predicate OptOutWhereInput")
+
+// P returns a predicate for filtering optouts.
+// An error is returned if the input is empty or invalid.
+func (i *OptOutWhereInput) P() (predicate.OptOut, error) {
+	var predicates []predicate.OptOut
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, optout.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.OptOut, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, optout.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.OptOut, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, optout.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, optout.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, optout.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, optout.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, optout.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, optout.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, optout.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, optout.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, optout.IDLTE(*i.IDLTE))
+	}
+	if i.Address != nil {
+		predicates = append(predicates, optout.AddressEQ(*i.Address))
+	}
+	if i.AddressNEQ != nil {
+		predicates = append(predicates, optout.AddressNEQ(*i.AddressNEQ))
+	}
+	if len(i.AddressIn) > 0 {
+		predicates = append(predicates, optout.AddressIn(i.AddressIn...))
+	}
+	if len(i.AddressNotIn) > 0 {
+		predicates = append(predicates, optout.AddressNotIn(i.AddressNotIn...))
+	}
+	if i.AddressGT != nil {
+		predicates = append(predicates, optout.AddressGT(*i.AddressGT))
+	}
+	if i.AddressGTE != nil {
+		predicates = append(predicates, optout.AddressGTE(*i.AddressGTE))
+	}
+	if i.AddressLT != nil {
+		predicates = append(predicates, optout.AddressLT(*i.AddressLT))
+	}
+	if i.AddressLTE != nil {
+		predicates = append(predicates, optout.AddressLTE(*i.AddressLTE))
+	}
+	if i.AddressContains != nil {
+		predicates = append(predicates, optout.AddressContains(*i.AddressContains))
+	}
+	if i.AddressHasPrefix != nil {
+		predicates = append(predicates, optout.AddressHasPrefix(*i.AddressHasPrefix))
+	}
+	if i.AddressHasSuffix != nil {
+		predicates = append(predicates, optout.AddressHasSuffix(*i.AddressHasSuffix))
+	}
+	if i.AddressEqualFold != nil {
+		predicates = append(predicates, optout.AddressEqualFold(*i.AddressEqualFold))
+	}
+	if i.AddressContainsFold != nil {
+		predicates = append(predicates, optout.AddressContainsFold(*i.AddressContainsFold))
+	}
+	if i.Keyword != nil {
+		predicates = append(predicates, optout.KeywordEQ(*i.Keyword))
+	}
+	if i.KeywordNEQ != nil {
+		predicates = append(predicates, optout.KeywordNEQ(*i.KeywordNEQ))
+	}
+	if len(i.KeywordIn) > 0 {
+		predicates = append(predicates, optout.KeywordIn(i.KeywordIn...))
+	}
+	if len(i.KeywordNotIn) > 0 {
+		predicates = append(predicates, optout.KeywordNotIn(i.KeywordNotIn...))
+	}
+	if i.KeywordGT != nil {
+		predicates = append(predicates, optout.KeywordGT(*i.KeywordGT))
+	}
+	if i.KeywordGTE != nil {
+		predicates = append(predicates, optout.KeywordGTE(*i.KeywordGTE))
+	}
+	if i.KeywordLT != nil {
+		predicates = append(predicates, optout.KeywordLT(*i.KeywordLT))
+	}
+	if i.KeywordLTE != nil {
+		predicates = append(predicates, optout.KeywordLTE(*i.KeywordLTE))
+	}
+	if i.KeywordContains != nil {
+		predicates = append(predicates, optout.KeywordContains(*i.KeywordContains))
+	}
+	if i.KeywordHasPrefix != nil {
+		predicates = append(predicates, optout.KeywordHasPrefix(*i.KeywordHasPrefix))
+	}
+	if i.KeywordHasSuffix != nil {
+		predicates = append(predicates, optout.KeywordHasSuffix(*i.KeywordHasSuffix))
+	}
+	if i.KeywordEqualFold != nil {
+		predicates = append(predicates, optout.KeywordEqualFold(*i.KeywordEqualFold))
+	}
+	if i.KeywordContainsFold != nil {
+		predicates = append(predicates, optout.KeywordContainsFold(*i.KeywordContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, optout.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, optout.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, optout.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, optout.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, optout.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, optout.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, optout.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, optout.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.EntryPointID != nil {
+		predicates = append(predicates, optout.EntryPointIDEQ(*i.EntryPointID))
+	}
+	if i.EntryPointIDNEQ != nil {
+		predicates = append(predicates, optout.EntryPointIDNEQ(*i.EntryPointIDNEQ))
+	}
+	if len(i.EntryPointIDIn) > 0 {
+		predicates = append(predicates, optout.EntryPointIDIn(i.EntryPointIDIn...))
+	}
+	if len(i.EntryPointIDNotIn) > 0 {
+		predicates = append(predicates, optout.EntryPointIDNotIn(i.EntryPointIDNotIn...))
+	}
+
+	if i.HasEntryPoint != nil {
+		p := optout.HasEntryPoint()
+		if !*i.HasEntryPoint {
+			p = optout.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEntryPointWith) > 0 {
+		with := make([]predicate.EntryPoint, 0, len(i.HasEntryPointWith))
+		for _, w := range i.HasEntryPointWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEntryPointWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, optout.HasEntryPointWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyOptOutWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return optout.And(predicates...), nil
 	}
 }
 

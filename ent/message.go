@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/message"
 )
@@ -29,6 +30,12 @@ type Message struct {
 	Subject string `json:"subject,omitempty"`
 	// Body holds the value of the "body" field.
 	Body string `json:"body,omitempty"`
+	// Inbound email: the HTML part, sanitised; the text is in body.
+	HTML string `json:"html,omitempty"`
+	// Email: the Message-ID header, ours (signed) for outgoing mail.
+	RfcMessageID string `json:"rfc_message_id,omitempty"`
+	// Why part of an inbound message was refused, e.g. CONTENT_ID_PARTS or INLINE_IMAGE_TOO_LARGE (O6); its text is kept.
+	RefusedReason string `json:"refused_reason,omitempty"`
 	// EngagementID holds the value of the "engagement_id" field.
 	EngagementID int `json:"engagement_id,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
@@ -45,11 +52,13 @@ type MessageEdges struct {
 	Engagement *Engagement `json:"engagement,omitempty"`
 	// Agent holds the value of the agent edge.
 	Agent *Agent `json:"agent,omitempty"`
+	// How an outgoing SMS or email reached the customer; nil for chat and inbound messages.
+	Delivery *Delivery `json:"delivery,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 }
 
 // EngagementOrErr returns the Engagement value or an error if the edge
@@ -74,6 +83,17 @@ func (e MessageEdges) AgentOrErr() (*Agent, error) {
 	return nil, &NotLoadedError{edge: "agent"}
 }
 
+// DeliveryOrErr returns the Delivery value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageEdges) DeliveryOrErr() (*Delivery, error) {
+	if e.Delivery != nil {
+		return e.Delivery, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: delivery.Label}
+	}
+	return nil, &NotLoadedError{edge: "delivery"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Message) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -81,7 +101,7 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case message.FieldID, message.FieldEngagementID, message.FieldAgentID:
 			values[i] = new(sql.NullInt64)
-		case message.FieldSender, message.FieldSubject, message.FieldBody:
+		case message.FieldSender, message.FieldSubject, message.FieldBody, message.FieldHTML, message.FieldRfcMessageID, message.FieldRefusedReason:
 			values[i] = new(sql.NullString)
 		case message.FieldCreatedAt, message.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -136,6 +156,24 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Body = value.String
 			}
+		case message.FieldHTML:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field html", values[i])
+			} else if value.Valid {
+				_m.HTML = value.String
+			}
+		case message.FieldRfcMessageID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field rfc_message_id", values[i])
+			} else if value.Valid {
+				_m.RfcMessageID = value.String
+			}
+		case message.FieldRefusedReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field refused_reason", values[i])
+			} else if value.Valid {
+				_m.RefusedReason = value.String
+			}
 		case message.FieldEngagementID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field engagement_id", values[i])
@@ -170,6 +208,11 @@ func (_m *Message) QueryEngagement() *EngagementQuery {
 // QueryAgent queries the "agent" edge of the Message entity.
 func (_m *Message) QueryAgent() *AgentQuery {
 	return NewMessageClient(_m.config).QueryAgent(_m)
+}
+
+// QueryDelivery queries the "delivery" edge of the Message entity.
+func (_m *Message) QueryDelivery() *DeliveryQuery {
+	return NewMessageClient(_m.config).QueryDelivery(_m)
 }
 
 // Update returns a builder for updating this Message.
@@ -209,6 +252,15 @@ func (_m *Message) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("body=")
 	builder.WriteString(_m.Body)
+	builder.WriteString(", ")
+	builder.WriteString("html=")
+	builder.WriteString(_m.HTML)
+	builder.WriteString(", ")
+	builder.WriteString("rfc_message_id=")
+	builder.WriteString(_m.RfcMessageID)
+	builder.WriteString(", ")
+	builder.WriteString("refused_reason=")
+	builder.WriteString(_m.RefusedReason)
 	builder.WriteString(", ")
 	builder.WriteString("engagement_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.EngagementID))

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/message"
 )
@@ -78,6 +79,48 @@ func (_c *MessageCreate) SetBody(v string) *MessageCreate {
 	return _c
 }
 
+// SetHTML sets the "html" field.
+func (_c *MessageCreate) SetHTML(v string) *MessageCreate {
+	_c.mutation.SetHTML(v)
+	return _c
+}
+
+// SetNillableHTML sets the "html" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableHTML(v *string) *MessageCreate {
+	if v != nil {
+		_c.SetHTML(*v)
+	}
+	return _c
+}
+
+// SetRfcMessageID sets the "rfc_message_id" field.
+func (_c *MessageCreate) SetRfcMessageID(v string) *MessageCreate {
+	_c.mutation.SetRfcMessageID(v)
+	return _c
+}
+
+// SetNillableRfcMessageID sets the "rfc_message_id" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableRfcMessageID(v *string) *MessageCreate {
+	if v != nil {
+		_c.SetRfcMessageID(*v)
+	}
+	return _c
+}
+
+// SetRefusedReason sets the "refused_reason" field.
+func (_c *MessageCreate) SetRefusedReason(v string) *MessageCreate {
+	_c.mutation.SetRefusedReason(v)
+	return _c
+}
+
+// SetNillableRefusedReason sets the "refused_reason" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableRefusedReason(v *string) *MessageCreate {
+	if v != nil {
+		_c.SetRefusedReason(*v)
+	}
+	return _c
+}
+
 // SetEngagementID sets the "engagement_id" field.
 func (_c *MessageCreate) SetEngagementID(v int) *MessageCreate {
 	_c.mutation.SetEngagementID(v)
@@ -106,6 +149,25 @@ func (_c *MessageCreate) SetEngagement(v *Engagement) *MessageCreate {
 // SetAgent sets the "agent" edge to the Agent entity.
 func (_c *MessageCreate) SetAgent(v *Agent) *MessageCreate {
 	return _c.SetAgentID(v.ID)
+}
+
+// SetDeliveryID sets the "delivery" edge to the Delivery entity by ID.
+func (_c *MessageCreate) SetDeliveryID(id int) *MessageCreate {
+	_c.mutation.SetDeliveryID(id)
+	return _c
+}
+
+// SetNillableDeliveryID sets the "delivery" edge to the Delivery entity by ID if the given value is not nil.
+func (_c *MessageCreate) SetNillableDeliveryID(id *int) *MessageCreate {
+	if id != nil {
+		_c = _c.SetDeliveryID(*id)
+	}
+	return _c
+}
+
+// SetDelivery sets the "delivery" edge to the Delivery entity.
+func (_c *MessageCreate) SetDelivery(v *Delivery) *MessageCreate {
+	return _c.SetDeliveryID(v.ID)
 }
 
 // Mutation returns the MessageMutation object of the builder.
@@ -182,6 +244,21 @@ func (_c *MessageCreate) check() error {
 			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "Message.body": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.HTML(); ok {
+		if err := message.HTMLValidator(v); err != nil {
+			return &ValidationError{Name: "html", err: fmt.Errorf(`ent: validator failed for field "Message.html": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.RfcMessageID(); ok {
+		if err := message.RfcMessageIDValidator(v); err != nil {
+			return &ValidationError{Name: "rfc_message_id", err: fmt.Errorf(`ent: validator failed for field "Message.rfc_message_id": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.RefusedReason(); ok {
+		if err := message.RefusedReasonValidator(v); err != nil {
+			return &ValidationError{Name: "refused_reason", err: fmt.Errorf(`ent: validator failed for field "Message.refused_reason": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.EngagementID(); !ok {
 		return &ValidationError{Name: "engagement_id", err: errors.New(`ent: missing required field "Message.engagement_id"`)}
 	}
@@ -235,6 +312,18 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 		_spec.SetField(message.FieldBody, field.TypeString, value)
 		_node.Body = value
 	}
+	if value, ok := _c.mutation.HTML(); ok {
+		_spec.SetField(message.FieldHTML, field.TypeString, value)
+		_node.HTML = value
+	}
+	if value, ok := _c.mutation.RfcMessageID(); ok {
+		_spec.SetField(message.FieldRfcMessageID, field.TypeString, value)
+		_node.RfcMessageID = value
+	}
+	if value, ok := _c.mutation.RefusedReason(); ok {
+		_spec.SetField(message.FieldRefusedReason, field.TypeString, value)
+		_node.RefusedReason = value
+	}
 	if nodes := _c.mutation.EngagementIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -267,6 +356,22 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.AgentID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DeliveryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   message.DeliveryTable,
+			Columns: []string{message.DeliveryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -372,6 +477,60 @@ func (u *MessageUpsert) SetBody(v string) *MessageUpsert {
 // UpdateBody sets the "body" field to the value that was provided on create.
 func (u *MessageUpsert) UpdateBody() *MessageUpsert {
 	u.SetExcluded(message.FieldBody)
+	return u
+}
+
+// SetHTML sets the "html" field.
+func (u *MessageUpsert) SetHTML(v string) *MessageUpsert {
+	u.Set(message.FieldHTML, v)
+	return u
+}
+
+// UpdateHTML sets the "html" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateHTML() *MessageUpsert {
+	u.SetExcluded(message.FieldHTML)
+	return u
+}
+
+// ClearHTML clears the value of the "html" field.
+func (u *MessageUpsert) ClearHTML() *MessageUpsert {
+	u.SetNull(message.FieldHTML)
+	return u
+}
+
+// SetRfcMessageID sets the "rfc_message_id" field.
+func (u *MessageUpsert) SetRfcMessageID(v string) *MessageUpsert {
+	u.Set(message.FieldRfcMessageID, v)
+	return u
+}
+
+// UpdateRfcMessageID sets the "rfc_message_id" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateRfcMessageID() *MessageUpsert {
+	u.SetExcluded(message.FieldRfcMessageID)
+	return u
+}
+
+// ClearRfcMessageID clears the value of the "rfc_message_id" field.
+func (u *MessageUpsert) ClearRfcMessageID() *MessageUpsert {
+	u.SetNull(message.FieldRfcMessageID)
+	return u
+}
+
+// SetRefusedReason sets the "refused_reason" field.
+func (u *MessageUpsert) SetRefusedReason(v string) *MessageUpsert {
+	u.Set(message.FieldRefusedReason, v)
+	return u
+}
+
+// UpdateRefusedReason sets the "refused_reason" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateRefusedReason() *MessageUpsert {
+	u.SetExcluded(message.FieldRefusedReason)
+	return u
+}
+
+// ClearRefusedReason clears the value of the "refused_reason" field.
+func (u *MessageUpsert) ClearRefusedReason() *MessageUpsert {
+	u.SetNull(message.FieldRefusedReason)
 	return u
 }
 
@@ -510,6 +669,69 @@ func (u *MessageUpsertOne) SetBody(v string) *MessageUpsertOne {
 func (u *MessageUpsertOne) UpdateBody() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateBody()
+	})
+}
+
+// SetHTML sets the "html" field.
+func (u *MessageUpsertOne) SetHTML(v string) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetHTML(v)
+	})
+}
+
+// UpdateHTML sets the "html" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateHTML() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateHTML()
+	})
+}
+
+// ClearHTML clears the value of the "html" field.
+func (u *MessageUpsertOne) ClearHTML() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearHTML()
+	})
+}
+
+// SetRfcMessageID sets the "rfc_message_id" field.
+func (u *MessageUpsertOne) SetRfcMessageID(v string) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetRfcMessageID(v)
+	})
+}
+
+// UpdateRfcMessageID sets the "rfc_message_id" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateRfcMessageID() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateRfcMessageID()
+	})
+}
+
+// ClearRfcMessageID clears the value of the "rfc_message_id" field.
+func (u *MessageUpsertOne) ClearRfcMessageID() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearRfcMessageID()
+	})
+}
+
+// SetRefusedReason sets the "refused_reason" field.
+func (u *MessageUpsertOne) SetRefusedReason(v string) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetRefusedReason(v)
+	})
+}
+
+// UpdateRefusedReason sets the "refused_reason" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateRefusedReason() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateRefusedReason()
+	})
+}
+
+// ClearRefusedReason clears the value of the "refused_reason" field.
+func (u *MessageUpsertOne) ClearRefusedReason() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearRefusedReason()
 	})
 }
 
@@ -819,6 +1041,69 @@ func (u *MessageUpsertBulk) SetBody(v string) *MessageUpsertBulk {
 func (u *MessageUpsertBulk) UpdateBody() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.UpdateBody()
+	})
+}
+
+// SetHTML sets the "html" field.
+func (u *MessageUpsertBulk) SetHTML(v string) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetHTML(v)
+	})
+}
+
+// UpdateHTML sets the "html" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateHTML() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateHTML()
+	})
+}
+
+// ClearHTML clears the value of the "html" field.
+func (u *MessageUpsertBulk) ClearHTML() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearHTML()
+	})
+}
+
+// SetRfcMessageID sets the "rfc_message_id" field.
+func (u *MessageUpsertBulk) SetRfcMessageID(v string) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetRfcMessageID(v)
+	})
+}
+
+// UpdateRfcMessageID sets the "rfc_message_id" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateRfcMessageID() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateRfcMessageID()
+	})
+}
+
+// ClearRfcMessageID clears the value of the "rfc_message_id" field.
+func (u *MessageUpsertBulk) ClearRfcMessageID() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearRfcMessageID()
+	})
+}
+
+// SetRefusedReason sets the "refused_reason" field.
+func (u *MessageUpsertBulk) SetRefusedReason(v string) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetRefusedReason(v)
+	})
+}
+
+// UpdateRefusedReason sets the "refused_reason" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateRefusedReason() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateRefusedReason()
+	})
+}
+
+// ClearRefusedReason clears the value of the "refused_reason" field.
+func (u *MessageUpsertBulk) ClearRefusedReason() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearRefusedReason()
 	})
 }
 

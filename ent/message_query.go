@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
@@ -13,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/predicate"
@@ -27,6 +29,7 @@ type MessageQuery struct {
 	predicates     []predicate.Message
 	withEngagement *EngagementQuery
 	withAgent      *AgentQuery
+	withDelivery   *DeliveryQuery
 	loadTotal      []func(context.Context, []*Message) error
 	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -102,6 +105,28 @@ func (_q *MessageQuery) QueryAgent() *AgentQuery {
 			sqlgraph.From(message.Table, message.FieldID, selector),
 			sqlgraph.To(agent.Table, agent.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, message.AgentTable, message.AgentColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDelivery chains the current query on the "delivery" edge.
+func (_q *MessageQuery) QueryDelivery() *DeliveryQuery {
+	query := (&DeliveryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, selector),
+			sqlgraph.To(delivery.Table, delivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, message.DeliveryTable, message.DeliveryColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -303,6 +328,7 @@ func (_q *MessageQuery) Clone() *MessageQuery {
 		predicates:     append([]predicate.Message{}, _q.predicates...),
 		withEngagement: _q.withEngagement.Clone(),
 		withAgent:      _q.withAgent.Clone(),
+		withDelivery:   _q.withDelivery.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -329,6 +355,17 @@ func (_q *MessageQuery) WithAgent(opts ...func(*AgentQuery)) *MessageQuery {
 		opt(query)
 	}
 	_q.withAgent = query
+	return _q
+}
+
+// WithDelivery tells the query-builder to eager-load the nodes that are connected to
+// the "delivery" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageQuery) WithDelivery(opts ...func(*DeliveryQuery)) *MessageQuery {
+	query := (&DeliveryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDelivery = query
 	return _q
 }
 
@@ -410,9 +447,10 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 	var (
 		nodes       = []*Message{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withEngagement != nil,
 			_q.withAgent != nil,
+			_q.withDelivery != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -445,6 +483,12 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 	if query := _q.withAgent; query != nil {
 		if err := _q.loadAgent(ctx, query, nodes, nil,
 			func(n *Message, e *Agent) { n.Edges.Agent = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDelivery; query != nil {
+		if err := _q.loadDelivery(ctx, query, nodes, nil,
+			func(n *Message, e *Delivery) { n.Edges.Delivery = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -514,6 +558,33 @@ func (_q *MessageQuery) loadAgent(ctx context.Context, query *AgentQuery, nodes 
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *MessageQuery) loadDelivery(ctx context.Context, query *DeliveryQuery, nodes []*Message, init func(*Message), assign func(*Message, *Delivery)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Message)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(delivery.FieldMessageID)
+	}
+	query.Where(predicate.Delivery(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(message.DeliveryColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MessageID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "message_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/predicate"
@@ -85,6 +86,66 @@ func (_u *MessageUpdate) SetNillableBody(v *string) *MessageUpdate {
 	return _u
 }
 
+// SetHTML sets the "html" field.
+func (_u *MessageUpdate) SetHTML(v string) *MessageUpdate {
+	_u.mutation.SetHTML(v)
+	return _u
+}
+
+// SetNillableHTML sets the "html" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableHTML(v *string) *MessageUpdate {
+	if v != nil {
+		_u.SetHTML(*v)
+	}
+	return _u
+}
+
+// ClearHTML clears the value of the "html" field.
+func (_u *MessageUpdate) ClearHTML() *MessageUpdate {
+	_u.mutation.ClearHTML()
+	return _u
+}
+
+// SetRfcMessageID sets the "rfc_message_id" field.
+func (_u *MessageUpdate) SetRfcMessageID(v string) *MessageUpdate {
+	_u.mutation.SetRfcMessageID(v)
+	return _u
+}
+
+// SetNillableRfcMessageID sets the "rfc_message_id" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableRfcMessageID(v *string) *MessageUpdate {
+	if v != nil {
+		_u.SetRfcMessageID(*v)
+	}
+	return _u
+}
+
+// ClearRfcMessageID clears the value of the "rfc_message_id" field.
+func (_u *MessageUpdate) ClearRfcMessageID() *MessageUpdate {
+	_u.mutation.ClearRfcMessageID()
+	return _u
+}
+
+// SetRefusedReason sets the "refused_reason" field.
+func (_u *MessageUpdate) SetRefusedReason(v string) *MessageUpdate {
+	_u.mutation.SetRefusedReason(v)
+	return _u
+}
+
+// SetNillableRefusedReason sets the "refused_reason" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableRefusedReason(v *string) *MessageUpdate {
+	if v != nil {
+		_u.SetRefusedReason(*v)
+	}
+	return _u
+}
+
+// ClearRefusedReason clears the value of the "refused_reason" field.
+func (_u *MessageUpdate) ClearRefusedReason() *MessageUpdate {
+	_u.mutation.ClearRefusedReason()
+	return _u
+}
+
 // SetEngagementID sets the "engagement_id" field.
 func (_u *MessageUpdate) SetEngagementID(v int) *MessageUpdate {
 	_u.mutation.SetEngagementID(v)
@@ -129,6 +190,25 @@ func (_u *MessageUpdate) SetAgent(v *Agent) *MessageUpdate {
 	return _u.SetAgentID(v.ID)
 }
 
+// SetDeliveryID sets the "delivery" edge to the Delivery entity by ID.
+func (_u *MessageUpdate) SetDeliveryID(id int) *MessageUpdate {
+	_u.mutation.SetDeliveryID(id)
+	return _u
+}
+
+// SetNillableDeliveryID sets the "delivery" edge to the Delivery entity by ID if the given value is not nil.
+func (_u *MessageUpdate) SetNillableDeliveryID(id *int) *MessageUpdate {
+	if id != nil {
+		_u = _u.SetDeliveryID(*id)
+	}
+	return _u
+}
+
+// SetDelivery sets the "delivery" edge to the Delivery entity.
+func (_u *MessageUpdate) SetDelivery(v *Delivery) *MessageUpdate {
+	return _u.SetDeliveryID(v.ID)
+}
+
 // Mutation returns the MessageMutation object of the builder.
 func (_u *MessageUpdate) Mutation() *MessageMutation {
 	return _u.mutation
@@ -143,6 +223,12 @@ func (_u *MessageUpdate) ClearEngagement() *MessageUpdate {
 // ClearAgent clears the "agent" edge to the Agent entity.
 func (_u *MessageUpdate) ClearAgent() *MessageUpdate {
 	_u.mutation.ClearAgent()
+	return _u
+}
+
+// ClearDelivery clears the "delivery" edge to the Delivery entity.
+func (_u *MessageUpdate) ClearDelivery() *MessageUpdate {
+	_u.mutation.ClearDelivery()
 	return _u
 }
 
@@ -199,6 +285,21 @@ func (_u *MessageUpdate) check() error {
 			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "Message.body": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.HTML(); ok {
+		if err := message.HTMLValidator(v); err != nil {
+			return &ValidationError{Name: "html", err: fmt.Errorf(`ent: validator failed for field "Message.html": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RfcMessageID(); ok {
+		if err := message.RfcMessageIDValidator(v); err != nil {
+			return &ValidationError{Name: "rfc_message_id", err: fmt.Errorf(`ent: validator failed for field "Message.rfc_message_id": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RefusedReason(); ok {
+		if err := message.RefusedReasonValidator(v); err != nil {
+			return &ValidationError{Name: "refused_reason", err: fmt.Errorf(`ent: validator failed for field "Message.refused_reason": %w`, err)}
+		}
+	}
 	if _u.mutation.EngagementCleared() && len(_u.mutation.EngagementIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Message.engagement"`)
 	}
@@ -237,6 +338,24 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Body(); ok {
 		_spec.SetField(message.FieldBody, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.HTML(); ok {
+		_spec.SetField(message.FieldHTML, field.TypeString, value)
+	}
+	if _u.mutation.HTMLCleared() {
+		_spec.ClearField(message.FieldHTML, field.TypeString)
+	}
+	if value, ok := _u.mutation.RfcMessageID(); ok {
+		_spec.SetField(message.FieldRfcMessageID, field.TypeString, value)
+	}
+	if _u.mutation.RfcMessageIDCleared() {
+		_spec.ClearField(message.FieldRfcMessageID, field.TypeString)
+	}
+	if value, ok := _u.mutation.RefusedReason(); ok {
+		_spec.SetField(message.FieldRefusedReason, field.TypeString, value)
+	}
+	if _u.mutation.RefusedReasonCleared() {
+		_spec.ClearField(message.FieldRefusedReason, field.TypeString)
 	}
 	if _u.mutation.EngagementCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -289,6 +408,35 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeliveryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   message.DeliveryTable,
+			Columns: []string{message.DeliveryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeliveryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   message.DeliveryTable,
+			Columns: []string{message.DeliveryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -372,6 +520,66 @@ func (_u *MessageUpdateOne) SetNillableBody(v *string) *MessageUpdateOne {
 	return _u
 }
 
+// SetHTML sets the "html" field.
+func (_u *MessageUpdateOne) SetHTML(v string) *MessageUpdateOne {
+	_u.mutation.SetHTML(v)
+	return _u
+}
+
+// SetNillableHTML sets the "html" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableHTML(v *string) *MessageUpdateOne {
+	if v != nil {
+		_u.SetHTML(*v)
+	}
+	return _u
+}
+
+// ClearHTML clears the value of the "html" field.
+func (_u *MessageUpdateOne) ClearHTML() *MessageUpdateOne {
+	_u.mutation.ClearHTML()
+	return _u
+}
+
+// SetRfcMessageID sets the "rfc_message_id" field.
+func (_u *MessageUpdateOne) SetRfcMessageID(v string) *MessageUpdateOne {
+	_u.mutation.SetRfcMessageID(v)
+	return _u
+}
+
+// SetNillableRfcMessageID sets the "rfc_message_id" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableRfcMessageID(v *string) *MessageUpdateOne {
+	if v != nil {
+		_u.SetRfcMessageID(*v)
+	}
+	return _u
+}
+
+// ClearRfcMessageID clears the value of the "rfc_message_id" field.
+func (_u *MessageUpdateOne) ClearRfcMessageID() *MessageUpdateOne {
+	_u.mutation.ClearRfcMessageID()
+	return _u
+}
+
+// SetRefusedReason sets the "refused_reason" field.
+func (_u *MessageUpdateOne) SetRefusedReason(v string) *MessageUpdateOne {
+	_u.mutation.SetRefusedReason(v)
+	return _u
+}
+
+// SetNillableRefusedReason sets the "refused_reason" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableRefusedReason(v *string) *MessageUpdateOne {
+	if v != nil {
+		_u.SetRefusedReason(*v)
+	}
+	return _u
+}
+
+// ClearRefusedReason clears the value of the "refused_reason" field.
+func (_u *MessageUpdateOne) ClearRefusedReason() *MessageUpdateOne {
+	_u.mutation.ClearRefusedReason()
+	return _u
+}
+
 // SetEngagementID sets the "engagement_id" field.
 func (_u *MessageUpdateOne) SetEngagementID(v int) *MessageUpdateOne {
 	_u.mutation.SetEngagementID(v)
@@ -416,6 +624,25 @@ func (_u *MessageUpdateOne) SetAgent(v *Agent) *MessageUpdateOne {
 	return _u.SetAgentID(v.ID)
 }
 
+// SetDeliveryID sets the "delivery" edge to the Delivery entity by ID.
+func (_u *MessageUpdateOne) SetDeliveryID(id int) *MessageUpdateOne {
+	_u.mutation.SetDeliveryID(id)
+	return _u
+}
+
+// SetNillableDeliveryID sets the "delivery" edge to the Delivery entity by ID if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableDeliveryID(id *int) *MessageUpdateOne {
+	if id != nil {
+		_u = _u.SetDeliveryID(*id)
+	}
+	return _u
+}
+
+// SetDelivery sets the "delivery" edge to the Delivery entity.
+func (_u *MessageUpdateOne) SetDelivery(v *Delivery) *MessageUpdateOne {
+	return _u.SetDeliveryID(v.ID)
+}
+
 // Mutation returns the MessageMutation object of the builder.
 func (_u *MessageUpdateOne) Mutation() *MessageMutation {
 	return _u.mutation
@@ -430,6 +657,12 @@ func (_u *MessageUpdateOne) ClearEngagement() *MessageUpdateOne {
 // ClearAgent clears the "agent" edge to the Agent entity.
 func (_u *MessageUpdateOne) ClearAgent() *MessageUpdateOne {
 	_u.mutation.ClearAgent()
+	return _u
+}
+
+// ClearDelivery clears the "delivery" edge to the Delivery entity.
+func (_u *MessageUpdateOne) ClearDelivery() *MessageUpdateOne {
+	_u.mutation.ClearDelivery()
 	return _u
 }
 
@@ -499,6 +732,21 @@ func (_u *MessageUpdateOne) check() error {
 			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "Message.body": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.HTML(); ok {
+		if err := message.HTMLValidator(v); err != nil {
+			return &ValidationError{Name: "html", err: fmt.Errorf(`ent: validator failed for field "Message.html": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RfcMessageID(); ok {
+		if err := message.RfcMessageIDValidator(v); err != nil {
+			return &ValidationError{Name: "rfc_message_id", err: fmt.Errorf(`ent: validator failed for field "Message.rfc_message_id": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RefusedReason(); ok {
+		if err := message.RefusedReasonValidator(v); err != nil {
+			return &ValidationError{Name: "refused_reason", err: fmt.Errorf(`ent: validator failed for field "Message.refused_reason": %w`, err)}
+		}
+	}
 	if _u.mutation.EngagementCleared() && len(_u.mutation.EngagementIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Message.engagement"`)
 	}
@@ -555,6 +803,24 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	if value, ok := _u.mutation.Body(); ok {
 		_spec.SetField(message.FieldBody, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.HTML(); ok {
+		_spec.SetField(message.FieldHTML, field.TypeString, value)
+	}
+	if _u.mutation.HTMLCleared() {
+		_spec.ClearField(message.FieldHTML, field.TypeString)
+	}
+	if value, ok := _u.mutation.RfcMessageID(); ok {
+		_spec.SetField(message.FieldRfcMessageID, field.TypeString, value)
+	}
+	if _u.mutation.RfcMessageIDCleared() {
+		_spec.ClearField(message.FieldRfcMessageID, field.TypeString)
+	}
+	if value, ok := _u.mutation.RefusedReason(); ok {
+		_spec.SetField(message.FieldRefusedReason, field.TypeString, value)
+	}
+	if _u.mutation.RefusedReasonCleared() {
+		_spec.ClearField(message.FieldRefusedReason, field.TypeString)
+	}
 	if _u.mutation.EngagementCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -606,6 +872,35 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeliveryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   message.DeliveryTable,
+			Columns: []string{message.DeliveryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeliveryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   message.DeliveryTable,
+			Columns: []string{message.DeliveryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -18,17 +18,20 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/note"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/ent/serversecret"
 	"github.com/switchboard/switchboard/ent/template"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
@@ -52,14 +55,17 @@ const (
 	TypeCRMSetting         = "CRMSetting"
 	TypeCapacityProfile    = "CapacityProfile"
 	TypeCustomer           = "Customer"
+	TypeDelivery           = "Delivery"
 	TypeEngagement         = "Engagement"
 	TypeEntryPoint         = "EntryPoint"
 	TypeEvent              = "Event"
 	TypeMessage            = "Message"
 	TypeNote               = "Note"
 	TypeOffer              = "Offer"
+	TypeOptOut             = "OptOut"
 	TypePostSessionSetting = "PostSessionSetting"
 	TypeQueue              = "Queue"
+	TypeServerSecret       = "ServerSecret"
 	TypeTemplate           = "Template"
 	TypeTranscriptSegment  = "TranscriptSegment"
 	TypeTransfer           = "Transfer"
@@ -7451,6 +7457,1387 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Customer edge %s", name)
 }
 
+// DeliveryMutation represents an operation that mutates the Delivery nodes in the graph.
+type DeliveryMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	channel             *enum.Channel
+	status              *delivery.Status
+	from_address        *string
+	to_address          *string
+	attempts            *int
+	addattempts         *int
+	next_attempt_at     *time.Time
+	lease_until         *time.Time
+	sent_at             *time.Time
+	delivered_at        *time.Time
+	failed_at           *time.Time
+	dead_lettered_at    *time.Time
+	last_error          *string
+	provider_message_id *string
+	clearedFields       map[string]struct{}
+	message             *int
+	clearedmessage      bool
+	done                bool
+	oldValue            func(context.Context) (*Delivery, error)
+	predicates          []predicate.Delivery
+}
+
+var _ ent.Mutation = (*DeliveryMutation)(nil)
+
+// deliveryOption allows management of the mutation configuration using functional options.
+type deliveryOption func(*DeliveryMutation)
+
+// newDeliveryMutation creates new mutation for the Delivery entity.
+func newDeliveryMutation(c config, op Op, opts ...deliveryOption) *DeliveryMutation {
+	m := &DeliveryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDelivery,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDeliveryID sets the ID field of the mutation.
+func withDeliveryID(id int) deliveryOption {
+	return func(m *DeliveryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Delivery
+		)
+		m.oldValue = func(ctx context.Context) (*Delivery, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Delivery.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDelivery sets the old Delivery of the mutation.
+func withDelivery(node *Delivery) deliveryOption {
+	return func(m *DeliveryMutation) {
+		m.oldValue = func(context.Context) (*Delivery, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DeliveryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DeliveryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DeliveryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DeliveryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Delivery.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DeliveryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DeliveryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DeliveryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DeliveryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DeliveryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DeliveryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetChannel sets the "channel" field.
+func (m *DeliveryMutation) SetChannel(e enum.Channel) {
+	m.channel = &e
+}
+
+// Channel returns the value of the "channel" field in the mutation.
+func (m *DeliveryMutation) Channel() (r enum.Channel, exists bool) {
+	v := m.channel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannel returns the old "channel" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldChannel(ctx context.Context) (v enum.Channel, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannel: %w", err)
+	}
+	return oldValue.Channel, nil
+}
+
+// ResetChannel resets all changes to the "channel" field.
+func (m *DeliveryMutation) ResetChannel() {
+	m.channel = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *DeliveryMutation) SetStatus(d delivery.Status) {
+	m.status = &d
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *DeliveryMutation) Status() (r delivery.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldStatus(ctx context.Context) (v delivery.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *DeliveryMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetFromAddress sets the "from_address" field.
+func (m *DeliveryMutation) SetFromAddress(s string) {
+	m.from_address = &s
+}
+
+// FromAddress returns the value of the "from_address" field in the mutation.
+func (m *DeliveryMutation) FromAddress() (r string, exists bool) {
+	v := m.from_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromAddress returns the old "from_address" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldFromAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromAddress: %w", err)
+	}
+	return oldValue.FromAddress, nil
+}
+
+// ResetFromAddress resets all changes to the "from_address" field.
+func (m *DeliveryMutation) ResetFromAddress() {
+	m.from_address = nil
+}
+
+// SetToAddress sets the "to_address" field.
+func (m *DeliveryMutation) SetToAddress(s string) {
+	m.to_address = &s
+}
+
+// ToAddress returns the value of the "to_address" field in the mutation.
+func (m *DeliveryMutation) ToAddress() (r string, exists bool) {
+	v := m.to_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToAddress returns the old "to_address" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldToAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToAddress: %w", err)
+	}
+	return oldValue.ToAddress, nil
+}
+
+// ResetToAddress resets all changes to the "to_address" field.
+func (m *DeliveryMutation) ResetToAddress() {
+	m.to_address = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *DeliveryMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *DeliveryMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *DeliveryMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *DeliveryMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *DeliveryMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *DeliveryMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *DeliveryMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldNextAttemptAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (m *DeliveryMutation) ClearNextAttemptAt() {
+	m.next_attempt_at = nil
+	m.clearedFields[delivery.FieldNextAttemptAt] = struct{}{}
+}
+
+// NextAttemptAtCleared returns if the "next_attempt_at" field was cleared in this mutation.
+func (m *DeliveryMutation) NextAttemptAtCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldNextAttemptAt]
+	return ok
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *DeliveryMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+	delete(m.clearedFields, delivery.FieldNextAttemptAt)
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (m *DeliveryMutation) SetLeaseUntil(t time.Time) {
+	m.lease_until = &t
+}
+
+// LeaseUntil returns the value of the "lease_until" field in the mutation.
+func (m *DeliveryMutation) LeaseUntil() (r time.Time, exists bool) {
+	v := m.lease_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseUntil returns the old "lease_until" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldLeaseUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseUntil: %w", err)
+	}
+	return oldValue.LeaseUntil, nil
+}
+
+// ClearLeaseUntil clears the value of the "lease_until" field.
+func (m *DeliveryMutation) ClearLeaseUntil() {
+	m.lease_until = nil
+	m.clearedFields[delivery.FieldLeaseUntil] = struct{}{}
+}
+
+// LeaseUntilCleared returns if the "lease_until" field was cleared in this mutation.
+func (m *DeliveryMutation) LeaseUntilCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldLeaseUntil]
+	return ok
+}
+
+// ResetLeaseUntil resets all changes to the "lease_until" field.
+func (m *DeliveryMutation) ResetLeaseUntil() {
+	m.lease_until = nil
+	delete(m.clearedFields, delivery.FieldLeaseUntil)
+}
+
+// SetSentAt sets the "sent_at" field.
+func (m *DeliveryMutation) SetSentAt(t time.Time) {
+	m.sent_at = &t
+}
+
+// SentAt returns the value of the "sent_at" field in the mutation.
+func (m *DeliveryMutation) SentAt() (r time.Time, exists bool) {
+	v := m.sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSentAt returns the old "sent_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldSentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSentAt: %w", err)
+	}
+	return oldValue.SentAt, nil
+}
+
+// ClearSentAt clears the value of the "sent_at" field.
+func (m *DeliveryMutation) ClearSentAt() {
+	m.sent_at = nil
+	m.clearedFields[delivery.FieldSentAt] = struct{}{}
+}
+
+// SentAtCleared returns if the "sent_at" field was cleared in this mutation.
+func (m *DeliveryMutation) SentAtCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldSentAt]
+	return ok
+}
+
+// ResetSentAt resets all changes to the "sent_at" field.
+func (m *DeliveryMutation) ResetSentAt() {
+	m.sent_at = nil
+	delete(m.clearedFields, delivery.FieldSentAt)
+}
+
+// SetDeliveredAt sets the "delivered_at" field.
+func (m *DeliveryMutation) SetDeliveredAt(t time.Time) {
+	m.delivered_at = &t
+}
+
+// DeliveredAt returns the value of the "delivered_at" field in the mutation.
+func (m *DeliveryMutation) DeliveredAt() (r time.Time, exists bool) {
+	v := m.delivered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveredAt returns the old "delivered_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldDeliveredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveredAt: %w", err)
+	}
+	return oldValue.DeliveredAt, nil
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (m *DeliveryMutation) ClearDeliveredAt() {
+	m.delivered_at = nil
+	m.clearedFields[delivery.FieldDeliveredAt] = struct{}{}
+}
+
+// DeliveredAtCleared returns if the "delivered_at" field was cleared in this mutation.
+func (m *DeliveryMutation) DeliveredAtCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldDeliveredAt]
+	return ok
+}
+
+// ResetDeliveredAt resets all changes to the "delivered_at" field.
+func (m *DeliveryMutation) ResetDeliveredAt() {
+	m.delivered_at = nil
+	delete(m.clearedFields, delivery.FieldDeliveredAt)
+}
+
+// SetFailedAt sets the "failed_at" field.
+func (m *DeliveryMutation) SetFailedAt(t time.Time) {
+	m.failed_at = &t
+}
+
+// FailedAt returns the value of the "failed_at" field in the mutation.
+func (m *DeliveryMutation) FailedAt() (r time.Time, exists bool) {
+	v := m.failed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailedAt returns the old "failed_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldFailedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailedAt: %w", err)
+	}
+	return oldValue.FailedAt, nil
+}
+
+// ClearFailedAt clears the value of the "failed_at" field.
+func (m *DeliveryMutation) ClearFailedAt() {
+	m.failed_at = nil
+	m.clearedFields[delivery.FieldFailedAt] = struct{}{}
+}
+
+// FailedAtCleared returns if the "failed_at" field was cleared in this mutation.
+func (m *DeliveryMutation) FailedAtCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldFailedAt]
+	return ok
+}
+
+// ResetFailedAt resets all changes to the "failed_at" field.
+func (m *DeliveryMutation) ResetFailedAt() {
+	m.failed_at = nil
+	delete(m.clearedFields, delivery.FieldFailedAt)
+}
+
+// SetDeadLetteredAt sets the "dead_lettered_at" field.
+func (m *DeliveryMutation) SetDeadLetteredAt(t time.Time) {
+	m.dead_lettered_at = &t
+}
+
+// DeadLetteredAt returns the value of the "dead_lettered_at" field in the mutation.
+func (m *DeliveryMutation) DeadLetteredAt() (r time.Time, exists bool) {
+	v := m.dead_lettered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadLetteredAt returns the old "dead_lettered_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldDeadLetteredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadLetteredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadLetteredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadLetteredAt: %w", err)
+	}
+	return oldValue.DeadLetteredAt, nil
+}
+
+// ClearDeadLetteredAt clears the value of the "dead_lettered_at" field.
+func (m *DeliveryMutation) ClearDeadLetteredAt() {
+	m.dead_lettered_at = nil
+	m.clearedFields[delivery.FieldDeadLetteredAt] = struct{}{}
+}
+
+// DeadLetteredAtCleared returns if the "dead_lettered_at" field was cleared in this mutation.
+func (m *DeliveryMutation) DeadLetteredAtCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldDeadLetteredAt]
+	return ok
+}
+
+// ResetDeadLetteredAt resets all changes to the "dead_lettered_at" field.
+func (m *DeliveryMutation) ResetDeadLetteredAt() {
+	m.dead_lettered_at = nil
+	delete(m.clearedFields, delivery.FieldDeadLetteredAt)
+}
+
+// SetLastError sets the "last_error" field.
+func (m *DeliveryMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *DeliveryMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *DeliveryMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[delivery.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *DeliveryMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *DeliveryMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, delivery.FieldLastError)
+}
+
+// SetProviderMessageID sets the "provider_message_id" field.
+func (m *DeliveryMutation) SetProviderMessageID(s string) {
+	m.provider_message_id = &s
+}
+
+// ProviderMessageID returns the value of the "provider_message_id" field in the mutation.
+func (m *DeliveryMutation) ProviderMessageID() (r string, exists bool) {
+	v := m.provider_message_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderMessageID returns the old "provider_message_id" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldProviderMessageID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderMessageID: %w", err)
+	}
+	return oldValue.ProviderMessageID, nil
+}
+
+// ClearProviderMessageID clears the value of the "provider_message_id" field.
+func (m *DeliveryMutation) ClearProviderMessageID() {
+	m.provider_message_id = nil
+	m.clearedFields[delivery.FieldProviderMessageID] = struct{}{}
+}
+
+// ProviderMessageIDCleared returns if the "provider_message_id" field was cleared in this mutation.
+func (m *DeliveryMutation) ProviderMessageIDCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldProviderMessageID]
+	return ok
+}
+
+// ResetProviderMessageID resets all changes to the "provider_message_id" field.
+func (m *DeliveryMutation) ResetProviderMessageID() {
+	m.provider_message_id = nil
+	delete(m.clearedFields, delivery.FieldProviderMessageID)
+}
+
+// SetMessageID sets the "message_id" field.
+func (m *DeliveryMutation) SetMessageID(i int) {
+	m.message = &i
+}
+
+// MessageID returns the value of the "message_id" field in the mutation.
+func (m *DeliveryMutation) MessageID() (r int, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessageID returns the old "message_id" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldMessageID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessageID: %w", err)
+	}
+	return oldValue.MessageID, nil
+}
+
+// ResetMessageID resets all changes to the "message_id" field.
+func (m *DeliveryMutation) ResetMessageID() {
+	m.message = nil
+}
+
+// ClearMessage clears the "message" edge to the Message entity.
+func (m *DeliveryMutation) ClearMessage() {
+	m.clearedmessage = true
+	m.clearedFields[delivery.FieldMessageID] = struct{}{}
+}
+
+// MessageCleared reports if the "message" edge to the Message entity was cleared.
+func (m *DeliveryMutation) MessageCleared() bool {
+	return m.clearedmessage
+}
+
+// MessageIDs returns the "message" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MessageID instead. It exists only for internal usage by the builders.
+func (m *DeliveryMutation) MessageIDs() (ids []int) {
+	if id := m.message; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMessage resets all changes to the "message" edge.
+func (m *DeliveryMutation) ResetMessage() {
+	m.message = nil
+	m.clearedmessage = false
+}
+
+// Where appends a list predicates to the DeliveryMutation builder.
+func (m *DeliveryMutation) Where(ps ...predicate.Delivery) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DeliveryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DeliveryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Delivery, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DeliveryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DeliveryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Delivery).
+func (m *DeliveryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DeliveryMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.created_at != nil {
+		fields = append(fields, delivery.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, delivery.FieldUpdatedAt)
+	}
+	if m.channel != nil {
+		fields = append(fields, delivery.FieldChannel)
+	}
+	if m.status != nil {
+		fields = append(fields, delivery.FieldStatus)
+	}
+	if m.from_address != nil {
+		fields = append(fields, delivery.FieldFromAddress)
+	}
+	if m.to_address != nil {
+		fields = append(fields, delivery.FieldToAddress)
+	}
+	if m.attempts != nil {
+		fields = append(fields, delivery.FieldAttempts)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, delivery.FieldNextAttemptAt)
+	}
+	if m.lease_until != nil {
+		fields = append(fields, delivery.FieldLeaseUntil)
+	}
+	if m.sent_at != nil {
+		fields = append(fields, delivery.FieldSentAt)
+	}
+	if m.delivered_at != nil {
+		fields = append(fields, delivery.FieldDeliveredAt)
+	}
+	if m.failed_at != nil {
+		fields = append(fields, delivery.FieldFailedAt)
+	}
+	if m.dead_lettered_at != nil {
+		fields = append(fields, delivery.FieldDeadLetteredAt)
+	}
+	if m.last_error != nil {
+		fields = append(fields, delivery.FieldLastError)
+	}
+	if m.provider_message_id != nil {
+		fields = append(fields, delivery.FieldProviderMessageID)
+	}
+	if m.message != nil {
+		fields = append(fields, delivery.FieldMessageID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DeliveryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case delivery.FieldCreatedAt:
+		return m.CreatedAt()
+	case delivery.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case delivery.FieldChannel:
+		return m.Channel()
+	case delivery.FieldStatus:
+		return m.Status()
+	case delivery.FieldFromAddress:
+		return m.FromAddress()
+	case delivery.FieldToAddress:
+		return m.ToAddress()
+	case delivery.FieldAttempts:
+		return m.Attempts()
+	case delivery.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case delivery.FieldLeaseUntil:
+		return m.LeaseUntil()
+	case delivery.FieldSentAt:
+		return m.SentAt()
+	case delivery.FieldDeliveredAt:
+		return m.DeliveredAt()
+	case delivery.FieldFailedAt:
+		return m.FailedAt()
+	case delivery.FieldDeadLetteredAt:
+		return m.DeadLetteredAt()
+	case delivery.FieldLastError:
+		return m.LastError()
+	case delivery.FieldProviderMessageID:
+		return m.ProviderMessageID()
+	case delivery.FieldMessageID:
+		return m.MessageID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DeliveryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case delivery.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case delivery.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case delivery.FieldChannel:
+		return m.OldChannel(ctx)
+	case delivery.FieldStatus:
+		return m.OldStatus(ctx)
+	case delivery.FieldFromAddress:
+		return m.OldFromAddress(ctx)
+	case delivery.FieldToAddress:
+		return m.OldToAddress(ctx)
+	case delivery.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case delivery.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case delivery.FieldLeaseUntil:
+		return m.OldLeaseUntil(ctx)
+	case delivery.FieldSentAt:
+		return m.OldSentAt(ctx)
+	case delivery.FieldDeliveredAt:
+		return m.OldDeliveredAt(ctx)
+	case delivery.FieldFailedAt:
+		return m.OldFailedAt(ctx)
+	case delivery.FieldDeadLetteredAt:
+		return m.OldDeadLetteredAt(ctx)
+	case delivery.FieldLastError:
+		return m.OldLastError(ctx)
+	case delivery.FieldProviderMessageID:
+		return m.OldProviderMessageID(ctx)
+	case delivery.FieldMessageID:
+		return m.OldMessageID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Delivery field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeliveryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case delivery.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case delivery.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case delivery.FieldChannel:
+		v, ok := value.(enum.Channel)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannel(v)
+		return nil
+	case delivery.FieldStatus:
+		v, ok := value.(delivery.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case delivery.FieldFromAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromAddress(v)
+		return nil
+	case delivery.FieldToAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToAddress(v)
+		return nil
+	case delivery.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case delivery.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case delivery.FieldLeaseUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseUntil(v)
+		return nil
+	case delivery.FieldSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSentAt(v)
+		return nil
+	case delivery.FieldDeliveredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveredAt(v)
+		return nil
+	case delivery.FieldFailedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailedAt(v)
+		return nil
+	case delivery.FieldDeadLetteredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadLetteredAt(v)
+		return nil
+	case delivery.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case delivery.FieldProviderMessageID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderMessageID(v)
+		return nil
+	case delivery.FieldMessageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessageID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DeliveryMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempts != nil {
+		fields = append(fields, delivery.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DeliveryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case delivery.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeliveryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case delivery.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DeliveryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(delivery.FieldNextAttemptAt) {
+		fields = append(fields, delivery.FieldNextAttemptAt)
+	}
+	if m.FieldCleared(delivery.FieldLeaseUntil) {
+		fields = append(fields, delivery.FieldLeaseUntil)
+	}
+	if m.FieldCleared(delivery.FieldSentAt) {
+		fields = append(fields, delivery.FieldSentAt)
+	}
+	if m.FieldCleared(delivery.FieldDeliveredAt) {
+		fields = append(fields, delivery.FieldDeliveredAt)
+	}
+	if m.FieldCleared(delivery.FieldFailedAt) {
+		fields = append(fields, delivery.FieldFailedAt)
+	}
+	if m.FieldCleared(delivery.FieldDeadLetteredAt) {
+		fields = append(fields, delivery.FieldDeadLetteredAt)
+	}
+	if m.FieldCleared(delivery.FieldLastError) {
+		fields = append(fields, delivery.FieldLastError)
+	}
+	if m.FieldCleared(delivery.FieldProviderMessageID) {
+		fields = append(fields, delivery.FieldProviderMessageID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DeliveryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DeliveryMutation) ClearField(name string) error {
+	switch name {
+	case delivery.FieldNextAttemptAt:
+		m.ClearNextAttemptAt()
+		return nil
+	case delivery.FieldLeaseUntil:
+		m.ClearLeaseUntil()
+		return nil
+	case delivery.FieldSentAt:
+		m.ClearSentAt()
+		return nil
+	case delivery.FieldDeliveredAt:
+		m.ClearDeliveredAt()
+		return nil
+	case delivery.FieldFailedAt:
+		m.ClearFailedAt()
+		return nil
+	case delivery.FieldDeadLetteredAt:
+		m.ClearDeadLetteredAt()
+		return nil
+	case delivery.FieldLastError:
+		m.ClearLastError()
+		return nil
+	case delivery.FieldProviderMessageID:
+		m.ClearProviderMessageID()
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DeliveryMutation) ResetField(name string) error {
+	switch name {
+	case delivery.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case delivery.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case delivery.FieldChannel:
+		m.ResetChannel()
+		return nil
+	case delivery.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case delivery.FieldFromAddress:
+		m.ResetFromAddress()
+		return nil
+	case delivery.FieldToAddress:
+		m.ResetToAddress()
+		return nil
+	case delivery.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case delivery.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case delivery.FieldLeaseUntil:
+		m.ResetLeaseUntil()
+		return nil
+	case delivery.FieldSentAt:
+		m.ResetSentAt()
+		return nil
+	case delivery.FieldDeliveredAt:
+		m.ResetDeliveredAt()
+		return nil
+	case delivery.FieldFailedAt:
+		m.ResetFailedAt()
+		return nil
+	case delivery.FieldDeadLetteredAt:
+		m.ResetDeadLetteredAt()
+		return nil
+	case delivery.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case delivery.FieldProviderMessageID:
+		m.ResetProviderMessageID()
+		return nil
+	case delivery.FieldMessageID:
+		m.ResetMessageID()
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DeliveryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.message != nil {
+		edges = append(edges, delivery.EdgeMessage)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DeliveryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case delivery.EdgeMessage:
+		if id := m.message; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DeliveryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DeliveryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DeliveryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmessage {
+		edges = append(edges, delivery.EdgeMessage)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DeliveryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case delivery.EdgeMessage:
+		return m.clearedmessage
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DeliveryMutation) ClearEdge(name string) error {
+	switch name {
+	case delivery.EdgeMessage:
+		m.ClearMessage()
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DeliveryMutation) ResetEdge(name string) error {
+	switch name {
+	case delivery.EdgeMessage:
+		m.ResetMessage()
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery edge %s", name)
+}
+
 // EngagementMutation represents an operation that mutates the Engagement nodes in the graph.
 type EngagementMutation struct {
 	config
@@ -7493,6 +8880,7 @@ type EngagementMutation struct {
 	addversion           *int
 	customer_messages    *int
 	addcustomer_messages *int
+	customer_address     *string
 	clearedFields        map[string]struct{}
 	customer             *int
 	clearedcustomer      bool
@@ -7523,6 +8911,11 @@ type EngagementMutation struct {
 	records              map[int]struct{}
 	removedrecords       map[int]struct{}
 	clearedrecords       bool
+	previous             *int
+	clearedprevious      bool
+	next                 map[int]struct{}
+	removednext          map[int]struct{}
+	clearednext          bool
 	done                 bool
 	oldValue             func(context.Context) (*Engagement, error)
 	predicates           []predicate.Engagement
@@ -9202,6 +10595,104 @@ func (m *EngagementMutation) ResetEntryPointID() {
 	delete(m.clearedFields, engagement.FieldEntryPointID)
 }
 
+// SetCustomerAddress sets the "customer_address" field.
+func (m *EngagementMutation) SetCustomerAddress(s string) {
+	m.customer_address = &s
+}
+
+// CustomerAddress returns the value of the "customer_address" field in the mutation.
+func (m *EngagementMutation) CustomerAddress() (r string, exists bool) {
+	v := m.customer_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerAddress returns the old "customer_address" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldCustomerAddress(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerAddress: %w", err)
+	}
+	return oldValue.CustomerAddress, nil
+}
+
+// ClearCustomerAddress clears the value of the "customer_address" field.
+func (m *EngagementMutation) ClearCustomerAddress() {
+	m.customer_address = nil
+	m.clearedFields[engagement.FieldCustomerAddress] = struct{}{}
+}
+
+// CustomerAddressCleared returns if the "customer_address" field was cleared in this mutation.
+func (m *EngagementMutation) CustomerAddressCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldCustomerAddress]
+	return ok
+}
+
+// ResetCustomerAddress resets all changes to the "customer_address" field.
+func (m *EngagementMutation) ResetCustomerAddress() {
+	m.customer_address = nil
+	delete(m.clearedFields, engagement.FieldCustomerAddress)
+}
+
+// SetPreviousID sets the "previous_id" field.
+func (m *EngagementMutation) SetPreviousID(i int) {
+	m.previous = &i
+}
+
+// PreviousID returns the value of the "previous_id" field in the mutation.
+func (m *EngagementMutation) PreviousID() (r int, exists bool) {
+	v := m.previous
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviousID returns the old "previous_id" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPreviousID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviousID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviousID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviousID: %w", err)
+	}
+	return oldValue.PreviousID, nil
+}
+
+// ClearPreviousID clears the value of the "previous_id" field.
+func (m *EngagementMutation) ClearPreviousID() {
+	m.previous = nil
+	m.clearedFields[engagement.FieldPreviousID] = struct{}{}
+}
+
+// PreviousIDCleared returns if the "previous_id" field was cleared in this mutation.
+func (m *EngagementMutation) PreviousIDCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPreviousID]
+	return ok
+}
+
+// ResetPreviousID resets all changes to the "previous_id" field.
+func (m *EngagementMutation) ResetPreviousID() {
+	m.previous = nil
+	delete(m.clearedFields, engagement.FieldPreviousID)
+}
+
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (m *EngagementMutation) ClearCustomer() {
 	m.clearedcustomer = true
@@ -9688,6 +11179,87 @@ func (m *EngagementMutation) ResetRecords() {
 	m.removedrecords = nil
 }
 
+// ClearPrevious clears the "previous" edge to the Engagement entity.
+func (m *EngagementMutation) ClearPrevious() {
+	m.clearedprevious = true
+	m.clearedFields[engagement.FieldPreviousID] = struct{}{}
+}
+
+// PreviousCleared reports if the "previous" edge to the Engagement entity was cleared.
+func (m *EngagementMutation) PreviousCleared() bool {
+	return m.PreviousIDCleared() || m.clearedprevious
+}
+
+// PreviousIDs returns the "previous" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PreviousID instead. It exists only for internal usage by the builders.
+func (m *EngagementMutation) PreviousIDs() (ids []int) {
+	if id := m.previous; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPrevious resets all changes to the "previous" edge.
+func (m *EngagementMutation) ResetPrevious() {
+	m.previous = nil
+	m.clearedprevious = false
+}
+
+// AddNextIDs adds the "next" edge to the Engagement entity by ids.
+func (m *EngagementMutation) AddNextIDs(ids ...int) {
+	if m.next == nil {
+		m.next = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.next[ids[i]] = struct{}{}
+	}
+}
+
+// ClearNext clears the "next" edge to the Engagement entity.
+func (m *EngagementMutation) ClearNext() {
+	m.clearednext = true
+}
+
+// NextCleared reports if the "next" edge to the Engagement entity was cleared.
+func (m *EngagementMutation) NextCleared() bool {
+	return m.clearednext
+}
+
+// RemoveNextIDs removes the "next" edge to the Engagement entity by IDs.
+func (m *EngagementMutation) RemoveNextIDs(ids ...int) {
+	if m.removednext == nil {
+		m.removednext = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.next, ids[i])
+		m.removednext[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedNext returns the removed IDs of the "next" edge to the Engagement entity.
+func (m *EngagementMutation) RemovedNextIDs() (ids []int) {
+	for id := range m.removednext {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// NextIDs returns the "next" edge IDs in the mutation.
+func (m *EngagementMutation) NextIDs() (ids []int) {
+	for id := range m.next {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetNext resets all changes to the "next" edge.
+func (m *EngagementMutation) ResetNext() {
+	m.next = nil
+	m.clearednext = false
+	m.removednext = nil
+}
+
 // Where appends a list predicates to the EngagementMutation builder.
 func (m *EngagementMutation) Where(ps ...predicate.Engagement) {
 	m.predicates = append(m.predicates, ps...)
@@ -9722,7 +11294,7 @@ func (m *EngagementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EngagementMutation) Fields() []string {
-	fields := make([]string, 0, 33)
+	fields := make([]string, 0, 35)
 	if m.created_at != nil {
 		fields = append(fields, engagement.FieldCreatedAt)
 	}
@@ -9822,6 +11394,12 @@ func (m *EngagementMutation) Fields() []string {
 	if m.entry_point != nil {
 		fields = append(fields, engagement.FieldEntryPointID)
 	}
+	if m.customer_address != nil {
+		fields = append(fields, engagement.FieldCustomerAddress)
+	}
+	if m.previous != nil {
+		fields = append(fields, engagement.FieldPreviousID)
+	}
 	return fields
 }
 
@@ -9896,6 +11474,10 @@ func (m *EngagementMutation) Field(name string) (ent.Value, bool) {
 		return m.AgentID()
 	case engagement.FieldEntryPointID:
 		return m.EntryPointID()
+	case engagement.FieldCustomerAddress:
+		return m.CustomerAddress()
+	case engagement.FieldPreviousID:
+		return m.PreviousID()
 	}
 	return nil, false
 }
@@ -9971,6 +11553,10 @@ func (m *EngagementMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldAgentID(ctx)
 	case engagement.FieldEntryPointID:
 		return m.OldEntryPointID(ctx)
+	case engagement.FieldCustomerAddress:
+		return m.OldCustomerAddress(ctx)
+	case engagement.FieldPreviousID:
+		return m.OldPreviousID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Engagement field %s", name)
 }
@@ -10211,6 +11797,20 @@ func (m *EngagementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetEntryPointID(v)
 		return nil
+	case engagement.FieldCustomerAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerAddress(v)
+		return nil
+	case engagement.FieldPreviousID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviousID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Engagement field %s", name)
 }
@@ -10385,6 +11985,12 @@ func (m *EngagementMutation) ClearedFields() []string {
 	if m.FieldCleared(engagement.FieldEntryPointID) {
 		fields = append(fields, engagement.FieldEntryPointID)
 	}
+	if m.FieldCleared(engagement.FieldCustomerAddress) {
+		fields = append(fields, engagement.FieldCustomerAddress)
+	}
+	if m.FieldCleared(engagement.FieldPreviousID) {
+		fields = append(fields, engagement.FieldPreviousID)
+	}
 	return fields
 }
 
@@ -10455,6 +12061,12 @@ func (m *EngagementMutation) ClearField(name string) error {
 		return nil
 	case engagement.FieldEntryPointID:
 		m.ClearEntryPointID()
+		return nil
+	case engagement.FieldCustomerAddress:
+		m.ClearCustomerAddress()
+		return nil
+	case engagement.FieldPreviousID:
+		m.ClearPreviousID()
 		return nil
 	}
 	return fmt.Errorf("unknown Engagement nullable field %s", name)
@@ -10563,13 +12175,19 @@ func (m *EngagementMutation) ResetField(name string) error {
 	case engagement.FieldEntryPointID:
 		m.ResetEntryPointID()
 		return nil
+	case engagement.FieldCustomerAddress:
+		m.ResetCustomerAddress()
+		return nil
+	case engagement.FieldPreviousID:
+		m.ResetPreviousID()
+		return nil
 	}
 	return fmt.Errorf("unknown Engagement field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *EngagementMutation) AddedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 13)
 	if m.customer != nil {
 		edges = append(edges, engagement.EdgeCustomer)
 	}
@@ -10602,6 +12220,12 @@ func (m *EngagementMutation) AddedEdges() []string {
 	}
 	if m.records != nil {
 		edges = append(edges, engagement.EdgeRecords)
+	}
+	if m.previous != nil {
+		edges = append(edges, engagement.EdgePrevious)
+	}
+	if m.next != nil {
+		edges = append(edges, engagement.EdgeNext)
 	}
 	return edges
 }
@@ -10668,13 +12292,23 @@ func (m *EngagementMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case engagement.EdgePrevious:
+		if id := m.previous; id != nil {
+			return []ent.Value{*id}
+		}
+	case engagement.EdgeNext:
+		ids := make([]ent.Value, 0, len(m.next))
+		for id := range m.next {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *EngagementMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 13)
 	if m.removedoffers != nil {
 		edges = append(edges, engagement.EdgeOffers)
 	}
@@ -10695,6 +12329,9 @@ func (m *EngagementMutation) RemovedEdges() []string {
 	}
 	if m.removedrecords != nil {
 		edges = append(edges, engagement.EdgeRecords)
+	}
+	if m.removednext != nil {
+		edges = append(edges, engagement.EdgeNext)
 	}
 	return edges
 }
@@ -10745,13 +12382,19 @@ func (m *EngagementMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case engagement.EdgeNext:
+		ids := make([]ent.Value, 0, len(m.removednext))
+		for id := range m.removednext {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *EngagementMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 13)
 	if m.clearedcustomer {
 		edges = append(edges, engagement.EdgeCustomer)
 	}
@@ -10785,6 +12428,12 @@ func (m *EngagementMutation) ClearedEdges() []string {
 	if m.clearedrecords {
 		edges = append(edges, engagement.EdgeRecords)
 	}
+	if m.clearedprevious {
+		edges = append(edges, engagement.EdgePrevious)
+	}
+	if m.clearednext {
+		edges = append(edges, engagement.EdgeNext)
+	}
 	return edges
 }
 
@@ -10814,6 +12463,10 @@ func (m *EngagementMutation) EdgeCleared(name string) bool {
 		return m.cleareddispositions
 	case engagement.EdgeRecords:
 		return m.clearedrecords
+	case engagement.EdgePrevious:
+		return m.clearedprevious
+	case engagement.EdgeNext:
+		return m.clearednext
 	}
 	return false
 }
@@ -10833,6 +12486,9 @@ func (m *EngagementMutation) ClearEdge(name string) error {
 		return nil
 	case engagement.EdgeEntryPoint:
 		m.ClearEntryPoint()
+		return nil
+	case engagement.EdgePrevious:
+		m.ClearPrevious()
 		return nil
 	}
 	return fmt.Errorf("unknown Engagement unique edge %s", name)
@@ -10874,6 +12530,12 @@ func (m *EngagementMutation) ResetEdge(name string) error {
 		return nil
 	case engagement.EdgeRecords:
 		m.ResetRecords()
+		return nil
+	case engagement.EdgePrevious:
+		m.ResetPrevious()
+		return nil
+	case engagement.EdgeNext:
+		m.ResetNext()
 		return nil
 	}
 	return fmt.Errorf("unknown Engagement edge %s", name)
@@ -12920,11 +14582,16 @@ type MessageMutation struct {
 	sender            *message.Sender
 	subject           *string
 	body              *string
+	html              *string
+	rfc_message_id    *string
+	refused_reason    *string
 	clearedFields     map[string]struct{}
 	engagement        *int
 	clearedengagement bool
 	agent             *int
 	clearedagent      bool
+	delivery          *int
+	cleareddelivery   bool
 	done              bool
 	oldValue          func(context.Context) (*Message, error)
 	predicates        []predicate.Message
@@ -13221,6 +14888,153 @@ func (m *MessageMutation) ResetBody() {
 	m.body = nil
 }
 
+// SetHTML sets the "html" field.
+func (m *MessageMutation) SetHTML(s string) {
+	m.html = &s
+}
+
+// HTML returns the value of the "html" field in the mutation.
+func (m *MessageMutation) HTML() (r string, exists bool) {
+	v := m.html
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHTML returns the old "html" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldHTML(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHTML is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHTML requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHTML: %w", err)
+	}
+	return oldValue.HTML, nil
+}
+
+// ClearHTML clears the value of the "html" field.
+func (m *MessageMutation) ClearHTML() {
+	m.html = nil
+	m.clearedFields[message.FieldHTML] = struct{}{}
+}
+
+// HTMLCleared returns if the "html" field was cleared in this mutation.
+func (m *MessageMutation) HTMLCleared() bool {
+	_, ok := m.clearedFields[message.FieldHTML]
+	return ok
+}
+
+// ResetHTML resets all changes to the "html" field.
+func (m *MessageMutation) ResetHTML() {
+	m.html = nil
+	delete(m.clearedFields, message.FieldHTML)
+}
+
+// SetRfcMessageID sets the "rfc_message_id" field.
+func (m *MessageMutation) SetRfcMessageID(s string) {
+	m.rfc_message_id = &s
+}
+
+// RfcMessageID returns the value of the "rfc_message_id" field in the mutation.
+func (m *MessageMutation) RfcMessageID() (r string, exists bool) {
+	v := m.rfc_message_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRfcMessageID returns the old "rfc_message_id" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldRfcMessageID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRfcMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRfcMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRfcMessageID: %w", err)
+	}
+	return oldValue.RfcMessageID, nil
+}
+
+// ClearRfcMessageID clears the value of the "rfc_message_id" field.
+func (m *MessageMutation) ClearRfcMessageID() {
+	m.rfc_message_id = nil
+	m.clearedFields[message.FieldRfcMessageID] = struct{}{}
+}
+
+// RfcMessageIDCleared returns if the "rfc_message_id" field was cleared in this mutation.
+func (m *MessageMutation) RfcMessageIDCleared() bool {
+	_, ok := m.clearedFields[message.FieldRfcMessageID]
+	return ok
+}
+
+// ResetRfcMessageID resets all changes to the "rfc_message_id" field.
+func (m *MessageMutation) ResetRfcMessageID() {
+	m.rfc_message_id = nil
+	delete(m.clearedFields, message.FieldRfcMessageID)
+}
+
+// SetRefusedReason sets the "refused_reason" field.
+func (m *MessageMutation) SetRefusedReason(s string) {
+	m.refused_reason = &s
+}
+
+// RefusedReason returns the value of the "refused_reason" field in the mutation.
+func (m *MessageMutation) RefusedReason() (r string, exists bool) {
+	v := m.refused_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefusedReason returns the old "refused_reason" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldRefusedReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefusedReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefusedReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefusedReason: %w", err)
+	}
+	return oldValue.RefusedReason, nil
+}
+
+// ClearRefusedReason clears the value of the "refused_reason" field.
+func (m *MessageMutation) ClearRefusedReason() {
+	m.refused_reason = nil
+	m.clearedFields[message.FieldRefusedReason] = struct{}{}
+}
+
+// RefusedReasonCleared returns if the "refused_reason" field was cleared in this mutation.
+func (m *MessageMutation) RefusedReasonCleared() bool {
+	_, ok := m.clearedFields[message.FieldRefusedReason]
+	return ok
+}
+
+// ResetRefusedReason resets all changes to the "refused_reason" field.
+func (m *MessageMutation) ResetRefusedReason() {
+	m.refused_reason = nil
+	delete(m.clearedFields, message.FieldRefusedReason)
+}
+
 // SetEngagementID sets the "engagement_id" field.
 func (m *MessageMutation) SetEngagementID(i int) {
 	m.engagement = &i
@@ -13360,6 +15174,45 @@ func (m *MessageMutation) ResetAgent() {
 	m.clearedagent = false
 }
 
+// SetDeliveryID sets the "delivery" edge to the Delivery entity by id.
+func (m *MessageMutation) SetDeliveryID(id int) {
+	m.delivery = &id
+}
+
+// ClearDelivery clears the "delivery" edge to the Delivery entity.
+func (m *MessageMutation) ClearDelivery() {
+	m.cleareddelivery = true
+}
+
+// DeliveryCleared reports if the "delivery" edge to the Delivery entity was cleared.
+func (m *MessageMutation) DeliveryCleared() bool {
+	return m.cleareddelivery
+}
+
+// DeliveryID returns the "delivery" edge ID in the mutation.
+func (m *MessageMutation) DeliveryID() (id int, exists bool) {
+	if m.delivery != nil {
+		return *m.delivery, true
+	}
+	return
+}
+
+// DeliveryIDs returns the "delivery" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DeliveryID instead. It exists only for internal usage by the builders.
+func (m *MessageMutation) DeliveryIDs() (ids []int) {
+	if id := m.delivery; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDelivery resets all changes to the "delivery" edge.
+func (m *MessageMutation) ResetDelivery() {
+	m.delivery = nil
+	m.cleareddelivery = false
+}
+
 // Where appends a list predicates to the MessageMutation builder.
 func (m *MessageMutation) Where(ps ...predicate.Message) {
 	m.predicates = append(m.predicates, ps...)
@@ -13394,7 +15247,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, message.FieldCreatedAt)
 	}
@@ -13409,6 +15262,15 @@ func (m *MessageMutation) Fields() []string {
 	}
 	if m.body != nil {
 		fields = append(fields, message.FieldBody)
+	}
+	if m.html != nil {
+		fields = append(fields, message.FieldHTML)
+	}
+	if m.rfc_message_id != nil {
+		fields = append(fields, message.FieldRfcMessageID)
+	}
+	if m.refused_reason != nil {
+		fields = append(fields, message.FieldRefusedReason)
 	}
 	if m.engagement != nil {
 		fields = append(fields, message.FieldEngagementID)
@@ -13434,6 +15296,12 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.Subject()
 	case message.FieldBody:
 		return m.Body()
+	case message.FieldHTML:
+		return m.HTML()
+	case message.FieldRfcMessageID:
+		return m.RfcMessageID()
+	case message.FieldRefusedReason:
+		return m.RefusedReason()
 	case message.FieldEngagementID:
 		return m.EngagementID()
 	case message.FieldAgentID:
@@ -13457,6 +15325,12 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldSubject(ctx)
 	case message.FieldBody:
 		return m.OldBody(ctx)
+	case message.FieldHTML:
+		return m.OldHTML(ctx)
+	case message.FieldRfcMessageID:
+		return m.OldRfcMessageID(ctx)
+	case message.FieldRefusedReason:
+		return m.OldRefusedReason(ctx)
 	case message.FieldEngagementID:
 		return m.OldEngagementID(ctx)
 	case message.FieldAgentID:
@@ -13504,6 +15378,27 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetBody(v)
+		return nil
+	case message.FieldHTML:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHTML(v)
+		return nil
+	case message.FieldRfcMessageID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRfcMessageID(v)
+		return nil
+	case message.FieldRefusedReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefusedReason(v)
 		return nil
 	case message.FieldEngagementID:
 		v, ok := value.(int)
@@ -13555,6 +15450,15 @@ func (m *MessageMutation) ClearedFields() []string {
 	if m.FieldCleared(message.FieldSubject) {
 		fields = append(fields, message.FieldSubject)
 	}
+	if m.FieldCleared(message.FieldHTML) {
+		fields = append(fields, message.FieldHTML)
+	}
+	if m.FieldCleared(message.FieldRfcMessageID) {
+		fields = append(fields, message.FieldRfcMessageID)
+	}
+	if m.FieldCleared(message.FieldRefusedReason) {
+		fields = append(fields, message.FieldRefusedReason)
+	}
 	if m.FieldCleared(message.FieldAgentID) {
 		fields = append(fields, message.FieldAgentID)
 	}
@@ -13574,6 +15478,15 @@ func (m *MessageMutation) ClearField(name string) error {
 	switch name {
 	case message.FieldSubject:
 		m.ClearSubject()
+		return nil
+	case message.FieldHTML:
+		m.ClearHTML()
+		return nil
+	case message.FieldRfcMessageID:
+		m.ClearRfcMessageID()
+		return nil
+	case message.FieldRefusedReason:
+		m.ClearRefusedReason()
 		return nil
 	case message.FieldAgentID:
 		m.ClearAgentID()
@@ -13601,6 +15514,15 @@ func (m *MessageMutation) ResetField(name string) error {
 	case message.FieldBody:
 		m.ResetBody()
 		return nil
+	case message.FieldHTML:
+		m.ResetHTML()
+		return nil
+	case message.FieldRfcMessageID:
+		m.ResetRfcMessageID()
+		return nil
+	case message.FieldRefusedReason:
+		m.ResetRefusedReason()
+		return nil
 	case message.FieldEngagementID:
 		m.ResetEngagementID()
 		return nil
@@ -13613,12 +15535,15 @@ func (m *MessageMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MessageMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.engagement != nil {
 		edges = append(edges, message.EdgeEngagement)
 	}
 	if m.agent != nil {
 		edges = append(edges, message.EdgeAgent)
+	}
+	if m.delivery != nil {
+		edges = append(edges, message.EdgeDelivery)
 	}
 	return edges
 }
@@ -13635,13 +15560,17 @@ func (m *MessageMutation) AddedIDs(name string) []ent.Value {
 		if id := m.agent; id != nil {
 			return []ent.Value{*id}
 		}
+	case message.EdgeDelivery:
+		if id := m.delivery; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MessageMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	return edges
 }
 
@@ -13653,12 +15582,15 @@ func (m *MessageMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MessageMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedengagement {
 		edges = append(edges, message.EdgeEngagement)
 	}
 	if m.clearedagent {
 		edges = append(edges, message.EdgeAgent)
+	}
+	if m.cleareddelivery {
+		edges = append(edges, message.EdgeDelivery)
 	}
 	return edges
 }
@@ -13671,6 +15603,8 @@ func (m *MessageMutation) EdgeCleared(name string) bool {
 		return m.clearedengagement
 	case message.EdgeAgent:
 		return m.clearedagent
+	case message.EdgeDelivery:
+		return m.cleareddelivery
 	}
 	return false
 }
@@ -13685,6 +15619,9 @@ func (m *MessageMutation) ClearEdge(name string) error {
 	case message.EdgeAgent:
 		m.ClearAgent()
 		return nil
+	case message.EdgeDelivery:
+		m.ClearDelivery()
+		return nil
 	}
 	return fmt.Errorf("unknown Message unique edge %s", name)
 }
@@ -13698,6 +15635,9 @@ func (m *MessageMutation) ResetEdge(name string) error {
 		return nil
 	case message.EdgeAgent:
 		m.ResetAgent()
+		return nil
+	case message.EdgeDelivery:
+		m.ResetDelivery()
 		return nil
 	}
 	return fmt.Errorf("unknown Message edge %s", name)
@@ -15240,6 +17180,551 @@ func (m *OfferMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Offer edge %s", name)
+}
+
+// OptOutMutation represents an operation that mutates the OptOut nodes in the graph.
+type OptOutMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	address            *string
+	keyword            *string
+	created_at         *time.Time
+	clearedFields      map[string]struct{}
+	entry_point        *int
+	clearedentry_point bool
+	done               bool
+	oldValue           func(context.Context) (*OptOut, error)
+	predicates         []predicate.OptOut
+}
+
+var _ ent.Mutation = (*OptOutMutation)(nil)
+
+// optoutOption allows management of the mutation configuration using functional options.
+type optoutOption func(*OptOutMutation)
+
+// newOptOutMutation creates new mutation for the OptOut entity.
+func newOptOutMutation(c config, op Op, opts ...optoutOption) *OptOutMutation {
+	m := &OptOutMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOptOut,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOptOutID sets the ID field of the mutation.
+func withOptOutID(id int) optoutOption {
+	return func(m *OptOutMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OptOut
+		)
+		m.oldValue = func(ctx context.Context) (*OptOut, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OptOut.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOptOut sets the old OptOut of the mutation.
+func withOptOut(node *OptOut) optoutOption {
+	return func(m *OptOutMutation) {
+		m.oldValue = func(context.Context) (*OptOut, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OptOutMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OptOutMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OptOutMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OptOutMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OptOut.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAddress sets the "address" field.
+func (m *OptOutMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *OptOutMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the OptOut entity.
+// If the OptOut object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OptOutMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *OptOutMutation) ResetAddress() {
+	m.address = nil
+}
+
+// SetKeyword sets the "keyword" field.
+func (m *OptOutMutation) SetKeyword(s string) {
+	m.keyword = &s
+}
+
+// Keyword returns the value of the "keyword" field in the mutation.
+func (m *OptOutMutation) Keyword() (r string, exists bool) {
+	v := m.keyword
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeyword returns the old "keyword" field's value of the OptOut entity.
+// If the OptOut object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OptOutMutation) OldKeyword(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeyword is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeyword requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeyword: %w", err)
+	}
+	return oldValue.Keyword, nil
+}
+
+// ResetKeyword resets all changes to the "keyword" field.
+func (m *OptOutMutation) ResetKeyword() {
+	m.keyword = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OptOutMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OptOutMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OptOut entity.
+// If the OptOut object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OptOutMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OptOutMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetEntryPointID sets the "entry_point_id" field.
+func (m *OptOutMutation) SetEntryPointID(i int) {
+	m.entry_point = &i
+}
+
+// EntryPointID returns the value of the "entry_point_id" field in the mutation.
+func (m *OptOutMutation) EntryPointID() (r int, exists bool) {
+	v := m.entry_point
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntryPointID returns the old "entry_point_id" field's value of the OptOut entity.
+// If the OptOut object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OptOutMutation) OldEntryPointID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntryPointID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntryPointID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntryPointID: %w", err)
+	}
+	return oldValue.EntryPointID, nil
+}
+
+// ResetEntryPointID resets all changes to the "entry_point_id" field.
+func (m *OptOutMutation) ResetEntryPointID() {
+	m.entry_point = nil
+}
+
+// ClearEntryPoint clears the "entry_point" edge to the EntryPoint entity.
+func (m *OptOutMutation) ClearEntryPoint() {
+	m.clearedentry_point = true
+	m.clearedFields[optout.FieldEntryPointID] = struct{}{}
+}
+
+// EntryPointCleared reports if the "entry_point" edge to the EntryPoint entity was cleared.
+func (m *OptOutMutation) EntryPointCleared() bool {
+	return m.clearedentry_point
+}
+
+// EntryPointIDs returns the "entry_point" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EntryPointID instead. It exists only for internal usage by the builders.
+func (m *OptOutMutation) EntryPointIDs() (ids []int) {
+	if id := m.entry_point; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEntryPoint resets all changes to the "entry_point" edge.
+func (m *OptOutMutation) ResetEntryPoint() {
+	m.entry_point = nil
+	m.clearedentry_point = false
+}
+
+// Where appends a list predicates to the OptOutMutation builder.
+func (m *OptOutMutation) Where(ps ...predicate.OptOut) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OptOutMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OptOutMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OptOut, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OptOutMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OptOutMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OptOut).
+func (m *OptOutMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OptOutMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.address != nil {
+		fields = append(fields, optout.FieldAddress)
+	}
+	if m.keyword != nil {
+		fields = append(fields, optout.FieldKeyword)
+	}
+	if m.created_at != nil {
+		fields = append(fields, optout.FieldCreatedAt)
+	}
+	if m.entry_point != nil {
+		fields = append(fields, optout.FieldEntryPointID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OptOutMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case optout.FieldAddress:
+		return m.Address()
+	case optout.FieldKeyword:
+		return m.Keyword()
+	case optout.FieldCreatedAt:
+		return m.CreatedAt()
+	case optout.FieldEntryPointID:
+		return m.EntryPointID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OptOutMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case optout.FieldAddress:
+		return m.OldAddress(ctx)
+	case optout.FieldKeyword:
+		return m.OldKeyword(ctx)
+	case optout.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case optout.FieldEntryPointID:
+		return m.OldEntryPointID(ctx)
+	}
+	return nil, fmt.Errorf("unknown OptOut field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OptOutMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case optout.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	case optout.FieldKeyword:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeyword(v)
+		return nil
+	case optout.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case optout.FieldEntryPointID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntryPointID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OptOut field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OptOutMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OptOutMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OptOutMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OptOut numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OptOutMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OptOutMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OptOutMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OptOut nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OptOutMutation) ResetField(name string) error {
+	switch name {
+	case optout.FieldAddress:
+		m.ResetAddress()
+		return nil
+	case optout.FieldKeyword:
+		m.ResetKeyword()
+		return nil
+	case optout.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case optout.FieldEntryPointID:
+		m.ResetEntryPointID()
+		return nil
+	}
+	return fmt.Errorf("unknown OptOut field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OptOutMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.entry_point != nil {
+		edges = append(edges, optout.EdgeEntryPoint)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OptOutMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case optout.EdgeEntryPoint:
+		if id := m.entry_point; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OptOutMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OptOutMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OptOutMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedentry_point {
+		edges = append(edges, optout.EdgeEntryPoint)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OptOutMutation) EdgeCleared(name string) bool {
+	switch name {
+	case optout.EdgeEntryPoint:
+		return m.clearedentry_point
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OptOutMutation) ClearEdge(name string) error {
+	switch name {
+	case optout.EdgeEntryPoint:
+		m.ClearEntryPoint()
+		return nil
+	}
+	return fmt.Errorf("unknown OptOut unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OptOutMutation) ResetEdge(name string) error {
+	switch name {
+	case optout.EdgeEntryPoint:
+		m.ResetEntryPoint()
+		return nil
+	}
+	return fmt.Errorf("unknown OptOut edge %s", name)
 }
 
 // PostSessionSettingMutation represents an operation that mutates the PostSessionSetting nodes in the graph.
@@ -17821,23 +20306,405 @@ func (m *QueueMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Queue edge %s", name)
 }
 
-// TemplateMutation represents an operation that mutates the Template nodes in the graph.
-type TemplateMutation struct {
+// ServerSecretMutation represents an operation that mutates the ServerSecret nodes in the graph.
+type ServerSecretMutation struct {
 	config
 	op            Op
 	typ           string
 	id            *int
-	created_at    *time.Time
-	updated_at    *time.Time
 	name          *string
-	channel       *enum.Channel
-	subject       *string
-	body          *string
-	active        *bool
+	value         *[]byte
 	clearedFields map[string]struct{}
 	done          bool
-	oldValue      func(context.Context) (*Template, error)
-	predicates    []predicate.Template
+	oldValue      func(context.Context) (*ServerSecret, error)
+	predicates    []predicate.ServerSecret
+}
+
+var _ ent.Mutation = (*ServerSecretMutation)(nil)
+
+// serversecretOption allows management of the mutation configuration using functional options.
+type serversecretOption func(*ServerSecretMutation)
+
+// newServerSecretMutation creates new mutation for the ServerSecret entity.
+func newServerSecretMutation(c config, op Op, opts ...serversecretOption) *ServerSecretMutation {
+	m := &ServerSecretMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeServerSecret,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withServerSecretID sets the ID field of the mutation.
+func withServerSecretID(id int) serversecretOption {
+	return func(m *ServerSecretMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ServerSecret
+		)
+		m.oldValue = func(ctx context.Context) (*ServerSecret, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ServerSecret.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withServerSecret sets the old ServerSecret of the mutation.
+func withServerSecret(node *ServerSecret) serversecretOption {
+	return func(m *ServerSecretMutation) {
+		m.oldValue = func(context.Context) (*ServerSecret, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ServerSecretMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ServerSecretMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ServerSecretMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ServerSecretMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ServerSecret.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *ServerSecretMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ServerSecretMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ServerSecret entity.
+// If the ServerSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServerSecretMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ServerSecretMutation) ResetName() {
+	m.name = nil
+}
+
+// SetValue sets the "value" field.
+func (m *ServerSecretMutation) SetValue(b []byte) {
+	m.value = &b
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *ServerSecretMutation) Value() (r []byte, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the ServerSecret entity.
+// If the ServerSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServerSecretMutation) OldValue(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *ServerSecretMutation) ResetValue() {
+	m.value = nil
+}
+
+// Where appends a list predicates to the ServerSecretMutation builder.
+func (m *ServerSecretMutation) Where(ps ...predicate.ServerSecret) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ServerSecretMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ServerSecretMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ServerSecret, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ServerSecretMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ServerSecretMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ServerSecret).
+func (m *ServerSecretMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ServerSecretMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.name != nil {
+		fields = append(fields, serversecret.FieldName)
+	}
+	if m.value != nil {
+		fields = append(fields, serversecret.FieldValue)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ServerSecretMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case serversecret.FieldName:
+		return m.Name()
+	case serversecret.FieldValue:
+		return m.Value()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ServerSecretMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case serversecret.FieldName:
+		return m.OldName(ctx)
+	case serversecret.FieldValue:
+		return m.OldValue(ctx)
+	}
+	return nil, fmt.Errorf("unknown ServerSecret field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServerSecretMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case serversecret.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case serversecret.FieldValue:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServerSecret field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ServerSecretMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ServerSecretMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServerSecretMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ServerSecret numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ServerSecretMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ServerSecretMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ServerSecretMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ServerSecret nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ServerSecretMutation) ResetField(name string) error {
+	switch name {
+	case serversecret.FieldName:
+		m.ResetName()
+		return nil
+	case serversecret.FieldValue:
+		m.ResetValue()
+		return nil
+	}
+	return fmt.Errorf("unknown ServerSecret field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ServerSecretMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ServerSecretMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ServerSecretMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ServerSecretMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ServerSecretMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ServerSecretMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ServerSecretMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ServerSecret unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ServerSecretMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ServerSecret edge %s", name)
+}
+
+// TemplateMutation represents an operation that mutates the Template nodes in the graph.
+type TemplateMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	name            *string
+	channel         *enum.Channel
+	subject         *string
+	body            *string
+	variables       *[]string
+	appendvariables []string
+	active          *bool
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*Template, error)
+	predicates      []predicate.Template
 }
 
 var _ ent.Mutation = (*TemplateMutation)(nil)
@@ -18167,6 +21034,71 @@ func (m *TemplateMutation) ResetBody() {
 	m.body = nil
 }
 
+// SetVariables sets the "variables" field.
+func (m *TemplateMutation) SetVariables(s []string) {
+	m.variables = &s
+	m.appendvariables = nil
+}
+
+// Variables returns the value of the "variables" field in the mutation.
+func (m *TemplateMutation) Variables() (r []string, exists bool) {
+	v := m.variables
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVariables returns the old "variables" field's value of the Template entity.
+// If the Template object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TemplateMutation) OldVariables(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVariables is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVariables requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVariables: %w", err)
+	}
+	return oldValue.Variables, nil
+}
+
+// AppendVariables adds s to the "variables" field.
+func (m *TemplateMutation) AppendVariables(s []string) {
+	m.appendvariables = append(m.appendvariables, s...)
+}
+
+// AppendedVariables returns the list of values that were appended to the "variables" field in this mutation.
+func (m *TemplateMutation) AppendedVariables() ([]string, bool) {
+	if len(m.appendvariables) == 0 {
+		return nil, false
+	}
+	return m.appendvariables, true
+}
+
+// ClearVariables clears the value of the "variables" field.
+func (m *TemplateMutation) ClearVariables() {
+	m.variables = nil
+	m.appendvariables = nil
+	m.clearedFields[template.FieldVariables] = struct{}{}
+}
+
+// VariablesCleared returns if the "variables" field was cleared in this mutation.
+func (m *TemplateMutation) VariablesCleared() bool {
+	_, ok := m.clearedFields[template.FieldVariables]
+	return ok
+}
+
+// ResetVariables resets all changes to the "variables" field.
+func (m *TemplateMutation) ResetVariables() {
+	m.variables = nil
+	m.appendvariables = nil
+	delete(m.clearedFields, template.FieldVariables)
+}
+
 // SetActive sets the "active" field.
 func (m *TemplateMutation) SetActive(b bool) {
 	m.active = &b
@@ -18237,7 +21169,7 @@ func (m *TemplateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TemplateMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, template.FieldCreatedAt)
 	}
@@ -18255,6 +21187,9 @@ func (m *TemplateMutation) Fields() []string {
 	}
 	if m.body != nil {
 		fields = append(fields, template.FieldBody)
+	}
+	if m.variables != nil {
+		fields = append(fields, template.FieldVariables)
 	}
 	if m.active != nil {
 		fields = append(fields, template.FieldActive)
@@ -18279,6 +21214,8 @@ func (m *TemplateMutation) Field(name string) (ent.Value, bool) {
 		return m.Subject()
 	case template.FieldBody:
 		return m.Body()
+	case template.FieldVariables:
+		return m.Variables()
 	case template.FieldActive:
 		return m.Active()
 	}
@@ -18302,6 +21239,8 @@ func (m *TemplateMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldSubject(ctx)
 	case template.FieldBody:
 		return m.OldBody(ctx)
+	case template.FieldVariables:
+		return m.OldVariables(ctx)
 	case template.FieldActive:
 		return m.OldActive(ctx)
 	}
@@ -18355,6 +21294,13 @@ func (m *TemplateMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetBody(v)
 		return nil
+	case template.FieldVariables:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVariables(v)
+		return nil
 	case template.FieldActive:
 		v, ok := value.(bool)
 		if !ok {
@@ -18395,6 +21341,9 @@ func (m *TemplateMutation) ClearedFields() []string {
 	if m.FieldCleared(template.FieldSubject) {
 		fields = append(fields, template.FieldSubject)
 	}
+	if m.FieldCleared(template.FieldVariables) {
+		fields = append(fields, template.FieldVariables)
+	}
 	return fields
 }
 
@@ -18411,6 +21360,9 @@ func (m *TemplateMutation) ClearField(name string) error {
 	switch name {
 	case template.FieldSubject:
 		m.ClearSubject()
+		return nil
+	case template.FieldVariables:
+		m.ClearVariables()
 		return nil
 	}
 	return fmt.Errorf("unknown Template nullable field %s", name)
@@ -18437,6 +21389,9 @@ func (m *TemplateMutation) ResetField(name string) error {
 		return nil
 	case template.FieldBody:
 		m.ResetBody()
+		return nil
+	case template.FieldVariables:
+		m.ResetVariables()
 		return nil
 	case template.FieldActive:
 		m.ResetActive()

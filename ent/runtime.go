@@ -12,15 +12,18 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/note"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/schema"
+	"github.com/switchboard/switchboard/ent/serversecret"
 	"github.com/switchboard/switchboard/ent/template"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
@@ -308,6 +311,43 @@ func init() {
 	customerDescName := customerFields[0].Descriptor()
 	// customer.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	customer.NameValidator = customerDescName.Validators[0].(func(string) error)
+	deliveryMixin := schema.Delivery{}.Mixin()
+	deliveryMixinFields0 := deliveryMixin[0].Fields()
+	_ = deliveryMixinFields0
+	deliveryFields := schema.Delivery{}.Fields()
+	_ = deliveryFields
+	// deliveryDescCreatedAt is the schema descriptor for created_at field.
+	deliveryDescCreatedAt := deliveryMixinFields0[0].Descriptor()
+	// delivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	delivery.DefaultCreatedAt = deliveryDescCreatedAt.Default.(func() time.Time)
+	// deliveryDescUpdatedAt is the schema descriptor for updated_at field.
+	deliveryDescUpdatedAt := deliveryMixinFields0[1].Descriptor()
+	// delivery.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	delivery.DefaultUpdatedAt = deliveryDescUpdatedAt.Default.(func() time.Time)
+	// delivery.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	delivery.UpdateDefaultUpdatedAt = deliveryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// deliveryDescFromAddress is the schema descriptor for from_address field.
+	deliveryDescFromAddress := deliveryFields[2].Descriptor()
+	// delivery.FromAddressValidator is a validator for the "from_address" field. It is called by the builders before save.
+	delivery.FromAddressValidator = deliveryDescFromAddress.Validators[0].(func(string) error)
+	// deliveryDescToAddress is the schema descriptor for to_address field.
+	deliveryDescToAddress := deliveryFields[3].Descriptor()
+	// delivery.ToAddressValidator is a validator for the "to_address" field. It is called by the builders before save.
+	delivery.ToAddressValidator = deliveryDescToAddress.Validators[0].(func(string) error)
+	// deliveryDescAttempts is the schema descriptor for attempts field.
+	deliveryDescAttempts := deliveryFields[4].Descriptor()
+	// delivery.DefaultAttempts holds the default value on creation for the attempts field.
+	delivery.DefaultAttempts = deliveryDescAttempts.Default.(int)
+	// delivery.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	delivery.AttemptsValidator = deliveryDescAttempts.Validators[0].(func(int) error)
+	// deliveryDescLastError is the schema descriptor for last_error field.
+	deliveryDescLastError := deliveryFields[11].Descriptor()
+	// delivery.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	delivery.LastErrorValidator = deliveryDescLastError.Validators[0].(func(string) error)
+	// deliveryDescProviderMessageID is the schema descriptor for provider_message_id field.
+	deliveryDescProviderMessageID := deliveryFields[12].Descriptor()
+	// delivery.ProviderMessageIDValidator is a validator for the "provider_message_id" field. It is called by the builders before save.
+	delivery.ProviderMessageIDValidator = deliveryDescProviderMessageID.Validators[0].(func(string) error)
 	engagementMixin := schema.Engagement{}.Mixin()
 	engagementMixinFields0 := engagementMixin[0].Fields()
 	_ = engagementMixinFields0
@@ -369,6 +409,10 @@ func init() {
 	engagement.DefaultCustomerMessages = engagementDescCustomerMessages.Default.(int)
 	// engagement.CustomerMessagesValidator is a validator for the "customer_messages" field. It is called by the builders before save.
 	engagement.CustomerMessagesValidator = engagementDescCustomerMessages.Validators[0].(func(int) error)
+	// engagementDescCustomerAddress is the schema descriptor for customer_address field.
+	engagementDescCustomerAddress := engagementFields[31].Descriptor()
+	// engagement.CustomerAddressValidator is a validator for the "customer_address" field. It is called by the builders before save.
+	engagement.CustomerAddressValidator = engagementDescCustomerAddress.Validators[0].(func(string) error)
 	entrypointMixin := schema.EntryPoint{}.Mixin()
 	entrypointMixinFields0 := entrypointMixin[0].Fields()
 	_ = entrypointMixinFields0
@@ -443,6 +487,18 @@ func init() {
 	messageDescBody := messageFields[2].Descriptor()
 	// message.BodyValidator is a validator for the "body" field. It is called by the builders before save.
 	message.BodyValidator = messageDescBody.Validators[0].(func(string) error)
+	// messageDescHTML is the schema descriptor for html field.
+	messageDescHTML := messageFields[3].Descriptor()
+	// message.HTMLValidator is a validator for the "html" field. It is called by the builders before save.
+	message.HTMLValidator = messageDescHTML.Validators[0].(func(string) error)
+	// messageDescRfcMessageID is the schema descriptor for rfc_message_id field.
+	messageDescRfcMessageID := messageFields[4].Descriptor()
+	// message.RfcMessageIDValidator is a validator for the "rfc_message_id" field. It is called by the builders before save.
+	message.RfcMessageIDValidator = messageDescRfcMessageID.Validators[0].(func(string) error)
+	// messageDescRefusedReason is the schema descriptor for refused_reason field.
+	messageDescRefusedReason := messageFields[5].Descriptor()
+	// message.RefusedReasonValidator is a validator for the "refused_reason" field. It is called by the builders before save.
+	message.RefusedReasonValidator = messageDescRefusedReason.Validators[0].(func(string) error)
 	noteMixin := schema.Note{}.Mixin()
 	noteMixinFields0 := noteMixin[0].Fields()
 	_ = noteMixinFields0
@@ -491,6 +547,30 @@ func init() {
 	offer.DefaultUpdatedAt = offerDescUpdatedAt.Default.(func() time.Time)
 	// offer.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	offer.UpdateDefaultUpdatedAt = offerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	optoutFields := schema.OptOut{}.Fields()
+	_ = optoutFields
+	// optoutDescAddress is the schema descriptor for address field.
+	optoutDescAddress := optoutFields[0].Descriptor()
+	// optout.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	optout.AddressValidator = func() func(string) error {
+		validators := optoutDescAddress.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(address string) error {
+			for _, fn := range fns {
+				if err := fn(address); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// optoutDescKeyword is the schema descriptor for keyword field.
+	optoutDescKeyword := optoutFields[1].Descriptor()
+	// optout.KeywordValidator is a validator for the "keyword" field. It is called by the builders before save.
+	optout.KeywordValidator = optoutDescKeyword.Validators[0].(func(string) error)
 	postsessionsettingMixin := schema.PostSessionSetting{}.Mixin()
 	postsessionsettingMixinFields0 := postsessionsettingMixin[0].Fields()
 	_ = postsessionsettingMixinFields0
@@ -573,6 +653,12 @@ func init() {
 	queueDescActive := queueFields[9].Descriptor()
 	// queue.DefaultActive holds the default value on creation for the active field.
 	queue.DefaultActive = queueDescActive.Default.(bool)
+	serversecretFields := schema.ServerSecret{}.Fields()
+	_ = serversecretFields
+	// serversecretDescName is the schema descriptor for name field.
+	serversecretDescName := serversecretFields[0].Descriptor()
+	// serversecret.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	serversecret.NameValidator = serversecretDescName.Validators[0].(func(string) error)
 	templateMixin := schema.Template{}.Mixin()
 	templateMixinFields0 := templateMixin[0].Fields()
 	_ = templateMixinFields0
@@ -629,7 +715,7 @@ func init() {
 		}
 	}()
 	// templateDescActive is the schema descriptor for active field.
-	templateDescActive := templateFields[4].Descriptor()
+	templateDescActive := templateFields[5].Descriptor()
 	// template.DefaultActive holds the default value on creation for the active field.
 	template.DefaultActive = templateDescActive.Default.(bool)
 	transcriptsegmentMixin := schema.TranscriptSegment{}.Mixin()

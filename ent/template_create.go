@@ -83,6 +83,12 @@ func (_c *TemplateCreate) SetBody(v string) *TemplateCreate {
 	return _c
 }
 
+// SetVariables sets the "variables" field.
+func (_c *TemplateCreate) SetVariables(v []string) *TemplateCreate {
+	_c.mutation.SetVariables(v)
+	return _c
+}
+
 // SetActive sets the "active" field.
 func (_c *TemplateCreate) SetActive(v bool) *TemplateCreate {
 	_c.mutation.SetActive(v)
@@ -237,6 +243,10 @@ func (_c *TemplateCreate) createSpec() (*Template, *sqlgraph.CreateSpec) {
 		_spec.SetField(template.FieldBody, field.TypeString, value)
 		_node.Body = value
 	}
+	if value, ok := _c.mutation.Variables(); ok {
+		_spec.SetField(template.FieldVariables, field.TypeJSON, value)
+		_node.Variables = value
+	}
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(template.FieldActive, field.TypeBool, value)
 		_node.Active = value
@@ -356,6 +366,24 @@ func (u *TemplateUpsert) SetBody(v string) *TemplateUpsert {
 // UpdateBody sets the "body" field to the value that was provided on create.
 func (u *TemplateUpsert) UpdateBody() *TemplateUpsert {
 	u.SetExcluded(template.FieldBody)
+	return u
+}
+
+// SetVariables sets the "variables" field.
+func (u *TemplateUpsert) SetVariables(v []string) *TemplateUpsert {
+	u.Set(template.FieldVariables, v)
+	return u
+}
+
+// UpdateVariables sets the "variables" field to the value that was provided on create.
+func (u *TemplateUpsert) UpdateVariables() *TemplateUpsert {
+	u.SetExcluded(template.FieldVariables)
+	return u
+}
+
+// ClearVariables clears the value of the "variables" field.
+func (u *TemplateUpsert) ClearVariables() *TemplateUpsert {
+	u.SetNull(template.FieldVariables)
 	return u
 }
 
@@ -490,6 +518,27 @@ func (u *TemplateUpsertOne) SetBody(v string) *TemplateUpsertOne {
 func (u *TemplateUpsertOne) UpdateBody() *TemplateUpsertOne {
 	return u.Update(func(s *TemplateUpsert) {
 		s.UpdateBody()
+	})
+}
+
+// SetVariables sets the "variables" field.
+func (u *TemplateUpsertOne) SetVariables(v []string) *TemplateUpsertOne {
+	return u.Update(func(s *TemplateUpsert) {
+		s.SetVariables(v)
+	})
+}
+
+// UpdateVariables sets the "variables" field to the value that was provided on create.
+func (u *TemplateUpsertOne) UpdateVariables() *TemplateUpsertOne {
+	return u.Update(func(s *TemplateUpsert) {
+		s.UpdateVariables()
+	})
+}
+
+// ClearVariables clears the value of the "variables" field.
+func (u *TemplateUpsertOne) ClearVariables() *TemplateUpsertOne {
+	return u.Update(func(s *TemplateUpsert) {
+		s.ClearVariables()
 	})
 }
 
@@ -792,6 +841,27 @@ func (u *TemplateUpsertBulk) SetBody(v string) *TemplateUpsertBulk {
 func (u *TemplateUpsertBulk) UpdateBody() *TemplateUpsertBulk {
 	return u.Update(func(s *TemplateUpsert) {
 		s.UpdateBody()
+	})
+}
+
+// SetVariables sets the "variables" field.
+func (u *TemplateUpsertBulk) SetVariables(v []string) *TemplateUpsertBulk {
+	return u.Update(func(s *TemplateUpsert) {
+		s.SetVariables(v)
+	})
+}
+
+// UpdateVariables sets the "variables" field to the value that was provided on create.
+func (u *TemplateUpsertBulk) UpdateVariables() *TemplateUpsertBulk {
+	return u.Update(func(s *TemplateUpsert) {
+		s.UpdateVariables()
+	})
+}
+
+// ClearVariables clears the value of the "variables" field.
+func (u *TemplateUpsertBulk) ClearVariables() *TemplateUpsertBulk {
+	return u.Update(func(s *TemplateUpsert) {
+		s.ClearVariables()
 	})
 }
 

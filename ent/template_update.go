@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/schema/enum"
@@ -95,6 +96,24 @@ func (_u *TemplateUpdate) SetNillableBody(v *string) *TemplateUpdate {
 	if v != nil {
 		_u.SetBody(*v)
 	}
+	return _u
+}
+
+// SetVariables sets the "variables" field.
+func (_u *TemplateUpdate) SetVariables(v []string) *TemplateUpdate {
+	_u.mutation.SetVariables(v)
+	return _u
+}
+
+// AppendVariables appends value to the "variables" field.
+func (_u *TemplateUpdate) AppendVariables(v []string) *TemplateUpdate {
+	_u.mutation.AppendVariables(v)
+	return _u
+}
+
+// ClearVariables clears the value of the "variables" field.
+func (_u *TemplateUpdate) ClearVariables() *TemplateUpdate {
+	_u.mutation.ClearVariables()
 	return _u
 }
 
@@ -214,6 +233,17 @@ func (_u *TemplateUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Body(); ok {
 		_spec.SetField(template.FieldBody, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.Variables(); ok {
+		_spec.SetField(template.FieldVariables, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedVariables(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, template.FieldVariables, value)
+		})
+	}
+	if _u.mutation.VariablesCleared() {
+		_spec.ClearField(template.FieldVariables, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(template.FieldActive, field.TypeBool, value)
 	}
@@ -304,6 +334,24 @@ func (_u *TemplateUpdateOne) SetNillableBody(v *string) *TemplateUpdateOne {
 	if v != nil {
 		_u.SetBody(*v)
 	}
+	return _u
+}
+
+// SetVariables sets the "variables" field.
+func (_u *TemplateUpdateOne) SetVariables(v []string) *TemplateUpdateOne {
+	_u.mutation.SetVariables(v)
+	return _u
+}
+
+// AppendVariables appends value to the "variables" field.
+func (_u *TemplateUpdateOne) AppendVariables(v []string) *TemplateUpdateOne {
+	_u.mutation.AppendVariables(v)
+	return _u
+}
+
+// ClearVariables clears the value of the "variables" field.
+func (_u *TemplateUpdateOne) ClearVariables() *TemplateUpdateOne {
+	_u.mutation.ClearVariables()
 	return _u
 }
 
@@ -452,6 +500,17 @@ func (_u *TemplateUpdateOne) sqlSave(ctx context.Context) (_node *Template, err 
 	}
 	if value, ok := _u.mutation.Body(); ok {
 		_spec.SetField(template.FieldBody, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Variables(); ok {
+		_spec.SetField(template.FieldVariables, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedVariables(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, template.FieldVariables, value)
+		})
+	}
+	if _u.mutation.VariablesCleared() {
+		_spec.ClearField(template.FieldVariables, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(template.FieldActive, field.TypeBool, value)

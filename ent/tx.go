@@ -28,6 +28,8 @@ type Tx struct {
 	CapacityProfile *CapacityProfileClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// Delivery is the client for interacting with the Delivery builders.
+	Delivery *DeliveryClient
 	// Engagement is the client for interacting with the Engagement builders.
 	Engagement *EngagementClient
 	// EntryPoint is the client for interacting with the EntryPoint builders.
@@ -40,10 +42,14 @@ type Tx struct {
 	Note *NoteClient
 	// Offer is the client for interacting with the Offer builders.
 	Offer *OfferClient
+	// OptOut is the client for interacting with the OptOut builders.
+	OptOut *OptOutClient
 	// PostSessionSetting is the client for interacting with the PostSessionSetting builders.
 	PostSessionSetting *PostSessionSettingClient
 	// Queue is the client for interacting with the Queue builders.
 	Queue *QueueClient
+	// ServerSecret is the client for interacting with the ServerSecret builders.
+	ServerSecret *ServerSecretClient
 	// Template is the client for interacting with the Template builders.
 	Template *TemplateClient
 	// TranscriptSegment is the client for interacting with the TranscriptSegment builders.
@@ -192,14 +198,17 @@ func (tx *Tx) init() {
 	tx.CRMSetting = NewCRMSettingClient(tx.config)
 	tx.CapacityProfile = NewCapacityProfileClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.Delivery = NewDeliveryClient(tx.config)
 	tx.Engagement = NewEngagementClient(tx.config)
 	tx.EntryPoint = NewEntryPointClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
 	tx.Note = NewNoteClient(tx.config)
 	tx.Offer = NewOfferClient(tx.config)
+	tx.OptOut = NewOptOutClient(tx.config)
 	tx.PostSessionSetting = NewPostSessionSettingClient(tx.config)
 	tx.Queue = NewQueueClient(tx.config)
+	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.Template = NewTemplateClient(tx.config)
 	tx.TranscriptSegment = NewTranscriptSegmentClient(tx.config)
 	tx.Transfer = NewTransferClient(tx.config)

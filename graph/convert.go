@@ -61,3 +61,15 @@ func eventActor(e *ent.Event) *model.EventActor {
 	}
 	return a
 }
+
+// messageText maps a message's content onto the engine's.
+func messageText(body, subject *string, templateID *int, variables map[string]any) engine.Text {
+	return engine.Text{Body: deref(body), Subject: deref(subject), TemplateID: deref(templateID), Variables: variables}
+}
+
+// outbound maps startOutbound's input onto the engine's request.
+func outbound(in model.StartOutboundInput) engine.Outbound {
+	return engine.Outbound{Channel: in.Channel, To: in.To, EntryPointID: deref(in.EntryPointID),
+		Text:         messageText(in.Body, in.Subject, in.TemplateID, in.Variables),
+		CustomerName: deref(in.CustomerName), IdempotencyKey: deref(in.IdempotencyKey)}
+}

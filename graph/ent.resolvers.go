@@ -52,6 +52,11 @@ func (r *queryResolver) Customers(ctx context.Context, after *entgql.Cursor[int]
 	return r.Client.Customer.Query().Paginate(ctx, after, first, before, last, ent.WithCustomerOrder(orderBy), ent.WithCustomerFilter(where.Filter))
 }
 
+// Deliveries is the resolver for the deliveries field.
+func (r *queryResolver) Deliveries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeliveryOrder, where *ent.DeliveryWhereInput) (*ent.DeliveryConnection, error) {
+	return r.Client.Delivery.Query().Paginate(ctx, after, first, before, last, ent.WithDeliveryOrder(orderBy), ent.WithDeliveryFilter(where.Filter))
+}
+
 // Engagements is the resolver for the engagements field.
 func (r *queryResolver) Engagements(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EngagementOrder, where *ent.EngagementWhereInput) (*ent.EngagementConnection, error) {
 	return r.Client.Engagement.Query().Paginate(ctx, after, first, before, last, ent.WithEngagementOrder(orderBy), ent.WithEngagementFilter(where.Filter))
@@ -60,6 +65,11 @@ func (r *queryResolver) Engagements(ctx context.Context, after *entgql.Cursor[in
 // EntryPoints is the resolver for the entryPoints field.
 func (r *queryResolver) EntryPoints(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EntryPointOrder, where *ent.EntryPointWhereInput) (*ent.EntryPointConnection, error) {
 	return r.Client.EntryPoint.Query().Paginate(ctx, after, first, before, last, ent.WithEntryPointOrder(orderBy), ent.WithEntryPointFilter(where.Filter))
+}
+
+// OptOuts is the resolver for the optOuts field.
+func (r *queryResolver) OptOuts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.OptOutWhereInput) (*ent.OptOutConnection, error) {
+	return r.Client.OptOut.Query().Paginate(ctx, after, first, before, last, ent.WithOptOutFilter(where.Filter))
 }
 
 // PostSessionSettings is the resolver for the postSessionSettings field.

@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/message"
@@ -285,6 +286,52 @@ type ComplexityRoot struct {
 		DeletedID func(childComplexity int) int
 	}
 
+	Delivery struct {
+		Attempts          func(childComplexity int) int
+		Channel           func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		DeadLetteredAt    func(childComplexity int) int
+		DeliveredAt       func(childComplexity int) int
+		FailedAt          func(childComplexity int) int
+		FromAddress       func(childComplexity int) int
+		ID                func(childComplexity int) int
+		LastError         func(childComplexity int) int
+		Message           func(childComplexity int) int
+		MessageID         func(childComplexity int) int
+		NextAttemptAt     func(childComplexity int) int
+		ProviderMessageID func(childComplexity int) int
+		SentAt            func(childComplexity int) int
+		Status            func(childComplexity int) int
+		ToAddress         func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+	}
+
+	DeliveryChanged struct {
+		Attempts      func(childComplexity int) int
+		Channel       func(childComplexity int) int
+		DeadLettered  func(childComplexity int) int
+		DeliveryID    func(childComplexity int) int
+		Error         func(childComplexity int) int
+		MessageID     func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
+	DeliveryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DeliveryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DeliveryPayload struct {
+		Delivery func(childComplexity int) int
+	}
+
 	Engagement struct {
 		Agent            func(childComplexity int) int
 		AgentID          func(childComplexity int) int
@@ -295,6 +342,7 @@ type ComplexityRoot struct {
 		ConnectedAt      func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Customer         func(childComplexity int) int
+		CustomerAddress  func(childComplexity int) int
 		CustomerID       func(childComplexity int) int
 		CustomerLeft     func(childComplexity int) int
 		CustomerMessages func(childComplexity int) int
@@ -311,9 +359,12 @@ type ComplexityRoot struct {
 		Live             func(childComplexity int) int
 		MenuPath         func(childComplexity int) int
 		Messages         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
+		Next             func(childComplexity int) int
 		Notes            func(childComplexity int) int
 		Offers           func(childComplexity int) int
 		ParkedFrom       func(childComplexity int) int
+		Previous         func(childComplexity int) int
+		PreviousID       func(childComplexity int) int
 		Priority         func(childComplexity int) int
 		Queue            func(childComplexity int) int
 		QueueID          func(childComplexity int) int
@@ -432,16 +483,19 @@ type ComplexityRoot struct {
 	}
 
 	Message struct {
-		Agent        func(childComplexity int) int
-		AgentID      func(childComplexity int) int
-		Body         func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		Engagement   func(childComplexity int) int
-		EngagementID func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Sender       func(childComplexity int) int
-		Subject      func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
+		Agent         func(childComplexity int) int
+		AgentID       func(childComplexity int) int
+		Body          func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Delivery      func(childComplexity int) int
+		Engagement    func(childComplexity int) int
+		EngagementID  func(childComplexity int) int
+		HTML          func(childComplexity int) int
+		ID            func(childComplexity int) int
+		RefusedReason func(childComplexity int) int
+		Sender        func(childComplexity int) int
+		Subject       func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
 	}
 
 	MessageConnection struct {
@@ -451,10 +505,12 @@ type ComplexityRoot struct {
 	}
 
 	MessageCreated struct {
-		Body      func(childComplexity int) int
-		MessageID func(childComplexity int) int
-		Sender    func(childComplexity int) int
-		Subject   func(childComplexity int) int
+		Body          func(childComplexity int) int
+		DeliveryID    func(childComplexity int) int
+		MessageID     func(childComplexity int) int
+		RefusedReason func(childComplexity int) int
+		Sender        func(childComplexity int) int
+		Subject       func(childComplexity int) int
 	}
 
 	MessageEdge struct {
@@ -496,10 +552,12 @@ type ComplexityRoot struct {
 		PostMessage              func(childComplexity int, input model.PostMessageInput) int
 		ReleaseEngagement        func(childComplexity int, id int) int
 		ResumeEngagement         func(childComplexity int, id int) int
+		RetryDelivery            func(childComplexity int, id int) int
 		RevokeAPIKey             func(childComplexity int, id int) int
 		RevokeToken              func(childComplexity int) int
 		SetAgentState            func(childComplexity int, state agent.State, reason *string) int
 		SetPassword              func(childComplexity int, agentID int, password string) int
+		StartOutbound            func(childComplexity int, input model.StartOutboundInput) int
 		TransferEngagement       func(childComplexity int, input model.TransferEngagementInput) int
 		UpdateAgent              func(childComplexity int, id int, input ent.UpdateAgentInput) int
 		UpdateCRMSetting         func(childComplexity int, input ent.UpdateCRMSettingInput) int
@@ -581,6 +639,26 @@ type ComplexityRoot struct {
 		Offer func(childComplexity int) int
 	}
 
+	OptOut struct {
+		Address      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		EntryPoint   func(childComplexity int) int
+		EntryPointID func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Keyword      func(childComplexity int) int
+	}
+
+	OptOutConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OptOutEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -630,11 +708,13 @@ type ComplexityRoot struct {
 		CrmRecords          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMRecordOrder, where *ent.CRMRecordWhereInput) int
 		CrmSettings         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMSettingOrder, where *ent.CRMSettingWhereInput) int
 		Customers           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) int
+		Deliveries          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeliveryOrder, where *ent.DeliveryWhereInput) int
 		Engagements         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EngagementOrder, where *ent.EngagementWhereInput) int
 		EntryPoints         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EntryPointOrder, where *ent.EntryPointWhereInput) int
 		Me                  func(childComplexity int) int
 		Node                func(childComplexity int, id int) int
 		Nodes               func(childComplexity int, ids []int) int
+		OptOuts             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.OptOutWhereInput) int
 		PostSessionSettings func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PostSessionSettingOrder, where *ent.PostSessionSettingWhereInput) int
 		Queues              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.QueueOrder, where *ent.QueueWhereInput) int
 		Templates           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TemplateOrder, where *ent.TemplateWhereInput) int
@@ -701,6 +781,11 @@ type ComplexityRoot struct {
 		Revoked func(childComplexity int) int
 	}
 
+	StartOutboundPayload struct {
+		Engagement func(childComplexity int) int
+		Message    func(childComplexity int) int
+	}
+
 	Subscription struct {
 		AgentEvents      func(childComplexity int, after *string) int
 		EngagementEvents func(childComplexity int, id int, after *string) int
@@ -716,6 +801,7 @@ type ComplexityRoot struct {
 		Name      func(childComplexity int) int
 		Subject   func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
+		Variables func(childComplexity int) int
 	}
 
 	TemplateConnection struct {
@@ -916,6 +1002,8 @@ type MutationResolver interface {
 	AcceptTransfer(ctx context.Context, id int) (*model.EngagementPayload, error)
 	DeclineTransfer(ctx context.Context, id int) (*model.TransferPayload, error)
 	ReleaseEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
+	StartOutbound(ctx context.Context, input model.StartOutboundInput) (*model.StartOutboundPayload, error)
+	RetryDelivery(ctx context.Context, id int) (*model.DeliveryPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -926,8 +1014,10 @@ type QueryResolver interface {
 	CrmSettings(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMSettingOrder, where *ent.CRMSettingWhereInput) (*ent.CRMSettingConnection, error)
 	CapacityProfiles(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CapacityProfileOrder, where *ent.CapacityProfileWhereInput) (*ent.CapacityProfileConnection, error)
 	Customers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) (*ent.CustomerConnection, error)
+	Deliveries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DeliveryOrder, where *ent.DeliveryWhereInput) (*ent.DeliveryConnection, error)
 	Engagements(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EngagementOrder, where *ent.EngagementWhereInput) (*ent.EngagementConnection, error)
 	EntryPoints(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.EntryPointOrder, where *ent.EntryPointWhereInput) (*ent.EntryPointConnection, error)
+	OptOuts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.OptOutWhereInput) (*ent.OptOutConnection, error)
 	PostSessionSettings(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PostSessionSettingOrder, where *ent.PostSessionSettingWhereInput) (*ent.PostSessionSettingConnection, error)
 	Queues(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.QueueOrder, where *ent.QueueWhereInput) (*ent.QueueConnection, error)
 	Templates(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TemplateOrder, where *ent.TemplateWhereInput) (*ent.TemplateConnection, error)
@@ -1790,6 +1880,197 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletePayload.DeletedID(childComplexity), true
 
+	case "Delivery.attempts":
+		if e.ComplexityRoot.Delivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Attempts(childComplexity), true
+	case "Delivery.channel":
+		if e.ComplexityRoot.Delivery.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Channel(childComplexity), true
+	case "Delivery.createdAt":
+		if e.ComplexityRoot.Delivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.CreatedAt(childComplexity), true
+	case "Delivery.deadLetteredAt":
+		if e.ComplexityRoot.Delivery.DeadLetteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.DeadLetteredAt(childComplexity), true
+	case "Delivery.deliveredAt":
+		if e.ComplexityRoot.Delivery.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.DeliveredAt(childComplexity), true
+	case "Delivery.failedAt":
+		if e.ComplexityRoot.Delivery.FailedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.FailedAt(childComplexity), true
+	case "Delivery.fromAddress":
+		if e.ComplexityRoot.Delivery.FromAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.FromAddress(childComplexity), true
+	case "Delivery.id":
+		if e.ComplexityRoot.Delivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.ID(childComplexity), true
+	case "Delivery.lastError":
+		if e.ComplexityRoot.Delivery.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.LastError(childComplexity), true
+	case "Delivery.message":
+		if e.ComplexityRoot.Delivery.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Message(childComplexity), true
+	case "Delivery.messageID":
+		if e.ComplexityRoot.Delivery.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.MessageID(childComplexity), true
+	case "Delivery.nextAttemptAt":
+		if e.ComplexityRoot.Delivery.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.NextAttemptAt(childComplexity), true
+	case "Delivery.providerMessageID":
+		if e.ComplexityRoot.Delivery.ProviderMessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.ProviderMessageID(childComplexity), true
+	case "Delivery.sentAt":
+		if e.ComplexityRoot.Delivery.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.SentAt(childComplexity), true
+	case "Delivery.status":
+		if e.ComplexityRoot.Delivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.Status(childComplexity), true
+	case "Delivery.toAddress":
+		if e.ComplexityRoot.Delivery.ToAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.ToAddress(childComplexity), true
+	case "Delivery.updatedAt":
+		if e.ComplexityRoot.Delivery.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Delivery.UpdatedAt(childComplexity), true
+
+	case "DeliveryChanged.attempts":
+		if e.ComplexityRoot.DeliveryChanged.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryChanged.Attempts(childComplexity), true
+	case "DeliveryChanged.channel":
+		if e.ComplexityRoot.DeliveryChanged.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryChanged.Channel(childComplexity), true
+	case "DeliveryChanged.deadLettered":
+		if e.ComplexityRoot.DeliveryChanged.DeadLettered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryChanged.DeadLettered(childComplexity), true
+	case "DeliveryChanged.deliveryID":
+		if e.ComplexityRoot.DeliveryChanged.DeliveryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryChanged.DeliveryID(childComplexity), true
+	case "DeliveryChanged.error":
+		if e.ComplexityRoot.DeliveryChanged.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryChanged.Error(childComplexity), true
+	case "DeliveryChanged.messageID":
+		if e.ComplexityRoot.DeliveryChanged.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryChanged.MessageID(childComplexity), true
+	case "DeliveryChanged.nextAttemptAt":
+		if e.ComplexityRoot.DeliveryChanged.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryChanged.NextAttemptAt(childComplexity), true
+	case "DeliveryChanged.status":
+		if e.ComplexityRoot.DeliveryChanged.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryChanged.Status(childComplexity), true
+
+	case "DeliveryConnection.edges":
+		if e.ComplexityRoot.DeliveryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryConnection.Edges(childComplexity), true
+	case "DeliveryConnection.pageInfo":
+		if e.ComplexityRoot.DeliveryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryConnection.PageInfo(childComplexity), true
+	case "DeliveryConnection.totalCount":
+		if e.ComplexityRoot.DeliveryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryConnection.TotalCount(childComplexity), true
+
+	case "DeliveryEdge.cursor":
+		if e.ComplexityRoot.DeliveryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryEdge.Cursor(childComplexity), true
+	case "DeliveryEdge.node":
+		if e.ComplexityRoot.DeliveryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryEdge.Node(childComplexity), true
+
+	case "DeliveryPayload.delivery":
+		if e.ComplexityRoot.DeliveryPayload.Delivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryPayload.Delivery(childComplexity), true
+
 	case "Engagement.agent":
 		if e.ComplexityRoot.Engagement.Agent == nil {
 			break
@@ -1844,6 +2125,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.Customer(childComplexity), true
+	case "Engagement.customerAddress":
+		if e.ComplexityRoot.Engagement.CustomerAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.CustomerAddress(childComplexity), true
 	case "Engagement.customerID":
 		if e.ComplexityRoot.Engagement.CustomerID == nil {
 			break
@@ -1950,6 +2237,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.Messages(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.MessageOrder), args["where"].(*ent.MessageWhereInput)), true
+	case "Engagement.next":
+		if e.ComplexityRoot.Engagement.Next == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.Next(childComplexity), true
 	case "Engagement.notes":
 		if e.ComplexityRoot.Engagement.Notes == nil {
 			break
@@ -1968,6 +2261,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.ParkedFrom(childComplexity), true
+	case "Engagement.previous":
+		if e.ComplexityRoot.Engagement.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.Previous(childComplexity), true
+	case "Engagement.previousID":
+		if e.ComplexityRoot.Engagement.PreviousID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PreviousID(childComplexity), true
 	case "Engagement.priority":
 		if e.ComplexityRoot.Engagement.Priority == nil {
 			break
@@ -2433,6 +2738,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.CreatedAt(childComplexity), true
+	case "Message.delivery":
+		if e.ComplexityRoot.Message.Delivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Delivery(childComplexity), true
 	case "Message.engagement":
 		if e.ComplexityRoot.Message.Engagement == nil {
 			break
@@ -2445,12 +2756,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Message.EngagementID(childComplexity), true
+	case "Message.html":
+		if e.ComplexityRoot.Message.HTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.HTML(childComplexity), true
 	case "Message.id":
 		if e.ComplexityRoot.Message.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Message.ID(childComplexity), true
+	case "Message.refusedReason":
+		if e.ComplexityRoot.Message.RefusedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.RefusedReason(childComplexity), true
 	case "Message.sender":
 		if e.ComplexityRoot.Message.Sender == nil {
 			break
@@ -2495,12 +2818,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageCreated.Body(childComplexity), true
+	case "MessageCreated.deliveryID":
+		if e.ComplexityRoot.MessageCreated.DeliveryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageCreated.DeliveryID(childComplexity), true
 	case "MessageCreated.messageID":
 		if e.ComplexityRoot.MessageCreated.MessageID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.MessageCreated.MessageID(childComplexity), true
+	case "MessageCreated.refusedReason":
+		if e.ComplexityRoot.MessageCreated.RefusedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageCreated.RefusedReason(childComplexity), true
 	case "MessageCreated.sender":
 		if e.ComplexityRoot.MessageCreated.Sender == nil {
 			break
@@ -2885,6 +3220,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResumeEngagement(childComplexity, args["id"].(int)), true
+	case "Mutation.retryDelivery":
+		if e.ComplexityRoot.Mutation.RetryDelivery == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retryDelivery_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetryDelivery(childComplexity, args["id"].(int)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -2924,6 +3270,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetPassword(childComplexity, args["agentID"].(int), args["password"].(string)), true
+	case "Mutation.startOutbound":
+		if e.ComplexityRoot.Mutation.StartOutbound == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startOutbound_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartOutbound(childComplexity, args["input"].(model.StartOutboundInput)), true
 	case "Mutation.transferEngagement":
 		if e.ComplexityRoot.Mutation.TransferEngagement == nil {
 			break
@@ -3318,6 +3675,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OfferPayload.Offer(childComplexity), true
 
+	case "OptOut.address":
+		if e.ComplexityRoot.OptOut.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOut.Address(childComplexity), true
+	case "OptOut.createdAt":
+		if e.ComplexityRoot.OptOut.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOut.CreatedAt(childComplexity), true
+	case "OptOut.entryPoint":
+		if e.ComplexityRoot.OptOut.EntryPoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOut.EntryPoint(childComplexity), true
+	case "OptOut.entryPointID":
+		if e.ComplexityRoot.OptOut.EntryPointID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOut.EntryPointID(childComplexity), true
+	case "OptOut.id":
+		if e.ComplexityRoot.OptOut.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOut.ID(childComplexity), true
+	case "OptOut.keyword":
+		if e.ComplexityRoot.OptOut.Keyword == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOut.Keyword(childComplexity), true
+
+	case "OptOutConnection.edges":
+		if e.ComplexityRoot.OptOutConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOutConnection.Edges(childComplexity), true
+	case "OptOutConnection.pageInfo":
+		if e.ComplexityRoot.OptOutConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOutConnection.PageInfo(childComplexity), true
+	case "OptOutConnection.totalCount":
+		if e.ComplexityRoot.OptOutConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOutConnection.TotalCount(childComplexity), true
+
+	case "OptOutEdge.cursor":
+		if e.ComplexityRoot.OptOutEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOutEdge.Cursor(childComplexity), true
+	case "OptOutEdge.node":
+		if e.ComplexityRoot.OptOutEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OptOutEdge.Node(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -3534,6 +3960,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Customers(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.CustomerOrder), args["where"].(*ent.CustomerWhereInput)), true
+	case "Query.deliveries":
+		if e.ComplexityRoot.Query.Deliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Deliveries(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.DeliveryOrder), args["where"].(*ent.DeliveryWhereInput)), true
 	case "Query.engagements":
 		if e.ComplexityRoot.Query.Engagements == nil {
 			break
@@ -3585,6 +4022,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]int)), true
+	case "Query.optOuts":
+		if e.ComplexityRoot.Query.OptOuts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_optOuts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OptOuts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.OptOutWhereInput)), true
 	case "Query.postSessionSettings":
 		if e.ComplexityRoot.Query.PostSessionSettings == nil {
 			break
@@ -3891,6 +4339,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RevokeTokenPayload.Revoked(childComplexity), true
 
+	case "StartOutboundPayload.engagement":
+		if e.ComplexityRoot.StartOutboundPayload.Engagement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartOutboundPayload.Engagement(childComplexity), true
+	case "StartOutboundPayload.message":
+		if e.ComplexityRoot.StartOutboundPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartOutboundPayload.Message(childComplexity), true
+
 	case "Subscription.agentEvents":
 		if e.ComplexityRoot.Subscription.AgentEvents == nil {
 			break
@@ -3973,6 +4434,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Template.UpdatedAt(childComplexity), true
+	case "Template.variables":
+		if e.ComplexityRoot.Template.Variables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Template.Variables(childComplexity), true
 
 	case "TemplateConnection.edges":
 		if e.ComplexityRoot.TemplateConnection.Edges == nil {
@@ -4442,6 +4909,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCustomerOrder,
 		ec.unmarshalInputCustomerWhereInput,
 		ec.unmarshalInputDataParameterInput,
+		ec.unmarshalInputDeliveryOrder,
+		ec.unmarshalInputDeliveryWhereInput,
 		ec.unmarshalInputEngagementOrder,
 		ec.unmarshalInputEngagementWhereInput,
 		ec.unmarshalInputEntryPointOrder,
@@ -4452,11 +4921,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputNoteWhereInput,
 		ec.unmarshalInputOfferOrder,
 		ec.unmarshalInputOfferWhereInput,
+		ec.unmarshalInputOptOutWhereInput,
 		ec.unmarshalInputPostMessageInput,
 		ec.unmarshalInputPostSessionSettingOrder,
 		ec.unmarshalInputPostSessionSettingWhereInput,
 		ec.unmarshalInputQueueOrder,
 		ec.unmarshalInputQueueWhereInput,
+		ec.unmarshalInputStartOutboundInput,
 		ec.unmarshalInputTemplateOrder,
 		ec.unmarshalInputTemplateWhereInput,
 		ec.unmarshalInputTranscriptSegmentInput,
@@ -4718,7 +5189,13 @@ extend type Mutation {
   otherwise it stays PARKED (parkedFrom WRAP_UP) and resumes into wrap-up.
   """
   endEngagement(id: ID!): EngagementPayload!
-  """Posts a message to a chat, SMS or email engagement: as the agent who has it, or as the customer (integration or customer token)."""
+  """
+  Posts a message to a chat, SMS or email engagement: as the agent who has
+  it, or as the customer (integration or customer token). An agent's SMS or
+  email message is queued for delivery to the customer in the same
+  transaction (see Message.delivery); to an opted-out number it is refused
+  with reason OPTED_OUT.
+  """
   postMessage(input: PostMessageInput!): PostMessagePayload!
   """Appends live transcript segments (integrations with scope ENGAGEMENTS)."""
   appendTranscript(engagementID: ID!, segments: [TranscriptSegmentInput!]!): AppendTranscriptPayload! @auth(roles: [ADMIN], scopes: [ENGAGEMENTS])
@@ -4817,9 +5294,14 @@ type AppendTranscriptPayload { segments: [TranscriptSegment!]! }
 
 input PostMessageInput {
   engagementID: ID!
-  body: String!
-  """Email only."""
+  """The text; give either a body or a template."""
+  body: String
+  """Email only; a reply without one keeps the conversation's subject."""
   subject: String
+  """A template of the engagement's channel; its {{variables}} are filled from variables."""
+  templateID: ID
+  """Values of the template's variables, every one of them (strings)."""
+  variables: Map
 }
 
 input TranscriptSegmentInput {
@@ -6327,6 +6809,10 @@ input CreateTemplateInput {
   channel: Channel!
   subject: String
   body: String!
+  """
+  Names the subject and body may use as {{name}}; checked when saved, all required when sent.
+  """
+  variables: [String!]
   active: Boolean
 }
 """
@@ -6519,6 +7005,319 @@ input CustomerWhereInput {
   hasRecords: Boolean
   hasRecordsWith: [CRMRecordWhereInput!]
 }
+type Delivery implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  channel: Channel!
+  status: DeliveryStatus!
+  """
+  The entry point's address the message is sent from.
+  """
+  fromAddress: String!
+  """
+  The customer's address: E.164 number or email address.
+  """
+  toAddress: String!
+  """
+  Hand-overs to the provider tried so far.
+  """
+  attempts: Int!
+  """
+  When the worker tries (again); nil when nothing is left to try.
+  """
+  nextAttemptAt: Time
+  sentAt: Time
+  deliveredAt: Time
+  failedAt: Time
+  """
+  Set when the worker gave up (attempts exhausted or a permanent refusal); retryDelivery queues it again.
+  """
+  deadLetteredAt: Time
+  """
+  The provider's (or the connection's) last error.
+  """
+  lastError: String
+  """
+  The provider's id of the message, from its answer or callbacks.
+  """
+  providerMessageID: String
+  messageID: ID!
+  message: Message!
+}
+"""
+A connection to a list of items.
+"""
+type DeliveryConnection {
+  """
+  A list of edges.
+  """
+  edges: [DeliveryEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type DeliveryEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Delivery
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Delivery connections
+"""
+input DeliveryOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Deliveries.
+  """
+  field: DeliveryOrderField!
+}
+"""
+Properties by which Delivery connections can be ordered.
+"""
+enum DeliveryOrderField {
+  CREATED_AT
+  UPDATED_AT
+  STATUS
+  NEXT_ATTEMPT_AT
+}
+"""
+DeliveryStatus is enum for the field status
+"""
+enum DeliveryStatus @goModel(model: "github.com/switchboard/switchboard/ent/delivery.Status") {
+  QUEUED
+  SENT
+  DELIVERED
+  FAILED
+}
+"""
+DeliveryWhereInput is used for filtering Delivery objects.
+Input was generated by ent.
+"""
+input DeliveryWhereInput {
+  not: DeliveryWhereInput
+  and: [DeliveryWhereInput!]
+  or: [DeliveryWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  channel field predicates
+  """
+  channel: Channel
+  channelNEQ: Channel
+  channelIn: [Channel!]
+  channelNotIn: [Channel!]
+  """
+  status field predicates
+  """
+  status: DeliveryStatus
+  statusNEQ: DeliveryStatus
+  statusIn: [DeliveryStatus!]
+  statusNotIn: [DeliveryStatus!]
+  """
+  from_address field predicates
+  """
+  fromAddress: String
+  fromAddressNEQ: String
+  fromAddressIn: [String!]
+  fromAddressNotIn: [String!]
+  fromAddressGT: String
+  fromAddressGTE: String
+  fromAddressLT: String
+  fromAddressLTE: String
+  fromAddressContains: String
+  fromAddressHasPrefix: String
+  fromAddressHasSuffix: String
+  fromAddressEqualFold: String
+  fromAddressContainsFold: String
+  """
+  to_address field predicates
+  """
+  toAddress: String
+  toAddressNEQ: String
+  toAddressIn: [String!]
+  toAddressNotIn: [String!]
+  toAddressGT: String
+  toAddressGTE: String
+  toAddressLT: String
+  toAddressLTE: String
+  toAddressContains: String
+  toAddressHasPrefix: String
+  toAddressHasSuffix: String
+  toAddressEqualFold: String
+  toAddressContainsFold: String
+  """
+  attempts field predicates
+  """
+  attempts: Int
+  attemptsNEQ: Int
+  attemptsIn: [Int!]
+  attemptsNotIn: [Int!]
+  attemptsGT: Int
+  attemptsGTE: Int
+  attemptsLT: Int
+  attemptsLTE: Int
+  """
+  next_attempt_at field predicates
+  """
+  nextAttemptAt: Time
+  nextAttemptAtNEQ: Time
+  nextAttemptAtIn: [Time!]
+  nextAttemptAtNotIn: [Time!]
+  nextAttemptAtGT: Time
+  nextAttemptAtGTE: Time
+  nextAttemptAtLT: Time
+  nextAttemptAtLTE: Time
+  nextAttemptAtIsNil: Boolean
+  nextAttemptAtNotNil: Boolean
+  """
+  sent_at field predicates
+  """
+  sentAt: Time
+  sentAtNEQ: Time
+  sentAtIn: [Time!]
+  sentAtNotIn: [Time!]
+  sentAtGT: Time
+  sentAtGTE: Time
+  sentAtLT: Time
+  sentAtLTE: Time
+  sentAtIsNil: Boolean
+  sentAtNotNil: Boolean
+  """
+  delivered_at field predicates
+  """
+  deliveredAt: Time
+  deliveredAtNEQ: Time
+  deliveredAtIn: [Time!]
+  deliveredAtNotIn: [Time!]
+  deliveredAtGT: Time
+  deliveredAtGTE: Time
+  deliveredAtLT: Time
+  deliveredAtLTE: Time
+  deliveredAtIsNil: Boolean
+  deliveredAtNotNil: Boolean
+  """
+  failed_at field predicates
+  """
+  failedAt: Time
+  failedAtNEQ: Time
+  failedAtIn: [Time!]
+  failedAtNotIn: [Time!]
+  failedAtGT: Time
+  failedAtGTE: Time
+  failedAtLT: Time
+  failedAtLTE: Time
+  failedAtIsNil: Boolean
+  failedAtNotNil: Boolean
+  """
+  dead_lettered_at field predicates
+  """
+  deadLetteredAt: Time
+  deadLetteredAtNEQ: Time
+  deadLetteredAtIn: [Time!]
+  deadLetteredAtNotIn: [Time!]
+  deadLetteredAtGT: Time
+  deadLetteredAtGTE: Time
+  deadLetteredAtLT: Time
+  deadLetteredAtLTE: Time
+  deadLetteredAtIsNil: Boolean
+  deadLetteredAtNotNil: Boolean
+  """
+  last_error field predicates
+  """
+  lastError: String
+  lastErrorNEQ: String
+  lastErrorIn: [String!]
+  lastErrorNotIn: [String!]
+  lastErrorGT: String
+  lastErrorGTE: String
+  lastErrorLT: String
+  lastErrorLTE: String
+  lastErrorContains: String
+  lastErrorHasPrefix: String
+  lastErrorHasSuffix: String
+  lastErrorIsNil: Boolean
+  lastErrorNotNil: Boolean
+  lastErrorEqualFold: String
+  lastErrorContainsFold: String
+  """
+  provider_message_id field predicates
+  """
+  providerMessageID: String
+  providerMessageIDNEQ: String
+  providerMessageIDIn: [String!]
+  providerMessageIDNotIn: [String!]
+  providerMessageIDGT: String
+  providerMessageIDGTE: String
+  providerMessageIDLT: String
+  providerMessageIDLTE: String
+  providerMessageIDContains: String
+  providerMessageIDHasPrefix: String
+  providerMessageIDHasSuffix: String
+  providerMessageIDIsNil: Boolean
+  providerMessageIDNotNil: Boolean
+  providerMessageIDEqualFold: String
+  providerMessageIDContainsFold: String
+  """
+  message_id field predicates
+  """
+  messageID: ID
+  messageIDNEQ: ID
+  messageIDIn: [ID!]
+  messageIDNotIn: [ID!]
+  """
+  message edge predicates
+  """
+  hasMessage: Boolean
+  hasMessageWith: [MessageWhereInput!]
+}
 """
 Direction is enum for the field direction
 """
@@ -6588,6 +7387,14 @@ type Engagement implements Node {
   queueID: ID
   agentID: ID
   entryPointID: ID
+  """
+  SMS and email: the customer's number (E.164) or email address, normalised; one active conversation per address and entry point (O4).
+  """
+  customerAddress: String
+  """
+  The earlier conversation with the same customer address and entry point this one continues (O7).
+  """
+  previousID: ID
   customer: Customer
   queue: Queue
   agent: Agent
@@ -6629,6 +7436,11 @@ type Engagement implements Node {
   notes: [Note!]
   dispositions: [WrapUpReason!]
   records: [CRMRecord!]
+  """
+  previous: the conversation this one continues; next: those continuing it.
+  """
+  previous: Engagement
+  next: [Engagement!]
 }
 """
 A connection to a list of items.
@@ -7004,6 +7816,33 @@ input EngagementWhereInput {
   entryPointIDIsNil: Boolean
   entryPointIDNotNil: Boolean
   """
+  customer_address field predicates
+  """
+  customerAddress: String
+  customerAddressNEQ: String
+  customerAddressIn: [String!]
+  customerAddressNotIn: [String!]
+  customerAddressGT: String
+  customerAddressGTE: String
+  customerAddressLT: String
+  customerAddressLTE: String
+  customerAddressContains: String
+  customerAddressHasPrefix: String
+  customerAddressHasSuffix: String
+  customerAddressIsNil: Boolean
+  customerAddressNotNil: Boolean
+  customerAddressEqualFold: String
+  customerAddressContainsFold: String
+  """
+  previous_id field predicates
+  """
+  previousID: ID
+  previousIDNEQ: ID
+  previousIDIn: [ID!]
+  previousIDNotIn: [ID!]
+  previousIDIsNil: Boolean
+  previousIDNotNil: Boolean
+  """
   customer edge predicates
   """
   hasCustomer: Boolean
@@ -7058,6 +7897,16 @@ input EngagementWhereInput {
   """
   hasRecords: Boolean
   hasRecordsWith: [CRMRecordWhereInput!]
+  """
+  previous edge predicates
+  """
+  hasPrevious: Boolean
+  hasPreviousWith: [EngagementWhereInput!]
+  """
+  next edge predicates
+  """
+  hasNext: Boolean
+  hasNextWith: [EngagementWhereInput!]
 }
 type EntryPoint implements Node {
   id: ID!
@@ -7253,10 +8102,22 @@ type Message implements Node {
   sender: MessageSender!
   subject: String
   body: String!
+  """
+  Inbound email: the HTML part, sanitised; the text is in body.
+  """
+  html: String
+  """
+  Why part of an inbound message was refused, e.g. CONTENT_ID_PARTS or INLINE_IMAGE_TOO_LARGE (O6); its text is kept.
+  """
+  refusedReason: String
   engagementID: ID!
   agentID: ID
   engagement: Engagement!
   agent: Agent
+  """
+  How an outgoing SMS or email reached the customer; nil for chat and inbound messages.
+  """
+  delivery: Delivery
 }
 """
 A connection to a list of items.
@@ -7400,6 +8261,42 @@ input MessageWhereInput {
   bodyEqualFold: String
   bodyContainsFold: String
   """
+  html field predicates
+  """
+  html: String
+  htmlNEQ: String
+  htmlIn: [String!]
+  htmlNotIn: [String!]
+  htmlGT: String
+  htmlGTE: String
+  htmlLT: String
+  htmlLTE: String
+  htmlContains: String
+  htmlHasPrefix: String
+  htmlHasSuffix: String
+  htmlIsNil: Boolean
+  htmlNotNil: Boolean
+  htmlEqualFold: String
+  htmlContainsFold: String
+  """
+  refused_reason field predicates
+  """
+  refusedReason: String
+  refusedReasonNEQ: String
+  refusedReasonIn: [String!]
+  refusedReasonNotIn: [String!]
+  refusedReasonGT: String
+  refusedReasonGTE: String
+  refusedReasonLT: String
+  refusedReasonLTE: String
+  refusedReasonContains: String
+  refusedReasonHasPrefix: String
+  refusedReasonHasSuffix: String
+  refusedReasonIsNil: Boolean
+  refusedReasonNotNil: Boolean
+  refusedReasonEqualFold: String
+  refusedReasonContainsFold: String
+  """
   engagement_id field predicates
   """
   engagementID: ID
@@ -7425,6 +8322,11 @@ input MessageWhereInput {
   """
   hasAgent: Boolean
   hasAgentWith: [AgentWhereInput!]
+  """
+  delivery edge predicates
+  """
+  hasDelivery: Boolean
+  hasDeliveryWith: [DeliveryWhereInput!]
 }
 """
 An object with an ID.
@@ -7735,6 +8637,125 @@ input OfferWhereInput {
   """
   hasTransfer: Boolean
   hasTransferWith: [TransferWhereInput!]
+}
+type OptOut implements Node {
+  id: ID!
+  """
+  The customer's number, E.164.
+  """
+  address: String!
+  """
+  The keyword received, e.g. STOP.
+  """
+  keyword: String!
+  createdAt: Time!
+  entryPointID: ID!
+  entryPoint: EntryPoint!
+}
+"""
+A connection to a list of items.
+"""
+type OptOutConnection {
+  """
+  A list of edges.
+  """
+  edges: [OptOutEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type OptOutEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: OptOut
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+OptOutWhereInput is used for filtering OptOut objects.
+Input was generated by ent.
+"""
+input OptOutWhereInput {
+  not: OptOutWhereInput
+  and: [OptOutWhereInput!]
+  or: [OptOutWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  address field predicates
+  """
+  address: String
+  addressNEQ: String
+  addressIn: [String!]
+  addressNotIn: [String!]
+  addressGT: String
+  addressGTE: String
+  addressLT: String
+  addressLTE: String
+  addressContains: String
+  addressHasPrefix: String
+  addressHasSuffix: String
+  addressEqualFold: String
+  addressContainsFold: String
+  """
+  keyword field predicates
+  """
+  keyword: String
+  keywordNEQ: String
+  keywordIn: [String!]
+  keywordNotIn: [String!]
+  keywordGT: String
+  keywordGTE: String
+  keywordLT: String
+  keywordLTE: String
+  keywordContains: String
+  keywordHasPrefix: String
+  keywordHasSuffix: String
+  keywordEqualFold: String
+  keywordContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  entry_point_id field predicates
+  """
+  entryPointID: ID
+  entryPointIDNEQ: ID
+  entryPointIDIn: [ID!]
+  entryPointIDNotIn: [ID!]
+  """
+  entry_point edge predicates
+  """
+  hasEntryPoint: Boolean
+  hasEntryPointWith: [EntryPointWhereInput!]
 }
 """
 Possible directions in which to order a list of items when provided an ` + "`" + `orderBy` + "`" + ` argument.
@@ -8146,6 +9167,37 @@ type Query {
     """
     where: CustomerWhereInput
   ): CustomerConnection! @auth(roles: [ADMIN,SUPERVISOR], scopes: [ENGAGEMENTS,CRM])
+  deliveries(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Deliveries returned from the connection.
+    """
+    orderBy: [DeliveryOrder!]
+
+    """
+    Filtering options for Deliveries returned from the connection.
+    """
+    where: DeliveryWhereInput
+  ): DeliveryConnection! @auth(roles: [ADMIN,SUPERVISOR], scopes: [MESSAGING])
   engagements(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8208,6 +9260,32 @@ type Query {
     """
     where: EntryPointWhereInput
   ): EntryPointConnection! @auth
+  optOuts(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Filtering options for OptOuts returned from the connection.
+    """
+    where: OptOutWhereInput
+  ): OptOutConnection! @auth(roles: [ADMIN,SUPERVISOR], scopes: [MESSAGING])
   postSessionSettings(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8703,6 +9781,10 @@ type Template implements Node {
   channel: Channel!
   subject: String
   body: String!
+  """
+  Names the subject and body may use as {{name}}; checked when saved, all required when sent.
+  """
+  variables: [String!]
   active: Boolean!
 }
 """
@@ -9371,6 +10453,12 @@ input UpdateTemplateInput {
   subject: String
   clearSubject: Boolean
   body: String
+  """
+  Names the subject and body may use as {{name}}; checked when saved, all required when sent.
+  """
+  variables: [String!]
+  appendVariables: [String!]
+  clearVariables: Boolean
   active: Boolean
 }
 """
@@ -9706,6 +10794,7 @@ union EventDetails =
   | TransferChanged
   | NoteAdded
   | TranscriptAppended
+  | DeliveryChanged
 
 """` + "`" + `offer.created` + "`" + `: a ring (or a transfer offer), with what the agent needs to decide without another query."""
 type OfferCreated {
@@ -9790,6 +10879,26 @@ type MessageCreated {
   sender: MessageSender!
   body: String!
   subject: String!
+  """Set for an agent's SMS or email to the customer: its delivery (see DeliveryChanged)."""
+  deliveryID: ID
+  """Why an inbound email's content was refused (e.g. an inline image over 15 KB), when it was."""
+  refusedReason: String
+}
+
+"""` + "`" + `delivery.changed` + "`" + `: the delivery of a message to the customer moved on (queued, sent, delivered, failed, dead-lettered)."""
+type DeliveryChanged {
+  deliveryID: ID!
+  messageID: ID!
+  channel: Channel!
+  status: DeliveryStatus!
+  """Hand-overs to the provider so far."""
+  attempts: Int!
+  """Set once the delivery gave up; retryDelivery queues it again."""
+  deadLettered: Boolean!
+  """The provider's last error."""
+  error: String
+  """When the next attempt is due, while it is queued."""
+  nextAttemptAt: Time
 }
 
 """
@@ -9817,6 +10926,60 @@ type TranscriptAppended {
   segments: Int!
 }
 `, BuiltIn: false},
+	{Name: "../schema/outbound.graphqls", Input: `# Outbound conversations (agent-started SMS and email) and message delivery.
+# Rules and reasons: see startOutbound. Inbound messages and provider status
+# callbacks arrive over plain HTTP (POST /messaging/sms, /messaging/email,
+# /messaging/status) with an API key of scope MESSAGING; see the README.
+extend type Mutation {
+  """
+  Starts a conversation with a customer by SMS or email (SPEC O1–O5). The
+  engagement is the caller's at once (CONNECTED, in its open list, an
+  engagement.assigned event), and its first message is queued for delivery
+  in the same transaction. A customer with that address is found or
+  created. Refused, with nothing written, when (extensions.reason):
+  PREMIUM_LICENSE_REQUIRED (FORBIDDEN), DIGITAL_CHANNELS_DISABLED,
+  CHANNEL_NOT_IN_PROFILE, AGENT_NOT_AVAILABLE (OFFLINE), CAPACITY_REACHED,
+  NO_ENTRY_POINT, OUTBOUND_LIMIT_REACHED, OPTED_OUT, SUBJECT_ALREADY_USED
+  (PRECONDITION_FAILED), ACTIVE_CONVERSATION_EXISTS (CONFLICT; the message
+  names the open engagement). A repeated idempotencyKey returns the first
+  result.
+  """
+  startOutbound(input: StartOutboundInput!): StartOutboundPayload! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
+  """
+  Queues a dead-lettered delivery again (attempts start over). Only a
+  delivery the worker gave up on can be retried.
+  """
+  retryDelivery(id: ID!): DeliveryPayload! @auth(roles: [ADMIN, SUPERVISOR], scopes: [MESSAGING])
+}
+
+input StartOutboundInput {
+  """SMS or EMAIL."""
+  channel: Channel!
+  """A phone number with country code (SMS; normalised to E.164) or an email address (EMAIL)."""
+  to: String!
+  """The entry point sent from; may be left out when exactly one active entry point has the channel."""
+  entryPointID: ID
+  """The first message; give either a body or a template."""
+  body: String
+  """EMAIL only, required there (from the template when it has one); must not repeat a subject of an earlier conversation with the customer."""
+  subject: String
+  templateID: ID
+  """Values of the template's variables, every one of them (strings)."""
+  variables: Map
+  """The name of a customer created for a new address."""
+  customerName: String
+  """A key the caller chooses; repeating it returns the first engagement instead of starting another."""
+  idempotencyKey: String
+}
+
+type StartOutboundPayload {
+  engagement: Engagement!
+  """The first message; its delivery shows how it reaches the customer."""
+  message: Message!
+}
+
+type DeliveryPayload { delivery: Delivery! }
+`, BuiltIn: false},
 	{Name: "../schema/query.graphqls", Input: `extend type Query {
   """The authenticated agent."""
   me: Agent! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
@@ -9833,6 +10996,8 @@ enum APIKeyScope {
   VIRTUAL_AGENT
   """Read and write CRM records."""
   CRM
+  """Deliver inbound SMS and email (POST /messaging/...) and report delivery statuses; read deliveries and opt-outs."""
+  MESSAGING
 }
 
 """A value handed to a virtual agent: a literal value or a session field."""
@@ -10276,6 +11441,76 @@ func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Delivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Delivery_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Delivery_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Delivery_updatedAt(ctx, field)
+	case "channel":
+		return ec.fieldContext_Delivery_channel(ctx, field)
+	case "status":
+		return ec.fieldContext_Delivery_status(ctx, field)
+	case "fromAddress":
+		return ec.fieldContext_Delivery_fromAddress(ctx, field)
+	case "toAddress":
+		return ec.fieldContext_Delivery_toAddress(ctx, field)
+	case "attempts":
+		return ec.fieldContext_Delivery_attempts(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_Delivery_nextAttemptAt(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_Delivery_sentAt(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_Delivery_deliveredAt(ctx, field)
+	case "failedAt":
+		return ec.fieldContext_Delivery_failedAt(ctx, field)
+	case "deadLetteredAt":
+		return ec.fieldContext_Delivery_deadLetteredAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_Delivery_lastError(ctx, field)
+	case "providerMessageID":
+		return ec.fieldContext_Delivery_providerMessageID(ctx, field)
+	case "messageID":
+		return ec.fieldContext_Delivery_messageID(ctx, field)
+	case "message":
+		return ec.fieldContext_Delivery_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Delivery", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DeliveryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DeliveryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DeliveryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DeliveryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DeliveryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "delivery":
+		return ec.fieldContext_DeliveryPayload_delivery(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Engagement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -10334,6 +11569,10 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_agentID(ctx, field)
 	case "entryPointID":
 		return ec.fieldContext_Engagement_entryPointID(ctx, field)
+	case "customerAddress":
+		return ec.fieldContext_Engagement_customerAddress(ctx, field)
+	case "previousID":
+		return ec.fieldContext_Engagement_previousID(ctx, field)
 	case "customer":
 		return ec.fieldContext_Engagement_customer(ctx, field)
 	case "queue":
@@ -10356,6 +11595,10 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_dispositions(ctx, field)
 	case "records":
 		return ec.fieldContext_Engagement_records(ctx, field)
+	case "previous":
+		return ec.fieldContext_Engagement_previous(ctx, field)
+	case "next":
+		return ec.fieldContext_Engagement_next(ctx, field)
 	case "live":
 		return ec.fieldContext_Engagement_live(ctx, field)
 	case "searchTranscript":
@@ -10546,6 +11789,10 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 		return ec.fieldContext_Message_subject(ctx, field)
 	case "body":
 		return ec.fieldContext_Message_body(ctx, field)
+	case "html":
+		return ec.fieldContext_Message_html(ctx, field)
+	case "refusedReason":
+		return ec.fieldContext_Message_refusedReason(ctx, field)
 	case "engagementID":
 		return ec.fieldContext_Message_engagementID(ctx, field)
 	case "agentID":
@@ -10554,6 +11801,8 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 		return ec.fieldContext_Message_engagement(ctx, field)
 	case "agent":
 		return ec.fieldContext_Message_agent(ctx, field)
+	case "delivery":
+		return ec.fieldContext_Message_delivery(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
 }
@@ -10648,6 +11897,46 @@ func (ec *executionContext) childFields_OfferPayload(ctx context.Context, field 
 		return ec.fieldContext_OfferPayload_offer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OfferPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_OptOut(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OptOut_id(ctx, field)
+	case "address":
+		return ec.fieldContext_OptOut_address(ctx, field)
+	case "keyword":
+		return ec.fieldContext_OptOut_keyword(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OptOut_createdAt(ctx, field)
+	case "entryPointID":
+		return ec.fieldContext_OptOut_entryPointID(ctx, field)
+	case "entryPoint":
+		return ec.fieldContext_OptOut_entryPoint(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OptOut", field.Name)
+}
+
+func (ec *executionContext) childFields_OptOutConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OptOutConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OptOutConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OptOutConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OptOutConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OptOutEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_OptOutEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_OptOutEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OptOutEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10850,6 +12139,16 @@ func (ec *executionContext) childFields_RevokeTokenPayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type RevokeTokenPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_StartOutboundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "engagement":
+		return ec.fieldContext_StartOutboundPayload_engagement(ctx, field)
+	case "message":
+		return ec.fieldContext_StartOutboundPayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StartOutboundPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Template(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -10866,6 +12165,8 @@ func (ec *executionContext) childFields_Template(ctx context.Context, field grap
 		return ec.fieldContext_Template_subject(ctx, field)
 	case "body":
 		return ec.fieldContext_Template_body(ctx, field)
+	case "variables":
+		return ec.fieldContext_Template_variables(ctx, field)
 	case "active":
 		return ec.fieldContext_Template_active(ctx, field)
 	}
@@ -12010,6 +13311,20 @@ func (ec *executionContext) field_Mutation_resumeEngagement_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_retryDelivery_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12065,6 +13380,20 @@ func (ec *executionContext) field_Mutation_setPassword_args(ctx context.Context,
 		return nil, err
 	}
 	args["password"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startOutbound_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StartOutboundInput, error) {
+			return ec.unmarshalNStartOutboundInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStartOutboundInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -12632,6 +13961,60 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_deliveries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.DeliveryOrder, error) {
+			return ec.unmarshalODeliveryOrder2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.DeliveryWhereInput, error) {
+			return ec.unmarshalODeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_engagements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12765,6 +14148,52 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_optOuts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.OptOutWhereInput, error) {
+			return ec.unmarshalOOptOutWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
 	return args, nil
 }
 
@@ -16635,6 +18064,764 @@ func (ec *executionContext) fieldContext_DeletePayload_deletedID(_ context.Conte
 	return graphql.NewScalarFieldContext("DeletePayload", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _Delivery_id(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_channel(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Channel does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_status(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v delivery.Status) graphql.Marshaler {
+			return ec.marshalNDeliveryStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type DeliveryStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_fromAddress(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_fromAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_fromAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_toAddress(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_toAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_toAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_nextAttemptAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextAttemptAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_sentAt(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_deliveredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_failedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_failedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_failedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_deadLetteredAt(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_deadLetteredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeadLetteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_deadLetteredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_lastError(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_providerMessageID(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_providerMessageID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProviderMessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_providerMessageID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_messageID(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_messageID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_messageID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Delivery", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Delivery_message(ctx context.Context, field graphql.CollectedField, obj *ent.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Delivery_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Delivery_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Delivery",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeliveryChanged_deliveryID(ctx context.Context, field graphql.CollectedField, obj *events.DeliveryChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryChanged_deliveryID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryChanged_deliveryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryChanged_messageID(ctx context.Context, field graphql.CollectedField, obj *events.DeliveryChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryChanged_messageID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryChanged_messageID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryChanged_channel(ctx context.Context, field graphql.CollectedField, obj *events.DeliveryChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryChanged_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryChanged_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryChanged", field, false, false, errors.New("field of type Channel does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryChanged_status(ctx context.Context, field graphql.CollectedField, obj *events.DeliveryChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryChanged_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v delivery.Status) graphql.Marshaler {
+			return ec.marshalNDeliveryStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryChanged_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryChanged", field, false, false, errors.New("field of type DeliveryStatus does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryChanged_attempts(ctx context.Context, field graphql.CollectedField, obj *events.DeliveryChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryChanged_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryChanged_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryChanged", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryChanged_deadLettered(ctx context.Context, field graphql.CollectedField, obj *events.DeliveryChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryChanged_deadLettered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeadLettered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryChanged_deadLettered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryChanged", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryChanged_error(ctx context.Context, field graphql.CollectedField, obj *events.DeliveryChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryChanged_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryChanged_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryChanged", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryChanged_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *events.DeliveryChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryChanged_nextAttemptAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextAttemptAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryChanged_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryChanged", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.DeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.DeliveryEdge) graphql.Marshaler {
+			return ec.marshalODeliveryEdge2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliveryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeliveryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.DeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeliveryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.DeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Delivery) graphql.Marshaler {
+			return ec.marshalODelivery2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDelivery(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeliveryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Delivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.DeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _DeliveryPayload_delivery(ctx context.Context, field graphql.CollectedField, obj *model.DeliveryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryPayload_delivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delivery, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Delivery) graphql.Marshaler {
+			return ec.marshalNDelivery2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDelivery(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryPayload_delivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeliveryPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Delivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Engagement_id(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17279,6 +19466,52 @@ func (ec *executionContext) fieldContext_Engagement_entryPointID(_ context.Conte
 	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _Engagement_customerAddress(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_customerAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_customerAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_previousID(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_previousID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_previousID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _Engagement_customer(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17638,6 +19871,70 @@ func (ec *executionContext) fieldContext_Engagement_records(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CRMRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Engagement_previous(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previous(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Engagement) graphql.Marshaler {
+			return ec.marshalOEngagement2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Engagement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Engagement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Engagement_next(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_next(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Next(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Engagement) graphql.Marshaler {
+			return ec.marshalOEngagement2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagementᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_next(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Engagement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Engagement(ctx, field)
 		},
 	}
 	return fc, nil
@@ -19288,6 +21585,52 @@ func (ec *executionContext) fieldContext_Message_body(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Message", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Message_html(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_html(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Message_refusedReason(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_refusedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefusedReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_refusedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Message", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Message_engagementID(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19393,6 +21736,38 @@ func (ec *executionContext) fieldContext_Message_agent(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Message_delivery(ctx context.Context, field graphql.CollectedField, obj *ent.Message) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Message_delivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delivery(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Delivery) graphql.Marshaler {
+			return ec.marshalODelivery2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDelivery(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Message_delivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Message",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Delivery(ctx, field)
 		},
 	}
 	return fc, nil
@@ -19574,6 +21949,52 @@ func (ec *executionContext) _MessageCreated_subject(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_MessageCreated_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageCreated", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MessageCreated_deliveryID(ctx context.Context, field graphql.CollectedField, obj *events.MessageCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageCreated_deliveryID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageCreated_deliveryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageCreated", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _MessageCreated_refusedReason(ctx context.Context, field graphql.CollectedField, obj *events.MessageCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageCreated_refusedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefusedReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageCreated_refusedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MessageCreated", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -22550,6 +24971,135 @@ func (ec *executionContext) fieldContext_Mutation_releaseEngagement(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_startOutbound(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startOutbound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartOutbound(ctx, fc.Args["input"].(model.StartOutboundInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR", "AGENT"})
+				if err != nil {
+					var zeroVal *model.StartOutboundPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.StartOutboundPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StartOutboundPayload) graphql.Marshaler {
+			return ec.marshalNStartOutboundPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStartOutboundPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startOutbound(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StartOutboundPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startOutbound_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retryDelivery(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retryDelivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetryDelivery(ctx, fc.Args["id"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal *model.DeliveryPayload
+					return zeroVal, err
+				}
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"MESSAGING"})
+				if err != nil {
+					var zeroVal *model.DeliveryPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.DeliveryPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeliveryPayload) graphql.Marshaler {
+			return ec.marshalNDeliveryPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDeliveryPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retryDelivery(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliveryPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retryDelivery_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23661,6 +26211,295 @@ func (ec *executionContext) fieldContext_OfferPayload_offer(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _OptOut_id(ctx context.Context, field graphql.CollectedField, obj *ent.OptOut) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOut_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OptOut_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OptOut", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _OptOut_address(ctx context.Context, field graphql.CollectedField, obj *ent.OptOut) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOut_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OptOut_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OptOut", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OptOut_keyword(ctx context.Context, field graphql.CollectedField, obj *ent.OptOut) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOut_keyword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keyword, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OptOut_keyword(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OptOut", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OptOut_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.OptOut) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOut_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OptOut_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OptOut", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _OptOut_entryPointID(ctx context.Context, field graphql.CollectedField, obj *ent.OptOut) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOut_entryPointID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntryPointID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OptOut_entryPointID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OptOut", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _OptOut_entryPoint(ctx context.Context, field graphql.CollectedField, obj *ent.OptOut) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOut_entryPoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntryPoint(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EntryPoint) graphql.Marshaler {
+			return ec.marshalNEntryPoint2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEntryPoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OptOut_entryPoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OptOut",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntryPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OptOutConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OptOutConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOutConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OptOutEdge) graphql.Marshaler {
+			return ec.marshalOOptOutEdge2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OptOutConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OptOutConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OptOutEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OptOutConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.OptOutConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOutConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OptOutConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OptOutConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OptOutConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OptOutConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOutConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OptOutConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OptOutConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _OptOutEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OptOutEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOutEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OptOut) graphql.Marshaler {
+			return ec.marshalOOptOut2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOut(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OptOutEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OptOutEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OptOut(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OptOutEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OptOutEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OptOutEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OptOutEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OptOutEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24750,6 +27589,73 @@ func (ec *executionContext) fieldContext_Query_customers(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_deliveries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Deliveries(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.DeliveryOrder), fc.Args["where"].(*ent.DeliveryWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal *ent.DeliveryConnection
+					return zeroVal, err
+				}
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"MESSAGING"})
+				if err != nil {
+					var zeroVal *ent.DeliveryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.DeliveryConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DeliveryConnection) graphql.Marshaler {
+			return ec.marshalNDeliveryConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deliveries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliveryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_deliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_engagements(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24868,6 +27774,73 @@ func (ec *executionContext) fieldContext_Query_entryPoints(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_entryPoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_optOuts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_optOuts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OptOuts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["where"].(*ent.OptOutWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal *ent.OptOutConnection
+					return zeroVal, err
+				}
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"MESSAGING"})
+				if err != nil {
+					var zeroVal *ent.OptOutConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.OptOutConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OptOutConnection) graphql.Marshaler {
+			return ec.marshalNOptOutConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_optOuts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OptOutConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_optOuts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26340,6 +29313,70 @@ func (ec *executionContext) fieldContext_RevokeTokenPayload_revoked(_ context.Co
 	return graphql.NewScalarFieldContext("RevokeTokenPayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _StartOutboundPayload_engagement(ctx context.Context, field graphql.CollectedField, obj *model.StartOutboundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartOutboundPayload_engagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Engagement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Engagement) graphql.Marshaler {
+			return ec.marshalNEngagement2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StartOutboundPayload_engagement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartOutboundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Engagement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StartOutboundPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.StartOutboundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartOutboundPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StartOutboundPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartOutboundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_agentEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -26666,6 +29703,29 @@ func (ec *executionContext) _Template_body(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Template_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Template", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Template_variables(ctx context.Context, field graphql.CollectedField, obj *ent.Template) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Template_variables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variables, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Template_variables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Template", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -33937,7 +36997,7 @@ func (ec *executionContext) unmarshalInputCreateTemplateInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "channel", "subject", "body", "active"}
+	fieldsInOrder := [...]string{"name", "channel", "subject", "body", "variables", "active"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33972,6 +37032,13 @@ func (ec *executionContext) unmarshalInputCreateTemplateInput(ctx context.Contex
 				return it, err
 			}
 			it.Body = data
+		case "variables":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variables"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Variables = data
 		case "active":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -34560,6 +37627,1155 @@ func (ec *executionContext) unmarshalInputDataParameterInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputDeliveryOrder(ctx context.Context, obj any) (ent.DeliveryOrder, error) {
+	var it ent.DeliveryOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNDeliveryOrderField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDeliveryWhereInput(ctx context.Context, obj any) (ent.DeliveryWhereInput, error) {
+	var it ent.DeliveryWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "fromAddress", "fromAddressNEQ", "fromAddressIn", "fromAddressNotIn", "fromAddressGT", "fromAddressGTE", "fromAddressLT", "fromAddressLTE", "fromAddressContains", "fromAddressHasPrefix", "fromAddressHasSuffix", "fromAddressEqualFold", "fromAddressContainsFold", "toAddress", "toAddressNEQ", "toAddressIn", "toAddressNotIn", "toAddressGT", "toAddressGTE", "toAddressLT", "toAddressLTE", "toAddressContains", "toAddressHasPrefix", "toAddressHasSuffix", "toAddressEqualFold", "toAddressContainsFold", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "nextAttemptAtIsNil", "nextAttemptAtNotNil", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "sentAtIsNil", "sentAtNotNil", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "failedAt", "failedAtNEQ", "failedAtIn", "failedAtNotIn", "failedAtGT", "failedAtGTE", "failedAtLT", "failedAtLTE", "failedAtIsNil", "failedAtNotNil", "deadLetteredAt", "deadLetteredAtNEQ", "deadLetteredAtIn", "deadLetteredAtNotIn", "deadLetteredAtGT", "deadLetteredAtGTE", "deadLetteredAtLT", "deadLetteredAtLTE", "deadLetteredAtIsNil", "deadLetteredAtNotNil", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "providerMessageID", "providerMessageIDNEQ", "providerMessageIDIn", "providerMessageIDNotIn", "providerMessageIDGT", "providerMessageIDGTE", "providerMessageIDLT", "providerMessageIDLTE", "providerMessageIDContains", "providerMessageIDHasPrefix", "providerMessageIDHasSuffix", "providerMessageIDIsNil", "providerMessageIDNotNil", "providerMessageIDEqualFold", "providerMessageIDContainsFold", "messageID", "messageIDNEQ", "messageIDIn", "messageIDNotIn", "hasMessage", "hasMessageWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalODeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalODeliveryWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalODeliveryWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "channelNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNEQ"))
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelNEQ = data
+		case "channelIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelIn"))
+			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelIn = data
+		case "channelNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNotIn"))
+			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelNotIn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODeliveryStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalODeliveryStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalODeliveryStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalODeliveryStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "fromAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddress"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddress = data
+		case "fromAddressNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressNEQ = data
+		case "fromAddressIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressIn = data
+		case "fromAddressNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressNotIn = data
+		case "fromAddressGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressGT = data
+		case "fromAddressGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressGTE = data
+		case "fromAddressLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressLT = data
+		case "fromAddressLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressLTE = data
+		case "fromAddressContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressContains = data
+		case "fromAddressHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressHasPrefix = data
+		case "fromAddressHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressHasSuffix = data
+		case "fromAddressEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressEqualFold = data
+		case "fromAddressContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromAddressContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromAddressContainsFold = data
+		case "toAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddress"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddress = data
+		case "toAddressNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressNEQ = data
+		case "toAddressIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressIn = data
+		case "toAddressNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressNotIn = data
+		case "toAddressGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressGT = data
+		case "toAddressGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressGTE = data
+		case "toAddressLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressLT = data
+		case "toAddressLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressLTE = data
+		case "toAddressContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressContains = data
+		case "toAddressHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressHasPrefix = data
+		case "toAddressHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressHasSuffix = data
+		case "toAddressEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressEqualFold = data
+		case "toAddressContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toAddressContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToAddressContainsFold = data
+		case "attempts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attempts"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attempts = data
+		case "attemptsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsNEQ = data
+		case "attemptsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsIn = data
+		case "attemptsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsNotIn = data
+		case "attemptsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsGT = data
+		case "attemptsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsGTE = data
+		case "attemptsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsLT = data
+		case "attemptsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsLTE = data
+		case "nextAttemptAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAt = data
+		case "nextAttemptAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtNEQ = data
+		case "nextAttemptAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtIn = data
+		case "nextAttemptAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtNotIn = data
+		case "nextAttemptAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtGT = data
+		case "nextAttemptAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtGTE = data
+		case "nextAttemptAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtLT = data
+		case "nextAttemptAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtLTE = data
+		case "nextAttemptAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtIsNil = data
+		case "nextAttemptAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtNotNil = data
+		case "sentAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAt = data
+		case "sentAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtNEQ = data
+		case "sentAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtIn = data
+		case "sentAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtNotIn = data
+		case "sentAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtGT = data
+		case "sentAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtGTE = data
+		case "sentAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtLT = data
+		case "sentAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtLTE = data
+		case "sentAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtIsNil = data
+		case "sentAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtNotNil = data
+		case "deliveredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAt = data
+		case "deliveredAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtNEQ = data
+		case "deliveredAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtIn = data
+		case "deliveredAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtNotIn = data
+		case "deliveredAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtGT = data
+		case "deliveredAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtGTE = data
+		case "deliveredAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtLT = data
+		case "deliveredAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtLTE = data
+		case "deliveredAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtIsNil = data
+		case "deliveredAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtNotNil = data
+		case "failedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAt = data
+		case "failedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAtNEQ = data
+		case "failedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAtIn = data
+		case "failedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAtNotIn = data
+		case "failedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAtGT = data
+		case "failedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAtGTE = data
+		case "failedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAtLT = data
+		case "failedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAtLTE = data
+		case "failedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAtIsNil = data
+		case "failedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("failedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FailedAtNotNil = data
+		case "deadLetteredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAt = data
+		case "deadLetteredAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtNEQ = data
+		case "deadLetteredAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtIn = data
+		case "deadLetteredAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtNotIn = data
+		case "deadLetteredAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtGT = data
+		case "deadLetteredAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtGTE = data
+		case "deadLetteredAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtLT = data
+		case "deadLetteredAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtLTE = data
+		case "deadLetteredAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtIsNil = data
+		case "deadLetteredAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtNotNil = data
+		case "lastError":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastError"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastError = data
+		case "lastErrorNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorNEQ = data
+		case "lastErrorIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorIn = data
+		case "lastErrorNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorNotIn = data
+		case "lastErrorGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorGT = data
+		case "lastErrorGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorGTE = data
+		case "lastErrorLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorLT = data
+		case "lastErrorLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorLTE = data
+		case "lastErrorContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorContains = data
+		case "lastErrorHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorHasPrefix = data
+		case "lastErrorHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorHasSuffix = data
+		case "lastErrorIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorIsNil = data
+		case "lastErrorNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorNotNil = data
+		case "lastErrorEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorEqualFold = data
+		case "lastErrorContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorContainsFold = data
+		case "providerMessageID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageID = data
+		case "providerMessageIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDNEQ = data
+		case "providerMessageIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDIn = data
+		case "providerMessageIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDNotIn = data
+		case "providerMessageIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDGT = data
+		case "providerMessageIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDGTE = data
+		case "providerMessageIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDLT = data
+		case "providerMessageIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDLTE = data
+		case "providerMessageIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDContains = data
+		case "providerMessageIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDHasPrefix = data
+		case "providerMessageIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDHasSuffix = data
+		case "providerMessageIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDIsNil = data
+		case "providerMessageIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDNotNil = data
+		case "providerMessageIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDEqualFold = data
+		case "providerMessageIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerMessageIDContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderMessageIDContainsFold = data
+		case "messageID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageID = data
+		case "messageIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageIDNEQ = data
+		case "messageIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageIDIn = data
+		case "messageIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageIDNotIn = data
+		case "hasMessage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMessage"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMessage = data
+		case "hasMessageWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMessageWith"))
+			data, err := ec.unmarshalOMessageWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐMessageWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMessageWith = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputEngagementOrder(ctx context.Context, obj any) (ent.EngagementOrder, error) {
 	var it ent.EngagementOrder
 	if obj == nil {
@@ -34612,7 +38828,7 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "sessionType", "sessionTypeNEQ", "sessionTypeIn", "sessionTypeNotIn", "sessionTypeIsNil", "sessionTypeNotNil", "botSummary", "botSummaryNEQ", "botSummaryIn", "botSummaryNotIn", "botSummaryGT", "botSummaryGTE", "botSummaryLT", "botSummaryLTE", "botSummaryContains", "botSummaryHasPrefix", "botSummaryHasSuffix", "botSummaryIsNil", "botSummaryNotNil", "botSummaryEqualFold", "botSummaryContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "menuPath", "menuPathNEQ", "menuPathIn", "menuPathNotIn", "menuPathGT", "menuPathGTE", "menuPathLT", "menuPathLTE", "menuPathContains", "menuPathHasPrefix", "menuPathHasSuffix", "menuPathIsNil", "menuPathNotNil", "menuPathEqualFold", "menuPathContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "queuedAt", "queuedAtNEQ", "queuedAtIn", "queuedAtNotIn", "queuedAtGT", "queuedAtGTE", "queuedAtLT", "queuedAtLTE", "queuedAtIsNil", "queuedAtNotNil", "connectedAt", "connectedAtNEQ", "connectedAtIn", "connectedAtNotIn", "connectedAtGT", "connectedAtGTE", "connectedAtLT", "connectedAtLTE", "connectedAtIsNil", "connectedAtNotNil", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "waitMs", "waitMsNEQ", "waitMsIn", "waitMsNotIn", "waitMsGT", "waitMsGTE", "waitMsLT", "waitMsLTE", "handleMs", "handleMsNEQ", "handleMsIn", "handleMsNotIn", "handleMsGT", "handleMsGTE", "handleMsLT", "handleMsLTE", "wrapUpMs", "wrapUpMsNEQ", "wrapUpMsIn", "wrapUpMsNotIn", "wrapUpMsGT", "wrapUpMsGTE", "wrapUpMsLT", "wrapUpMsLTE", "wrapUpDeadline", "wrapUpDeadlineNEQ", "wrapUpDeadlineIn", "wrapUpDeadlineNotIn", "wrapUpDeadlineGT", "wrapUpDeadlineGTE", "wrapUpDeadlineLT", "wrapUpDeadlineLTE", "wrapUpDeadlineIsNil", "wrapUpDeadlineNotNil", "parkedFrom", "parkedFromNEQ", "parkedFromIn", "parkedFromNotIn", "parkedFromIsNil", "parkedFromNotNil", "autoParked", "autoParkedNEQ", "customerLeft", "customerLeftNEQ", "customerMessages", "customerMessagesNEQ", "customerMessagesIn", "customerMessagesNotIn", "customerMessagesGT", "customerMessagesGTE", "customerMessagesLT", "customerMessagesLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "entryPointID", "entryPointIDNEQ", "entryPointIDIn", "entryPointIDNotIn", "entryPointIDIsNil", "entryPointIDNotNil", "hasCustomer", "hasCustomerWith", "hasQueue", "hasQueueWith", "hasAgent", "hasAgentWith", "hasEntryPoint", "hasEntryPointWith", "hasOffers", "hasOffersWith", "hasTransfers", "hasTransfersWith", "hasMessages", "hasMessagesWith", "hasTranscript", "hasTranscriptWith", "hasNotes", "hasNotesWith", "hasDispositions", "hasDispositionsWith", "hasRecords", "hasRecordsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "sessionType", "sessionTypeNEQ", "sessionTypeIn", "sessionTypeNotIn", "sessionTypeIsNil", "sessionTypeNotNil", "botSummary", "botSummaryNEQ", "botSummaryIn", "botSummaryNotIn", "botSummaryGT", "botSummaryGTE", "botSummaryLT", "botSummaryLTE", "botSummaryContains", "botSummaryHasPrefix", "botSummaryHasSuffix", "botSummaryIsNil", "botSummaryNotNil", "botSummaryEqualFold", "botSummaryContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "menuPath", "menuPathNEQ", "menuPathIn", "menuPathNotIn", "menuPathGT", "menuPathGTE", "menuPathLT", "menuPathLTE", "menuPathContains", "menuPathHasPrefix", "menuPathHasSuffix", "menuPathIsNil", "menuPathNotNil", "menuPathEqualFold", "menuPathContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "queuedAt", "queuedAtNEQ", "queuedAtIn", "queuedAtNotIn", "queuedAtGT", "queuedAtGTE", "queuedAtLT", "queuedAtLTE", "queuedAtIsNil", "queuedAtNotNil", "connectedAt", "connectedAtNEQ", "connectedAtIn", "connectedAtNotIn", "connectedAtGT", "connectedAtGTE", "connectedAtLT", "connectedAtLTE", "connectedAtIsNil", "connectedAtNotNil", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "waitMs", "waitMsNEQ", "waitMsIn", "waitMsNotIn", "waitMsGT", "waitMsGTE", "waitMsLT", "waitMsLTE", "handleMs", "handleMsNEQ", "handleMsIn", "handleMsNotIn", "handleMsGT", "handleMsGTE", "handleMsLT", "handleMsLTE", "wrapUpMs", "wrapUpMsNEQ", "wrapUpMsIn", "wrapUpMsNotIn", "wrapUpMsGT", "wrapUpMsGTE", "wrapUpMsLT", "wrapUpMsLTE", "wrapUpDeadline", "wrapUpDeadlineNEQ", "wrapUpDeadlineIn", "wrapUpDeadlineNotIn", "wrapUpDeadlineGT", "wrapUpDeadlineGTE", "wrapUpDeadlineLT", "wrapUpDeadlineLTE", "wrapUpDeadlineIsNil", "wrapUpDeadlineNotNil", "parkedFrom", "parkedFromNEQ", "parkedFromIn", "parkedFromNotIn", "parkedFromIsNil", "parkedFromNotNil", "autoParked", "autoParkedNEQ", "customerLeft", "customerLeftNEQ", "customerMessages", "customerMessagesNEQ", "customerMessagesIn", "customerMessagesNotIn", "customerMessagesGT", "customerMessagesGTE", "customerMessagesLT", "customerMessagesLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "entryPointID", "entryPointIDNEQ", "entryPointIDIn", "entryPointIDNotIn", "entryPointIDIsNil", "entryPointIDNotNil", "customerAddress", "customerAddressNEQ", "customerAddressIn", "customerAddressNotIn", "customerAddressGT", "customerAddressGTE", "customerAddressLT", "customerAddressLTE", "customerAddressContains", "customerAddressHasPrefix", "customerAddressHasSuffix", "customerAddressIsNil", "customerAddressNotNil", "customerAddressEqualFold", "customerAddressContainsFold", "previousID", "previousIDNEQ", "previousIDIn", "previousIDNotIn", "previousIDIsNil", "previousIDNotNil", "hasCustomer", "hasCustomerWith", "hasQueue", "hasQueueWith", "hasAgent", "hasAgentWith", "hasEntryPoint", "hasEntryPointWith", "hasOffers", "hasOffersWith", "hasTransfers", "hasTransfersWith", "hasMessages", "hasMessagesWith", "hasTranscript", "hasTranscriptWith", "hasNotes", "hasNotesWith", "hasDispositions", "hasDispositionsWith", "hasRecords", "hasRecordsWith", "hasPrevious", "hasPreviousWith", "hasNext", "hasNextWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36117,6 +40333,153 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.EntryPointIDNotNil = data
+		case "customerAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddress"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddress = data
+		case "customerAddressNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressNEQ = data
+		case "customerAddressIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressIn = data
+		case "customerAddressNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressNotIn = data
+		case "customerAddressGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressGT = data
+		case "customerAddressGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressGTE = data
+		case "customerAddressLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressLT = data
+		case "customerAddressLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressLTE = data
+		case "customerAddressContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressContains = data
+		case "customerAddressHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressHasPrefix = data
+		case "customerAddressHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressHasSuffix = data
+		case "customerAddressIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressIsNil = data
+		case "customerAddressNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressNotNil = data
+		case "customerAddressEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressEqualFold = data
+		case "customerAddressContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerAddressContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressContainsFold = data
+		case "previousID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousID = data
+		case "previousIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousIDNEQ = data
+		case "previousIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousIDIn = data
+		case "previousIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousIDNotIn = data
+		case "previousIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousIDIsNil = data
+		case "previousIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousIDNotNil = data
 		case "hasCustomer":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCustomer"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -36271,6 +40634,34 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.HasRecordsWith = data
+		case "hasPrevious":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPrevious"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPrevious = data
+		case "hasPreviousWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPreviousWith"))
+			data, err := ec.unmarshalOEngagementWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagementWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPreviousWith = data
+		case "hasNext":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasNext"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasNext = data
+		case "hasNextWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasNextWith"))
+			data, err := ec.unmarshalOEngagementWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagementWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasNextWith = data
 		}
 	}
 	return it, nil
@@ -36966,7 +41357,7 @@ func (ec *executionContext) unmarshalInputMessageWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "sender", "senderNEQ", "senderIn", "senderNotIn", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectIsNil", "subjectNotNil", "subjectEqualFold", "subjectContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyEqualFold", "bodyContainsFold", "engagementID", "engagementIDNEQ", "engagementIDIn", "engagementIDNotIn", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "hasEngagement", "hasEngagementWith", "hasAgent", "hasAgentWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "sender", "senderNEQ", "senderIn", "senderNotIn", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectIsNil", "subjectNotNil", "subjectEqualFold", "subjectContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyEqualFold", "bodyContainsFold", "html", "htmlNEQ", "htmlIn", "htmlNotIn", "htmlGT", "htmlGTE", "htmlLT", "htmlLTE", "htmlContains", "htmlHasPrefix", "htmlHasSuffix", "htmlIsNil", "htmlNotNil", "htmlEqualFold", "htmlContainsFold", "refusedReason", "refusedReasonNEQ", "refusedReasonIn", "refusedReasonNotIn", "refusedReasonGT", "refusedReasonGTE", "refusedReasonLT", "refusedReasonLTE", "refusedReasonContains", "refusedReasonHasPrefix", "refusedReasonHasSuffix", "refusedReasonIsNil", "refusedReasonNotNil", "refusedReasonEqualFold", "refusedReasonContainsFold", "engagementID", "engagementIDNEQ", "engagementIDIn", "engagementIDNotIn", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "hasEngagement", "hasEngagementWith", "hasAgent", "hasAgentWith", "hasDelivery", "hasDeliveryWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37386,6 +41777,216 @@ func (ec *executionContext) unmarshalInputMessageWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.BodyContainsFold = data
+		case "html":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("html"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTML = data
+		case "htmlNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLNEQ = data
+		case "htmlIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLIn = data
+		case "htmlNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLNotIn = data
+		case "htmlGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLGT = data
+		case "htmlGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLGTE = data
+		case "htmlLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLLT = data
+		case "htmlLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLLTE = data
+		case "htmlContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLContains = data
+		case "htmlHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLHasPrefix = data
+		case "htmlHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLHasSuffix = data
+		case "htmlIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLIsNil = data
+		case "htmlNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLNotNil = data
+		case "htmlEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLEqualFold = data
+		case "htmlContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("htmlContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HTMLContainsFold = data
+		case "refusedReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReason = data
+		case "refusedReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonNEQ = data
+		case "refusedReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonIn = data
+		case "refusedReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonNotIn = data
+		case "refusedReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonGT = data
+		case "refusedReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonGTE = data
+		case "refusedReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonLT = data
+		case "refusedReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonLTE = data
+		case "refusedReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonContains = data
+		case "refusedReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonHasPrefix = data
+		case "refusedReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonHasSuffix = data
+		case "refusedReasonIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonIsNil = data
+		case "refusedReasonNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonNotNil = data
+		case "refusedReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonEqualFold = data
+		case "refusedReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refusedReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefusedReasonContainsFold = data
 		case "engagementID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("engagementID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -37484,6 +42085,20 @@ func (ec *executionContext) unmarshalInputMessageWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasAgentWith = data
+		case "hasDelivery":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDelivery"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasDelivery = data
+		case "hasDeliveryWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDeliveryWith"))
+			data, err := ec.unmarshalODeliveryWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasDeliveryWith = data
 		}
 	}
 	return it, nil
@@ -38464,6 +43079,386 @@ func (ec *executionContext) unmarshalInputOfferWhereInput(ctx context.Context, o
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputOptOutWhereInput(ctx context.Context, obj any) (ent.OptOutWhereInput, error) {
+	var it ent.OptOutWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressEqualFold", "addressContainsFold", "keyword", "keywordNEQ", "keywordIn", "keywordNotIn", "keywordGT", "keywordGTE", "keywordLT", "keywordLTE", "keywordContains", "keywordHasPrefix", "keywordHasSuffix", "keywordEqualFold", "keywordContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "entryPointID", "entryPointIDNEQ", "entryPointIDIn", "entryPointIDNotIn", "hasEntryPoint", "hasEntryPointWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOOptOutWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOOptOutWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOOptOutWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "addressNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressNEQ = data
+		case "addressIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressIn = data
+		case "addressNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressNotIn = data
+		case "addressGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressGT = data
+		case "addressGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressGTE = data
+		case "addressLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressLT = data
+		case "addressLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressLTE = data
+		case "addressContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressContains = data
+		case "addressHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressHasPrefix = data
+		case "addressHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressHasSuffix = data
+		case "addressEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressEqualFold = data
+		case "addressContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addressContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddressContainsFold = data
+		case "keyword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyword"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keyword = data
+		case "keywordNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordNEQ = data
+		case "keywordIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordIn = data
+		case "keywordNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordNotIn = data
+		case "keywordGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordGT = data
+		case "keywordGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordGTE = data
+		case "keywordLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordLT = data
+		case "keywordLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordLTE = data
+		case "keywordContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordContains = data
+		case "keywordHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordHasPrefix = data
+		case "keywordHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordHasSuffix = data
+		case "keywordEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordEqualFold = data
+		case "keywordContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywordContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeywordContainsFold = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "entryPointID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryPointID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryPointID = data
+		case "entryPointIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryPointIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryPointIDNEQ = data
+		case "entryPointIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryPointIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryPointIDIn = data
+		case "entryPointIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryPointIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryPointIDNotIn = data
+		case "hasEntryPoint":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEntryPoint"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasEntryPoint = data
+		case "hasEntryPointWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEntryPointWith"))
+			data, err := ec.unmarshalOEntryPointWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEntryPointWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasEntryPointWith = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputPostMessageInput(ctx context.Context, obj any) (model.PostMessageInput, error) {
 	var it model.PostMessageInput
 	if obj == nil {
@@ -38475,7 +43470,7 @@ func (ec *executionContext) unmarshalInputPostMessageInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"engagementID", "body", "subject"}
+	fieldsInOrder := [...]string{"engagementID", "body", "subject", "templateID", "variables"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38491,7 +43486,7 @@ func (ec *executionContext) unmarshalInputPostMessageInput(ctx context.Context, 
 			it.EngagementID = data
 		case "body":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -38503,6 +43498,20 @@ func (ec *executionContext) unmarshalInputPostMessageInput(ctx context.Context, 
 				return it, err
 			}
 			it.Subject = data
+		case "templateID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("templateID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TemplateID = data
+		case "variables":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variables"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Variables = data
 		}
 	}
 	return it, nil
@@ -39674,6 +44683,92 @@ func (ec *executionContext) unmarshalInputQueueWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.HasPostSessionSettingsWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputStartOutboundInput(ctx context.Context, obj any) (model.StartOutboundInput, error) {
+	var it model.StartOutboundInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"channel", "to", "entryPointID", "body", "subject", "templateID", "variables", "customerName", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "entryPointID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entryPointID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntryPointID = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "templateID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("templateID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TemplateID = data
+		case "variables":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variables"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Variables = data
+		case "customerName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerName = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -42203,7 +47298,7 @@ func (ec *executionContext) unmarshalInputUpdateTemplateInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "channel", "subject", "clearSubject", "body", "active"}
+	fieldsInOrder := [...]string{"name", "channel", "subject", "clearSubject", "body", "variables", "appendVariables", "clearVariables", "active"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42245,6 +47340,27 @@ func (ec *executionContext) unmarshalInputUpdateTemplateInput(ctx context.Contex
 				return it, err
 			}
 			it.Body = data
+		case "variables":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variables"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Variables = data
+		case "appendVariables":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appendVariables"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppendVariables = data
+		case "clearVariables":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearVariables"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearVariables = data
 		case "active":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -43384,6 +48500,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._EngagementAssigned(ctx, sel, obj)
+	case events.DeliveryChangedDetails:
+		return ec._DeliveryChanged(ctx, sel, &obj)
+	case *events.DeliveryChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DeliveryChanged(ctx, sel, obj)
 	case events.AgentStateChangedDetails:
 		return ec._AgentStateChanged(ctx, sel, &obj)
 	case *events.AgentStateChangedDetails:
@@ -43446,6 +48569,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._PostSessionSetting(ctx, sel, obj)
+	case *ent.OptOut:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OptOut(ctx, sel, obj)
 	case *ent.Offer:
 		if obj == nil {
 			return graphql.Null
@@ -43471,6 +48599,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Engagement(ctx, sel, obj)
+	case *ent.Delivery:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Delivery(ctx, sel, obj)
 	case *ent.Customer:
 		if obj == nil {
 			return graphql.Null
@@ -45578,6 +50711,359 @@ func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var deliveryImplementors = []string{"Delivery", "Node"}
+
+func (ec *executionContext) _Delivery(ctx context.Context, sel ast.SelectionSet, obj *ent.Delivery) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Delivery")
+		case "id":
+			out.Values[i] = ec._Delivery_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Delivery_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Delivery_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channel":
+			out.Values[i] = ec._Delivery_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Delivery_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromAddress":
+			out.Values[i] = ec._Delivery_fromAddress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toAddress":
+			out.Values[i] = ec._Delivery_toAddress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attempts":
+			out.Values[i] = ec._Delivery_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextAttemptAt":
+			out.Values[i] = ec._Delivery_nextAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sentAt":
+			out.Values[i] = ec._Delivery_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deliveredAt":
+			out.Values[i] = ec._Delivery_deliveredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failedAt":
+			out.Values[i] = ec._Delivery_failedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadLetteredAt":
+			out.Values[i] = ec._Delivery_deadLetteredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastError":
+			out.Values[i] = ec._Delivery_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "providerMessageID":
+			out.Values[i] = ec._Delivery_providerMessageID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "messageID":
+			out.Values[i] = ec._Delivery_messageID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "message":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Delivery_message(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deliveryChangedImplementors = []string{"DeliveryChanged", "EventDetails"}
+
+func (ec *executionContext) _DeliveryChanged(ctx context.Context, sel ast.SelectionSet, obj *events.DeliveryChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryChanged")
+		case "deliveryID":
+			out.Values[i] = ec._DeliveryChanged_deliveryID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "messageID":
+			out.Values[i] = ec._DeliveryChanged_messageID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._DeliveryChanged_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DeliveryChanged_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._DeliveryChanged_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deadLettered":
+			out.Values[i] = ec._DeliveryChanged_deadLettered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._DeliveryChanged_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nextAttemptAt":
+			out.Values[i] = ec._DeliveryChanged_nextAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deliveryConnectionImplementors = []string{"DeliveryConnection"}
+
+func (ec *executionContext) _DeliveryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.DeliveryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryConnection")
+		case "edges":
+			out.Values[i] = ec._DeliveryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DeliveryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DeliveryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deliveryEdgeImplementors = []string{"DeliveryEdge"}
+
+func (ec *executionContext) _DeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DeliveryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryEdge")
+		case "node":
+			out.Values[i] = ec._DeliveryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._DeliveryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deliveryPayloadImplementors = []string{"DeliveryPayload"}
+
+func (ec *executionContext) _DeliveryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeliveryPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryPayload")
+		case "delivery":
+			out.Values[i] = ec._DeliveryPayload_delivery(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var engagementImplementors = []string{"Engagement", "Node"}
 
 func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSet, obj *ent.Engagement) graphql.Marshaler {
@@ -45727,6 +51213,16 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 			}
 		case "entryPointID":
 			out.Values[i] = ec._Engagement_entryPointID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customerAddress":
+			out.Values[i] = ec._Engagement_customerAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousID":
+			out.Values[i] = ec._Engagement_previousID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -46120,6 +51616,82 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 					}
 				}()
 				res = ec._Engagement_records(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "previous":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Engagement_previous(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "next":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Engagement_next(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -47298,6 +52870,16 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "html":
+			out.Values[i] = ec._Message_html(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refusedReason":
+			out.Values[i] = ec._Message_refusedReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "engagementID":
 			out.Values[i] = ec._Message_engagementID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -47356,6 +52938,44 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Message_agent(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "delivery":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Message_delivery(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -47483,6 +53103,16 @@ func (ec *executionContext) _MessageCreated(ctx context.Context, sel ast.Selecti
 		case "subject":
 			out.Values[i] = ec._MessageCreated_subject(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deliveryID":
+			out.Values[i] = ec._MessageCreated_deliveryID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refusedReason":
+			out.Values[i] = ec._MessageCreated_refusedReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -47901,6 +53531,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "releaseEngagement":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_releaseEngagement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startOutbound":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startOutbound(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retryDelivery":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retryDelivery(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -48575,6 +54219,193 @@ func (ec *executionContext) _OfferPayload(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var optOutImplementors = []string{"OptOut", "Node"}
+
+func (ec *executionContext) _OptOut(ctx context.Context, sel ast.SelectionSet, obj *ent.OptOut) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, optOutImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OptOut")
+		case "id":
+			out.Values[i] = ec._OptOut_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "address":
+			out.Values[i] = ec._OptOut_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "keyword":
+			out.Values[i] = ec._OptOut_keyword(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._OptOut_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entryPointID":
+			out.Values[i] = ec._OptOut_entryPointID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entryPoint":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._OptOut_entryPoint(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var optOutConnectionImplementors = []string{"OptOutConnection"}
+
+func (ec *executionContext) _OptOutConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OptOutConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, optOutConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OptOutConnection")
+		case "edges":
+			out.Values[i] = ec._OptOutConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OptOutConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OptOutConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var optOutEdgeImplementors = []string{"OptOutEdge"}
+
+func (ec *executionContext) _OptOutEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OptOutEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, optOutEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OptOutEdge")
+		case "node":
+			out.Values[i] = ec._OptOutEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._OptOutEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
@@ -49155,6 +54986,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "deliveries":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_deliveries(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "engagements":
 			field := field
 
@@ -49187,6 +55040,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_entryPoints(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "optOuts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_optOuts(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -50068,6 +55943,49 @@ func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var startOutboundPayloadImplementors = []string{"StartOutboundPayload"}
+
+func (ec *executionContext) _StartOutboundPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StartOutboundPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, startOutboundPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StartOutboundPayload")
+		case "engagement":
+			out.Values[i] = ec._StartOutboundPayload_engagement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._StartOutboundPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -50137,6 +56055,11 @@ func (ec *executionContext) _Template(ctx context.Context, sel ast.SelectionSet,
 		case "body":
 			out.Values[i] = ec._Template_body(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "variables":
+			out.Values[i] = ec._Template_variables(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "active":
@@ -52359,6 +58282,72 @@ func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋswitchboard�
 	return ec._DeletePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDelivery2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDelivery(ctx context.Context, sel ast.SelectionSet, v *ent.Delivery) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Delivery(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeliveryConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryConnection(ctx context.Context, sel ast.SelectionSet, v *ent.DeliveryConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DeliveryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeliveryOrder2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryOrder(ctx context.Context, v any) (*ent.DeliveryOrder, error) {
+	res, err := ec.unmarshalInputDeliveryOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDeliveryOrderField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryOrderField(ctx context.Context, v any) (*ent.DeliveryOrderField, error) {
+	var res = new(ent.DeliveryOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeliveryOrderField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.DeliveryOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNDeliveryPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDeliveryPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeliveryPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DeliveryPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeliveryStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx context.Context, v any) (delivery.Status, error) {
+	var res delivery.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeliveryStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx context.Context, sel ast.SelectionSet, v delivery.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryWhereInput(ctx context.Context, v any) (*ent.DeliveryWhereInput, error) {
+	res, err := ec.unmarshalInputDeliveryWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNDirection2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐDirection(ctx context.Context, v any) (enum.Direction, error) {
 	var res enum.Direction
 	err := res.UnmarshalGQL(v)
@@ -52799,6 +58788,21 @@ func (ec *executionContext) unmarshalNOfferWhereInput2ᚖgithubᚗcomᚋswitchbo
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNOptOutConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutConnection(ctx context.Context, sel ast.SelectionSet, v *ent.OptOutConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OptOutConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOptOutWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutWhereInput(ctx context.Context, v any) (*ent.OptOutWhereInput, error) {
+	res, err := ec.unmarshalInputOptOutWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
 	var res entgql.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -53034,6 +59038,21 @@ func (ec *executionContext) unmarshalNSessionType2githubᚗcomᚋswitchboardᚋs
 
 func (ec *executionContext) marshalNSessionType2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐSessionType(ctx context.Context, sel ast.SelectionSet, v enum.SessionType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNStartOutboundInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStartOutboundInput(ctx context.Context, v any) (model.StartOutboundInput, error) {
+	res, err := ec.unmarshalInputStartOutboundInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStartOutboundPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStartOutboundPayload(ctx context.Context, sel ast.SelectionSet, v *model.StartOutboundPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StartOutboundPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -54452,6 +60471,127 @@ func (ec *executionContext) unmarshalODataParameterInput2ᚕgithubᚗcomᚋswitc
 	return res, nil
 }
 
+func (ec *executionContext) marshalODelivery2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDelivery(ctx context.Context, sel ast.SelectionSet, v *ent.Delivery) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Delivery(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODeliveryEdge2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.DeliveryEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalODeliveryEdge2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalODeliveryEdge2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v *ent.DeliveryEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeliveryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODeliveryOrder2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryOrderᚄ(ctx context.Context, v any) ([]*ent.DeliveryOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.DeliveryOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDeliveryOrder2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalODeliveryStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatusᚄ(ctx context.Context, v any) ([]delivery.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]delivery.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDeliveryStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODeliveryStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []delivery.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeliveryStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalODeliveryStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx context.Context, v any) (*delivery.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(delivery.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODeliveryStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋdeliveryᚐStatus(ctx context.Context, sel ast.SelectionSet, v *delivery.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalODeliveryWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryWhereInputᚄ(ctx context.Context, v any) ([]*ent.DeliveryWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.DeliveryWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalODeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐDeliveryWhereInput(ctx context.Context, v any) (*ent.DeliveryWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDeliveryWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalODirection2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐDirection(ctx context.Context, v any) (enum.Direction, error) {
 	var res enum.Direction
 	err := res.UnmarshalGQL(v)
@@ -55268,6 +61408,58 @@ func (ec *executionContext) unmarshalOOfferWhereInput2ᚖgithubᚗcomᚋswitchbo
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputOfferWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOptOut2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOut(ctx context.Context, sel ast.SelectionSet, v *ent.OptOut) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OptOut(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOptOutEdge2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.OptOutEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOptOutEdge2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOOptOutEdge2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutEdge(ctx context.Context, sel ast.SelectionSet, v *ent.OptOutEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OptOutEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOptOutWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutWhereInputᚄ(ctx context.Context, v any) ([]*ent.OptOutWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.OptOutWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOptOutWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOOptOutWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutWhereInput(ctx context.Context, v any) (*ent.OptOutWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOptOutWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/live"
+	"github.com/switchboard/switchboard/internal/messaging"
 )
 
 // Resolver is the resolver root; it only carries dependencies.
@@ -21,4 +22,5 @@ type Resolver struct {
 	Clock  clock.Clock
 	Engine *engine.Engine
 	Live   *live.Service
+	Outbox *messaging.Outbox
 }

@@ -85,6 +85,10 @@ const (
 	FieldAgentID = "agent_id"
 	// FieldEntryPointID holds the string denoting the entry_point_id field in the database.
 	FieldEntryPointID = "entry_point_id"
+	// FieldCustomerAddress holds the string denoting the customer_address field in the database.
+	FieldCustomerAddress = "customer_address"
+	// FieldPreviousID holds the string denoting the previous_id field in the database.
+	FieldPreviousID = "previous_id"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeQueue holds the string denoting the queue edge name in mutations.
@@ -107,6 +111,10 @@ const (
 	EdgeDispositions = "dispositions"
 	// EdgeRecords holds the string denoting the records edge name in mutations.
 	EdgeRecords = "records"
+	// EdgePrevious holds the string denoting the previous edge name in mutations.
+	EdgePrevious = "previous"
+	// EdgeNext holds the string denoting the next edge name in mutations.
+	EdgeNext = "next"
 	// Table holds the table name of the engagement in the database.
 	Table = "engagements"
 	// CustomerTable is the table that holds the customer relation/edge.
@@ -182,6 +190,14 @@ const (
 	// RecordsInverseTable is the table name for the CRMRecord entity.
 	// It exists in this package in order to avoid circular dependency with the "crmrecord" package.
 	RecordsInverseTable = "crm_records"
+	// PreviousTable is the table that holds the previous relation/edge.
+	PreviousTable = "engagements"
+	// PreviousColumn is the table column denoting the previous relation/edge.
+	PreviousColumn = "previous_id"
+	// NextTable is the table that holds the next relation/edge.
+	NextTable = "engagements"
+	// NextColumn is the table column denoting the next relation/edge.
+	NextColumn = "previous_id"
 )
 
 // Columns holds all SQL columns for engagement fields.
@@ -220,6 +236,8 @@ var Columns = []string{
 	FieldQueueID,
 	FieldAgentID,
 	FieldEntryPointID,
+	FieldCustomerAddress,
+	FieldPreviousID,
 }
 
 var (
@@ -272,6 +290,8 @@ var (
 	DefaultCustomerMessages int
 	// CustomerMessagesValidator is a validator for the "customer_messages" field. It is called by the builders before save.
 	CustomerMessagesValidator func(int) error
+	// CustomerAddressValidator is a validator for the "customer_address" field. It is called by the builders before save.
+	CustomerAddressValidator func(string) error
 )
 
 // ChannelValidator is a validator for the "channel" field enum values. It is called by the builders before save.
@@ -530,6 +550,16 @@ func ByEntryPointID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEntryPointID, opts...).ToFunc()
 }
 
+// ByCustomerAddress orders the results by the customer_address field.
+func ByCustomerAddress(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerAddress, opts...).ToFunc()
+}
+
+// ByPreviousID orders the results by the previous_id field.
+func ByPreviousID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousID, opts...).ToFunc()
+}
+
 // ByCustomerField orders the results by customer field.
 func ByCustomerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -655,6 +685,27 @@ func ByRecords(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newRecordsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPreviousField orders the results by previous field.
+func ByPreviousField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPreviousStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByNextCount orders the results by next count.
+func ByNextCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newNextStep(), opts...)
+	}
+}
+
+// ByNext orders the results by next terms.
+func ByNext(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newNextStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCustomerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -730,6 +781,20 @@ func newRecordsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RecordsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, RecordsTable, RecordsPrimaryKey...),
+	)
+}
+func newPreviousStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, PreviousTable, PreviousColumn),
+	)
+}
+func newNextStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, NextTable, NextColumn),
 	)
 }
 

@@ -191,6 +191,16 @@ func EntryPointID(v int) predicate.Engagement {
 	return predicate.Engagement(sql.FieldEQ(FieldEntryPointID, v))
 }
 
+// CustomerAddress applies equality check predicate on the "customer_address" field. It's identical to CustomerAddressEQ.
+func CustomerAddress(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldCustomerAddress, v))
+}
+
+// PreviousID applies equality check predicate on the "previous_id" field. It's identical to PreviousIDEQ.
+func PreviousID(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldPreviousID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Engagement {
 	return predicate.Engagement(sql.FieldEQ(FieldCreatedAt, v))
@@ -1546,6 +1556,111 @@ func EntryPointIDNotNil() predicate.Engagement {
 	return predicate.Engagement(sql.FieldNotNull(FieldEntryPointID))
 }
 
+// CustomerAddressEQ applies the EQ predicate on the "customer_address" field.
+func CustomerAddressEQ(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldCustomerAddress, v))
+}
+
+// CustomerAddressNEQ applies the NEQ predicate on the "customer_address" field.
+func CustomerAddressNEQ(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNEQ(FieldCustomerAddress, v))
+}
+
+// CustomerAddressIn applies the In predicate on the "customer_address" field.
+func CustomerAddressIn(vs ...string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldIn(FieldCustomerAddress, vs...))
+}
+
+// CustomerAddressNotIn applies the NotIn predicate on the "customer_address" field.
+func CustomerAddressNotIn(vs ...string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotIn(FieldCustomerAddress, vs...))
+}
+
+// CustomerAddressGT applies the GT predicate on the "customer_address" field.
+func CustomerAddressGT(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGT(FieldCustomerAddress, v))
+}
+
+// CustomerAddressGTE applies the GTE predicate on the "customer_address" field.
+func CustomerAddressGTE(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGTE(FieldCustomerAddress, v))
+}
+
+// CustomerAddressLT applies the LT predicate on the "customer_address" field.
+func CustomerAddressLT(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLT(FieldCustomerAddress, v))
+}
+
+// CustomerAddressLTE applies the LTE predicate on the "customer_address" field.
+func CustomerAddressLTE(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLTE(FieldCustomerAddress, v))
+}
+
+// CustomerAddressContains applies the Contains predicate on the "customer_address" field.
+func CustomerAddressContains(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldContains(FieldCustomerAddress, v))
+}
+
+// CustomerAddressHasPrefix applies the HasPrefix predicate on the "customer_address" field.
+func CustomerAddressHasPrefix(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldHasPrefix(FieldCustomerAddress, v))
+}
+
+// CustomerAddressHasSuffix applies the HasSuffix predicate on the "customer_address" field.
+func CustomerAddressHasSuffix(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldHasSuffix(FieldCustomerAddress, v))
+}
+
+// CustomerAddressIsNil applies the IsNil predicate on the "customer_address" field.
+func CustomerAddressIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldCustomerAddress))
+}
+
+// CustomerAddressNotNil applies the NotNil predicate on the "customer_address" field.
+func CustomerAddressNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldCustomerAddress))
+}
+
+// CustomerAddressEqualFold applies the EqualFold predicate on the "customer_address" field.
+func CustomerAddressEqualFold(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEqualFold(FieldCustomerAddress, v))
+}
+
+// CustomerAddressContainsFold applies the ContainsFold predicate on the "customer_address" field.
+func CustomerAddressContainsFold(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldContainsFold(FieldCustomerAddress, v))
+}
+
+// PreviousIDEQ applies the EQ predicate on the "previous_id" field.
+func PreviousIDEQ(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldPreviousID, v))
+}
+
+// PreviousIDNEQ applies the NEQ predicate on the "previous_id" field.
+func PreviousIDNEQ(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNEQ(FieldPreviousID, v))
+}
+
+// PreviousIDIn applies the In predicate on the "previous_id" field.
+func PreviousIDIn(vs ...int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldIn(FieldPreviousID, vs...))
+}
+
+// PreviousIDNotIn applies the NotIn predicate on the "previous_id" field.
+func PreviousIDNotIn(vs ...int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotIn(FieldPreviousID, vs...))
+}
+
+// PreviousIDIsNil applies the IsNil predicate on the "previous_id" field.
+func PreviousIDIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldPreviousID))
+}
+
+// PreviousIDNotNil applies the NotNil predicate on the "previous_id" field.
+func PreviousIDNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldPreviousID))
+}
+
 // HasCustomer applies the HasEdge predicate on the "customer" edge.
 func HasCustomer() predicate.Engagement {
 	return predicate.Engagement(func(s *sql.Selector) {
@@ -1791,6 +1906,52 @@ func HasRecords() predicate.Engagement {
 func HasRecordsWith(preds ...predicate.CRMRecord) predicate.Engagement {
 	return predicate.Engagement(func(s *sql.Selector) {
 		step := newRecordsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPrevious applies the HasEdge predicate on the "previous" edge.
+func HasPrevious() predicate.Engagement {
+	return predicate.Engagement(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, PreviousTable, PreviousColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPreviousWith applies the HasEdge predicate on the "previous" edge with a given conditions (other predicates).
+func HasPreviousWith(preds ...predicate.Engagement) predicate.Engagement {
+	return predicate.Engagement(func(s *sql.Selector) {
+		step := newPreviousStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasNext applies the HasEdge predicate on the "next" edge.
+func HasNext() predicate.Engagement {
+	return predicate.Engagement(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, NextTable, NextColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasNextWith applies the HasEdge predicate on the "next" edge with a given conditions (other predicates).
+func HasNextWith(preds ...predicate.Engagement) predicate.Engagement {
+	return predicate.Engagement(func(s *sql.Selector) {
+		step := newNextStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -15,15 +15,18 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/note"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/serversecret"
 	"github.com/switchboard/switchboard/ent/template"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
@@ -276,6 +279,33 @@ func (f TraverseCustomer) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.CustomerQuery", q)
 }
 
+// The DeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DeliveryFunc func(context.Context, *ent.DeliveryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DeliveryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DeliveryQuery", q)
+}
+
+// The TraverseDelivery type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDelivery func(context.Context, *ent.DeliveryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDelivery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDelivery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DeliveryQuery", q)
+}
+
 // The EngagementFunc type is an adapter to allow the use of ordinary function as a Querier.
 type EngagementFunc func(context.Context, *ent.EngagementQuery) (ent.Value, error)
 
@@ -438,6 +468,33 @@ func (f TraverseOffer) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.OfferQuery", q)
 }
 
+// The OptOutFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OptOutFunc func(context.Context, *ent.OptOutQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OptOutFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OptOutQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OptOutQuery", q)
+}
+
+// The TraverseOptOut type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOptOut func(context.Context, *ent.OptOutQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOptOut) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOptOut) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OptOutQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OptOutQuery", q)
+}
+
 // The PostSessionSettingFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PostSessionSettingFunc func(context.Context, *ent.PostSessionSettingQuery) (ent.Value, error)
 
@@ -490,6 +547,33 @@ func (f TraverseQueue) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.QueueQuery", q)
+}
+
+// The ServerSecretFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ServerSecretFunc func(context.Context, *ent.ServerSecretQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ServerSecretFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ServerSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ServerSecretQuery", q)
+}
+
+// The TraverseServerSecret type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseServerSecret func(context.Context, *ent.ServerSecretQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseServerSecret) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseServerSecret) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServerSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ServerSecretQuery", q)
 }
 
 // The TemplateFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -644,6 +728,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CapacityProfileQuery, predicate.CapacityProfile, capacityprofile.OrderOption]{typ: ent.TypeCapacityProfile, tq: q}, nil
 	case *ent.CustomerQuery:
 		return &query[*ent.CustomerQuery, predicate.Customer, customer.OrderOption]{typ: ent.TypeCustomer, tq: q}, nil
+	case *ent.DeliveryQuery:
+		return &query[*ent.DeliveryQuery, predicate.Delivery, delivery.OrderOption]{typ: ent.TypeDelivery, tq: q}, nil
 	case *ent.EngagementQuery:
 		return &query[*ent.EngagementQuery, predicate.Engagement, engagement.OrderOption]{typ: ent.TypeEngagement, tq: q}, nil
 	case *ent.EntryPointQuery:
@@ -656,10 +742,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.NoteQuery, predicate.Note, note.OrderOption]{typ: ent.TypeNote, tq: q}, nil
 	case *ent.OfferQuery:
 		return &query[*ent.OfferQuery, predicate.Offer, offer.OrderOption]{typ: ent.TypeOffer, tq: q}, nil
+	case *ent.OptOutQuery:
+		return &query[*ent.OptOutQuery, predicate.OptOut, optout.OrderOption]{typ: ent.TypeOptOut, tq: q}, nil
 	case *ent.PostSessionSettingQuery:
 		return &query[*ent.PostSessionSettingQuery, predicate.PostSessionSetting, postsessionsetting.OrderOption]{typ: ent.TypePostSessionSetting, tq: q}, nil
 	case *ent.QueueQuery:
 		return &query[*ent.QueueQuery, predicate.Queue, queue.OrderOption]{typ: ent.TypeQueue, tq: q}, nil
+	case *ent.ServerSecretQuery:
+		return &query[*ent.ServerSecretQuery, predicate.ServerSecret, serversecret.OrderOption]{typ: ent.TypeServerSecret, tq: q}, nil
 	case *ent.TemplateQuery:
 		return &query[*ent.TemplateQuery, predicate.Template, template.OrderOption]{typ: ent.TypeTemplate, tq: q}, nil
 	case *ent.TranscriptSegmentQuery:

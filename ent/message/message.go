@@ -27,6 +27,12 @@ const (
 	FieldSubject = "subject"
 	// FieldBody holds the string denoting the body field in the database.
 	FieldBody = "body"
+	// FieldHTML holds the string denoting the html field in the database.
+	FieldHTML = "html"
+	// FieldRfcMessageID holds the string denoting the rfc_message_id field in the database.
+	FieldRfcMessageID = "rfc_message_id"
+	// FieldRefusedReason holds the string denoting the refused_reason field in the database.
+	FieldRefusedReason = "refused_reason"
 	// FieldEngagementID holds the string denoting the engagement_id field in the database.
 	FieldEngagementID = "engagement_id"
 	// FieldAgentID holds the string denoting the agent_id field in the database.
@@ -35,6 +41,8 @@ const (
 	EdgeEngagement = "engagement"
 	// EdgeAgent holds the string denoting the agent edge name in mutations.
 	EdgeAgent = "agent"
+	// EdgeDelivery holds the string denoting the delivery edge name in mutations.
+	EdgeDelivery = "delivery"
 	// Table holds the table name of the message in the database.
 	Table = "messages"
 	// EngagementTable is the table that holds the engagement relation/edge.
@@ -51,6 +59,13 @@ const (
 	AgentInverseTable = "agents"
 	// AgentColumn is the table column denoting the agent relation/edge.
 	AgentColumn = "agent_id"
+	// DeliveryTable is the table that holds the delivery relation/edge.
+	DeliveryTable = "deliveries"
+	// DeliveryInverseTable is the table name for the Delivery entity.
+	// It exists in this package in order to avoid circular dependency with the "delivery" package.
+	DeliveryInverseTable = "deliveries"
+	// DeliveryColumn is the table column denoting the delivery relation/edge.
+	DeliveryColumn = "message_id"
 )
 
 // Columns holds all SQL columns for message fields.
@@ -61,6 +76,9 @@ var Columns = []string{
 	FieldSender,
 	FieldSubject,
 	FieldBody,
+	FieldHTML,
+	FieldRfcMessageID,
+	FieldRefusedReason,
 	FieldEngagementID,
 	FieldAgentID,
 }
@@ -86,6 +104,12 @@ var (
 	SubjectValidator func(string) error
 	// BodyValidator is a validator for the "body" field. It is called by the builders before save.
 	BodyValidator func(string) error
+	// HTMLValidator is a validator for the "html" field. It is called by the builders before save.
+	HTMLValidator func(string) error
+	// RfcMessageIDValidator is a validator for the "rfc_message_id" field. It is called by the builders before save.
+	RfcMessageIDValidator func(string) error
+	// RefusedReasonValidator is a validator for the "refused_reason" field. It is called by the builders before save.
+	RefusedReasonValidator func(string) error
 )
 
 // Sender defines the type for the "sender" enum field.
@@ -146,6 +170,21 @@ func ByBody(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBody, opts...).ToFunc()
 }
 
+// ByHTML orders the results by the html field.
+func ByHTML(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHTML, opts...).ToFunc()
+}
+
+// ByRfcMessageID orders the results by the rfc_message_id field.
+func ByRfcMessageID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRfcMessageID, opts...).ToFunc()
+}
+
+// ByRefusedReason orders the results by the refused_reason field.
+func ByRefusedReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRefusedReason, opts...).ToFunc()
+}
+
 // ByEngagementID orders the results by the engagement_id field.
 func ByEngagementID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEngagementID, opts...).ToFunc()
@@ -169,6 +208,13 @@ func ByAgentField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAgentStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByDeliveryField orders the results by delivery field.
+func ByDeliveryField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDeliveryStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newEngagementStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -181,6 +227,13 @@ func newAgentStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AgentInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, AgentTable, AgentColumn),
+	)
+}
+func newDeliveryStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DeliveryInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2O, false, DeliveryTable, DeliveryColumn),
 	)
 }
 

@@ -75,6 +75,21 @@ func Body(v string) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldBody, v))
 }
 
+// HTML applies equality check predicate on the "html" field. It's identical to HTMLEQ.
+func HTML(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldHTML, v))
+}
+
+// RfcMessageID applies equality check predicate on the "rfc_message_id" field. It's identical to RfcMessageIDEQ.
+func RfcMessageID(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldRfcMessageID, v))
+}
+
+// RefusedReason applies equality check predicate on the "refused_reason" field. It's identical to RefusedReasonEQ.
+func RefusedReason(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldRefusedReason, v))
+}
+
 // EngagementID applies equality check predicate on the "engagement_id" field. It's identical to EngagementIDEQ.
 func EngagementID(v int) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldEngagementID, v))
@@ -325,6 +340,231 @@ func BodyContainsFold(v string) predicate.Message {
 	return predicate.Message(sql.FieldContainsFold(FieldBody, v))
 }
 
+// HTMLEQ applies the EQ predicate on the "html" field.
+func HTMLEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldHTML, v))
+}
+
+// HTMLNEQ applies the NEQ predicate on the "html" field.
+func HTMLNEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldHTML, v))
+}
+
+// HTMLIn applies the In predicate on the "html" field.
+func HTMLIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldHTML, vs...))
+}
+
+// HTMLNotIn applies the NotIn predicate on the "html" field.
+func HTMLNotIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldHTML, vs...))
+}
+
+// HTMLGT applies the GT predicate on the "html" field.
+func HTMLGT(v string) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldHTML, v))
+}
+
+// HTMLGTE applies the GTE predicate on the "html" field.
+func HTMLGTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldHTML, v))
+}
+
+// HTMLLT applies the LT predicate on the "html" field.
+func HTMLLT(v string) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldHTML, v))
+}
+
+// HTMLLTE applies the LTE predicate on the "html" field.
+func HTMLLTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldHTML, v))
+}
+
+// HTMLContains applies the Contains predicate on the "html" field.
+func HTMLContains(v string) predicate.Message {
+	return predicate.Message(sql.FieldContains(FieldHTML, v))
+}
+
+// HTMLHasPrefix applies the HasPrefix predicate on the "html" field.
+func HTMLHasPrefix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasPrefix(FieldHTML, v))
+}
+
+// HTMLHasSuffix applies the HasSuffix predicate on the "html" field.
+func HTMLHasSuffix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasSuffix(FieldHTML, v))
+}
+
+// HTMLIsNil applies the IsNil predicate on the "html" field.
+func HTMLIsNil() predicate.Message {
+	return predicate.Message(sql.FieldIsNull(FieldHTML))
+}
+
+// HTMLNotNil applies the NotNil predicate on the "html" field.
+func HTMLNotNil() predicate.Message {
+	return predicate.Message(sql.FieldNotNull(FieldHTML))
+}
+
+// HTMLEqualFold applies the EqualFold predicate on the "html" field.
+func HTMLEqualFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldEqualFold(FieldHTML, v))
+}
+
+// HTMLContainsFold applies the ContainsFold predicate on the "html" field.
+func HTMLContainsFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldContainsFold(FieldHTML, v))
+}
+
+// RfcMessageIDEQ applies the EQ predicate on the "rfc_message_id" field.
+func RfcMessageIDEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDNEQ applies the NEQ predicate on the "rfc_message_id" field.
+func RfcMessageIDNEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDIn applies the In predicate on the "rfc_message_id" field.
+func RfcMessageIDIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldRfcMessageID, vs...))
+}
+
+// RfcMessageIDNotIn applies the NotIn predicate on the "rfc_message_id" field.
+func RfcMessageIDNotIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldRfcMessageID, vs...))
+}
+
+// RfcMessageIDGT applies the GT predicate on the "rfc_message_id" field.
+func RfcMessageIDGT(v string) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDGTE applies the GTE predicate on the "rfc_message_id" field.
+func RfcMessageIDGTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDLT applies the LT predicate on the "rfc_message_id" field.
+func RfcMessageIDLT(v string) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDLTE applies the LTE predicate on the "rfc_message_id" field.
+func RfcMessageIDLTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDContains applies the Contains predicate on the "rfc_message_id" field.
+func RfcMessageIDContains(v string) predicate.Message {
+	return predicate.Message(sql.FieldContains(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDHasPrefix applies the HasPrefix predicate on the "rfc_message_id" field.
+func RfcMessageIDHasPrefix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasPrefix(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDHasSuffix applies the HasSuffix predicate on the "rfc_message_id" field.
+func RfcMessageIDHasSuffix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasSuffix(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDIsNil applies the IsNil predicate on the "rfc_message_id" field.
+func RfcMessageIDIsNil() predicate.Message {
+	return predicate.Message(sql.FieldIsNull(FieldRfcMessageID))
+}
+
+// RfcMessageIDNotNil applies the NotNil predicate on the "rfc_message_id" field.
+func RfcMessageIDNotNil() predicate.Message {
+	return predicate.Message(sql.FieldNotNull(FieldRfcMessageID))
+}
+
+// RfcMessageIDEqualFold applies the EqualFold predicate on the "rfc_message_id" field.
+func RfcMessageIDEqualFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldEqualFold(FieldRfcMessageID, v))
+}
+
+// RfcMessageIDContainsFold applies the ContainsFold predicate on the "rfc_message_id" field.
+func RfcMessageIDContainsFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldContainsFold(FieldRfcMessageID, v))
+}
+
+// RefusedReasonEQ applies the EQ predicate on the "refused_reason" field.
+func RefusedReasonEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldRefusedReason, v))
+}
+
+// RefusedReasonNEQ applies the NEQ predicate on the "refused_reason" field.
+func RefusedReasonNEQ(v string) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldRefusedReason, v))
+}
+
+// RefusedReasonIn applies the In predicate on the "refused_reason" field.
+func RefusedReasonIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldRefusedReason, vs...))
+}
+
+// RefusedReasonNotIn applies the NotIn predicate on the "refused_reason" field.
+func RefusedReasonNotIn(vs ...string) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldRefusedReason, vs...))
+}
+
+// RefusedReasonGT applies the GT predicate on the "refused_reason" field.
+func RefusedReasonGT(v string) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldRefusedReason, v))
+}
+
+// RefusedReasonGTE applies the GTE predicate on the "refused_reason" field.
+func RefusedReasonGTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldRefusedReason, v))
+}
+
+// RefusedReasonLT applies the LT predicate on the "refused_reason" field.
+func RefusedReasonLT(v string) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldRefusedReason, v))
+}
+
+// RefusedReasonLTE applies the LTE predicate on the "refused_reason" field.
+func RefusedReasonLTE(v string) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldRefusedReason, v))
+}
+
+// RefusedReasonContains applies the Contains predicate on the "refused_reason" field.
+func RefusedReasonContains(v string) predicate.Message {
+	return predicate.Message(sql.FieldContains(FieldRefusedReason, v))
+}
+
+// RefusedReasonHasPrefix applies the HasPrefix predicate on the "refused_reason" field.
+func RefusedReasonHasPrefix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasPrefix(FieldRefusedReason, v))
+}
+
+// RefusedReasonHasSuffix applies the HasSuffix predicate on the "refused_reason" field.
+func RefusedReasonHasSuffix(v string) predicate.Message {
+	return predicate.Message(sql.FieldHasSuffix(FieldRefusedReason, v))
+}
+
+// RefusedReasonIsNil applies the IsNil predicate on the "refused_reason" field.
+func RefusedReasonIsNil() predicate.Message {
+	return predicate.Message(sql.FieldIsNull(FieldRefusedReason))
+}
+
+// RefusedReasonNotNil applies the NotNil predicate on the "refused_reason" field.
+func RefusedReasonNotNil() predicate.Message {
+	return predicate.Message(sql.FieldNotNull(FieldRefusedReason))
+}
+
+// RefusedReasonEqualFold applies the EqualFold predicate on the "refused_reason" field.
+func RefusedReasonEqualFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldEqualFold(FieldRefusedReason, v))
+}
+
+// RefusedReasonContainsFold applies the ContainsFold predicate on the "refused_reason" field.
+func RefusedReasonContainsFold(v string) predicate.Message {
+	return predicate.Message(sql.FieldContainsFold(FieldRefusedReason, v))
+}
+
 // EngagementIDEQ applies the EQ predicate on the "engagement_id" field.
 func EngagementIDEQ(v int) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldEngagementID, v))
@@ -413,6 +653,29 @@ func HasAgent() predicate.Message {
 func HasAgentWith(preds ...predicate.Agent) predicate.Message {
 	return predicate.Message(func(s *sql.Selector) {
 		step := newAgentStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDelivery applies the HasEdge predicate on the "delivery" edge.
+func HasDelivery() predicate.Message {
+	return predicate.Message(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, DeliveryTable, DeliveryColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDeliveryWith applies the HasEdge predicate on the "delivery" edge with a given conditions (other predicates).
+func HasDeliveryWith(preds ...predicate.Delivery) predicate.Message {
+	return predicate.Message(func(s *sql.Selector) {
+		step := newDeliveryStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

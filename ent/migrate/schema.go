@@ -191,6 +191,52 @@ var (
 		Columns:    CustomersColumns,
 		PrimaryKey: []*schema.Column{CustomersColumns[0]},
 	}
+	// DeliveriesColumns holds the columns for the "deliveries" table.
+	DeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "channel", Type: field.TypeEnum, Enums: []string{"VOICE", "VIDEO", "CHAT", "EMAIL", "SMS"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "SENT", "DELIVERED", "FAILED"}, Default: "QUEUED"},
+		{Name: "from_address", Type: field.TypeString, Size: 320},
+		{Name: "to_address", Type: field.TypeString, Size: 320},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "lease_until", Type: field.TypeTime, Nullable: true},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "failed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "dead_lettered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "provider_message_id", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "message_id", Type: field.TypeInt, Unique: true},
+	}
+	// DeliveriesTable holds the schema information for the "deliveries" table.
+	DeliveriesTable = &schema.Table{
+		Name:       "deliveries",
+		Columns:    DeliveriesColumns,
+		PrimaryKey: []*schema.Column{DeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "deliveries_messages_delivery",
+				Columns:    []*schema.Column{DeliveriesColumns[16]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "delivery_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[4], DeliveriesColumns[8]},
+			},
+			{
+				Name:    "delivery_dead_lettered_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[13]},
+			},
+		},
+	}
 	// EngagementsColumns holds the columns for the "engagements" table.
 	EngagementsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -223,10 +269,12 @@ var (
 		{Name: "customer_token_hash", Type: field.TypeString, Nullable: true},
 		{Name: "version", Type: field.TypeInt, Default: 0},
 		{Name: "customer_messages", Type: field.TypeInt, Default: 0},
+		{Name: "customer_address", Type: field.TypeString, Nullable: true, Size: 320},
 		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
 		{Name: "queue_id", Type: field.TypeInt, Nullable: true},
 		{Name: "agent_id", Type: field.TypeInt, Nullable: true},
 		{Name: "entry_point_id", Type: field.TypeInt, Nullable: true},
+		{Name: "previous_id", Type: field.TypeInt, Nullable: true},
 	}
 	// EngagementsTable holds the schema information for the "engagements" table.
 	EngagementsTable = &schema.Table{
@@ -236,26 +284,32 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "engagements_customers_customer",
-				Columns:    []*schema.Column{EngagementsColumns[30]},
+				Columns:    []*schema.Column{EngagementsColumns[31]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_queues_queue",
-				Columns:    []*schema.Column{EngagementsColumns[31]},
+				Columns:    []*schema.Column{EngagementsColumns[32]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_agents_agent",
-				Columns:    []*schema.Column{EngagementsColumns[32]},
+				Columns:    []*schema.Column{EngagementsColumns[33]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_entry_points_entry_point",
-				Columns:    []*schema.Column{EngagementsColumns[33]},
+				Columns:    []*schema.Column{EngagementsColumns[34]},
 				RefColumns: []*schema.Column{EntryPointsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "engagements_engagements_next",
+				Columns:    []*schema.Column{EngagementsColumns[35]},
+				RefColumns: []*schema.Column{EngagementsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -263,22 +317,30 @@ var (
 			{
 				Name:    "engagement_agent_id_state",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[32], EngagementsColumns[5]},
+				Columns: []*schema.Column{EngagementsColumns[33], EngagementsColumns[5]},
 			},
 			{
 				Name:    "engagement_queue_id_state_queued_at",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[31], EngagementsColumns[5], EngagementsColumns[12]},
+				Columns: []*schema.Column{EngagementsColumns[32], EngagementsColumns[5], EngagementsColumns[12]},
 			},
 			{
 				Name:    "engagement_customer_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[30], EngagementsColumns[1]},
+				Columns: []*schema.Column{EngagementsColumns[31], EngagementsColumns[1]},
 			},
 			{
 				Name:    "engagement_state",
 				Unique:  false,
 				Columns: []*schema.Column{EngagementsColumns[5]},
+			},
+			{
+				Name:    "engagement_one_active_conversation",
+				Unique:  true,
+				Columns: []*schema.Column{EngagementsColumns[30], EngagementsColumns[34]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "customer_address IS NOT NULL AND ended_at IS NULL AND closed_at IS NULL",
+				},
 			},
 		},
 	}
@@ -361,6 +423,9 @@ var (
 		{Name: "sender", Type: field.TypeEnum, Enums: []string{"CUSTOMER", "AGENT", "BOT", "SYSTEM"}},
 		{Name: "subject", Type: field.TypeString, Nullable: true, Size: 998},
 		{Name: "body", Type: field.TypeString, Size: 1048576},
+		{Name: "html", Type: field.TypeString, Nullable: true, Size: 1048576},
+		{Name: "rfc_message_id", Type: field.TypeString, Nullable: true, Size: 998},
+		{Name: "refused_reason", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "engagement_id", Type: field.TypeInt},
 		{Name: "agent_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -372,13 +437,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_engagements_engagement",
-				Columns:    []*schema.Column{MessagesColumns[6]},
+				Columns:    []*schema.Column{MessagesColumns[9]},
 				RefColumns: []*schema.Column{EngagementsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "messages_agents_agent",
-				Columns:    []*schema.Column{MessagesColumns[7]},
+				Columns:    []*schema.Column{MessagesColumns[10]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -387,7 +452,12 @@ var (
 			{
 				Name:    "message_engagement_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[6], MessagesColumns[1]},
+				Columns: []*schema.Column{MessagesColumns[9], MessagesColumns[1]},
+			},
+			{
+				Name:    "message_rfc_message_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[7]},
 			},
 		},
 	}
@@ -483,6 +553,35 @@ var (
 			},
 		},
 	}
+	// OptOutsColumns holds the columns for the "opt_outs" table.
+	OptOutsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "address", Type: field.TypeString, Size: 320},
+		{Name: "keyword", Type: field.TypeString, Size: 50},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "entry_point_id", Type: field.TypeInt},
+	}
+	// OptOutsTable holds the schema information for the "opt_outs" table.
+	OptOutsTable = &schema.Table{
+		Name:       "opt_outs",
+		Columns:    OptOutsColumns,
+		PrimaryKey: []*schema.Column{OptOutsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "opt_outs_entry_points_entry_point",
+				Columns:    []*schema.Column{OptOutsColumns[4]},
+				RefColumns: []*schema.Column{EntryPointsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "optout_address_entry_point_id",
+				Unique:  true,
+				Columns: []*schema.Column{OptOutsColumns[1], OptOutsColumns[4]},
+			},
+		},
+	}
 	// PostSessionSettingsColumns holds the columns for the "post_session_settings" table.
 	PostSessionSettingsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -565,6 +664,18 @@ var (
 			},
 		},
 	}
+	// ServerSecretsColumns holds the columns for the "server_secrets" table.
+	ServerSecretsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true},
+		{Name: "value", Type: field.TypeBytes},
+	}
+	// ServerSecretsTable holds the schema information for the "server_secrets" table.
+	ServerSecretsTable = &schema.Table{
+		Name:       "server_secrets",
+		Columns:    ServerSecretsColumns,
+		PrimaryKey: []*schema.Column{ServerSecretsColumns[0]},
+	}
 	// TemplatesColumns holds the columns for the "templates" table.
 	TemplatesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -574,6 +685,7 @@ var (
 		{Name: "channel", Type: field.TypeEnum, Enums: []string{"VOICE", "VIDEO", "CHAT", "EMAIL", "SMS"}},
 		{Name: "subject", Type: field.TypeString, Nullable: true, Size: 998},
 		{Name: "body", Type: field.TypeString, Size: 65536},
+		{Name: "variables", Type: field.TypeJSON, Nullable: true},
 		{Name: "active", Type: field.TypeBool, Default: true},
 	}
 	// TemplatesTable holds the schema information for the "templates" table.
@@ -813,14 +925,17 @@ var (
 		CrmSettingsTable,
 		CapacityProfilesTable,
 		CustomersTable,
+		DeliveriesTable,
 		EngagementsTable,
 		EntryPointsTable,
 		EventsTable,
 		MessagesTable,
 		NotesTable,
 		OffersTable,
+		OptOutsTable,
 		PostSessionSettingsTable,
 		QueuesTable,
+		ServerSecretsTable,
 		TemplatesTable,
 		TranscriptSegmentsTable,
 		TransfersTable,
@@ -859,10 +974,15 @@ func init() {
 	CustomersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
 	}
+	DeliveriesTable.ForeignKeys[0].RefTable = MessagesTable
+	DeliveriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(85899345920),
+	}
 	EngagementsTable.ForeignKeys[0].RefTable = CustomersTable
 	EngagementsTable.ForeignKeys[1].RefTable = QueuesTable
 	EngagementsTable.ForeignKeys[2].RefTable = AgentsTable
 	EngagementsTable.ForeignKeys[3].RefTable = EntryPointsTable
+	EngagementsTable.ForeignKeys[4].RefTable = EngagementsTable
 	EngagementsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}
@@ -889,6 +1009,10 @@ func init() {
 	OffersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(51539607552),
 	}
+	OptOutsTable.ForeignKeys[0].RefTable = EntryPointsTable
+	OptOutsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
+	}
 	PostSessionSettingsTable.ForeignKeys[0].RefTable = QueuesTable
 	PostSessionSettingsTable.ForeignKeys[1].RefTable = VirtualAgentsTable
 	PostSessionSettingsTable.Annotation = &entsql.Annotation{
@@ -897,6 +1021,9 @@ func init() {
 	QueuesTable.ForeignKeys[0].RefTable = QueuesTable
 	QueuesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(60129542144),
+	}
+	ServerSecretsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
 	}
 	TemplatesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),

@@ -27,6 +27,9 @@ type CapacityProfile func(*sql.Selector)
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// Delivery is the predicate function for delivery builders.
+type Delivery func(*sql.Selector)
+
 // Engagement is the predicate function for engagement builders.
 type Engagement func(*sql.Selector)
 
@@ -45,11 +48,17 @@ type Note func(*sql.Selector)
 // Offer is the predicate function for offer builders.
 type Offer func(*sql.Selector)
 
+// OptOut is the predicate function for optout builders.
+type OptOut func(*sql.Selector)
+
 // PostSessionSetting is the predicate function for postsessionsetting builders.
 type PostSessionSetting func(*sql.Selector)
 
 // Queue is the predicate function for queue builders.
 type Queue func(*sql.Selector)
+
+// ServerSecret is the predicate function for serversecret builders.
+type ServerSecret func(*sql.Selector)
 
 // Template is the predicate function for template builders.
 type Template func(*sql.Selector)

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -64,6 +65,10 @@ func (Engagement) Fields() []ent.Field {
 		field.Int("queue_id").Optional(),
 		field.Int("agent_id").Optional().Nillable(),
 		field.Int("entry_point_id").Optional(),
+		field.String("customer_address").Optional().Nillable().MaxLen(320).
+			Comment("SMS and email: the customer's number (E.164) or email address, normalised; one active conversation per address and entry point (O4)."),
+		field.Int("previous_id").Optional().Nillable().
+			Comment("The earlier conversation with the same customer address and entry point this one continues (O7)."),
 	}
 }
 
@@ -81,6 +86,8 @@ func (Engagement) Edges() []ent.Edge {
 		edge.From("notes", Note.Type).Ref("engagement"),
 		edge.To("dispositions", WrapUpReason.Type),
 		edge.From("records", CRMRecord.Type).Ref("engagements"),
+		edge.To("next", Engagement.Type).From("previous").Field("previous_id").Unique().
+			Comment("previous: the conversation this one continues; next: those continuing it."),
 	}
 }
 
@@ -91,6 +98,11 @@ func (Engagement) Indexes() []ent.Index {
 		index.Fields("queue_id", "state", "queued_at"),
 		index.Fields("customer_id", "created_at"),
 		index.Fields("state"),
+		// O4's safety net: one open conversation per (customer address, entry
+		// point); an ended one (wrap-up, closed) no longer counts.
+		index.Fields("customer_address", "entry_point_id").Unique().
+			Annotations(entsql.IndexWhere("customer_address IS NOT NULL AND ended_at IS NULL AND closed_at IS NULL")).
+			StorageKey("engagement_one_active_conversation"),
 	}
 }
 

@@ -20,6 +20,8 @@ func (Template) Fields() []ent.Field {
 		field.Enum("channel").GoType(channelType).Annotations(entgql.Type("Channel")),
 		field.String("subject").Optional().MaxLen(998),
 		field.Text("body").NotEmpty().MaxLen(1 << 16),
+		field.JSON("variables", []string{}).Optional().
+			Comment("Names the subject and body may use as {{name}}; checked when saved, all required when sent."),
 		field.Bool("active").Default(true),
 	}
 }

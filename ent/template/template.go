@@ -28,6 +28,8 @@ const (
 	FieldSubject = "subject"
 	// FieldBody holds the string denoting the body field in the database.
 	FieldBody = "body"
+	// FieldVariables holds the string denoting the variables field in the database.
+	FieldVariables = "variables"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
 	// Table holds the table name of the template in the database.
@@ -43,6 +45,7 @@ var Columns = []string{
 	FieldChannel,
 	FieldSubject,
 	FieldBody,
+	FieldVariables,
 	FieldActive,
 }
 

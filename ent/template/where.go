@@ -400,6 +400,16 @@ func BodyContainsFold(v string) predicate.Template {
 	return predicate.Template(sql.FieldContainsFold(FieldBody, v))
 }
 
+// VariablesIsNil applies the IsNil predicate on the "variables" field.
+func VariablesIsNil() predicate.Template {
+	return predicate.Template(sql.FieldIsNull(FieldVariables))
+}
+
+// VariablesNotNil applies the NotNil predicate on the "variables" field.
+func VariablesNotNil() predicate.Template {
+	return predicate.Template(sql.FieldNotNull(FieldVariables))
+}
+
 // ActiveEQ applies the EQ predicate on the "active" field.
 func ActiveEQ(v bool) predicate.Template {
 	return predicate.Template(sql.FieldEQ(FieldActive, v))

@@ -103,6 +103,10 @@ type DeletePayload struct {
 	DeletedID int `json:"deletedID"`
 }
 
+type DeliveryPayload struct {
+	Delivery *ent.Delivery `json:"delivery"`
+}
+
 type EngagementPayload struct {
 	Engagement *ent.Engagement `json:"engagement"`
 }
@@ -141,10 +145,15 @@ type OfferPayload struct {
 }
 
 type PostMessageInput struct {
-	EngagementID int    `json:"engagementID"`
-	Body         string `json:"body"`
-	// Email only.
+	EngagementID int `json:"engagementID"`
+	// The text; give either a body or a template.
+	Body *string `json:"body,omitempty"`
+	// Email only; a reply without one keeps the conversation's subject.
 	Subject *string `json:"subject,omitempty"`
+	// A template of the engagement's channel; its {{variables}} are filled from variables.
+	TemplateID *int `json:"templateID,omitempty"`
+	// Values of the template's variables, every one of them (strings).
+	Variables map[string]any `json:"variables,omitempty"`
 }
 
 type PostMessagePayload struct {
@@ -167,6 +176,32 @@ type QueuePayload struct {
 
 type RevokeTokenPayload struct {
 	Revoked bool `json:"revoked"`
+}
+
+type StartOutboundInput struct {
+	// SMS or EMAIL.
+	Channel enum.Channel `json:"channel"`
+	// A phone number with country code (SMS; normalised to E.164) or an email address (EMAIL).
+	To string `json:"to"`
+	// The entry point sent from; may be left out when exactly one active entry point has the channel.
+	EntryPointID *int `json:"entryPointID,omitempty"`
+	// The first message; give either a body or a template.
+	Body *string `json:"body,omitempty"`
+	// EMAIL only, required there (from the template when it has one); must not repeat a subject of an earlier conversation with the customer.
+	Subject    *string `json:"subject,omitempty"`
+	TemplateID *int    `json:"templateID,omitempty"`
+	// Values of the template's variables, every one of them (strings).
+	Variables map[string]any `json:"variables,omitempty"`
+	// The name of a customer created for a new address.
+	CustomerName *string `json:"customerName,omitempty"`
+	// A key the caller chooses; repeating it returns the first engagement instead of starting another.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type StartOutboundPayload struct {
+	Engagement *ent.Engagement `json:"engagement"`
+	// The first message; its delivery shows how it reaches the customer.
+	Message *ent.Message `json:"message"`
 }
 
 // Live streams, over the websocket only (graphql-transport-ws or graphql-ws).

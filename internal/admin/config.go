@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/wrapupreason"
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/messaging"
 )
 
 // CreateCapacityProfile creates a capacity profile; ent checks 0..50.
@@ -108,6 +109,9 @@ func (s *Service) CreateTemplate(ctx context.Context, in ent.CreateTemplateInput
 	if err := checkTemplate(in.Channel, in.Subject); err != nil {
 		return nil, err
 	}
+	if err := messaging.CheckTemplate(ptrValue(in.Subject), in.Body, in.Variables); err != nil {
+		return nil, err
+	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Template, error) {
 		return tx.Template.Create().SetInput(in).Save(ctx)
 	})
@@ -120,7 +124,12 @@ func (s *Service) UpdateTemplate(ctx context.Context, id int, in ent.UpdateTempl
 		if err != nil {
 			return nil, err
 		}
-		return t, checkTemplate(t.Channel, &t.Subject)
+		if err := checkTemplate(t.Channel, &t.Subject); err != nil {
+			return nil, err
+		}
+		// Checked on the saved row, so a change of the variables alone is
+		// checked against the text it keeps.
+		return t, messaging.CheckTemplate(t.Subject, t.Body, t.Variables)
 	})
 }
 
@@ -139,4 +148,11 @@ func checkTemplate(ch enum.Channel, subject *string) error {
 		return apperr.Invalid("subject", "only EMAIL templates have a subject")
 	}
 	return nil
+}
+
+func ptrValue(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

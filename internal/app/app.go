@@ -18,11 +18,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -34,6 +36,7 @@ type App struct {
 	Admin   *admin.Service
 	Bus     *events.Bus
 	Engine  *engine.Engine
+	Outbox  *messaging.Outbox
 	Log     *slog.Logger
 	metrics *metrics
 	sockets *socketTracker
@@ -81,9 +84,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
 	a.Bus = events.NewBus(store.IsPostgres(cfg.DatabaseURL))
+	ids, err := messaging.LoadMessageIDs(auth.SystemContext(ctx), client)
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("load the Message-ID key: %w", err)
+	}
 	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
 		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace, MediaPriority: cfg.MediaPriority,
-		SingleWriter: !store.IsPostgres(cfg.DatabaseURL)})
+		SingleWriter: !store.IsPostgres(cfg.DatabaseURL),
+		Messaging:    engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}})
+	if a.Outbox, err = newOutbox(cfg, client, a.Bus); err != nil {
+		client.Close()
+		return nil, err
+	}
 	if err := a.Auth.Bootstrap(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("create first admin: %w", err)
@@ -95,6 +108,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Admin.Changed = a.Engine.ConfigChanged
 	a.handler = a.routes()
 	a.Engine.Start()
+	a.Outbox.Start()
 	return a, nil
 }
 
@@ -113,6 +127,7 @@ func (a *App) Shutdown(ctx context.Context) {
 
 // Close stops the dispatcher and releases the store.
 func (a *App) Close() error {
+	a.Outbox.Stop()
 	a.Engine.Stop()
 	return a.Client.Close()
 }
@@ -138,6 +153,34 @@ func (a *App) routes() http.Handler {
 	if a.Config.MetricsAddr == "" {
 		mux.Handle("GET /metrics", a.metricsHandler)
 	}
+	(&messaging.Handler{Receiver: a.Engine, Outbox: a.Outbox, MaxBytes: max(a.Config.MaxBodyBytes, 25<<20), Log: a.Log}).
+		Routes(mux, a.Auth.Middleware)
 	a.mountPlayground(mux)
 	return mux
+}
+
+// newOutbox builds the delivery worker with the providers the
+// configuration names.
+func newOutbox(cfg Config, client *ent.Client, bus *events.Bus) (*messaging.Outbox, error) {
+	providers := map[enum.Channel]messaging.Provider{}
+	// An attempt takes at most a few provider timeouts; after the lease a
+	// crashed attempt is tried again.
+	lease := time.Duration(0)
+	if cfg.SMTP.Addr != "" {
+		p, err := messaging.NewSMTP(cfg.SMTP)
+		if err != nil {
+			return nil, err
+		}
+		providers[enum.ChannelEmail] = p
+		lease = max(lease, 4*cfg.SMTP.Timeout)
+	}
+	if cfg.SMSWebhook.URL != "" {
+		hook := cfg.SMSWebhook
+		hook.Now = cfg.Clock.Now
+		providers[enum.ChannelSMS] = messaging.NewSMSWebhook(hook)
+		lease = max(lease, 4*cfg.SMSWebhook.Timeout)
+	}
+	lease = max(lease, time.Second)
+	return messaging.NewOutbox(messaging.OutboxConfig{Client: client, Bus: bus, Clock: cfg.Clock, Log: cfg.Log,
+		Providers: providers, MaxAttempts: cfg.DeliveryAttempts, Backoff: cfg.DeliveryBackoff, Lease: lease}), nil
 }

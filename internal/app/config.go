@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/messaging"
 )
 
 // Config is everything the server is told at start. Every field has a flag
@@ -44,6 +45,15 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics on its own listener instead
 	// of the API's.
 	MetricsAddr string
+	// DigitalChannels enables SMS and email conversations (O1).
+	DigitalChannels bool
+	// SMTP sends email; an empty SMTP.Addr leaves email queued.
+	SMTP messaging.SMTPConfig
+	// SMSWebhook posts SMS; an empty URL leaves SMS queued.
+	SMSWebhook messaging.SMSWebhookConfig
+	// DeliveryAttempts and DeliveryBackoff: see messaging.OutboxConfig.
+	DeliveryAttempts int
+	DeliveryBackoff  time.Duration
 
 	// Set by tests and embedders, not by flags.
 	Clock clock.Clock
@@ -119,6 +129,17 @@ var options = []option{
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
 	{"metrics-addr", "SWITCHBOARD_METRICS_ADDR", "", "address of a separate listener for /metrics (Prometheus); empty serves it on -addr", str(func(c *Config) *string { return &c.MetricsAddr })},
+	{"digital-channels", "SWITCHBOARD_DIGITAL_CHANNELS", "true", "SMS and email conversations: agents may start them (startOutbound) and the inbound endpoints take messages", func(c *Config, v string) (err error) { c.DigitalChannels, err = strconv.ParseBool(v); return err }},
+	{"smtp-addr", "SWITCHBOARD_SMTP_ADDR", "", "host:port of the SMTP server that sends email; empty keeps outgoing email queued", str(func(c *Config) *string { return &c.SMTP.Addr })},
+	{"smtp-username", "SWITCHBOARD_SMTP_USERNAME", "", "SMTP AUTH user name; empty sends without authentication", str(func(c *Config) *string { return &c.SMTP.Username })},
+	{"smtp-password", "SWITCHBOARD_SMTP_PASSWORD", "", "SMTP AUTH password", str(func(c *Config) *string { return &c.SMTP.Password })},
+	{"smtp-tls", "SWITCHBOARD_SMTP_TLS", "starttls", "starttls (required), opportunistic, tls (implicit, port 465) or none", str(func(c *Config) *string { return &c.SMTP.TLS })},
+	{"smtp-timeout", "SWITCHBOARD_SMTP_TIMEOUT", "10s", "bound on dialling the SMTP server and on each SMTP exchange", func(c *Config, v string) (err error) { c.SMTP.Timeout, err = time.ParseDuration(v); return err }},
+	{"sms-webhook-url", "SWITCHBOARD_SMS_WEBHOOK_URL", "", "URL of the SMS gateway that outgoing SMS are POSTed to (signed JSON); empty keeps outgoing SMS queued", str(func(c *Config) *string { return &c.SMSWebhook.URL })},
+	{"sms-webhook-secret", "SWITCHBOARD_SMS_WEBHOOK_SECRET", "", "shared secret of the HMAC-SHA256 signature of each SMS webhook request", str(func(c *Config) *string { return &c.SMSWebhook.Secret })},
+	{"sms-webhook-timeout", "SWITCHBOARD_SMS_WEBHOOK_TIMEOUT", "10s", "bound on each SMS webhook request", func(c *Config, v string) (err error) { c.SMSWebhook.Timeout, err = time.ParseDuration(v); return err }},
+	{"delivery-attempts", "SWITCHBOARD_DELIVERY_ATTEMPTS", "5", "hand-overs of a message to its provider tried before it is dead-lettered", integer(func(c *Config) *int { return &c.DeliveryAttempts })},
+	{"delivery-backoff", "SWITCHBOARD_DELIVERY_BACKOFF", "30s", "wait before the second attempt; doubled for each further one (at most 1h), jittered by ±50%", func(c *Config, v string) (err error) { c.DeliveryBackoff, err = time.ParseDuration(v); return err }},
 	{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", "10s", "how long shutdown waits for requests to finish", func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/customer"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/intercept"
 	"github.com/switchboard/switchboard/ent/message"
@@ -38,6 +39,7 @@ var sharedConfig = map[string]bool{
 // Types integrations (API keys) may not read.
 var hiddenFromIntegrations = map[string]bool{
 	ent.TypeAgent: true, ent.TypeAPIKey: true, ent.TypeAuthToken: true, ent.TypeEvent: true, ent.TypeNote: true,
+	ent.TypeServerSecret: true,
 }
 
 // seesAll reports whether the viewer sees every row of an ent type: then a
@@ -92,6 +94,8 @@ func restrict(ctx context.Context, q intercept.Query) error {
 		q.WhereP(offer.AgentID(me))
 	case ent.TypeTransfer:
 		q.WhereP(transfer.Or(transfer.FromAgentID(me), transfer.ToAgentID(me)))
+	case ent.TypeDelivery:
+		q.WhereP(delivery.HasMessageWith(message.HasEngagementWith(EngagementVisibleTo(me))))
 	case ent.TypeCRMRecord:
 		q.WhereP(crmrecord.HasEngagementsWith(EngagementVisibleTo(me)))
 	default:

@@ -43,6 +43,8 @@ type Config struct {
 	// MediaPriority orders channels when engagements of several channels
 	// compete for agents (R2); earlier is served first.
 	MediaPriority []enum.Channel
+	// Messaging configures SMS and email conversations (outbound.go).
+	Messaging Messaging
 }
 
 // Engine runs the lifecycle.
@@ -54,6 +56,7 @@ type Engine struct {
 	missed    int
 	grace     time.Duration
 	mediaRank [5]int
+	messaging Messaging
 
 	presenceMu sync.Mutex
 	presence   map[int]int
@@ -86,7 +89,7 @@ func New(cfg Config) *Engine {
 	e := &Engine{
 		client: cfg.Client, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Log,
 		missed: cfg.MissedRingsLimit, grace: cfg.DisconnectGrace, mediaRank: rank,
-		presence: map[int]int{},
+		presence: map[int]int{}, messaging: cfg.Messaging,
 	}
 	if cfg.SingleWriter {
 		e.turns = &turns{}

@@ -188,10 +188,11 @@ func (w *writer) customerFor(ctx context.Context, in NewEngagement) (int, error)
 }
 
 // PostMessage adds a message to an engagement: from its agent, or from the
-// customer side (integration or customer token).
-func (e *Engine) PostMessage(ctx context.Context, id int, body, subject string) (*ent.Message, error) {
+// customer side (integration or customer token). An agent's SMS or email
+// message is queued for delivery to the customer (outbound.go).
+func (e *Engine) PostMessage(ctx context.Context, id int, t Text) (*ent.Message, error) {
 	v := viewer(ctx)
-	if strings.TrimSpace(body) == "" {
+	if t.TemplateID == 0 && strings.TrimSpace(t.Body) == "" {
 		return nil, apperr.Invalid("body", "a message needs a body")
 	}
 	var out *ent.Message
@@ -203,32 +204,34 @@ func (e *Engine) PostMessage(ctx context.Context, id int, body, subject string) 
 		if eg.Channel.Call() {
 			return apperr.Invalid("engagementID", "%s engagements carry no messages; use appendTranscript", eg.Channel)
 		}
-		if subject != "" && eg.Channel != enum.ChannelEmail {
+		if t.Subject != "" && eg.Channel != enum.ChannelEmail {
 			return apperr.Invalid("subject", "only EMAIL messages have a subject")
 		}
-		m := w.Message.Create().SetEngagementID(id).SetBody(body).SetSubject(subject)
 		switch {
 		case v.AgentID != 0 && deref(eg.AgentID) == v.AgentID:
 			if eg.State != engagement.StateConnected && eg.State != engagement.StateTransferring {
 				return illegal("engagement %d is %s; messages are sent while CONNECTED", id, eg.State)
 			}
-			m.SetSender("AGENT").SetAgentID(v.AgentID)
+			out, err = w.agentReply(ctx, e, eg, v.AgentID, t)
+			return err
 		case v.HasScope(enum.ScopeEngagements) || v.EngagementID == id:
 			if lifecycle.Is(eg.State, lifecycle.Terminal) || eg.CustomerLeft {
 				return illegal("engagement %d has ended", id)
 			}
-			m.SetSender("CUSTOMER")
+			if t.TemplateID != 0 {
+				return apperr.Invalid("templateID", "templates are for agents' messages")
+			}
+			if out, err = w.Message.Create().SetEngagementID(id).SetBody(t.Body).SetSubject(t.Subject).SetSender("CUSTOMER").Save(ctx); err != nil {
+				return err
+			}
 			if err := w.Engagement.UpdateOneID(id).AddCustomerMessages(1).Exec(ctx); err != nil {
 				return err
 			}
+			return w.emit(ctx, events.Event{EngagementID: id, AgentID: deref(eg.AgentID),
+				Payload: events.MessageCreatedDetails{MessageID: out.ID, Sender: out.Sender, Body: out.Body, Subject: out.Subject}})
 		default:
 			return apperr.New(apperr.Forbidden, "engagement %d is not yours", id).WithReason(ReasonNotOwner)
 		}
-		if out, err = m.Save(ctx); err != nil {
-			return err
-		}
-		return w.emit(ctx, events.Event{EngagementID: id, AgentID: deref(eg.AgentID),
-			Payload: events.MessageCreatedDetails{MessageID: out.ID, Sender: out.Sender, Body: body, Subject: subject}})
 	})
 	return unwrapped(out, err)
 }

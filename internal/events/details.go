@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/offer"
@@ -103,6 +104,22 @@ type MessageCreatedDetails struct {
 	Sender    message.Sender `json:"sender"`
 	Body      string         `json:"body"`
 	Subject   string         `json:"subject"`
+	// DeliveryID is set for an agent's SMS or email sent to the customer.
+	DeliveryID *int `json:"deliveryID,string,omitempty"`
+	// RefusedReason says why an inbound email's content was refused (O6).
+	RefusedReason string `json:"refusedReason,omitempty"`
+}
+
+// DeliveryChangedDetails says how the delivery of a message stands.
+type DeliveryChangedDetails struct {
+	DeliveryID    int             `json:"deliveryID,string"`
+	MessageID     int             `json:"messageID,string"`
+	Channel       enum.Channel    `json:"channel"`
+	Status        delivery.Status `json:"status"`
+	Attempts      int             `json:"attempts"`
+	DeadLettered  bool            `json:"deadLettered"`
+	Error         string          `json:"error,omitempty"`
+	NextAttemptAt *time.Time      `json:"nextAttemptAt,omitempty"`
 }
 
 // TransferChangedDetails says how a transfer stands, or that its sender
@@ -138,12 +155,14 @@ func (MessageCreatedDetails) Topic() string         { return MessageCreated }
 func (TransferChangedDetails) Topic() string        { return TransferChanged }
 func (NoteAddedDetails) Topic() string              { return NoteAdded }
 func (TranscriptAppendedDetails) Topic() string     { return TranscriptAppended }
+func (DeliveryChangedDetails) Topic() string        { return DeliveryChanged }
 
 // DetailsTypes are a zero value of every Details type, one per topic.
 var DetailsTypes = []Details{
 	OfferCreatedDetails{}, OfferEndedDetails{}, EngagementCreatedDetails{}, EngagementAssignedDetails{},
 	EngagementStateChangedDetails{}, AgentStateChangedDetails{}, AgentDisconnectedDetails{},
 	MessageCreatedDetails{}, TransferChangedDetails{}, NoteAddedDetails{}, TranscriptAppendedDetails{},
+	DeliveryChangedDetails{},
 }
 
 // DetailsOf returns the typed details of a stored event, nil for a topic
@@ -172,6 +191,8 @@ func DetailsOf(e *ent.Event) (Details, error) {
 		return decode[NoteAddedDetails](e)
 	case TranscriptAppended:
 		return decode[TranscriptAppendedDetails](e)
+	case DeliveryChanged:
+		return decode[DeliveryChangedDetails](e)
 	}
 	return nil, nil
 }

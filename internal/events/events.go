@@ -37,6 +37,9 @@ const (
 	TransferChanged = "transfer.changed"
 	// NoteAdded records a note on an engagement.
 	NoteAdded = "note.added"
+	// DeliveryChanged records every change of a message's delivery:
+	// queued, attempted, sent, delivered, failed, dead-lettered.
+	DeliveryChanged = "delivery.changed"
 	// TranscriptAppended records new transcript segments.
 	TranscriptAppended = "transcript.appended"
 )

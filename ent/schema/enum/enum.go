@@ -147,10 +147,13 @@ const (
 	ScopeEngagements  Scope = "ENGAGEMENTS"
 	ScopeVirtualAgent Scope = "VIRTUAL_AGENT"
 	ScopeCRM          Scope = "CRM"
+	// ScopeMessaging is for SMS and email providers: inbound messages and
+	// delivery status callbacks.
+	ScopeMessaging Scope = "MESSAGING"
 )
 
 // AllScopes lists every API key scope.
-var AllScopes = []Scope{ScopeEngagements, ScopeVirtualAgent, ScopeCRM}
+var AllScopes = []Scope{ScopeEngagements, ScopeVirtualAgent, ScopeCRM, ScopeMessaging}
 
 // MarshalGQL implements graphql.Marshaler.
 func (s Scope) MarshalGQL(w io.Writer) { marshal(w, s) }
