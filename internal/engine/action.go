@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/ent/wrapupreason"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/routing"
 )
 
 // own runs fn on an engagement the caller holds, in a write transaction.
@@ -92,8 +93,8 @@ func (w *writer) needCapacity(ctx context.Context, a *ent.Agent, ch enum.Channel
 	if err != nil {
 		return err
 	}
-	if !l.canTake(capacity(a.Edges.CapacityProfile), ch, false) {
-		if l.onCall && ch.Live() {
+	if !l.CanTake(routing.Capacity(a.Edges.CapacityProfile), ch, false) {
+		if l.OnCall && ch.Live() {
 			return precondition(ReasonOnCall, "%s is on a call", a.Name)
 		}
 		return precondition(ReasonCapacity, "%s has no free %s capacity", a.Name, ch)
@@ -111,7 +112,7 @@ func (w *writer) hasRoom(ctx context.Context, agentID int, ch enum.Channel) (boo
 	if err != nil {
 		return false, err
 	}
-	return l.canTake(capacity(a.Edges.CapacityProfile), ch, false), nil
+	return l.CanTake(routing.Capacity(a.Edges.CapacityProfile), ch, false), nil
 }
 
 // emitAssigned tells an agent it has an engagement without a ring.

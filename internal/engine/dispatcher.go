@@ -10,10 +10,10 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/offer"
-	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/lifecycle"
+	"github.com/switchboard/switchboard/internal/routing"
 )
 
 // retryAfter is how long the dispatcher waits after an unexpected error
@@ -35,11 +35,8 @@ type dispatcher struct {
 	// syncs receives requests to settle (Sync).
 	syncs chan chan struct{}
 
-	agents    map[int]*agentView
-	queues    map[int]*queueView
-	waiting   map[int]*waitItem
-	lines     map[lineKey]*line
-	order     lineOrder
+	// view is what routing decides on (internal/routing).
+	view      *routing.View
 	timers    timers
 	scheduled map[timer]bool
 
@@ -176,8 +173,8 @@ func (d *dispatcher) settle() {
 
 // rebuild loads the whole view from the database.
 func (d *dispatcher) rebuild() {
-	d.agents, d.queues, d.waiting = map[int]*agentView{}, map[int]*queueView{}, map[int]*waitItem{}
-	d.lines, d.order, d.timers, d.scheduled = map[lineKey]*line{}, nil, nil, map[timer]bool{}
+	d.view = routing.NewView(d.e.mediaPriority)
+	d.timers, d.scheduled = nil, map[timer]bool{}
 	d.dirtyAgents, d.dirtyEngagements, d.dirtyQueues = map[int]bool{}, map[int]bool{}, map[int]bool{}
 	d.own = map[int]bool{}
 	c := d.e.client
@@ -211,10 +208,10 @@ func (d *dispatcher) rebuild() {
 
 // reloadConfig marks every queue and agent in the view to be read again.
 func (d *dispatcher) reloadConfig() {
-	for id := range d.queues {
+	for id := range d.view.Queues {
 		d.dirtyQueues[id] = true
 	}
-	for id := range d.agents {
+	for id := range d.view.Agents {
 		d.dirtyAgents[id] = true
 	}
 }
@@ -248,7 +245,7 @@ func (d *dispatcher) mark(ev *ent.Event) {
 	if ev.EngagementID != nil {
 		d.dirtyEngagements[*ev.EngagementID] = true
 	}
-	if ev.QueueID != nil && d.queues[*ev.QueueID] == nil {
+	if ev.QueueID != nil && d.view.Queues[*ev.QueueID] == nil {
 		d.dirtyQueues[*ev.QueueID] = true
 	}
 }
@@ -271,60 +268,8 @@ func (d *dispatcher) refresh() {
 }
 
 func (d *dispatcher) setQueue(q *ent.Queue) {
-	v := d.queues[q.ID]
-	if v == nil {
-		v = &queueView{id: q.ID}
-		d.queues[q.ID] = v
-	}
-	v.mode, v.ring, v.priority, v.active = q.AcceptMode, time.Duration(q.RingTimeoutSeconds)*time.Second, q.Priority, q.Active
-}
-
-// push adds a waiting engagement to its line.
-func (d *dispatcher) push(it *waitItem) {
-	key := lineKey{it.queueID, it.channel}
-	l := d.lines[key]
-	if l == nil {
-		l = &line{key: key, rank: d.e.mediaRank[it.channel.Index()], pos: -1}
-		d.lines[key] = l
-	}
-	var head *waitItem
-	if l.Len() > 0 {
-		head = l.head()
-	}
-	l.add(it)
-	if l.head() != head {
-		d.order.fix(l)
-	}
-	d.waiting[it.id] = it
-}
-
-// unqueue takes an engagement out of its line.
-func (d *dispatcher) unqueue(id int) {
-	it := d.waiting[id]
-	if it == nil {
-		return
-	}
-	l := it.line
-	wasHead := l.head() == it
-	l.remove(it)
-	if wasHead {
-		d.order.fix(l)
-	}
-	if l.Len() == 0 {
-		delete(d.lines, l.key)
-	}
-	delete(d.waiting, id)
-}
-
-func (d *dispatcher) dropAgent(id int) {
-	if v := d.agents[id]; v != nil {
-		for _, q := range v.queues {
-			if qv := d.queues[q]; qv != nil {
-				qv.leave(id)
-			}
-		}
-		delete(d.agents, id)
-	}
+	v, _ := d.view.Queue(q.ID)
+	v.Mode, v.Ring, v.Priority, v.Active = q.AcceptMode, time.Duration(q.RingTimeoutSeconds)*time.Second, q.Priority, q.Active
 }
 
 func (d *dispatcher) schedule(t timer) {
@@ -394,8 +339,8 @@ func (d *dispatcher) match() {
 
 // pairing is one decision of a pass.
 type pairing struct {
-	it    *waitItem
-	a     *agentView
+	it    *routing.Waiting
+	a     *routing.Agent
 	offer *ent.Offer
 }
 
@@ -418,33 +363,35 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 				break
 			}
 			tried = true
-			o, err := w.decide(ctx, it.id, it.version, a.id, a.version, d.queues[it.queueID])
+			o, err := w.decide(ctx, it.ID, it.Version, a.ID, a.Version, d.view.Queues[it.QueueID])
 			if errors.Is(err, errStaleView) {
 				// Nothing was written: commit the others, then refresh
 				// both and go on.
-				refused[[2]int{it.id, a.id}]++
-				d.dirtyAgents[a.id] = true
-				d.dirtyEngagements[it.id] = true
+				refused[[2]int{it.ID, a.ID}]++
+				d.dirtyAgents[a.ID] = true
+				d.dirtyEngagements[it.ID] = true
 				break
 			}
 			if err != nil {
 				if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.PreconditionFailed) {
-					refused[[2]int{it.id, a.id}]++
-					d.dirtyAgents[a.id] = true
-					d.dirtyEngagements[it.id] = true
+					refused[[2]int{it.ID, a.ID}]++
+					d.dirtyAgents[a.ID] = true
+					d.dirtyEngagements[it.ID] = true
 				}
 				return err
 			}
 			made = append(made, pairing{it, a, o})
-			d.take(it, a, o)
+			if d.view.Take(it, a, o != nil) {
+				d.dirtyAgents[a.ID] = true
+			}
 		}
 		batch = &w.batch
 		return nil
 	})
 	if err != nil {
 		for _, p := range made {
-			d.dirtyAgents[p.a.id] = true
-			d.dirtyEngagements[p.it.id] = true
+			d.dirtyAgents[p.a.ID] = true
+			d.dirtyEngagements[p.it.ID] = true
 		}
 		d.refresh()
 		if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.PreconditionFailed) {
@@ -459,7 +406,7 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 	// view.
 	decided := make(map[int]int, len(made))
 	for _, p := range made {
-		decided[p.it.id] = p.a.id
+		decided[p.it.ID] = p.a.ID
 	}
 	for _, ev := range batch.Rows() {
 		d.own[ev.ID] = true
@@ -487,82 +434,7 @@ func covered(ev *ent.Event, decided map[int]int) bool {
 }
 
 // next is the first waiting engagement, in routing order, that an agent
-// can take, and that agent.
-func (d *dispatcher) next(refused map[[2]int]int) (*waitItem, *agentView) {
-	for _, l := range d.order {
-		it := l.head()
-		if a := d.pick(it); a != nil && refused[[2]int{it.id, a.id}] < 2 {
-			return it, a
-		}
-	}
-	return nil, nil
-}
-
-// take brings a decision into the view instead of reading back the rows
-// it wrote: the engagement leaves its line and the agent holds one more
-// engagement at its next version. A call assigned without a ring may have
-// parked chats: then the agent is read again.
-func (d *dispatcher) take(it *waitItem, a *agentView, ring *ent.Offer) {
-	d.unqueue(it.id)
-	if ring == nil && it.channel.Call() {
-		d.dirtyAgents[a.id] = true
-		return
-	}
-	a.version++
-	a.load.occupy(it.channel, false)
-	if ring == nil && it.channel == enum.ChannelChat {
-		a.load.connectedChats = append(a.load.connectedChats, it.id)
-	}
-}
-
-// pick chooses the agent for a waiting engagement: among available members
-// of its queue with capacity, free agents before chat-busy ones for calls
-// (R3), those who have not declined it before those who have, then the
-// least loaded on the channel, then the longest idle (R8).
-func (d *dispatcher) pick(it *waitItem) *agentView {
-	q := d.queues[it.queueID]
-	if q == nil || !q.active {
-		return nil
-	}
-	type rank struct {
-		tier, held int
-		idle       time.Time
-		id         int
-	}
-	var best *agentView
-	var bestRank rank
-	ch := it.channel
-	for _, a := range q.members {
-		id := a.id
-		if !a.active || a.state != agent.StateAvailable {
-			continue
-		}
-		tier := 0
-		if !a.load.canTake(a.caps, ch, false) {
-			if !ch.Call() || !a.load.canTake(a.caps, ch, true) {
-				continue
-			}
-			tier = 1
-		}
-		if it.tried[id] {
-			tier += 2
-		}
-		r := rank{tier, a.load.held[ch.Index()], a.idleSince, id}
-		if best == nil || less(r.tier, bestRank.tier, r.held, bestRank.held, r.idle, bestRank.idle, r.id, bestRank.id) {
-			best, bestRank = a, r
-		}
-	}
-	return best
-}
-
-func less(t1, t2, h1, h2 int, i1, i2 time.Time, id1, id2 int) bool {
-	switch {
-	case t1 != t2:
-		return t1 < t2
-	case h1 != h2:
-		return h1 < h2
-	case !i1.Equal(i2):
-		return i1.Before(i2)
-	}
-	return id1 < id2
+// can take, and that agent, leaving out pairings refused twice this round.
+func (d *dispatcher) next(refused map[[2]int]int) (*routing.Waiting, *routing.Agent) {
+	return d.view.Next(func(eg, a int) bool { return refused[[2]int{eg, a}] >= 2 })
 }

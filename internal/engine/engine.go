@@ -49,14 +49,15 @@ type Config struct {
 
 // Engine runs the lifecycle.
 type Engine struct {
-	client    *ent.Client
-	bus       *events.Bus
-	clock     clock.Clock
-	log       *slog.Logger
-	missed    int
-	grace     time.Duration
-	mediaRank [5]int
-	messaging Messaging
+	client *ent.Client
+	bus    *events.Bus
+	clock  clock.Clock
+	log    *slog.Logger
+	missed int
+	grace  time.Duration
+	// mediaPriority orders channels competing for agents (R2).
+	mediaPriority []enum.Channel
+	messaging     Messaging
 
 	presenceMu sync.Mutex
 	presence   map[int]int
@@ -75,20 +76,9 @@ func New(cfg Config) *Engine {
 	if cfg.DisconnectGrace == 0 {
 		cfg.DisconnectGrace = 60 * time.Second
 	}
-	if len(cfg.MediaPriority) == 0 {
-		cfg.MediaPriority = enum.AllChannels
-	}
-	// Channels the configuration leaves out come last, in default order.
-	var rank [5]int
-	for i := range rank {
-		rank[i] = len(cfg.MediaPriority) + i
-	}
-	for i, ch := range cfg.MediaPriority {
-		rank[ch.Index()] = i
-	}
 	e := &Engine{
 		client: cfg.Client, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Log,
-		missed: cfg.MissedRingsLimit, grace: cfg.DisconnectGrace, mediaRank: rank,
+		missed: cfg.MissedRingsLimit, grace: cfg.DisconnectGrace, mediaPriority: cfg.MediaPriority,
 		presence: map[int]int{}, messaging: cfg.Messaging,
 	}
 	if cfg.SingleWriter {

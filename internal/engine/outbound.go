@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/lifecycle"
 	"github.com/switchboard/switchboard/internal/messaging"
+	"github.com/switchboard/switchboard/internal/routing"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -160,7 +161,7 @@ func (e *Engine) mayStart(ctx context.Context, w *writer, a *ent.Agent, ch enum.
 	if !e.messaging.DigitalChannels {
 		return precondition(ReasonDigitalDisabled, "digital channels (SMS and email conversations) are not enabled for this contact center")
 	}
-	if capacity(a.Edges.CapacityProfile)[ch.Index()] == 0 {
+	if routing.Capacity(a.Edges.CapacityProfile)[ch.Index()] == 0 {
 		return precondition(ReasonChannelNotInProfile, "the capacity profile of %s does not cover %s", a.Name, ch)
 	}
 	if a.State == agent.StateOffline {

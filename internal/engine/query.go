@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/lifecycle"
+	"github.com/switchboard/switchboard/internal/routing"
 )
 
 // OpenEngagements returns what an agent holds, oldest first: connected,
@@ -103,7 +104,7 @@ func (e *Engine) TransferTargets(ctx context.Context, ch *enum.Channel) ([]Queue
 			if ch != nil {
 				want = *ch
 			}
-			can = l.canTake(capacity(a.Edges.CapacityProfile), want, false)
+			can = l.CanTake(routing.Capacity(a.Edges.CapacityProfile), want, false)
 		}
 		agents = append(agents, AgentAvailability{ID: a.ID, Name: a.Name, State: a.State, CanTake: can})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/internal/routing"
 )
 
 // Under load many agents and engagements change between two rounds of the
@@ -60,7 +61,7 @@ func (d *dispatcher) loadEngagements(ids []int) error {
 	}
 	for _, id := range ids {
 		if byID[id] == nil {
-			d.unqueue(id)
+			d.view.Unqueue(id)
 		}
 	}
 	// Agents who declined or missed a waiting engagement since it was
@@ -101,12 +102,12 @@ func (d *dispatcher) loadEngagements(ids []int) error {
 				return err
 			}
 		case engagement.StateWrapUp:
-			d.unqueue(eg.ID)
+			d.view.Unqueue(eg.ID)
 			if eg.WrapUpDeadline != nil {
 				d.schedule(timer{at: *eg.WrapUpDeadline, kind: timerWrapUp, id: eg.ID})
 			}
 		default:
-			d.unqueue(eg.ID)
+			d.view.Unqueue(eg.ID)
 		}
 	}
 	return nil
@@ -114,7 +115,7 @@ func (d *dispatcher) loadEngagements(ids []int) error {
 
 // enqueue puts a QUEUED engagement in its line (again).
 func (d *dispatcher) enqueue(eg *ent.Engagement, tried map[int]bool) error {
-	if d.queues[eg.QueueID] == nil {
+	if d.view.Queues[eg.QueueID] == nil {
 		q, err := d.e.client.Queue.Get(d.ctx, eg.QueueID)
 		if err != nil {
 			return err
@@ -127,9 +128,8 @@ func (d *dispatcher) enqueue(eg *ent.Engagement, tried map[int]bool) error {
 	if eg.ReleasedByID != nil {
 		tried[*eg.ReleasedByID] = true
 	}
-	d.unqueue(eg.ID)
-	d.push(&waitItem{id: eg.ID, version: eg.Version, queueID: eg.QueueID, channel: eg.Channel, priority: eg.Priority,
-		front: eg.FrontOfQueue, queuedAt: deref(eg.QueuedAt), tried: tried, index: -1})
+	d.view.Push(&routing.Waiting{ID: eg.ID, Version: eg.Version, QueueID: eg.QueueID, Channel: eg.Channel, Priority: eg.Priority,
+		Front: eg.FrontOfQueue, QueuedAt: deref(eg.QueuedAt), Tried: tried})
 	return nil
 }
 
@@ -151,18 +151,17 @@ func (d *dispatcher) loadAgents(ids []int) error {
 	}
 	for _, id := range ids {
 		if !seen[id] {
-			d.dropAgent(id)
+			d.view.DropAgent(id)
 		}
 	}
 	return nil
 }
 
 // setAgent puts an agent read from the database into the view. An offline
-// agent holding nothing leaves it. An agent whose memberships did not
-// change is updated in place, so its queues need not be searched.
-func (d *dispatcher) setAgent(a *ent.Agent, l load) {
-	if a.State == agent.StateOffline && !l.live && l.held == (perChannel{}) {
-		d.dropAgent(a.ID)
+// agent holding nothing leaves it.
+func (d *dispatcher) setAgent(a *ent.Agent, l routing.Load) {
+	if a.State == agent.StateOffline && !l.Live && l.Held == (routing.PerChannel{}) {
+		d.view.DropAgent(a.ID)
 		return
 	}
 	queues := make([]int, len(a.Edges.Queues))
@@ -170,25 +169,12 @@ func (d *dispatcher) setAgent(a *ent.Agent, l load) {
 		queues[i] = q.ID
 	}
 	slices.Sort(queues)
-	v := agentView{id: a.ID, version: a.Version, name: a.Name, state: a.State, active: a.Active,
-		idleSince: a.IdleSince, caps: capacity(a.Edges.CapacityProfile), load: l, queues: queues}
 	if a.DisconnectedAt != nil && a.State != agent.StateOffline {
 		d.schedule(timer{at: a.DisconnectedAt.Add(d.e.grace), kind: timerGrace, id: a.ID})
 	}
-	if old := d.agents[a.ID]; old != nil && slices.Equal(old.queues, queues) {
-		*old = v
-		return
+	unknown := d.view.SetAgent(routing.Agent{ID: a.ID, Version: a.Version, Name: a.Name, State: a.State, Active: a.Active,
+		IdleSince: a.IdleSince, Caps: routing.Capacity(a.Edges.CapacityProfile), Load: l, Queues: queues})
+	for _, id := range unknown {
+		d.dirtyQueues[id] = true
 	}
-	d.dropAgent(a.ID)
-	nv := &v
-	for _, id := range queues {
-		qv := d.queues[id]
-		if qv == nil {
-			d.dirtyQueues[id] = true
-			qv = &queueView{id: id}
-			d.queues[id] = qv
-		}
-		qv.join(nv)
-	}
-	d.agents[a.ID] = nv
 }

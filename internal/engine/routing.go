@@ -8,6 +8,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/internal/routing"
 )
 
 // errStaleView says a decision was refused before it wrote anything: the
@@ -20,7 +21,7 @@ var errStaleView = errors.New("the dispatcher's view is stale")
 // without a ring in an AUTO queue and for email and SMS (R6). It returns the
 // ring, nil for an assignment. A stale view fails with errStaleView, before
 // anything is written, so the transaction may go on with other decisions.
-func (w *writer) decide(ctx context.Context, engID, engVersion, agentID, agentVersion int, q *queueView) (*ent.Offer, error) {
+func (w *writer) decide(ctx context.Context, engID, engVersion, agentID, agentVersion int, q *routing.Queue) (*ent.Offer, error) {
 	eg, err := w.Engagement.Get(ctx, engID)
 	if err != nil {
 		return nil, err
@@ -36,14 +37,14 @@ func (w *writer) decide(ctx context.Context, engID, engVersion, agentID, agentVe
 	if n == 0 {
 		return nil, errStaleView
 	}
-	if q.mode == queue.AcceptModeAuto || !eg.Channel.Live() {
+	if q.Mode == queue.AcceptModeAuto || !eg.Channel.Live() {
 		next, err := w.connect(ctx, eg, agentID, "ASSIGNED")
 		if err != nil {
 			return nil, err
 		}
 		return nil, w.emitAssigned(ctx, next)
 	}
-	o, err := w.Offer.Create().SetEngagementID(engID).SetAgentID(agentID).SetCreatedAt(w.now).SetDeadline(w.now.Add(q.ring)).Save(ctx)
+	o, err := w.Offer.Create().SetEngagementID(engID).SetAgentID(agentID).SetCreatedAt(w.now).SetDeadline(w.now.Add(q.Ring)).Save(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package engine
+package routing
 
 import (
 	"fmt"
@@ -10,39 +10,35 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 )
 
-// benchView builds a dispatcher view with waiting engagements spread over
-// 10 queues and two channels, and agents who are members of every queue,
-// all available with free capacity except that half are busy on a call.
-func benchView(waiting, agents int) *dispatcher {
-	d := &dispatcher{
-		e:      &Engine{mediaRank: [5]int{0, 1, 2, 3, 4}},
-		agents: map[int]*agentView{}, queues: map[int]*queueView{}, waiting: map[int]*waitItem{}, lines: map[lineKey]*line{},
-	}
+// benchView builds a view with waiting engagements spread over 10 queues
+// and two channels, and agents who are members of every queue, all
+// available with free capacity except that half are busy on a call.
+func benchView(waiting, agents int) *View {
+	v := NewView(nil)
 	const queues = 10
+	var ids []int
 	for q := 1; q <= queues; q++ {
-		d.queues[q] = &queueView{id: q, mode: queue.AcceptModeManual, ring: 20 * time.Second, active: true}
+		qv, _ := v.Queue(q)
+		qv.Mode, qv.Ring, qv.Active = queue.AcceptModeManual, 20*time.Second, true
+		ids = append(ids, q)
 	}
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	for i := 1; i <= agents; i++ {
-		a := &agentView{id: 1000 + i, state: agent.StateAvailable, active: true, caps: perChannel{1, 1, 3, 5, 5},
-			idleSince: start.Add(time.Duration(i) * time.Second)}
+		a := Agent{ID: 1000 + i, State: agent.StateAvailable, Active: true, Caps: PerChannel{1, 1, 3, 5, 5},
+			IdleSince: start.Add(time.Duration(i) * time.Second), Queues: ids}
 		if i%2 == 0 {
-			a.load.occupy(enum.ChannelVoice, false)
+			a.Load.Occupy(enum.ChannelVoice, false)
 		}
-		for q := 1; q <= queues; q++ {
-			a.queues = append(a.queues, q)
-			d.queues[q].join(a)
-		}
-		d.agents[a.id] = a
+		v.SetAgent(a)
 	}
 	for i := 1; i <= waiting; i++ {
 		ch := enum.ChannelChat
 		if i%3 == 0 {
 			ch = enum.ChannelVoice
 		}
-		d.push(&waitItem{id: i, queueID: 1 + i%queues, channel: ch, queuedAt: start.Add(time.Duration(i) * time.Millisecond), index: -1})
+		v.Push(&Waiting{ID: i, QueueID: 1 + i%queues, Channel: ch, QueuedAt: start.Add(time.Duration(i) * time.Millisecond)})
 	}
-	return d
+	return v
 }
 
 // BenchmarkDecision measures one routing decision in memory: which waiting
@@ -52,10 +48,10 @@ func BenchmarkDecision(b *testing.B) {
 	for _, agents := range []int{10, 1000} {
 		for _, waiting := range []int{10, 1000, 10000} {
 			b.Run(fmt.Sprintf("agents=%d/waiting=%d", agents, waiting), func(b *testing.B) {
-				d := benchView(waiting, agents)
+				v := benchView(waiting, agents)
 				b.ReportAllocs()
 				for b.Loop() {
-					if it, a := d.next(nil); it == nil || a == nil {
+					if it, a := v.Next(nil); it == nil || a == nil {
 						b.Fatal("no decision")
 					}
 				}
@@ -69,12 +65,12 @@ func BenchmarkDecision(b *testing.B) {
 func BenchmarkRequeue(b *testing.B) {
 	for _, waiting := range []int{10, 1000, 10000} {
 		b.Run(fmt.Sprintf("waiting=%d", waiting), func(b *testing.B) {
-			d := benchView(waiting, 10)
+			v := benchView(waiting, 10)
 			b.ReportAllocs()
 			for b.Loop() {
-				it := d.order[0].head()
-				d.unqueue(it.id)
-				d.push(it)
+				it := v.order[0].head()
+				v.Unqueue(it.ID)
+				v.Push(it)
 			}
 		})
 	}
