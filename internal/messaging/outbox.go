@@ -18,7 +18,6 @@ import (
 	"github.com/switchboard/switchboard/internal/store"
 )
 
-
 // OutboxConfig is what the worker needs.
 type OutboxConfig struct {
 	Client *ent.Client
