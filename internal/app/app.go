@@ -81,6 +81,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
 	a.Bus = events.NewBus()
+	a.Bus.OnCommit(m.rings.commit)
 	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
 		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace, MediaPriority: cfg.MediaPriority,
 		SingleWriter: !store.IsPostgres(cfg.DatabaseURL)})

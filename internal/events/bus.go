@@ -3,6 +3,7 @@ package events
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/switchboard/switchboard/ent"
 )
@@ -45,7 +46,14 @@ type Bus struct {
 	commit sync.Mutex
 	mu     sync.RWMutex
 	subs   map[Key]map[*Subscriber]struct{}
+	// committed, when set, hears each batch with the time its commit
+	// returned, before the batch is published (metrics time rings from it).
+	committed func(rows []*ent.Event, at time.Time)
 }
+
+// OnCommit sets f to hear every committed batch, with the time its commit
+// returned, before the batch is published. Call it before the bus is used.
+func (b *Bus) OnCommit(f func(rows []*ent.Event, at time.Time)) { b.committed = f }
 
 // NewBus returns an empty bus.
 func NewBus() *Bus { return &Bus{subs: map[Key]map[*Subscriber]struct{}{}} }
@@ -87,6 +95,9 @@ func (b *Bus) Commit(tx *ent.Tx, batch *Batch) error {
 	defer b.commit.Unlock()
 	if err := tx.Commit(); err != nil {
 		return err
+	}
+	if b.committed != nil && len(batch.rows) > 0 {
+		b.committed(batch.rows, time.Now())
 	}
 	b.Publish(batch.rows)
 	return nil
