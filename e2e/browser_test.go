@@ -37,6 +37,7 @@ type browser struct {
 
 	mu       sync.Mutex
 	requests []*network.Request // every request the page sent
+	frames   []string           // every websocket message the page sent
 	blocked  []string           // URLs refused because they left origin
 	console  []chromedp.ConsoleMessage
 	failures []error // interception commands that failed
@@ -100,6 +101,7 @@ func startBrowser(t *testing.T, chromium, origin string, also ...string) *browse
 
 	paused := chromedp.Events(tab, fetch.RequestPaused)
 	sockets := chromedp.Events(tab, network.WebSocketCreated)
+	frames := chromedp.Events(tab, network.WebSocketFrameSent)
 	console := chromedp.Console(tab)
 	wg.Go(func() {
 		for ev, err := range paused {
@@ -115,6 +117,16 @@ func startBrowser(t *testing.T, chromium, origin string, also ...string) *browse
 				return
 			}
 			b.allow(ev.URL)
+		}
+	})
+	wg.Go(func() {
+		for ev, err := range frames {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.frames = append(b.frames, string(ev.Response.PayloadData))
+			b.mu.Unlock()
 		}
 	})
 	wg.Go(func() {
@@ -217,6 +229,13 @@ func (b *browser) sent() []*network.Request {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]*network.Request(nil), b.requests...)
+}
+
+// framesSent returns the websocket messages the page sent so far.
+func (b *browser) framesSent() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.frames...)
 }
 
 // jsString quotes s as a JavaScript string literal.

@@ -90,7 +90,7 @@ func TestSchemaValidatesWithGraphQLJS(t *testing.T) {
 // graphql-ws client (e2e/node/clients.mjs) against a server.
 func TestJavaScriptClients(t *testing.T) {
 	dir, node := nodeTools(t)
-	srv := startServer(t)
+	srv := startServer(t, true)
 	token := login(t, srv.URL)
 	stdout, stderr, ok := runNode(t, dir, node,
 		[]string{"SWITCHBOARD_URL=" + srv.URL + "/graphql", "SWITCHBOARD_TOKEN=" + token}, "clients.mjs")

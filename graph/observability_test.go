@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,7 @@ func TestMetrics(t *testing.T) {
 		`switchboard_offers_total{outcome="TIMED_OUT"} 0`,
 		`switchboard_websocket_connections 1`,
 		`switchboard_websocket_slow_subscriber_disconnects_total 0`,
+		`switchboard_ring_latency_seconds_count `,
 		`switchboard_write_transaction_wait_seconds_count `,
 		`switchboard_write_transaction_hold_seconds_count `,
 		`switchboard_graphql_operation_seconds_count{outcome="ok",type="mutation"} `,
@@ -149,4 +151,51 @@ func scrape(t *testing.T, url string, c *http.Client) string {
 		t.Fatalf("GET %s: %d %s", url, res.StatusCode, b)
 	}
 	return string(b)
+}
+
+// TestRingLatencyMetric: a ring through the API is timed once, from its
+// commit to the write of its frame on the agent's websocket; other events
+// on the stream, and a ring replayed to another connection, are not.
+func TestRingLatencyMetric(t *testing.T) {
+	c := newCenter(t)
+	q := c.queue("Support", map[string]any{"channels": []string{"CHAT"}})
+	ann := c.agent("Ann", "", q)
+	_, stream := agentStream(t, c, ann)
+	ringCount := func() (count int, sum float64) {
+		body := scrape(t, c.s.HTTP.URL+"/metrics", c.s.HTTP.Client())
+		for line := range strings.Lines(body) {
+			if v, ok := strings.CutPrefix(line, "switchboard_ring_latency_seconds_count "); ok {
+				count, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+			if v, ok := strings.CutPrefix(line, "switchboard_ring_latency_seconds_sum "); ok {
+				sum, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
+			}
+		}
+		return count, sum
+	}
+	if n, _ := ringCount(); n != 0 {
+		t.Fatalf("before any ring: count %d, want 0", n)
+	}
+
+	id := c.create("CHAT", q)
+	ann.ringFor(id)
+	nextTopic(t, stream, "offer.created")
+	// The server writes a connection's frames one after the other, and
+	// observes a ring's latency right after its write: once a later frame
+	// arrived, the observation is done.
+	ann.setState("AVAILABLE", "")
+	nextTopic(t, stream, "agent.state_changed")
+	if n, sum := ringCount(); n != 1 || sum <= 0 {
+		t.Fatalf("after one ring: count %d, sum %g; want 1 and a positive sum", n, sum)
+	}
+
+	// A second connection replays the ring from the log: not timed.
+	conn := c.s.Dial(t, ann.Token)
+	defer conn.CloseNow()
+	replay := subscribe(t, conn, agentEventsQuery, map[string]any{"after": "0"})
+	nextTopic(t, replay, "offer.created")
+	nextTopic(t, replay, "agent.state_changed") // written after the ring's frame
+	if n, _ := ringCount(); n != 1 {
+		t.Fatalf("after a replayed ring: count %d, want still 1", n)
+	}
 }

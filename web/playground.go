@@ -3,111 +3,152 @@
 package web
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/99designs/gqlgen/graphql/playground"
+	"time"
 )
 
 // Where the playground is mounted; the handler sees full request paths.
 const (
 	playgroundPath = "/playground"
 	assetsPath     = playgroundPath + "/assets/"
+	pageJSPath     = playgroundPath + "/playground.js"
+	pageCSSPath    = playgroundPath + "/playground.css"
 )
 
-// Playground returns the handler of gqlgen's GraphiQL page and of its assets,
-// to be mounted at /playground and /playground/. The page sends queries to
-// endpoint (a path such as "/graphql" or an absolute http(s) URL) and
-// subscriptions to subscriptionEndpoint: empty or equal to a relative
-// endpoint means the same path over ws:// or wss://; otherwise it must be an
-// absolute ws:// or wss:// URL. The assets are embedded in the binary and
-// checked against web/playground/SHA256SUMS; the error says how to install
-// them when they are absent.
-func Playground(endpoint, subscriptionEndpoint string) (http.Handler, error) {
+// The page's own files, written for Switchboard (not library copies).
+//
+//go:embed page/playground.html page/playground.js page/playground.css
+var pageFiles embed.FS
+
+// pageTemplate is the playground page: a sign-in form and GraphiQL, started
+// by playground.js; no inline script.
+var pageTemplate = template.Must(template.ParseFS(pageFiles, "page/playground.html"))
+
+// Playground returns the handler of the GraphiQL page, its script and
+// stylesheet, and the library assets, to be mounted at /playground and
+// /playground/. The page signs in through the login mutation and sends the
+// token with every request. It sends queries to endpoint (a path such as
+// "/graphql" or an absolute http(s) URL) and subscriptions to
+// subscriptionEndpoint: empty or equal to endpoint means the same URL over
+// ws:// or wss://; otherwise it must be an absolute ws:// or wss:// URL.
+// With adminsOnly the page refuses (and revokes) the sign-in of anyone but
+// an admin; the API enforces the roles either way. The library assets are
+// embedded in the binary and checked against web/playground/SHA256SUMS; the
+// error says how to install them when they are absent.
+func Playground(endpoint, subscriptionEndpoint string, adminsOnly bool) (http.Handler, error) {
 	dir, err := fs.Sub(playgroundFiles, "playground")
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	return newPlayground(dir, endpoint, subscriptionEndpoint)
+	return newPlayground(dir, endpoint, subscriptionEndpoint, adminsOnly)
 }
 
-// playgroundHandler serves the page and the assets it references.
+// playgroundHandler serves the page and the files it references.
 type playgroundHandler struct {
-	page   http.Handler
+	page   []byte
+	csp    string
+	js     *asset
+	css    *asset
 	assets assetSet
 }
 
-// newPlayground is Playground reading the assets from fsys.
-func newPlayground(fsys fs.FS, endpoint, subscriptionEndpoint string) (*playgroundHandler, error) {
+// link is a file the page loads, with its Subresource Integrity value.
+type link struct{ URL, SRI string }
+
+// newPlayground is Playground reading the library assets from fsys.
+func newPlayground(fsys fs.FS, endpoint, subscriptionEndpoint string, adminsOnly bool) (*playgroundHandler, error) {
 	assets, err := loadAssets(fsys)
 	if err != nil {
 		return nil, err
 	}
-	opts := []playground.GraphiqlConfigOption{
-		playground.WithGraphiqlVersion(
-			assetsPath+graphiqlJS, assetsPath+graphiqlCSS,
-			assets[graphiqlJS].sri, assets[graphiqlCSS].sri),
-		playground.WithGraphiqlReactVersion(
-			assetsPath+reactJS, assetsPath+reactDOMJS,
-			assets[reactJS].sri, assets[reactDOMJS].sri),
-	}
-	subscriptionOpt, connect, err := endpoints(endpoint, subscriptionEndpoint)
+	subscription, connect, err := endpoints(endpoint, subscriptionEndpoint)
 	if err != nil {
 		return nil, err
 	}
-	if subscriptionOpt != nil {
-		opts = append(opts, subscriptionOpt)
+	js, err := pageAsset("page/playground.js")
+	if err != nil {
+		return nil, err
 	}
-	page := playground.Handler("Switchboard GraphiQL", endpoint, opts...)
-	return &playgroundHandler{page: secured(page, connect), assets: assets}, nil
+	css, err := pageAsset("page/playground.css")
+	if err != nil {
+		return nil, err
+	}
+	lib := func(name string) link { return link{assetsPath + name, assets[name].sri} }
+	var page bytes.Buffer
+	err = pageTemplate.Execute(&page, map[string]any{
+		"Endpoint":             endpoint,
+		"SubscriptionEndpoint": subscription,
+		"AdminsOnly":           adminsOnly,
+		"GraphiQLJS":           lib(graphiqlJS),
+		"GraphiQLCSS":          lib(graphiqlCSS),
+		"React":                lib(reactJS),
+		"ReactDOM":             lib(reactDOMJS),
+		"PageJS":               link{pageJSPath, js.sri},
+		"PageCSS":              link{pageCSSPath, css.sri},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: playground page: %w", err)
+	}
+	return &playgroundHandler{page: page.Bytes(), csp: policy(connect), js: js, css: css, assets: assets}, nil
 }
 
-// endpoints validates the two endpoints. It returns the option that points
-// gqlgen's page at an explicit subscription URL, if one is needed, and the
-// origins besides the page's own that the page must be allowed to reach.
-func endpoints(endpoint, subscription string) (playground.GraphiqlConfigOption, []string, error) {
+// pageAsset reads one of the page's own files.
+func pageAsset(name string) (*asset, error) {
+	body, err := pageFiles.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	return &asset{name: name, body: body, sri: "sha256-" + base64.StdEncoding.EncodeToString(sum[:])}, nil
+}
+
+// endpoints validates the two endpoints. It returns the subscription URL
+// the page is to use, empty when the page derives it from endpoint (the
+// same URL over ws:// or wss://), and the origins besides the page's own
+// that the page must be allowed to reach.
+func endpoints(endpoint, subscription string) (string, []string, error) {
 	u, err := url.Parse(endpoint)
 	var connect []string
 	switch {
 	case err != nil || endpoint == "":
-		return nil, nil, fmt.Errorf("web: playground endpoint %q is not a URL", endpoint)
+		return "", nil, fmt.Errorf("web: playground endpoint %q is not a URL", endpoint)
 	case u.Scheme == "http" || u.Scheme == "https":
 		connect = append(connect, u.Scheme+"://"+u.Host)
 		if subscription == "" || subscription == endpoint {
-			// gqlgen's page uses the endpoint with scheme ws or wss.
 			ws := map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
-			return nil, append(connect, ws+"://"+u.Host), nil
+			return "", append(connect, ws+"://"+u.Host), nil
 		}
 	case u.Scheme != "" || !strings.HasPrefix(u.Path, "/"):
-		return nil, nil, fmt.Errorf("web: playground endpoint %q must be an absolute path or an http(s) URL", endpoint)
+		return "", nil, fmt.Errorf("web: playground endpoint %q must be an absolute path or an http(s) URL", endpoint)
 	case subscription == "" || subscription == endpoint:
-		// gqlgen's page builds ws(s)://<page host><endpoint> in the browser.
-		return nil, nil, nil
+		// The page builds ws(s)://<page host><endpoint>, covered by 'self'.
+		return "", nil, nil
 	}
 	s, err := url.Parse(subscription)
 	if err != nil || (s.Scheme != "ws" && s.Scheme != "wss") || s.Host == "" {
-		return nil, nil, fmt.Errorf("web: playground subscription endpoint %q must be empty, "+
+		return "", nil, fmt.Errorf("web: playground subscription endpoint %q must be empty, "+
 			"equal the endpoint, or be an absolute ws:// or wss:// URL", subscription)
 	}
-	// gqlgen's page reads SubscriptionEndpoint only in its absolute mode,
-	// where a relative query endpoint still works: fetch resolves it.
-	opt := func(c *playground.GraphiqlConfig) {
-		c.EndpointIsAbsolute = true
-		c.SubscriptionEndpoint = subscription
-	}
-	return opt, append(connect, s.Scheme+"://"+s.Host), nil
+	return subscription, append(connect, s.Scheme+"://"+s.Host), nil
 }
 
-// secured adds headers that keep the page from loading anything but its own
-// assets, from talking to anything but the API, and from being framed.
-// gqlgen's page starts GraphiQL from an inline script, hence 'unsafe-inline'.
-func secured(page http.Handler, connect []string) http.Handler {
-	csp := strings.Join([]string{
+// policy is the Content-Security-Policy that keeps the page from loading
+// anything but its own files, from talking to anything but the API, and
+// from being framed. Scripts come only from files; GraphiQL sets inline
+// styles, hence 'unsafe-inline' for styles alone.
+func policy(connect []string) string {
+	return strings.Join([]string{
 		"default-src 'none'",
-		"script-src 'self' 'unsafe-inline'",
+		"script-src 'self'",
 		"style-src 'self' 'unsafe-inline'",
 		"img-src 'self' data:",
 		"font-src 'self' data:",
@@ -116,18 +157,11 @@ func secured(page http.Handler, connect []string) http.Handler {
 		"form-action 'none'",
 		"frame-ancestors 'none'",
 	}, "; ")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cache-Control", "no-store")
-		page.ServeHTTP(w, r)
-	})
 }
 
-// ServeHTTP serves the page at /playground and /playground/, the assets
-// under /playground/assets/, and 404 for anything else.
+// ServeHTTP serves the page at /playground and /playground/, its script
+// and stylesheet, the assets under /playground/assets/, and 404 for
+// anything else.
 func (p *playgroundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
@@ -138,8 +172,29 @@ func (p *playgroundHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case isAsset:
 		p.assets.serveAsset(w, r, name)
 	case r.URL.Path == playgroundPath || r.URL.Path == playgroundPath+"/":
-		p.page.ServeHTTP(w, r)
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Security-Policy", p.csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		http.ServeContent(w, r, "playground.html", time.Time{}, bytes.NewReader(p.page))
+	case r.URL.Path == pageJSPath:
+		p.js.servePage(w, r)
+	case r.URL.Path == pageCSSPath:
+		p.css.servePage(w, r)
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// servePage writes one of the page's own files. Their paths carry no
+// version, so the browser revalidates them (by ETag) on every load.
+func (a *asset) servePage(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", contentType(a.name))
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", `"`+a.sri+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(a.body))
 }

@@ -17,6 +17,12 @@ import (
 // cdnAsset matches a script or stylesheet of gqlgen's default page.
 var cdnAsset = regexp.MustCompile(`(?:src|href)="https://cdn\.jsdelivr\.net/npm/([^"]+)"\s+integrity="([^"]+)"`)
 
+// scriptTag and eventHandler find what 'unsafe-inline' would be needed for.
+var (
+	scriptTag    = regexp.MustCompile(`<script\b[^>]*>`)
+	eventHandler = regexp.MustCompile(`\son[a-z]+=`)
+)
+
 func get(t *testing.T, h http.Handler, method, target string, header http.Header) *http.Response {
 	t.Helper()
 	r := httptest.NewRequest(method, target, nil)
@@ -39,7 +45,7 @@ func body(t *testing.T, res *http.Response) string {
 
 func newTestPlayground(t *testing.T) http.Handler {
 	t.Helper()
-	h, err := Playground("/query", "")
+	h, err := Playground("/query", "", true)
 	if err != nil {
 		t.Fatalf("Playground: %v", err)
 	}
@@ -57,7 +63,7 @@ func TestAssetsAreGqlgensDefaults(t *testing.T) {
 	page := body(t, get(t, newTestPlayground(t), http.MethodGet, "/playground", nil))
 	for _, m := range defaults {
 		name, sri := m[1], m[2]
-		want := `="` + assetsPath + name + `"` + "\n\t\tintegrity=\"" + sri + `"`
+		want := `="` + assetsPath + name + `" integrity="` + sri + `"`
 		if !strings.Contains(page, want) {
 			t.Errorf("gqlgen loads %s with integrity %s; the playground page does not serve that file "+
 				"(update web/playground/package.json, SHA256SUMS and the names in assets.go, then run scripts/playground-assets.sh)",
@@ -78,13 +84,23 @@ func TestPlaygroundPage(t *testing.T) {
 			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 				t.Errorf("Content-Type %q", ct)
 			}
-			if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self';") {
+			csp := res.Header.Get("Content-Security-Policy")
+			if !strings.Contains(csp, "connect-src 'self';") || !strings.Contains(csp, "script-src 'self';") {
 				t.Errorf("Content-Security-Policy %q", csp)
+			}
+			for _, tag := range scriptTag.FindAllString(page, -1) {
+				if !strings.Contains(tag, ` src="`) {
+					t.Errorf("page has an inline script: %s", tag)
+				}
+			}
+			if m := eventHandler.FindString(page); m != "" {
+				t.Errorf("page has an inline event handler: %s", m)
 			}
 			if strings.Contains(page, "https://") || strings.Contains(page, "http://") {
 				t.Errorf("page refers to a remote URL:\n%s", page)
 			}
-			for _, want := range []string{"isHeadersEditorEnabled: true", "subscriptionUrl", "integrity=\"sha256-"} {
+			for _, want := range []string{`id="signin"`, `data-endpoint="/query"`, `data-admins-only="true"`,
+				`src="/playground/playground.js" integrity="sha256-`, `href="/playground/playground.css" integrity="sha256-`} {
 				if !strings.Contains(page, want) {
 					t.Errorf("page lacks %q", want)
 				}
@@ -160,17 +176,17 @@ func TestPlaygroundEndpoints(t *testing.T) {
 		wantCSP, wantPage            string
 	}{
 		{name: "same path", endpoint: "/query", subscription: "/query",
-			wantCSP: "connect-src 'self';", wantPage: "location.host + "},
+			wantCSP: "connect-src 'self';", wantPage: `data-endpoint="/query" data-subscription-endpoint=""`},
 		{name: "absolute subscription", endpoint: "/query", subscription: "wss://api.example.com/ws",
-			wantCSP: "connect-src 'self' wss://api.example.com;", wantPage: `subscriptionUrl = "wss://api.example.com/ws"`},
+			wantCSP: "connect-src 'self' wss://api.example.com;", wantPage: `data-subscription-endpoint="wss://api.example.com/ws"`},
 		{name: "absolute endpoint", endpoint: "https://api.example.com/query",
-			wantCSP: "connect-src 'self' https://api.example.com wss://api.example.com;", wantPage: `url = "https://api.example.com/query"`},
+			wantCSP: "connect-src 'self' https://api.example.com wss://api.example.com;", wantPage: `data-endpoint="https://api.example.com/query" data-subscription-endpoint=""`},
 		{name: "relative subscription path", endpoint: "/query", subscription: "/ws", wantErr: "ws:// or wss://"},
 		{name: "relative endpoint", endpoint: "query", wantErr: "absolute path"},
 		{name: "empty endpoint", endpoint: "", wantErr: "not a URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, err := Playground(tc.endpoint, tc.subscription)
+			h, err := Playground(tc.endpoint, tc.subscription, false)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
@@ -233,7 +249,7 @@ func TestPlaygroundWithoutAssets(t *testing.T) {
 		{"no checksums", without("SHA256SUMS"), []string{"SHA256SUMS", "scripts/playground-assets.sh"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := newPlayground(tc.fsys, "/query", "")
+			_, err := newPlayground(tc.fsys, "/query", "", true)
 			if tc.wantErr == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -247,6 +263,42 @@ func TestPlaygroundWithoutAssets(t *testing.T) {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q lacks %q", err, want)
 				}
+			}
+		})
+	}
+}
+
+// The page's own script and stylesheet are served with the digest the
+// page's integrity attributes name, and revalidated rather than cached.
+func TestPlaygroundOwnFiles(t *testing.T) {
+	h := newTestPlayground(t)
+	page := body(t, get(t, h, http.MethodGet, "/playground", nil))
+	for _, tc := range []struct{ path, file, contentType string }{
+		{pageJSPath, "page/playground.js", "text/javascript; charset=utf-8"},
+		{pageCSSPath, "page/playground.css", "text/css; charset=utf-8"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			want, err := pageFiles.ReadFile(tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := get(t, h, http.MethodGet, tc.path, nil)
+			if got := body(t, res); res.StatusCode != http.StatusOK || got != string(want) {
+				t.Fatalf("status %d, %d bytes; want 200, %d bytes", res.StatusCode, len(got), len(want))
+			}
+			if ct := res.Header.Get("Content-Type"); ct != tc.contentType {
+				t.Errorf("Content-Type %q, want %q", ct, tc.contentType)
+			}
+			if cc := res.Header.Get("Cache-Control"); cc != "no-cache" {
+				t.Errorf("Cache-Control %q, want no-cache", cc)
+			}
+			etag := res.Header.Get("ETag")
+			sri := strings.Trim(etag, `"`)
+			if !strings.Contains(page, `="`+tc.path+`" integrity="`+sri+`"`) {
+				t.Errorf("the page does not load %s with integrity %s", tc.path, sri)
+			}
+			if res := get(t, h, http.MethodGet, tc.path, http.Header{"If-None-Match": {etag}}); res.StatusCode != http.StatusNotModified {
+				t.Errorf("If-None-Match %s: status %d, want 304", etag, res.StatusCode)
 			}
 		})
 	}

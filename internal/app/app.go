@@ -84,6 +84,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
 	a.Bus = events.NewBus(store.IsPostgres(cfg.DatabaseURL))
+	a.Bus.OnCommit(m.rings.commit)
 	ids, err := messaging.LoadMessageIDs(auth.SystemContext(ctx), client)
 	if err != nil {
 		client.Close()

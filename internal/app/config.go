@@ -86,7 +86,7 @@ var options = []option{
 	{"db", "SWITCHBOARD_DB", "switchboard.db", "SQLite file (created on first start) or postgres:// URL", str(func(c *Config) *string { return &c.DatabaseURL })},
 	{"admin-email", "SWITCHBOARD_ADMIN_EMAIL", "admin@localhost", "email of the admin created on an empty database", str(func(c *Config) *string { return &c.AdminEmail })},
 	{"admin-password", "SWITCHBOARD_ADMIN_PASSWORD", "", "password of that admin; empty generates one and logs it once", str(func(c *Config) *string { return &c.AdminPassword })},
-	{"dev", "SWITCHBOARD_DEV", "false", "development mode: playground and introspection open to all", func(c *Config, v string) (err error) { c.Dev, err = strconv.ParseBool(v); return err }},
+	{"dev", "SWITCHBOARD_DEV", "false", "development mode: schema introspection open to all, and any role may sign in to the playground", func(c *Config, v string) (err error) { c.Dev, err = strconv.ParseBool(v); return err }},
 	{"allowed-origins", "SWITCHBOARD_ALLOWED_ORIGINS", "", "comma-separated browser origins (host patterns such as `localhost:5173` or `*.example.com`) allowed to open websockets and to call /graphql over HTTP (CORS); same-origin is always allowed", func(c *Config, v string) error {
 		c.AllowedOrigins = nil
 		for _, o := range strings.Split(v, ",") {

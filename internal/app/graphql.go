@@ -57,6 +57,7 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.SetErrorPresenter(apperr.Presenter(a.Log))
 	srv.SetRecoverFunc(apperr.Recover(a.Log))
 	srv.AroundOperations(a.introspectionGate)
+	srv.AroundOperations(a.metrics.rings.aroundOperations)
 	srv.AroundRootFields(auth.RootFieldGuard)
 	srv.AroundRootFields(refuseIntrospection)
 	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))

@@ -23,10 +23,12 @@ type metrics struct {
 	operations      *prometheus.HistogramVec
 	slowDisconnects prometheus.Counter
 	txWait, txHold  prometheus.Histogram
+	rings           *ringLatency
 }
 
 func newMetrics(reg prometheus.Registerer, sockets *socketTracker) *metrics {
 	m := &metrics{
+		rings: newRingLatency(),
 		operations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "switchboard_graphql_operation_seconds",
 			Help:    "Duration of GraphQL queries and mutations by operation type and outcome.",
@@ -47,7 +49,8 @@ func newMetrics(reg prometheus.Registerer, sockets *socketTracker) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16),
 		}),
 	}
-	reg.MustRegister(m.operations, m.slowDisconnects, m.txWait, m.txHold, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	sockets.rings = m.rings
+	reg.MustRegister(m.operations, m.slowDisconnects, m.txWait, m.txHold, m.rings.hist, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "switchboard_websocket_connections",
 		Help: "Open websocket connections.",
 	}, func() float64 { return float64(sockets.count()) }))

@@ -16,6 +16,7 @@ type socketTracker struct {
 	transport.CoderWebsocketImplementation
 	mu    sync.Mutex
 	conns map[transport.WebsocketConn]struct{}
+	rings *ringLatency // times ring frames; nil: not timed
 }
 
 func newSocketTracker() *socketTracker {
@@ -59,6 +60,9 @@ func (t *socketTracker) closeAll(code int, reason string) {
 type trackedConn struct {
 	transport.WebsocketConn
 	t *socketTracker
+
+	pendingMu sync.Mutex
+	pending   []pendingFrame // ring frames to time when written
 }
 
 // Close forgets the connection and closes it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/switchboard/switchboard/ent"
 )
@@ -48,6 +49,9 @@ type Bus struct {
 	commit sync.Mutex
 	mu     sync.RWMutex
 	subs   map[Key]map[*Subscriber]struct{}
+	// committed, when set, hears each batch with the time its commit
+	// returned, before the batch is published (metrics time rings from it).
+	committed func(rows []*ent.Event, at time.Time)
 }
 
 // NewBus returns an empty bus. postgres says the store is PostgreSQL, whose
@@ -59,6 +63,11 @@ func NewBus(postgres bool) *Bus {
 // eventLogLock is the PostgreSQL advisory lock key that orders the commits
 // of transactions with events.
 const eventLogLock = 0x5357_4254_4556
+
+// OnCommit sets f to hear every committed batch, with the time its commit
+// returned, before the batch is published. Call it before the bus is used.
+func (b *Bus) OnCommit(f func(rows []*ent.Event, at time.Time)) { b.committed = f }
+
 
 // Subscribe registers a subscriber for key with a buffer of size events.
 func (b *Bus) Subscribe(key Key, size int) *Subscriber {
@@ -123,6 +132,9 @@ func (b *Bus) Commit(ctx context.Context, tx *ent.Tx, batch *Batch) error {
 	defer b.commit.Unlock()
 	if err := tx.Commit(); err != nil {
 		return err
+	}
+	if b.committed != nil && len(batch.rows) > 0 {
+		b.committed(batch.rows, time.Now())
 	}
 	b.Publish(batch.rows)
 	return nil

@@ -31,7 +31,13 @@ func (s *Service) AgentEvents(ctx context.Context, after *string) (<-chan *ent.E
 	if !v.IsAgent() {
 		return nil, apperr.New(apperr.Forbidden, "only agents have an event stream")
 	}
-	return s.stream(ctx, "agentEvents", events.Key{Kind: events.Agent, ID: v.AgentID}, after, nil,
+	// keep runs for each event just before it is sent: the place to tell
+	// the WithDelivered listener, in order.
+	var keep func(*ent.Event) bool
+	if delivered := deliveredFrom(ctx); delivered != nil {
+		keep = func(e *ent.Event) bool { delivered(e); return true }
+	}
+	return s.stream(ctx, "agentEvents", events.Key{Kind: events.Agent, ID: v.AgentID}, after, keep,
 		func() { s.Presence.AgentConnected(ctx, v.AgentID) },
 		func() { s.Presence.AgentDisconnected(context.WithoutCancel(ctx), v.AgentID) })
 }

@@ -65,6 +65,20 @@ func WithCloseFunc(ctx context.Context, close CloseFunc) context.Context {
 	return context.WithValue(ctx, closeKey{}, close)
 }
 
+type deliveredKey struct{}
+
+// WithDelivered returns ctx carrying f, told of each event an agentEvents
+// stream started in ctx hands to the transport, in order and just before
+// it does (the ring-latency metric matches the frames it writes to them).
+func WithDelivered(ctx context.Context, f func(*ent.Event)) context.Context {
+	return context.WithValue(ctx, deliveredKey{}, f)
+}
+
+func deliveredFrom(ctx context.Context) func(*ent.Event) {
+	f, _ := ctx.Value(deliveredKey{}).(func(*ent.Event))
+	return f
+}
+
 func closeFuncFrom(ctx context.Context) CloseFunc {
 	f, _ := ctx.Value(closeKey{}).(CloseFunc)
 	return f
