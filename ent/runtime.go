@@ -573,6 +573,10 @@ func init() {
 	queueDescActive := queueFields[9].Descriptor()
 	// queue.DefaultActive holds the default value on creation for the active field.
 	queue.DefaultActive = queueDescActive.Default.(bool)
+	// queueDescMenuPath is the schema descriptor for menu_path field.
+	queueDescMenuPath := queueFields[10].Descriptor()
+	// queue.DefaultMenuPath holds the default value on creation for the menu_path field.
+	queue.DefaultMenuPath = queueDescMenuPath.Default.(string)
 	templateMixin := schema.Template{}.Mixin()
 	templateMixinFields0 := templateMixin[0].Fields()
 	_ = templateMixinFields0
