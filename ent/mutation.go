@@ -18776,6 +18776,7 @@ type QueueMutation struct {
 	wrap_up_limit_seconds        *int
 	addwrap_up_limit_seconds     *int
 	active                       *bool
+	menu_path                    *string
 	clearedFields                map[string]struct{}
 	parent                       *int
 	clearedparent                bool
@@ -19431,6 +19432,42 @@ func (m *QueueMutation) ResetActive() {
 	m.active = nil
 }
 
+// SetMenuPath sets the "menu_path" field.
+func (m *QueueMutation) SetMenuPath(s string) {
+	m.menu_path = &s
+}
+
+// MenuPath returns the value of the "menu_path" field in the mutation.
+func (m *QueueMutation) MenuPath() (r string, exists bool) {
+	v := m.menu_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMenuPath returns the old "menu_path" field's value of the Queue entity.
+// If the Queue object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QueueMutation) OldMenuPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMenuPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMenuPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMenuPath: %w", err)
+	}
+	return oldValue.MenuPath, nil
+}
+
+// ResetMenuPath resets all changes to the "menu_path" field.
+func (m *QueueMutation) ResetMenuPath() {
+	m.menu_path = nil
+}
+
 // ClearParent clears the "parent" edge to the Queue entity.
 func (m *QueueMutation) ClearParent() {
 	m.clearedparent = true
@@ -19762,7 +19799,7 @@ func (m *QueueMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *QueueMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, queue.FieldCreatedAt)
 	}
@@ -19799,6 +19836,9 @@ func (m *QueueMutation) Fields() []string {
 	if m.active != nil {
 		fields = append(fields, queue.FieldActive)
 	}
+	if m.menu_path != nil {
+		fields = append(fields, queue.FieldMenuPath)
+	}
 	return fields
 }
 
@@ -19831,6 +19871,8 @@ func (m *QueueMutation) Field(name string) (ent.Value, bool) {
 		return m.WrapUpLimitSeconds()
 	case queue.FieldActive:
 		return m.Active()
+	case queue.FieldMenuPath:
+		return m.MenuPath()
 	}
 	return nil, false
 }
@@ -19864,6 +19906,8 @@ func (m *QueueMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldWrapUpLimitSeconds(ctx)
 	case queue.FieldActive:
 		return m.OldActive(ctx)
+	case queue.FieldMenuPath:
+		return m.OldMenuPath(ctx)
 	}
 	return nil, fmt.Errorf("unknown Queue field %s", name)
 }
@@ -19956,6 +20000,13 @@ func (m *QueueMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetActive(v)
+		return nil
+	case queue.FieldMenuPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMenuPath(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Queue field %s", name)
@@ -20095,6 +20146,9 @@ func (m *QueueMutation) ResetField(name string) error {
 		return nil
 	case queue.FieldActive:
 		m.ResetActive()
+		return nil
+	case queue.FieldMenuPath:
+		m.ResetMenuPath()
 		return nil
 	}
 	return fmt.Errorf("unknown Queue field %s", name)

@@ -43,6 +43,8 @@ type Queue struct {
 	WrapUpLimitSeconds int `json:"wrap_up_limit_seconds,omitempty"`
 	// Active holds the value of the "active" field.
 	Active bool `json:"active,omitempty"`
+	// The names from the root to this queue, joined by ' > ': derived from the tree and kept by the admin service on every create, rename and move (for the whole subtree), so reading it costs no query.
+	MenuPath string `json:"menu_path,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the QueueQuery when eager-loading is set.
 	Edges        QueueEdges `json:"edges"`
@@ -143,7 +145,7 @@ func (*Queue) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case queue.FieldID, queue.FieldParentID, queue.FieldPriority, queue.FieldRingTimeoutSeconds, queue.FieldWrapUpLimitSeconds:
 			values[i] = new(sql.NullInt64)
-		case queue.FieldName, queue.FieldAcceptMode, queue.FieldRoutingStrategy:
+		case queue.FieldName, queue.FieldAcceptMode, queue.FieldRoutingStrategy, queue.FieldMenuPath:
 			values[i] = new(sql.NullString)
 		case queue.FieldCreatedAt, queue.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -241,6 +243,12 @@ func (_m *Queue) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field active", values[i])
 			} else if value.Valid {
 				_m.Active = value.Bool
+			}
+		case queue.FieldMenuPath:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field menu_path", values[i])
+			} else if value.Valid {
+				_m.MenuPath = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -343,6 +351,9 @@ func (_m *Queue) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))
+	builder.WriteString(", ")
+	builder.WriteString("menu_path=")
+	builder.WriteString(_m.MenuPath)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -179,6 +179,20 @@ func (_c *QueueCreate) SetNillableActive(v *bool) *QueueCreate {
 	return _c
 }
 
+// SetMenuPath sets the "menu_path" field.
+func (_c *QueueCreate) SetMenuPath(v string) *QueueCreate {
+	_c.mutation.SetMenuPath(v)
+	return _c
+}
+
+// SetNillableMenuPath sets the "menu_path" field if the given value is not nil.
+func (_c *QueueCreate) SetNillableMenuPath(v *string) *QueueCreate {
+	if v != nil {
+		_c.SetMenuPath(*v)
+	}
+	return _c
+}
+
 // SetParent sets the "parent" edge to the Queue entity.
 func (_c *QueueCreate) SetParent(v *Queue) *QueueCreate {
 	return _c.SetParentID(v.ID)
@@ -330,6 +344,10 @@ func (_c *QueueCreate) defaults() {
 		v := queue.DefaultActive
 		_c.mutation.SetActive(v)
 	}
+	if _, ok := _c.mutation.MenuPath(); !ok {
+		v := queue.DefaultMenuPath
+		_c.mutation.SetMenuPath(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -393,6 +411,9 @@ func (_c *QueueCreate) check() error {
 	}
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "Queue.active"`)}
+	}
+	if _, ok := _c.mutation.MenuPath(); !ok {
+		return &ValidationError{Name: "menu_path", err: errors.New(`ent: missing required field "Queue.menu_path"`)}
 	}
 	return nil
 }
@@ -464,6 +485,10 @@ func (_c *QueueCreate) createSpec() (*Queue, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(queue.FieldActive, field.TypeBool, value)
 		_node.Active = value
+	}
+	if value, ok := _c.mutation.MenuPath(); ok {
+		_spec.SetField(queue.FieldMenuPath, field.TypeString, value)
+		_node.MenuPath = value
 	}
 	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -776,6 +801,18 @@ func (u *QueueUpsert) UpdateActive() *QueueUpsert {
 	return u
 }
 
+// SetMenuPath sets the "menu_path" field.
+func (u *QueueUpsert) SetMenuPath(v string) *QueueUpsert {
+	u.Set(queue.FieldMenuPath, v)
+	return u
+}
+
+// UpdateMenuPath sets the "menu_path" field to the value that was provided on create.
+func (u *QueueUpsert) UpdateMenuPath() *QueueUpsert {
+	u.SetExcluded(queue.FieldMenuPath)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1007,6 +1044,20 @@ func (u *QueueUpsertOne) SetActive(v bool) *QueueUpsertOne {
 func (u *QueueUpsertOne) UpdateActive() *QueueUpsertOne {
 	return u.Update(func(s *QueueUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetMenuPath sets the "menu_path" field.
+func (u *QueueUpsertOne) SetMenuPath(v string) *QueueUpsertOne {
+	return u.Update(func(s *QueueUpsert) {
+		s.SetMenuPath(v)
+	})
+}
+
+// UpdateMenuPath sets the "menu_path" field to the value that was provided on create.
+func (u *QueueUpsertOne) UpdateMenuPath() *QueueUpsertOne {
+	return u.Update(func(s *QueueUpsert) {
+		s.UpdateMenuPath()
 	})
 }
 
@@ -1407,6 +1458,20 @@ func (u *QueueUpsertBulk) SetActive(v bool) *QueueUpsertBulk {
 func (u *QueueUpsertBulk) UpdateActive() *QueueUpsertBulk {
 	return u.Update(func(s *QueueUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetMenuPath sets the "menu_path" field.
+func (u *QueueUpsertBulk) SetMenuPath(v string) *QueueUpsertBulk {
+	return u.Update(func(s *QueueUpsert) {
+		s.SetMenuPath(v)
+	})
+}
+
+// UpdateMenuPath sets the "menu_path" field to the value that was provided on create.
+func (u *QueueUpsertBulk) UpdateMenuPath() *QueueUpsertBulk {
+	return u.Update(func(s *QueueUpsert) {
+		s.UpdateMenuPath()
 	})
 }
 

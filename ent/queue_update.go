@@ -212,6 +212,20 @@ func (_u *QueueUpdate) SetNillableActive(v *bool) *QueueUpdate {
 	return _u
 }
 
+// SetMenuPath sets the "menu_path" field.
+func (_u *QueueUpdate) SetMenuPath(v string) *QueueUpdate {
+	_u.mutation.SetMenuPath(v)
+	return _u
+}
+
+// SetNillableMenuPath sets the "menu_path" field if the given value is not nil.
+func (_u *QueueUpdate) SetNillableMenuPath(v *string) *QueueUpdate {
+	if v != nil {
+		_u.SetMenuPath(*v)
+	}
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Queue entity.
 func (_u *QueueUpdate) SetParent(v *Queue) *QueueUpdate {
 	return _u.SetParentID(v.ID)
@@ -543,6 +557,9 @@ func (_u *QueueUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(queue.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.MenuPath(); ok {
+		_spec.SetField(queue.FieldMenuPath, field.TypeString, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -997,6 +1014,20 @@ func (_u *QueueUpdateOne) SetNillableActive(v *bool) *QueueUpdateOne {
 	return _u
 }
 
+// SetMenuPath sets the "menu_path" field.
+func (_u *QueueUpdateOne) SetMenuPath(v string) *QueueUpdateOne {
+	_u.mutation.SetMenuPath(v)
+	return _u
+}
+
+// SetNillableMenuPath sets the "menu_path" field if the given value is not nil.
+func (_u *QueueUpdateOne) SetNillableMenuPath(v *string) *QueueUpdateOne {
+	if v != nil {
+		_u.SetMenuPath(*v)
+	}
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Queue entity.
 func (_u *QueueUpdateOne) SetParent(v *Queue) *QueueUpdateOne {
 	return _u.SetParentID(v.ID)
@@ -1358,6 +1389,9 @@ func (_u *QueueUpdateOne) sqlSave(ctx context.Context) (_node *Queue, err error)
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(queue.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.MenuPath(); ok {
+		_spec.SetField(queue.FieldMenuPath, field.TypeString, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{

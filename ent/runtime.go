@@ -653,6 +653,10 @@ func init() {
 	queueDescActive := queueFields[9].Descriptor()
 	// queue.DefaultActive holds the default value on creation for the active field.
 	queue.DefaultActive = queueDescActive.Default.(bool)
+	// queueDescMenuPath is the schema descriptor for menu_path field.
+	queueDescMenuPath := queueFields[10].Descriptor()
+	// queue.DefaultMenuPath holds the default value on creation for the menu_path field.
+	queue.DefaultMenuPath = queueDescMenuPath.Default.(string)
 	serversecretFields := schema.ServerSecret{}.Fields()
 	_ = serversecretFields
 	// serversecretDescName is the schema descriptor for name field.

@@ -171,5 +171,5 @@ func (r *queueResolver) MenuPath(ctx context.Context, obj *ent.Queue) (string, e
 
 // IsLeaf is the resolver for the isLeaf field.
 func (r *queueResolver) IsLeaf(ctx context.Context, obj *ent.Queue) (bool, error) {
-	return admin.IsLeaf(ctx, obj)
+	return admin.IsLeaf(ctx, r.Client, obj)
 }

@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"testing"
+
+	"github.com/switchboard/switchboard/internal/events"
 )
 
 // Event.details is typed by topic, over the websocket and in the history:
@@ -13,9 +15,12 @@ func TestEventDetailsAreTyped(t *testing.T) {
 	ann := c.agent("Ann", "", q)
 	conn, _ := agentStream(t, c, ann)
 	defer conn.CloseNow()
-	sub := subscribe(t, conn, `subscription { agentEvents { topic details { __typename
+	// From a marker on, so that nothing after it can slip past the
+	// subscription while it starts.
+	start := appendEvents(t, c.s, events.Event{Topic: "test.start"})[0]
+	sub := subscribe(t, conn, `subscription($after: String) { agentEvents(after: $after) { topic details { __typename
 		... on OfferCreated { offerID engagementID channel deadline queue { id name } customer { name emails } transferID }
-		... on EngagementStateChanged { from to reason } } } }`, nil)
+		... on EngagementStateChanged { from to reason } } } }`, map[string]any{"after": start})
 
 	eg := c.createWith(map[string]any{"channel": "CHAT", "queueID": q, "customer": map[string]any{"name": "Carla", "email": "carla@example.com"}})
 	ring := ann.ringFor(eg.ID)

@@ -648,6 +648,7 @@ var (
 		{Name: "dispositions_required", Type: field.TypeBool, Default: false},
 		{Name: "wrap_up_limit_seconds", Type: field.TypeInt, Default: 0},
 		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "menu_path", Type: field.TypeString, Default: ""},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
 	}
 	// QueuesTable holds the schema information for the "queues" table.
@@ -658,7 +659,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "queues_queues_children",
-				Columns:    []*schema.Column{QueuesColumns[12]},
+				Columns:    []*schema.Column{QueuesColumns[13]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

@@ -41,6 +41,8 @@ const (
 	FieldWrapUpLimitSeconds = "wrap_up_limit_seconds"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
+	// FieldMenuPath holds the string denoting the menu_path field in the database.
+	FieldMenuPath = "menu_path"
 	// EdgeParent holds the string denoting the parent edge name in mutations.
 	EdgeParent = "parent"
 	// EdgeChildren holds the string denoting the children edge name in mutations.
@@ -104,6 +106,7 @@ var Columns = []string{
 	FieldDispositionsRequired,
 	FieldWrapUpLimitSeconds,
 	FieldActive,
+	FieldMenuPath,
 }
 
 var (
@@ -150,6 +153,8 @@ var (
 	WrapUpLimitSecondsValidator func(int) error
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
+	// DefaultMenuPath holds the default value on creation for the "menu_path" field.
+	DefaultMenuPath string
 )
 
 // AcceptMode defines the type for the "accept_mode" enum field.
@@ -264,6 +269,11 @@ func ByWrapUpLimitSeconds(opts ...sql.OrderTermOption) OrderOption {
 // ByActive orders the results by the active field.
 func ByActive(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActive, opts...).ToFunc()
+}
+
+// ByMenuPath orders the results by the menu_path field.
+func ByMenuPath(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMenuPath, opts...).ToFunc()
 }
 
 // ByParentField orders the results by parent field.

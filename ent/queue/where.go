@@ -100,6 +100,11 @@ func Active(v bool) predicate.Queue {
 	return predicate.Queue(sql.FieldEQ(FieldActive, v))
 }
 
+// MenuPath applies equality check predicate on the "menu_path" field. It's identical to MenuPathEQ.
+func MenuPath(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldEQ(FieldMenuPath, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Queue {
 	return predicate.Queue(sql.FieldEQ(FieldCreatedAt, v))
@@ -463,6 +468,71 @@ func ActiveEQ(v bool) predicate.Queue {
 // ActiveNEQ applies the NEQ predicate on the "active" field.
 func ActiveNEQ(v bool) predicate.Queue {
 	return predicate.Queue(sql.FieldNEQ(FieldActive, v))
+}
+
+// MenuPathEQ applies the EQ predicate on the "menu_path" field.
+func MenuPathEQ(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldEQ(FieldMenuPath, v))
+}
+
+// MenuPathNEQ applies the NEQ predicate on the "menu_path" field.
+func MenuPathNEQ(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldNEQ(FieldMenuPath, v))
+}
+
+// MenuPathIn applies the In predicate on the "menu_path" field.
+func MenuPathIn(vs ...string) predicate.Queue {
+	return predicate.Queue(sql.FieldIn(FieldMenuPath, vs...))
+}
+
+// MenuPathNotIn applies the NotIn predicate on the "menu_path" field.
+func MenuPathNotIn(vs ...string) predicate.Queue {
+	return predicate.Queue(sql.FieldNotIn(FieldMenuPath, vs...))
+}
+
+// MenuPathGT applies the GT predicate on the "menu_path" field.
+func MenuPathGT(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldGT(FieldMenuPath, v))
+}
+
+// MenuPathGTE applies the GTE predicate on the "menu_path" field.
+func MenuPathGTE(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldGTE(FieldMenuPath, v))
+}
+
+// MenuPathLT applies the LT predicate on the "menu_path" field.
+func MenuPathLT(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldLT(FieldMenuPath, v))
+}
+
+// MenuPathLTE applies the LTE predicate on the "menu_path" field.
+func MenuPathLTE(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldLTE(FieldMenuPath, v))
+}
+
+// MenuPathContains applies the Contains predicate on the "menu_path" field.
+func MenuPathContains(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldContains(FieldMenuPath, v))
+}
+
+// MenuPathHasPrefix applies the HasPrefix predicate on the "menu_path" field.
+func MenuPathHasPrefix(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldHasPrefix(FieldMenuPath, v))
+}
+
+// MenuPathHasSuffix applies the HasSuffix predicate on the "menu_path" field.
+func MenuPathHasSuffix(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldHasSuffix(FieldMenuPath, v))
+}
+
+// MenuPathEqualFold applies the EqualFold predicate on the "menu_path" field.
+func MenuPathEqualFold(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldEqualFold(FieldMenuPath, v))
+}
+
+// MenuPathContainsFold applies the ContainsFold predicate on the "menu_path" field.
+func MenuPathContainsFold(v string) predicate.Queue {
+	return predicate.Queue(sql.FieldContainsFold(FieldMenuPath, v))
 }
 
 // HasParent applies the HasEdge predicate on the "parent" edge.

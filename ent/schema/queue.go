@@ -29,6 +29,9 @@ func (Queue) Fields() []ent.Field {
 		field.Bool("dispositions_required").Default(false),
 		field.Int("wrap_up_limit_seconds").Default(0).Range(0, 86400).Comment("0 means no limit."),
 		field.Bool("active").Default(true),
+		field.String("menu_path").Default("").
+			Comment("The names from the root to this queue, joined by ' > ': derived from the tree and kept by the admin service on every create, rename and move (for the whole subtree), so reading it costs no query.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

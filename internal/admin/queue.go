@@ -23,7 +23,7 @@ func (s *Service) CreateQueue(ctx context.Context, in ent.CreateQueueInput) (*en
 		if err != nil {
 			return nil, err
 		}
-		return q, checkQueueTree(ctx, tx)
+		return q, treeChanged(ctx, tx, q)
 	})
 }
 
@@ -44,7 +44,7 @@ func (s *Service) UpdateQueue(ctx context.Context, id int, in ent.UpdateQueueInp
 		if err := checkQueueChannels(ctx, tx, q); err != nil {
 			return nil, err
 		}
-		return q, checkQueueTree(ctx, tx)
+		return q, treeChanged(ctx, tx, q)
 	})
 }
 
@@ -103,17 +103,30 @@ func (s *Service) DeleteQueue(ctx context.Context, id int) (int, error) {
 	})
 }
 
-// checkQueueTree verifies, inside the transaction that changed the tree,
-// that it has no cycle and that only leaves hold engagements and receive
-// entry points.
-func checkQueueTree(ctx context.Context, tx *ent.Tx) error {
-	var rows []struct {
-		ID       int `json:"id"`
-		ParentID int `json:"parent_id"`
-	}
-	if err := tx.Queue.Query().Select(queue.FieldID, queue.FieldParentID).Scan(ctx, &rows); err != nil {
+// treeChanged runs, inside the transaction that created or updated q, the
+// tree rules and then stores the menu paths that changed: q's, and on a
+// rename or move those of its whole subtree. q is given its stored path.
+// Deleting a queue needs neither: only a queue without children may go.
+func treeChanged(ctx context.Context, tx *ent.Tx, q *ent.Queue) error {
+	rows, err := readTree(ctx, tx.Queue)
+	if err != nil {
 		return err
 	}
+	if err := checkQueueTree(ctx, tx, rows); err != nil {
+		return err
+	}
+	paths, err := syncMenuPaths(ctx, tx, rows)
+	if err != nil {
+		return err
+	}
+	q.MenuPath = paths[q.ID]
+	return nil
+}
+
+// checkQueueTree verifies, inside the transaction that changed the tree
+// (rows), that it has no cycle and that only leaves hold engagements and
+// receive entry points.
+func checkQueueTree(ctx context.Context, tx *ent.Tx, rows []treeRow) error {
 	parent := make(map[int]int, len(rows))
 	for _, r := range rows {
 		parent[r.ID] = r.ParentID

@@ -78,6 +78,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	auth.InstallPolicies(client)
+	engine.RememberAgents(client)
 	reg.MustRegister(newStateCollector(client, cfg.Clock, cfg.Log))
 	a := &App{Config: cfg, Client: client, Log: cfg.Log, sockets: sockets, metrics: m,
 		metricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn)})}
@@ -105,6 +106,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if _, err := a.Admin.CRMSetting(auth.SystemContext(ctx)); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("create CRM settings: %w", err)
+	}
+	// Databases from before queues stored their menu path get it here,
+	// before anything is served, so no read ever has to write it.
+	if err := a.Admin.FillMenuPaths(auth.SystemContext(ctx)); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("fill queue menu paths: %w", err)
 	}
 	a.Admin.Changed = a.Engine.ConfigChanged
 	a.handler = a.routes()

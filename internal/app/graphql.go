@@ -15,8 +15,10 @@ import (
 
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/graph"
+	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/live"
 )
 
@@ -59,12 +61,23 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.AroundOperations(a.introspectionGate)
 	srv.AroundOperations(a.metrics.rings.aroundOperations)
 	srv.AroundRootFields(auth.RootFieldGuard)
+	srv.AroundRootFields(batchScope)
 	srv.AroundRootFields(refuseIntrospection)
 	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))
 	srv.AroundResponses(a.metrics.observe)
 	srv.AroundOperations(a.logOperation)
 	srv.AroundResponses(a.logRefused)
 	return refuseUnsupported(transports, withSocketSlot(srv))
+}
+
+// batchScope gives each root field its own scope for the fields that are
+// loaded in batches (a queue's isLeaf, an agent's openEngagements and
+// pendingOffers): a list costs the same few queries however long it is,
+// and a mutation is never answered from what an earlier one in the same
+// document read. A subscription's events resolve without one, each event
+// reading its own rows.
+func batchScope(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	return next(engine.WithAgentScope(admin.WithTreeScope(ctx)))
 }
 
 // persistedQueryCacheSize bounds the automatic persisted queries kept in

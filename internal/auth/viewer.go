@@ -30,6 +30,9 @@ type Viewer struct {
 // IsAgent reports whether v is a logged-in agent (of any role).
 func (v *Viewer) IsAgent() bool { return v != nil && v.AgentID != 0 }
 
+// IsSystem reports whether v is the engine's own work (SystemContext).
+func (v *Viewer) IsSystem() bool { return v != nil && v.system }
+
 // IsCustomer reports whether v is a customer token, scoped to the engagement
 // v.EngagementID.
 func (v *Viewer) IsCustomer() bool { return v != nil && !v.system && v.EngagementID != 0 }
