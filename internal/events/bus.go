@@ -68,7 +68,6 @@ const eventLogLock = 0x5357_4254_4556
 // returned, before the batch is published. Call it before the bus is used.
 func (b *Bus) OnCommit(f func(rows []*ent.Event, at time.Time)) { b.committed = f }
 
-
 // Subscribe registers a subscriber for key with a buffer of size events.
 func (b *Bus) Subscribe(key Key, size int) *Subscriber {
 	s := &Subscriber{C: make(chan *ent.Event, size), Dropped: make(chan struct{}), key: key}
