@@ -10,17 +10,16 @@ import (
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
 // Service holds what configuration changes need.
 type Service struct {
 	Client *ent.Client
+	// Writer runs its write transactions.
+	Writer *store.Writer
 	Auth   *auth.Service
-	// Changed is called after every committed configuration change, so the
-	// routing engine refreshes its view (queue settings, memberships,
-	// capacity profiles).
-	Changed func()
 }
 
 // Append fields of update inputs (appendSkills, appendChannels, ...) are
@@ -43,20 +42,16 @@ func listUpdate[T any](clear bool, set, add []T) (newSet, newAdd []T) {
 }
 
 // write runs fn in a write transaction and returns its result, unwrapped
-// from the transaction (see store.Write). When it owned the transaction it
-// tells Changed; inside another transaction its owner does, after commit.
+// from the transaction (see store.Write). The transaction records that the
+// configuration changed (config.changed, once per transaction): the routing
+// engine hears it in the event log like every other change and reads queue
+// settings, memberships and capacity profiles again.
 func write[T any](ctx context.Context, s *Service, fn func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
-	owned := ent.TxFromContext(ctx) == nil
-	out, err := store.Write(ctx, s.Client, fn)
-	if err == nil && owned {
-		s.changed()
-	}
-	return out, err
-}
-
-// changed calls Changed when it is set.
-func (s *Service) changed() {
-	if s.Changed != nil {
-		s.Changed()
-	}
+	return store.Write(ctx, s.Writer, func(ctx context.Context, tx *store.Tx) (T, error) {
+		out, err := fn(ctx, tx.Tx)
+		if err == nil && !tx.Emitted(events.ConfigChanged) {
+			tx.Emit(events.Event{Payload: events.ConfigChangedDetails{}})
+		}
+		return out, err
+	})
 }

@@ -82,20 +82,23 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg.MustRegister(newStateCollector(client, cfg.Clock, cfg.Log))
 	a := &App{Config: cfg, Client: client, Log: cfg.Log, sockets: sockets, metrics: m,
 		metricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn)})}
-	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
-	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
-	a.Bus = events.NewBus(store.IsPostgres(cfg.DatabaseURL))
+	postgres := store.IsPostgres(cfg.DatabaseURL)
+	a.Bus = events.NewBus(postgres)
 	a.Bus.OnCommit(m.rings.commit)
+	// One write path for everything: the engine, configuration, auth and
+	// the outbox (store.Writer).
+	writer := store.NewWriter(client, a.Bus, !postgres)
+	a.Auth = &auth.Service{Client: client, Writer: writer, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
+	a.Admin = &admin.Service{Client: client, Writer: writer, Auth: a.Auth}
 	ids, err := messaging.LoadMessageIDs(auth.SystemContext(ctx), client)
 	if err != nil {
 		client.Close()
 		return nil, fmt.Errorf("load the Message-ID key: %w", err)
 	}
-	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
+	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Writer: writer, Clock: cfg.Clock, Log: cfg.Log,
 		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace, MediaPriority: cfg.MediaPriority,
-		SingleWriter: !store.IsPostgres(cfg.DatabaseURL),
-		Messaging:    engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}})
-	if a.Outbox, err = newOutbox(cfg, client, a.Bus); err != nil {
+		Messaging: engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}})
+	if a.Outbox, err = newOutbox(cfg, writer); err != nil {
 		client.Close()
 		return nil, err
 	}
@@ -113,7 +116,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		client.Close()
 		return nil, fmt.Errorf("fill queue menu paths: %w", err)
 	}
-	a.Admin.Changed = a.Engine.ConfigChanged
 	a.handler = a.routes()
 	a.Engine.Start()
 	a.Outbox.Start()
@@ -169,7 +171,7 @@ func (a *App) routes() http.Handler {
 
 // newOutbox builds the delivery worker with the providers the
 // configuration names.
-func newOutbox(cfg Config, client *ent.Client, bus *events.Bus) (*messaging.Outbox, error) {
+func newOutbox(cfg Config, w *store.Writer) (*messaging.Outbox, error) {
 	providers := map[enum.Channel]messaging.Provider{}
 	// An attempt takes at most a few provider timeouts; after the lease a
 	// crashed attempt is tried again.
@@ -189,6 +191,6 @@ func newOutbox(cfg Config, client *ent.Client, bus *events.Bus) (*messaging.Outb
 		lease = max(lease, 4*cfg.SMSWebhook.Timeout)
 	}
 	lease = max(lease, time.Second)
-	return messaging.NewOutbox(messaging.OutboxConfig{Client: client, Bus: bus, Clock: cfg.Clock, Log: cfg.Log,
+	return messaging.NewOutbox(messaging.OutboxConfig{Client: w.Client, Bus: w.Bus, Writer: w, Clock: cfg.Clock, Log: cfg.Log,
 		Providers: providers, MaxAttempts: cfg.DeliveryAttempts, Backoff: cfg.DeliveryBackoff, Lease: lease}), nil
 }

@@ -25,7 +25,9 @@ const MinPasswordLength = 12
 
 // Service issues and checks credentials.
 type Service struct {
-	Client   *ent.Client
+	Client *ent.Client
+	// Writer runs its write transactions.
+	Writer   *store.Writer
 	Clock    clock.Clock
 	TokenTTL time.Duration
 	// BcryptCost is bcrypt's work factor; tests lower it.
@@ -74,7 +76,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *e
 	}
 	secret := NewSecret(tokenPrefix)
 	var tok *ent.AuthToken
-	err = store.WithTx(SystemContext(ctx), s.Client, func(ctx context.Context, tx *ent.Tx) error {
+	err = s.Writer.Do(SystemContext(ctx), func(ctx context.Context, tx *store.Tx) error {
 		tok, err = tx.AuthToken.Create().SetHash(hashSecret(secret)).SetAgentID(a.ID).
 			SetCreatedAt(s.Clock.Now()).SetExpiresAt(s.Clock.Now().Add(s.TokenTTL)).Save(ctx)
 		return err
@@ -163,7 +165,7 @@ func (s *Service) touchAPIKey(ctx context.Context, key *ent.APIKey, now time.Tim
 	if key.LastUsedAt != nil && now.Sub(*key.LastUsedAt) < APIKeyUseResolution {
 		return
 	}
-	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+	err := s.Writer.Do(ctx, func(ctx context.Context, tx *store.Tx) error {
 		// updatedAt is kept: it tells when the key was last changed, not used.
 		return tx.APIKey.UpdateOneID(key.ID).SetLastUsedAt(now).SetUpdatedAt(key.UpdatedAt).Exec(ctx)
 	})
@@ -178,7 +180,7 @@ func (s *Service) RevokeToken(ctx context.Context) error {
 	if v == nil || v.TokenID == 0 {
 		return apperr.New(apperr.PreconditionFailed, "this request was not made with a login token")
 	}
-	return store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+	return s.Writer.Do(ctx, func(ctx context.Context, tx *store.Tx) error {
 		return tx.AuthToken.UpdateOneID(v.TokenID).SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
 	})
 }
@@ -196,7 +198,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []enum.S
 		return nil, "", apperr.Invalid("scopes", "give at least one scope")
 	}
 	secret := NewSecret(apiKeyPrefix)
-	key, err := store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.APIKey, error) {
+	key, err := store.Write(ctx, s.Writer, func(ctx context.Context, tx *store.Tx) (*ent.APIKey, error) {
 		return tx.APIKey.Create().SetName(strings.TrimSpace(name)).SetPrefix(secret[:len(apiKeyPrefix)+6]).
 			SetHash(hashSecret(secret)).SetScopes(scopes).Save(ctx)
 	})
@@ -208,7 +210,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []enum.S
 
 // RevokeAPIKey revokes an API key.
 func (s *Service) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error) {
-	return store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.APIKey, error) {
+	return store.Write(ctx, s.Writer, func(ctx context.Context, tx *store.Tx) (*ent.APIKey, error) {
 		key, err := tx.APIKey.Get(ctx, id)
 		if err != nil || key.RevokedAt != nil {
 			return key, err // revoking twice keeps the first time
@@ -245,7 +247,7 @@ func (s *Service) SetPassword(ctx context.Context, agentID int, password string)
 	if err != nil {
 		return nil, err
 	}
-	return store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.Agent, error) {
+	return store.Write(ctx, s.Writer, func(ctx context.Context, tx *store.Tx) (*ent.Agent, error) {
 		a, err := tx.Agent.UpdateOneID(agentID).SetPasswordHash(hash).Save(ctx)
 		if err != nil {
 			return nil, err
@@ -285,7 +287,7 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) error {
 	if err != nil {
 		return err
 	}
-	err = store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+	err = s.Writer.Do(ctx, func(ctx context.Context, tx *store.Tx) error {
 		return tx.Agent.Create().SetName("Administrator").SetEmail(email).SetPasswordHash(hash).
 			SetRole(enum.RoleAdmin).SetLicense(agent.LicensePremium).Exec(ctx)
 	})

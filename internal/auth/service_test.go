@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -24,7 +25,8 @@ func TestLoginUnknownEmailCostsTheSame(t *testing.T) {
 	}
 	defer client.Close()
 	const cost = bcrypt.MinCost + 1
-	s := &Service{Client: client, Clock: clock.NewFake(time.Now()), TokenTTL: time.Hour, BcryptCost: cost,
+	s := &Service{Client: client, Writer: store.NewWriter(client, events.NewBus(false), true),
+		Clock: clock.NewFake(time.Now()), TokenTTL: time.Hour, BcryptCost: cost,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := s.Bootstrap(context.Background(), " Admin@Example.com ", "correct horse battery"); err != nil {
 		t.Fatal(err)

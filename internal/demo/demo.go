@@ -34,7 +34,7 @@ var Agents = []string{
 func Load(ctx context.Context, s *admin.Service, log *slog.Logger) error {
 	ctx = auth.SystemContext(ctx)
 	var d *loaded
-	err := store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
+	err := s.Writer.Do(ctx, func(ctx context.Context, tx *store.Tx) error {
 		exists, err := tx.Agent.Query().Where(agent.EmailEQ(Agents[0])).Exist(ctx)
 		if err != nil || exists {
 			return err
@@ -48,9 +48,6 @@ func Load(ctx context.Context, s *admin.Service, log *slog.Logger) error {
 	if d == nil {
 		log.Info("demo data is already loaded; nothing changed", "agents", Agents, "password", Password)
 		return nil
-	}
-	if s.Changed != nil {
-		s.Changed() // the writes joined this transaction, so they could not tell
 	}
 	for _, a := range d.agents {
 		log.Info("demo agent", "email", a.Email, "role", a.Role, "license", a.License)

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/lifecycle"
 	"github.com/switchboard/switchboard/internal/routing"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // retryAfter is how long the dispatcher waits after an unexpected error
@@ -30,8 +31,6 @@ type dispatcher struct {
 	stop chan struct{}
 	done chan struct{}
 	wake chan struct{}
-	// reload asks for the configuration (queues, agents) to be read again.
-	reload chan struct{}
 	// syncs receives requests to settle (Sync).
 	syncs chan chan struct{}
 
@@ -50,9 +49,9 @@ type dispatcher struct {
 func (e *Engine) Start() {
 	d := &dispatcher{
 		e:    e,
-		ctx:  urgent(acting(context.Background(), events.ActorDispatcher)),
+		ctx:  store.Urgent(acting(context.Background(), events.ActorDispatcher)),
 		sub:  e.bus.Subscribe(events.Key{Kind: events.All}, 1<<16),
-		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1), reload: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1),
 		syncs: make(chan chan struct{}),
 	}
 	e.dispatcher = d
@@ -104,8 +103,6 @@ func (d *dispatcher) run() {
 			d.rebuild()
 		case <-alarm:
 			d.fire()
-		case <-d.reload:
-			d.reloadConfig()
 		case <-d.wake:
 		case done := <-d.syncs:
 			d.settle()
@@ -152,12 +149,6 @@ func (d *dispatcher) settle() {
 			default:
 				more = false
 			}
-		}
-		select {
-		case <-d.reload:
-			d.reloadConfig()
-			busy = true
-		default:
 		}
 		if len(d.timers) > 0 && !d.timers[0].at.After(d.e.clock.Now()) {
 			d.fire()
@@ -216,21 +207,14 @@ func (d *dispatcher) reloadConfig() {
 	}
 }
 
-// ConfigChanged tells the dispatcher that queues, agents or capacity
-// profiles were reconfigured.
-func (e *Engine) ConfigChanged() {
-	if d := e.dispatcher; d != nil {
-		select {
-		case d.reload <- struct{}{}:
-		default:
-		}
-	}
-}
-
 // note marks what an event says changed.
 func (d *dispatcher) note(ev *ent.Event) {
 	if d.own[ev.ID] {
 		delete(d.own, ev.ID)
+		return
+	}
+	if ev.Topic == events.ConfigChanged {
+		d.reloadConfig()
 		return
 	}
 	d.mark(ev)
@@ -353,7 +337,7 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 		return false, nil // nothing to decide: no transaction
 	}
 	var made []pairing
-	var batch *events.Batch // its rows are there once committed
+	var tx *store.Tx // its events are stored once committed
 	tried := false
 	err := d.e.write(d.ctx, func(ctx context.Context, w *writer) error {
 		start := time.Now()
@@ -385,7 +369,7 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 				d.dirtyAgents[a.ID] = true
 			}
 		}
-		batch = &w.batch
+		tx = w.Tx
 		return nil
 	})
 	if err != nil {
@@ -408,7 +392,7 @@ func (d *dispatcher) pass(refused map[[2]int]int) (bool, error) {
 	for _, p := range made {
 		decided[p.it.ID] = p.a.ID
 	}
-	for _, ev := range batch.Rows() {
+	for _, ev := range tx.Committed() {
 		d.own[ev.ID] = true
 		if !covered(ev, decided) {
 			d.mark(ev)

@@ -28,6 +28,8 @@ import (
 type Config struct {
 	Client *ent.Client
 	Bus    *events.Bus
+	// Writer runs the engine's write transactions.
+	Writer *store.Writer
 	Clock  clock.Clock
 	Log    *slog.Logger
 	// MissedRingsLimit sets an agent NOT_READY (reason MISSED) after this
@@ -36,10 +38,6 @@ type Config struct {
 	// DisconnectGrace is how long an agent may be without any live
 	// connection before it is logged out (E6).
 	DisconnectGrace time.Duration
-	// SingleWriter says the store takes one write transaction at a time
-	// (SQLite): the engine then queues its writes itself, the dispatcher's
-	// first.
-	SingleWriter bool
 	// MediaPriority orders channels when engagements of several channels
 	// compete for agents (R2); earlier is served first.
 	MediaPriority []enum.Channel
@@ -51,6 +49,7 @@ type Config struct {
 type Engine struct {
 	client *ent.Client
 	bus    *events.Bus
+	store  *store.Writer
 	clock  clock.Clock
 	log    *slog.Logger
 	missed int
@@ -67,8 +66,6 @@ type Engine struct {
 	writes  sync.WaitGroup
 
 	dispatcher *dispatcher
-	// turns orders writes on a single-writer store; nil otherwise.
-	turns *turns
 }
 
 // New returns an engine; Start runs its dispatcher.
@@ -77,21 +74,17 @@ func New(cfg Config) *Engine {
 		cfg.DisconnectGrace = 60 * time.Second
 	}
 	e := &Engine{
-		client: cfg.Client, bus: cfg.Bus, clock: cfg.Clock, log: cfg.Log,
+		client: cfg.Client, bus: cfg.Bus, store: cfg.Writer, clock: cfg.Clock, log: cfg.Log,
 		missed: cfg.MissedRingsLimit, grace: cfg.DisconnectGrace, mediaPriority: cfg.MediaPriority,
 		presence: map[int]int{}, messaging: cfg.Messaging,
-	}
-	if cfg.SingleWriter {
-		e.turns = &turns{}
 	}
 	return e
 }
 
-// writer is one write transaction of the engine: ent's Tx plus the events
-// appended in it, and the actor for the event log.
+// writer is one write transaction of the engine (store.Tx), its actor for
+// the event log and its time by the engine's clock.
 type writer struct {
-	*ent.Tx
-	batch events.Batch
+	*store.Tx
 	actor events.Actor
 	now   time.Time
 }
@@ -100,7 +93,7 @@ type writer struct {
 func (w *writer) emit(ctx context.Context, e events.Event) error {
 	e.Actor = w.actor
 	e.At = w.now
-	w.batch.Append(e)
+	w.Emit(e)
 	return nil
 }
 
@@ -127,40 +120,26 @@ func actorOf(ctx context.Context) events.Actor {
 	return events.Actor{Kind: event.ActorKindSYSTEM, Reason: reason}
 }
 
-// write runs fn in a write transaction detached from request cancellation,
-// commits it and publishes its events. The context fn gets sees every row.
+// write runs fn in a write transaction (store.Writer): detached from
+// request cancellation, its events published after the commit. The context
+// fn gets sees every row.
 func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writer) error) error {
 	actor := actorOf(ctx)
 	customerEngagement := 0
 	if actor.Kind == event.ActorKindCUSTOMER {
 		customerEngagement = auth.FromContext(ctx).EngagementID
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(auth.SystemContext(ctx)), store.WriteTimeout)
-	defer cancel()
-	if e.turns != nil {
-		if err := e.turns.take(ctx); err != nil {
-			return err
+	return e.store.Do(auth.SystemContext(ctx), func(ctx context.Context, tx *store.Tx) error {
+		w := &writer{Tx: tx, actor: actor, now: e.clock.Now()}
+		if customerEngagement != 0 {
+			eg, err := tx.Engagement.Get(ctx, customerEngagement)
+			if err != nil {
+				return err
+			}
+			w.actor.CustomerID = eg.CustomerID
 		}
-		defer e.turns.give()
-	}
-	tx, err := e.client.Tx(ctx)
-	if err != nil {
-		return err
-	}
-	w := &writer{Tx: tx, actor: actor, now: e.clock.Now()}
-	if customerEngagement != 0 {
-		eg, err := tx.Engagement.Get(ctx, customerEngagement)
-		if err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		w.actor.CustomerID = eg.CustomerID
-	}
-	if err := fn(ent.NewTxContext(ctx, tx), w); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return e.bus.Commit(ctx, tx, &w.batch)
+		return fn(ctx, w)
+	})
 }
 
 // viewer returns the caller, who must be an agent.

@@ -424,7 +424,7 @@ func (w *writer) agentMessage(ctx context.Context, e *Engine, eg *ent.Engagement
 		return nil, err
 	}
 	if d != nil {
-		if err := messaging.AppendDeliveryEvent(ctx, w.Tx, &w.batch, d, w.now); err != nil {
+		if err := messaging.AppendDeliveryEvent(ctx, w.Tx, d, w.now); err != nil {
 			return nil, err
 		}
 	}

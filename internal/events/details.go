@@ -138,6 +138,10 @@ type NoteAddedDetails struct {
 	NoteID int `json:"noteID,string"`
 }
 
+// ConfigChangedDetails records a configuration change; it carries nothing:
+// routing reads the configuration again.
+type ConfigChangedDetails struct{}
+
 // TranscriptAppendedDetails records new transcript segments.
 type TranscriptAppendedDetails struct {
 	Segments int `json:"segments"`
@@ -156,17 +160,19 @@ func (TransferChangedDetails) Topic() string        { return TransferChanged }
 func (NoteAddedDetails) Topic() string              { return NoteAdded }
 func (TranscriptAppendedDetails) Topic() string     { return TranscriptAppended }
 func (DeliveryChangedDetails) Topic() string        { return DeliveryChanged }
+func (ConfigChangedDetails) Topic() string          { return ConfigChanged }
 
 // DetailsTypes are a zero value of every Details type, one per topic.
 var DetailsTypes = []Details{
 	OfferCreatedDetails{}, OfferEndedDetails{}, EngagementCreatedDetails{}, EngagementAssignedDetails{},
 	EngagementStateChangedDetails{}, AgentStateChangedDetails{}, AgentDisconnectedDetails{},
 	MessageCreatedDetails{}, TransferChangedDetails{}, NoteAddedDetails{}, TranscriptAppendedDetails{},
-	DeliveryChangedDetails{},
+	DeliveryChangedDetails{}, ConfigChangedDetails{},
 }
 
 // DetailsOf returns the typed details of a stored event, nil for a topic
-// without a Details type.
+// without a Details type and for config.changed, which carries nothing and
+// reaches no client's stream.
 func DetailsOf(e *ent.Event) (Details, error) {
 	switch e.Topic {
 	case OfferCreated:

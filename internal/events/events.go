@@ -37,6 +37,10 @@ const (
 	TransferChanged = "transfer.changed"
 	// NoteAdded records a note on an engagement.
 	NoteAdded = "note.added"
+	// ConfigChanged records a change of the contact center's configuration
+	// (queues, agents, capacity profiles, entry points, settings): routing
+	// reads it again.
+	ConfigChanged = "config.changed"
 	// DeliveryChanged records every change of a message's delivery:
 	// queued, attempted, sent, delivered, failed, dead-lettered.
 	DeliveryChanged = "delivery.changed"
@@ -97,6 +101,16 @@ func (b *Batch) Append(e Event) {
 		e.Topic = d.Topic()
 	}
 	b.events = append(b.events, e)
+}
+
+// Has reports whether an event of topic was appended.
+func (b *Batch) Has(topic string) bool {
+	for _, e := range b.events {
+		if e.Topic == topic {
+			return true
+		}
+	}
+	return false
 }
 
 // insert writes the batch's events in tx.

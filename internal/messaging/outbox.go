@@ -22,6 +22,8 @@ import (
 type OutboxConfig struct {
 	Client *ent.Client
 	Bus    *events.Bus
+	// Writer runs the outbox's write transactions.
+	Writer *store.Writer
 	Clock  clock.Clock
 	Log    *slog.Logger
 	// Providers by channel; a channel without one keeps its messages
@@ -268,31 +270,19 @@ func (o *Outbox) record(d *ent.Delivery, providerID string, sendErr error) error
 // write runs fn in a transaction and appends a delivery.changed event for
 // the delivery it returns, published after the commit.
 func (o *Outbox) write(fn func(ctx context.Context, tx *ent.Tx, now time.Time) (*ent.Delivery, error)) error {
-	return writeDelivery(o.ctx, o.cfg.Client, o.cfg.Bus, o.cfg.Clock.Now(), fn)
-}
-
-func writeDelivery(ctx context.Context, c *ent.Client, bus *events.Bus, now time.Time, fn func(ctx context.Context, tx *ent.Tx, now time.Time) (*ent.Delivery, error)) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), store.WriteTimeout)
-	defer cancel()
-	tx, err := c.Tx(ctx)
-	if err != nil {
-		return err
-	}
-	var batch events.Batch
-	d, err := fn(ent.NewTxContext(ctx, tx), tx, now)
-	if err == nil && d != nil {
-		err = AppendDeliveryEvent(ent.NewTxContext(ctx, tx), tx, &batch, d, now)
-	}
-	if err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return bus.Commit(ctx, tx, &batch)
+	now := o.cfg.Clock.Now()
+	return o.cfg.Writer.Do(o.ctx, func(ctx context.Context, tx *store.Tx) error {
+		d, err := fn(ctx, tx.Tx, now)
+		if err != nil || d == nil {
+			return err
+		}
+		return AppendDeliveryEvent(ctx, tx, d, now)
+	})
 }
 
 // AppendDeliveryEvent appends delivery.changed for d, addressed to the
 // agent of its engagement.
-func AppendDeliveryEvent(ctx context.Context, tx *ent.Tx, b *events.Batch, d *ent.Delivery, now time.Time) error {
+func AppendDeliveryEvent(ctx context.Context, tx *store.Tx, d *ent.Delivery, now time.Time) error {
 	m, err := tx.Message.Query().Where(message.ID(d.MessageID)).WithEngagement().Only(ctx)
 	if err != nil {
 		return err
@@ -303,7 +293,7 @@ func AppendDeliveryEvent(ctx context.Context, tx *ent.Tx, b *events.Batch, d *en
 	if eg := m.Edges.Engagement; eg != nil && eg.AgentID != nil {
 		ev.AgentID = *eg.AgentID
 	}
-	b.Append(ev)
+	tx.Emit(ev)
 	return nil
 }
 

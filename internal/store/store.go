@@ -132,54 +132,6 @@ func (d *splitDriver) Close() error {
 	return errors.Join(d.reader.Close(), d.Driver.Close())
 }
 
-// WithTx runs fn in a write transaction that request cancellation cannot cut
-// short (it has its own timeout instead), committing if fn returns nil.
-// Hooks registered with tx.OnCommit run after the commit. Called inside
-// another WithTx, fn joins that transaction. Mutations do not use
-// entgql.Transactioner: it would hold SQLite's single writer for the whole
-// request, resolving the payload included, on a cancellable context.
-func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) error) error {
-	if tx := ent.TxFromContext(ctx); tx != nil {
-		return fn(ctx, tx)
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), WriteTimeout)
-	defer cancel()
-	tx, err := client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	ctx = ent.NewTxContext(ctx, tx)
-	if err := fn(ctx, tx); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return fmt.Errorf("%w (rollback: %v)", err, rerr)
-		}
-		return err
-	}
-	return tx.Commit()
-}
-
-// Write runs fn in a write transaction, as WithTx does, and returns its
-// result. When this call owns the transaction, an ent entity fn returns is
-// unwrapped after the commit, so that edges resolved later (a mutation
-// payload's nested fields) load through the client instead of failing on
-// the closed transaction. Inside another transaction the owner unwraps.
-func Write[T any](ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
-	owned := ent.TxFromContext(ctx) == nil
-	var out T
-	err := WithTx(ctx, client, func(ctx context.Context, tx *ent.Tx) (err error) {
-		out, err = fn(ctx, tx)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	if owned {
-		out = Unwrap(out)
-	}
-	return out, nil
-}
-
 // Unwrap detaches an entity (or a slice of them) loaded in a transaction
 // from it after the commit, so later queries use the client. Nil pointers and
 // values that are not entities are returned as they are.

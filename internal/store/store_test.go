@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -24,7 +24,9 @@ func exercise(t *testing.T, dsn string) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	err = store.WithTx(ctx, client, func(ctx context.Context, tx *ent.Tx) error {
+	w := store.NewWriter(client, events.NewBus(store.IsPostgres(dsn)), !store.IsPostgres(dsn))
+	err = w.Do(ctx, func(ctx context.Context, tx *store.Tx) error {
+		tx.Emit(events.Event{Topic: "test.write"})
 		return tx.Agent.Create().SetName("Ann").SetEmail("ann@example.com").Exec(ctx)
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package engine
+package store
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"sync"
 )
 
-// turns orders the engine's write transactions when the store has a single
-// writer (SQLite): one at a time, the dispatcher's first, then the others
+// turns orders the write transactions when the store has a single writer
+// (SQLite): one at a time, the dispatcher's first, then the others
 // in arrival order. Without it, every routing decision waited behind all
 // the agents' writes queued for the one connection, in no particular order,
 // and the time from a new engagement to its ring grew with the load
@@ -22,8 +22,8 @@ type turns struct {
 
 type urgentKey struct{}
 
-// urgent marks ctx as the dispatcher's: its writes go first.
-func urgent(ctx context.Context) context.Context { return context.WithValue(ctx, urgentKey{}, true) }
+// Urgent marks ctx as the dispatcher's: its writes go first.
+func Urgent(ctx context.Context) context.Context { return context.WithValue(ctx, urgentKey{}, true) }
 
 // take waits for the turn, or for ctx to end.
 func (t *turns) take(ctx context.Context) error {
