@@ -215,3 +215,21 @@ func leafQueue(ctx context.Context, c *ent.Client, id int, ch enum.Channel) (*en
 	}
 	return q, nil
 }
+
+// ReleaseEngagement gives an engagement the caller cannot finish back to the
+// front of its queue (T4).
+func (e *Engine) ReleaseEngagement(ctx context.Context, id int) (*ent.Engagement, error) {
+	return e.own(ctx, id, func(ctx context.Context, w *writer, eg *ent.Engagement) (*ent.Engagement, error) {
+		if (eg.State != engagement.StateConnected && eg.State != engagement.StateParked) || inWrapUp(eg) {
+			return nil, illegal("engagement %d is %s and its conversation is over; only CONNECTED or PARKED conversations can be released", id, eg.State)
+		}
+		next, err := w.requeue(ctx, eg, true, "RELEASED")
+		if err != nil {
+			return nil, err
+		}
+		if next, err = next.Update().SetReleasedByID(*eg.AgentID).Save(ctx); err != nil {
+			return nil, err
+		}
+		return next, w.callLeft(ctx, eg, *eg.AgentID)
+	})
+}
