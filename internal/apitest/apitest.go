@@ -4,11 +4,15 @@ package apitest
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,4 +168,36 @@ func (s *Server) Dial(t testing.TB, token string) *gqlclient.Conn {
 	}
 	t.Cleanup(func() { c.CloseNow() })
 	return c
+}
+
+// Stop stops the server now, as at the end of the test.
+func (s *Server) Stop() { s.stop() }
+
+// Postgres returns the DSN of a schema of its own on the PostgreSQL server
+// in SWITCHBOARD_TEST_POSTGRES, dropped after the test; without the
+// variable the test is skipped (.ci/run sets it).
+func Postgres(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv("SWITCHBOARD_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("SWITCHBOARD_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable); .ci/run sets it")
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := fmt.Sprintf("sb_test_%d", time.Now().UnixNano())
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Exec("DROP SCHEMA " + schema + " CASCADE")
+		db.Close()
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -44,6 +45,10 @@ type App struct {
 	// metricsHandler serves /metrics: on the API's mux, or on the
 	// listener of -metrics-addr (MetricsHandler).
 	metricsHandler http.Handler
+	// stopShared ends, and shared waits for, what shares the log with other
+	// instances on PostgreSQL: the log's follower and its listener.
+	stopShared context.CancelFunc
+	shared     sync.WaitGroup
 }
 
 // New opens the store (migrating it), creates the first admin on an empty
@@ -97,7 +102,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Writer: writer, Clock: cfg.Clock, Log: cfg.Log,
 		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace, MediaPriority: cfg.MediaPriority,
-		Messaging: engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}})
+		Messaging: engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}, Lead: a.leadership(postgres)})
 	if a.Outbox, err = newOutbox(cfg, writer); err != nil {
 		client.Close()
 		return nil, err
@@ -117,9 +122,34 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("fill queue menu paths: %w", err)
 	}
 	a.handler = a.routes()
+	if postgres {
+		a.shareLog(cfg.DatabaseURL)
+	}
 	a.Engine.Start()
 	a.Outbox.Start()
 	return a, nil
+}
+
+// leadership is how this instance takes its turn at running the dispatcher:
+// always on SQLite; on PostgreSQL while it holds the leader lock
+// (store.Lead).
+func (a *App) leadership(postgres bool) func(context.Context, func(context.Context, int64)) {
+	if !postgres {
+		return nil
+	}
+	dsn := a.Config.DatabaseURL
+	return func(ctx context.Context, lead func(context.Context, int64)) { store.Lead(ctx, dsn, a.Log, lead) }
+}
+
+// shareLog starts what several instances on one PostgreSQL database need to
+// hear each other: the event log's follower, which publishes every
+// instance's events in sequence order, and the listener that wakes it on
+// every commit (events/follow.go).
+func (a *App) shareLog(dsn string) {
+	ctx, cancel := context.WithCancel(auth.SystemContext(context.Background()))
+	a.stopShared = cancel
+	a.shared.Go(func() { a.Bus.Follow(ctx, a.Client, time.Second, a.Log) })
+	a.shared.Go(func() { store.Listen(ctx, dsn, events.NotifyChannel, a.Bus.Poke, a.Log) })
 }
 
 // Handler serves every route: /metrics too unless Config.MetricsAddr is set.
@@ -139,6 +169,10 @@ func (a *App) Shutdown(ctx context.Context) {
 func (a *App) Close() error {
 	a.Outbox.Stop()
 	a.Engine.Stop()
+	if a.stopShared != nil {
+		a.stopShared()
+		a.shared.Wait()
+	}
 	return a.Client.Close()
 }
 

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	stdsql "database/sql"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -229,4 +231,31 @@ func (c *stateCollector) collectQueues(ctx context.Context, ch chan<- prometheus
 		ch <- prometheus.MustNewConstMetric(c.longestWaitDesc, prometheus.GaugeValue, wait, id, q.Name)
 	}
 	return nil
+}
+
+// The driver's raw statements (ent's ExecContext and QueryContext: the
+// event log's advisory lock and NOTIFY, the dispatcher's fence) pass
+// through the timing wrapper.
+
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+}
+
+// ExecContext runs a raw statement in the transaction.
+func (t *timedTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	ex, ok := t.Tx.(execQuerier)
+	if !ok {
+		return nil, fmt.Errorf("%T cannot run raw statements", t.Tx)
+	}
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a raw query in the transaction.
+func (t *timedTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	ex, ok := t.Tx.(execQuerier)
+	if !ok {
+		return nil, fmt.Errorf("%T cannot run raw queries", t.Tx)
+	}
+	return ex.QueryContext(ctx, query, args...)
 }

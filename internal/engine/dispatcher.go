@@ -44,17 +44,49 @@ type dispatcher struct {
 	own map[int]bool
 }
 
-// Start runs the dispatcher until Stop.
+// Start runs the dispatcher until Stop: at once, or, with Config.Lead,
+// whenever this instance leads.
 func (e *Engine) Start() {
+	if e.lead == nil {
+		e.startDispatcher(0)
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.stopLead = cancel
+	e.leading.Go(func() {
+		e.lead(ctx, func(ctx context.Context, epoch int64) {
+			d := e.startDispatcher(epoch)
+			<-ctx.Done()
+			e.stopDispatcher(d)
+		})
+	})
+}
+
+// startDispatcher runs a dispatcher for a leadership epoch (0: unfenced).
+// It rebuilds its view from the database first, as after any takeover.
+func (e *Engine) startDispatcher(epoch int64) *dispatcher {
+	ctx := store.Urgent(acting(context.Background(), events.ActorDispatcher))
+	if epoch != 0 {
+		ctx = context.WithValue(ctx, epochKey{}, epoch)
+	}
 	d := &dispatcher{
 		e:    e,
-		ctx:  store.Urgent(acting(context.Background(), events.ActorDispatcher)),
+		ctx:  ctx,
 		sub:  e.bus.Subscribe(events.Key{Kind: events.All}, 1<<16),
 		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1),
 		syncs: make(chan chan struct{}),
 	}
-	e.dispatcher = d
+	e.dispatcher.Store(d)
 	go d.run()
+	return d
+}
+
+// stopDispatcher stops d and waits for it.
+func (e *Engine) stopDispatcher(d *dispatcher) {
+	e.dispatcher.CompareAndSwap(d, nil)
+	close(d.stop)
+	<-d.done
+	e.bus.Unsubscribe(d.sub)
 }
 
 // Stop stops the dispatcher and waits for it and for presence writes in
@@ -64,11 +96,13 @@ func (e *Engine) Stop() {
 	e.stopped = true
 	e.presenceMu.Unlock()
 	e.writes.Wait()
-	if d := e.dispatcher; d != nil {
-		close(d.stop)
-		<-d.done
-		e.bus.Unsubscribe(d.sub)
-		e.dispatcher = nil
+	if e.stopLead != nil {
+		e.stopLead()
+		e.leading.Wait()
+		return
+	}
+	if d := e.dispatcher.Load(); d != nil {
+		e.stopDispatcher(d)
 	}
 }
 
@@ -115,7 +149,7 @@ func (d *dispatcher) run() {
 // can. Tests use it to see that nothing (more) happens; it returns at once
 // when the dispatcher is not running.
 func (e *Engine) Sync(ctx context.Context) error {
-	d := e.dispatcher
+	d := e.dispatcher.Load()
 	if d == nil {
 		return nil
 	}

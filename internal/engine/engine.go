@@ -13,6 +13,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
@@ -43,6 +44,11 @@ type Config struct {
 	MediaPriority []enum.Channel
 	// Messaging configures SMS and email conversations (outbound.go).
 	Messaging Messaging
+	// Lead, when set, runs its function while this instance leads the
+	// dispatcher (several instances on PostgreSQL: store.Lead); the
+	// dispatcher runs only then, and its writes are fenced by the epoch.
+	// Without it this instance always leads.
+	Lead func(ctx context.Context, lead func(ctx context.Context, epoch int64))
 }
 
 // Engine runs the lifecycle.
@@ -65,7 +71,10 @@ type Engine struct {
 	stopped bool
 	writes  sync.WaitGroup
 
-	dispatcher *dispatcher
+	lead       func(ctx context.Context, lead func(ctx context.Context, epoch int64))
+	dispatcher atomic.Pointer[dispatcher]
+	stopLead   context.CancelFunc
+	leading    sync.WaitGroup
 }
 
 // New returns an engine; Start runs its dispatcher.
@@ -74,7 +83,7 @@ func New(cfg Config) *Engine {
 		cfg.DisconnectGrace = 60 * time.Second
 	}
 	e := &Engine{
-		client: cfg.Client, bus: cfg.Bus, store: cfg.Writer, clock: cfg.Clock, log: cfg.Log,
+		client: cfg.Client, bus: cfg.Bus, store: cfg.Writer, lead: cfg.Lead, clock: cfg.Clock, log: cfg.Log,
 		missed: cfg.MissedRingsLimit, grace: cfg.DisconnectGrace, mediaPriority: cfg.MediaPriority,
 		presence: map[int]int{}, messaging: cfg.Messaging,
 	}
@@ -98,6 +107,10 @@ func (w *writer) emit(ctx context.Context, e events.Event) error {
 }
 
 type systemReasonKey struct{}
+
+// epochKey marks the dispatcher's context with its leadership epoch: its
+// writes are fenced by it (store.Fence).
+type epochKey struct{}
 
 // acting returns ctx for work the system does on its own, for reason (an
 // events.Actor... constant): its events name the system and the reason.
@@ -129,7 +142,13 @@ func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writ
 	if actor.Kind == event.ActorKindCUSTOMER {
 		customerEngagement = auth.FromContext(ctx).EngagementID
 	}
+	epoch, _ := ctx.Value(epochKey{}).(int64)
 	return e.store.Do(auth.SystemContext(ctx), func(ctx context.Context, tx *store.Tx) error {
+		if epoch != 0 {
+			if err := store.Fence(ctx, tx, epoch); err != nil {
+				return err
+			}
+		}
 		w := &writer{Tx: tx, actor: actor, now: e.clock.Now()}
 		if customerEngagement != 0 {
 			eg, err := tx.Engagement.Get(ctx, customerEngagement)

@@ -42,8 +42,10 @@ type Subscriber struct {
 
 // Bus fans committed events out to subscribers. Publishing never blocks.
 type Bus struct {
-	// serial: the store is PostgreSQL; see Commit.
+	// serial: the store is PostgreSQL; see Commit. Its events are then
+	// published by Follow, which poke wakes.
 	serial bool
+	poke   chan struct{}
 	// commit serialises commit-and-publish so subscribers see events in
 	// sequence order.
 	commit sync.Mutex
@@ -57,7 +59,7 @@ type Bus struct {
 // NewBus returns an empty bus. postgres says the store is PostgreSQL, whose
 // event sequence needs the ordering Commit describes.
 func NewBus(postgres bool) *Bus {
-	return &Bus{serial: postgres, subs: map[Key]map[*Subscriber]struct{}{}}
+	return &Bus{serial: postgres, poke: make(chan struct{}, 1), subs: map[Key]map[*Subscriber]struct{}{}}
 }
 
 // eventLogLock is the PostgreSQL advisory lock key that orders the commits
@@ -126,6 +128,14 @@ func (b *Bus) Commit(ctx context.Context, tx *ent.Tx, batch *Batch) error {
 			_ = tx.Rollback()
 			return err
 		}
+		if b.serial {
+			// Delivered to every instance's listener when the transaction
+			// commits (follow.go).
+			if _, err := tx.ExecContext(ctx, "NOTIFY "+NotifyChannel); err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+		}
 	}
 	b.commit.Lock()
 	defer b.commit.Unlock()
@@ -134,6 +144,10 @@ func (b *Bus) Commit(ctx context.Context, tx *ent.Tx, batch *Batch) error {
 	}
 	if b.committed != nil && len(batch.rows) > 0 {
 		b.committed(batch.rows, time.Now())
+	}
+	if b.serial {
+		b.Poke() // the follower publishes, in the log's order
+		return nil
 	}
 	b.Publish(batch.rows)
 	return nil

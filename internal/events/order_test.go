@@ -2,40 +2,20 @@ package events_test
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/event"
+	"github.com/switchboard/switchboard/internal/apitest"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
-// postgres opens the server in SWITCHBOARD_TEST_POSTGRES in a schema of its
-// own, dropped afterwards.
+// postgres opens a schema of the test's own (apitest.Postgres).
 func postgres(t *testing.T) *ent.Client {
 	t.Helper()
-	dsn := os.Getenv("SWITCHBOARD_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("SWITCHBOARD_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable); .ci/run sets it")
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("sb_order_%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Exec("DROP SCHEMA " + schema + " CASCADE")
-		db.Close()
-	})
-	client, err := store.Open(context.Background(), dsn+"&search_path="+schema)
+	client, err := store.Open(context.Background(), apitest.Postgres(t))
 	if err != nil {
 		t.Fatal(err)
 	}

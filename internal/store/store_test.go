@@ -2,14 +2,11 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/internal/apitest"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/store"
@@ -55,19 +52,8 @@ func TestSQLite(t *testing.T) {
 // TestPostgres runs against the server in SWITCHBOARD_TEST_POSTGRES, in a
 // schema of its own that it drops afterwards.
 func TestPostgres(t *testing.T) {
-	dsn := os.Getenv("SWITCHBOARD_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("SWITCHBOARD_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable); .ci/run sets it")
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	schema := fmt.Sprintf("sb_test_%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Exec("DROP SCHEMA " + schema + " CASCADE")
-	exercise(t, dsn+"&search_path="+schema)
+	exercise(t, postgresSchema(t))
 }
+
+// postgresSchema is apitest.Postgres: a schema of the test's own.
+func postgresSchema(t *testing.T) string { return apitest.Postgres(t) }
