@@ -45,7 +45,9 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 
 	var key struct{ CreateAPIKey struct{ Secret string } }
 	apitest.Must(t, a.Admin, `mutation { createAPIKey(input: {name: "telephony", scopes: [ENGAGEMENTS]}) { secret } }`, nil, &key)
-	var q struct{ CreateQueue struct{ Queue struct{ ID string } } }
+	var q struct {
+		CreateQueue struct{ Queue struct{ ID string } }
+	}
 	apitest.Must(t, a.Admin, `mutation { createQueue(input: {name: "Support"}) { queue { id } } }`, nil, &q)
 	queueID := q.CreateQueue.Queue.ID
 	agentToken := func(name string) string {
