@@ -86,9 +86,8 @@ func (w *writer) end(ctx context.Context, eg *ent.Engagement, reason string, byC
 		return nil, err
 	}
 	next, err := w.move(ctx, eg, engagement.StateWrapUp, reason, func(m *ent.EngagementMutation) {
-		w.stopTimer(eg, m)
+		w.restartTimer(eg, m)
 		m.SetEndedAt(w.now)
-		m.SetTimerStartedAt(w.now)
 		m.ClearParkedFrom()
 		m.SetAutoParked(false)
 		if byCustomer {

@@ -63,6 +63,16 @@ func (w *writer) stopTimer(eg *ent.Engagement, m *ent.EngagementMutation) {
 	m.ClearTimerStartedAt()
 }
 
+// restartTimer stops the running timer of eg (adding its time to its
+// totals) and starts it again from now. The update then sets
+// timer_started_at once: PostgreSQL refuses an UPDATE that clears and sets
+// the same column.
+func (w *writer) restartTimer(eg *ent.Engagement, m *ent.EngagementMutation) {
+	w.stopTimer(eg, m)
+	m.ResetTimerStartedAt()
+	m.SetTimerStartedAt(w.now)
+}
+
 // wrapUpDeadline is when the wrap-up of eg must end, given the wrap-up time
 // it already spent; nil without a limit.
 func (w *writer) wrapUpDeadline(ctx context.Context, eg *ent.Engagement) (*time.Time, error) {

@@ -142,10 +142,9 @@ func (w *writer) connect(ctx context.Context, eg *ent.Engagement, agentID int, r
 		}
 	}
 	return w.move(ctx, eg, engagement.StateConnected, reason, func(m *ent.EngagementMutation) {
-		w.stopTimer(eg, m)
+		w.restartTimer(eg, m)
 		m.SetAgentID(agentID)
 		m.ClearReleasedByID()
-		m.SetTimerStartedAt(w.now)
 		m.SetFrontOfQueue(false)
 		if eg.ConnectedAt == nil {
 			m.SetConnectedAt(w.now)
