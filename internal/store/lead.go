@@ -27,6 +27,10 @@ const leaderLock = 0x5357_4254_4c44
 // often the others try for the lock.
 const leadPing = time.Second
 
+// leaderIdle is how long the lock's connection may stay silent before
+// PostgreSQL ends it (PostgreSQL 14 and later).
+const leaderIdle = 3 * leadPing
+
 // ErrNotLeader says a dispatcher write was refused: another instance leads
 // now (a newer epoch).
 var ErrNotLeader = errors.New("another instance leads the dispatcher now")
@@ -71,6 +75,14 @@ func leadOnce(ctx context.Context, dsn string, log *slog.Logger, lead func(ctx c
 		}
 	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS switchboard_leader (id integer PRIMARY KEY, epoch bigint NOT NULL)`); err != nil {
+		return err
+	}
+	// A leader that is frozen (SIGSTOP, a long GC pause, a VM paused) keeps
+	// its connection open but stops pinging: PostgreSQL ends the idle
+	// session after leaderIdle, which releases the lock for another. When
+	// the old leader wakes up, its next ping fails and the epoch fences
+	// whatever it writes before it notices.
+	if _, err := conn.Exec(ctx, fmt.Sprintf("SET idle_session_timeout = '%dms'", leaderIdle.Milliseconds())); err != nil {
 		return err
 	}
 	var epoch int64
