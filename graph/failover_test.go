@@ -142,7 +142,9 @@ func newCluster(t *testing.T) *cluster {
 	var key struct{ CreateAPIKey struct{ Secret string } }
 	apitest.Must(t, admin, `mutation { createAPIKey(input: {name: "telephony", scopes: [ENGAGEMENTS]}) { secret } }`, nil, &key)
 	c.key = key.CreateAPIKey.Secret
-	var q struct{ CreateQueue struct{ Queue struct{ ID string } } }
+	var q struct {
+		CreateQueue struct{ Queue struct{ ID string } }
+	}
 	apitest.Must(t, admin, `mutation { createQueue(input: {name: "Support", ringTimeoutSeconds: 120}) { queue { id } } }`, nil, &q)
 	c.queueID = q.CreateQueue.Queue.ID
 	c.tokens = make([]string, len(c.ins))
