@@ -1,12 +1,17 @@
 package graph_test
 
 import (
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/apitest"
 	"github.com/switchboard/switchboard/internal/app"
 	"github.com/switchboard/switchboard/internal/gqlclient"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // failoverTimeout bounds the wait for a ring across instances: the events
@@ -97,4 +102,102 @@ func agentToken2(t *testing.T, s *apitest.Server, queueID string) string {
 	apitest.Must(t, s.Admin, `mutation($in: CreateAgentInput!) { createAgent(input: $in, password: "password of ben") { agent { id } } }`,
 		map[string]any{"in": map[string]any{"name": "Ben", "email": "ben@example.com", "queueIDs": []string{queueID}}}, nil)
 	return s.Login(t, "ben@example.com", "password of ben")
+}
+
+// The listener's database session is terminated again and again while
+// instance B assigns a stream of SMS to an agent connected to instance A:
+// A's stream still gets every assignment exactly once, in order (the
+// listener reconnects and catches up; a poll covers the gaps).
+func TestListenerLossMissesNothing(t *testing.T) {
+	dsn := apitest.Postgres(t)
+	onPostgres := func(cfg *app.Config) { cfg.DatabaseURL = dsn }
+	a := apitest.Start(t, onPostgres)
+	b := apitest.Start(t, onPostgres)
+	var key struct{ CreateAPIKey struct{ Secret string } }
+	apitest.Must(t, a.Admin, `mutation { createAPIKey(input: {name: "sms", scopes: [ENGAGEMENTS]}) { secret } }`, nil, &key)
+	var q struct {
+		CreateQueue struct{ Queue struct{ ID string } }
+	}
+	apitest.Must(t, a.Admin, `mutation { createQueue(input: {name: "SMS", acceptMode: AUTO}) { queue { id } } }`, nil, &q)
+	var p struct {
+		CreateCapacityProfile struct{ CapacityProfile struct{ ID string } }
+	}
+	apitest.Must(t, a.Admin, `mutation { createCapacityProfile(input: {name: "sms", sms: 50}) { capacityProfile { id } } }`, nil, &p)
+	apitest.Must(t, a.Admin, `mutation($in: CreateAgentInput!) { createAgent(input: $in, password: "password of ann") { agent { id } } }`,
+		map[string]any{"in": map[string]any{"name": "Ann", "email": "ann@example.com", "queueIDs": []string{q.CreateQueue.Queue.ID},
+			"capacityProfileID": p.CreateCapacityProfile.CapacityProfile.ID}}, nil)
+	ann := a.Login(t, "ann@example.com", "password of ann")
+	conn := a.Dial(t, ann)
+	sub := subscribe(t, conn, agentEventsQuery, map[string]any{"after": "0"}, 4096)
+	apitest.Must(t, a.Client(ann), `mutation { setAgentState(state: AVAILABLE) { agent { id } } }`, nil, nil)
+
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stop := make(chan struct{})
+	terminated := make(chan int)
+	go func() {
+		n := 0
+		defer func() { terminated <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(300 * time.Millisecond):
+			}
+			res, err := db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, store.ListenerName)
+			if err == nil {
+				k, _ := res.RowsAffected()
+				n += int(k)
+			}
+		}
+	}()
+
+	const total = 150
+	integ := b.Client(key.CreateAPIKey.Secret)
+	seen := map[string]int{}
+	var order []int
+	created := 0
+	for len(seen) < total {
+		for created < total && created-len(seen) < 40 {
+			apitest.Must(t, integ, `mutation($q: ID!, $p: String!) { createEngagement(input: {channel: SMS, queueID: $q, customer: {phone: $p}}) { engagement { id } } }`,
+				map[string]any{"q": q.CreateQueue.Queue.ID, "p": fmt.Sprintf("+4930%07d", created)}, nil)
+			created++
+		}
+		select {
+		case r, ok := <-sub.C:
+			if !ok {
+				t.Fatalf("agentEvents ended: %v", sub.Err)
+			}
+			e := decode[event](t, r, "agentEvents")
+			seq, _ := strconv.Atoi(e.Sequence)
+			order = append(order, seq)
+			if e.Topic != "engagement.assigned" {
+				continue
+			}
+			id := deref(e.EngagementID)
+			seen[id]++
+			cl := a.Client(ann)
+			apitest.Must(t, cl, `mutation($id: ID!) { endEngagement(id: $id) { engagement { id } } }`, map[string]any{"id": id}, nil)
+			apitest.Must(t, cl, `mutation($id: ID!) { completeWrapUp(input: {engagementID: $id}) { engagement { id } } }`, map[string]any{"id": id}, nil)
+		case <-time.After(failoverTimeout):
+			t.Fatalf("after %d of %d assignments nothing more within %v", len(seen), total, failoverTimeout)
+		}
+	}
+	close(stop)
+	n := <-terminated
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("engagement %s assigned %d times on the stream", id, k)
+		}
+	}
+	if !slices.IsSorted(order) {
+		t.Errorf("events out of order: %v", order)
+	}
+	if n == 0 {
+		t.Fatal("no listener session was terminated: the test proved nothing")
+	}
+	t.Logf("%d assignments, all once and in order, across %d terminated listener sessions", total, n)
 }

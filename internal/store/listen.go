@@ -9,6 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// ListenerName is the application_name of the listener's session.
+const ListenerName = "switchboard-listener"
+
 // listenWait bounds one wait for a notification; the connection is then
 // opened again, which also proves it alive.
 const listenWait = 30 * time.Second
@@ -36,7 +39,13 @@ func Listen(ctx context.Context, dsn, channel string, heard func(), log *slog.Lo
 
 func listenOnce(ctx context.Context, dsn, channel string, heard func()) error {
 	dial, cancel := context.WithTimeout(ctx, 5*time.Second)
-	conn, err := pgx.Connect(dial, dsn)
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		cancel()
+		return err
+	}
+	cfg.RuntimeParams["application_name"] = ListenerName
+	conn, err := pgx.ConnectConfig(dial, cfg)
 	cancel()
 	if err != nil {
 		return err
