@@ -1945,6 +1945,22 @@ func (c *EngagementClient) QueryRecords(_m *Engagement) *CRMRecordQuery {
 	return query
 }
 
+// QueryVirtualAgent queries the virtual_agent edge of a Engagement.
+func (c *EngagementClient) QueryVirtualAgent(_m *Engagement) *VirtualAgentQuery {
+	query := (&VirtualAgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(engagement.Table, engagement.FieldID, id),
+			sqlgraph.To(virtualagent.Table, virtualagent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, engagement.VirtualAgentTable, engagement.VirtualAgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryPrevious queries the previous edge of a Engagement.
 func (c *EngagementClient) QueryPrevious(_m *Engagement) *EngagementQuery {
 	query := (&EngagementClient{config: c.config}).Query()

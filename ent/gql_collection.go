@@ -88,6 +88,11 @@ func (_q *APIKeyQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, apikey.FieldLastUsedAt)
 				fieldSeen[apikey.FieldLastUsedAt] = struct{}{}
 			}
+		case "virtualAgentID":
+			if _, ok := fieldSeen[apikey.FieldVirtualAgentID]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldVirtualAgentID)
+				fieldSeen[apikey.FieldVirtualAgentID] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -616,6 +621,11 @@ func (_q *CRMRecordQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if _, ok := fieldSeen[crmrecord.FieldCustomerID]; !ok {
 				selectedFields = append(selectedFields, crmrecord.FieldCustomerID)
 				fieldSeen[crmrecord.FieldCustomerID] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[crmrecord.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, crmrecord.FieldVersion)
+				fieldSeen[crmrecord.FieldVersion] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -1721,6 +1731,21 @@ func (_q *EngagementQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				*wq = *query
 			})
 
+		case "virtualAgent":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&VirtualAgentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, virtualagentImplementors)...); err != nil {
+				return err
+			}
+			_q.withVirtualAgent = query
+			if _, ok := fieldSeen[engagement.FieldVirtualAgentID]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldVirtualAgentID)
+				fieldSeen[engagement.FieldVirtualAgentID] = struct{}{}
+			}
+
 		case "previous":
 			var (
 				alias = field.Alias
@@ -1887,6 +1912,41 @@ func (_q *EngagementQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[engagement.FieldCustomerAddress]; !ok {
 				selectedFields = append(selectedFields, engagement.FieldCustomerAddress)
 				fieldSeen[engagement.FieldCustomerAddress] = struct{}{}
+			}
+		case "virtualAgentID":
+			if _, ok := fieldSeen[engagement.FieldVirtualAgentID]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldVirtualAgentID)
+				fieldSeen[engagement.FieldVirtualAgentID] = struct{}{}
+			}
+		case "postSessionStatus":
+			if _, ok := fieldSeen[engagement.FieldPostSessionStatus]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionStatus)
+				fieldSeen[engagement.FieldPostSessionStatus] = struct{}{}
+			}
+		case "postSessionDeadline":
+			if _, ok := fieldSeen[engagement.FieldPostSessionDeadline]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionDeadline)
+				fieldSeen[engagement.FieldPostSessionDeadline] = struct{}{}
+			}
+		case "postSessionParameters":
+			if _, ok := fieldSeen[engagement.FieldPostSessionParameters]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionParameters)
+				fieldSeen[engagement.FieldPostSessionParameters] = struct{}{}
+			}
+		case "postSessionRecordIn":
+			if _, ok := fieldSeen[engagement.FieldPostSessionRecordIn]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionRecordIn)
+				fieldSeen[engagement.FieldPostSessionRecordIn] = struct{}{}
+			}
+		case "postSessionResult":
+			if _, ok := fieldSeen[engagement.FieldPostSessionResult]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionResult)
+				fieldSeen[engagement.FieldPostSessionResult] = struct{}{}
+			}
+		case "postSessionReason":
+			if _, ok := fieldSeen[engagement.FieldPostSessionReason]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionReason)
+				fieldSeen[engagement.FieldPostSessionReason] = struct{}{}
 			}
 		case "previousID":
 			if _, ok := fieldSeen[engagement.FieldPreviousID]; !ok {

@@ -121,6 +121,18 @@ type APIKeyWhereInput struct {
 	LastUsedAtLTE    *time.Time  `json:"lastUsedAtLTE,omitempty"`
 	LastUsedAtIsNil  bool        `json:"lastUsedAtIsNil,omitempty"`
 	LastUsedAtNotNil bool        `json:"lastUsedAtNotNil,omitempty"`
+
+	// "virtual_agent_id" field predicates.
+	VirtualAgentID       *int  `json:"virtualAgentID,omitempty"`
+	VirtualAgentIDNEQ    *int  `json:"virtualAgentIDNEQ,omitempty"`
+	VirtualAgentIDIn     []int `json:"virtualAgentIDIn,omitempty"`
+	VirtualAgentIDNotIn  []int `json:"virtualAgentIDNotIn,omitempty"`
+	VirtualAgentIDGT     *int  `json:"virtualAgentIDGT,omitempty"`
+	VirtualAgentIDGTE    *int  `json:"virtualAgentIDGTE,omitempty"`
+	VirtualAgentIDLT     *int  `json:"virtualAgentIDLT,omitempty"`
+	VirtualAgentIDLTE    *int  `json:"virtualAgentIDLTE,omitempty"`
+	VirtualAgentIDIsNil  bool  `json:"virtualAgentIDIsNil,omitempty"`
+	VirtualAgentIDNotNil bool  `json:"virtualAgentIDNotNil,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -403,6 +415,36 @@ func (i *APIKeyWhereInput) P() (predicate.APIKey, error) {
 	}
 	if i.LastUsedAtNotNil {
 		predicates = append(predicates, apikey.LastUsedAtNotNil())
+	}
+	if i.VirtualAgentID != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDEQ(*i.VirtualAgentID))
+	}
+	if i.VirtualAgentIDNEQ != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDNEQ(*i.VirtualAgentIDNEQ))
+	}
+	if len(i.VirtualAgentIDIn) > 0 {
+		predicates = append(predicates, apikey.VirtualAgentIDIn(i.VirtualAgentIDIn...))
+	}
+	if len(i.VirtualAgentIDNotIn) > 0 {
+		predicates = append(predicates, apikey.VirtualAgentIDNotIn(i.VirtualAgentIDNotIn...))
+	}
+	if i.VirtualAgentIDGT != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDGT(*i.VirtualAgentIDGT))
+	}
+	if i.VirtualAgentIDGTE != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDGTE(*i.VirtualAgentIDGTE))
+	}
+	if i.VirtualAgentIDLT != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDLT(*i.VirtualAgentIDLT))
+	}
+	if i.VirtualAgentIDLTE != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDLTE(*i.VirtualAgentIDLTE))
+	}
+	if i.VirtualAgentIDIsNil {
+		predicates = append(predicates, apikey.VirtualAgentIDIsNil())
+	}
+	if i.VirtualAgentIDNotNil {
+		predicates = append(predicates, apikey.VirtualAgentIDNotNil())
 	}
 
 	switch len(predicates) {
@@ -1137,6 +1179,16 @@ type CRMRecordWhereInput struct {
 	CustomerIDIsNil  bool  `json:"customerIDIsNil,omitempty"`
 	CustomerIDNotNil bool  `json:"customerIDNotNil,omitempty"`
 
+	// "version" field predicates.
+	Version      *int  `json:"version,omitempty"`
+	VersionNEQ   *int  `json:"versionNEQ,omitempty"`
+	VersionIn    []int `json:"versionIn,omitempty"`
+	VersionNotIn []int `json:"versionNotIn,omitempty"`
+	VersionGT    *int  `json:"versionGT,omitempty"`
+	VersionGTE   *int  `json:"versionGTE,omitempty"`
+	VersionLT    *int  `json:"versionLT,omitempty"`
+	VersionLTE   *int  `json:"versionLTE,omitempty"`
+
 	// "queue" edge predicates.
 	HasQueue     *bool              `json:"hasQueue,omitempty"`
 	HasQueueWith []*QueueWhereInput `json:"hasQueueWith,omitempty"`
@@ -1409,6 +1461,30 @@ func (i *CRMRecordWhereInput) P() (predicate.CRMRecord, error) {
 	}
 	if i.CustomerIDNotNil {
 		predicates = append(predicates, crmrecord.CustomerIDNotNil())
+	}
+	if i.Version != nil {
+		predicates = append(predicates, crmrecord.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, crmrecord.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, crmrecord.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, crmrecord.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, crmrecord.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, crmrecord.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, crmrecord.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, crmrecord.VersionLTE(*i.VersionLTE))
 	}
 
 	if i.HasQueue != nil {
@@ -3850,6 +3926,59 @@ type EngagementWhereInput struct {
 	CustomerAddressEqualFold    *string  `json:"customerAddressEqualFold,omitempty"`
 	CustomerAddressContainsFold *string  `json:"customerAddressContainsFold,omitempty"`
 
+	// "virtual_agent_id" field predicates.
+	VirtualAgentID       *int  `json:"virtualAgentID,omitempty"`
+	VirtualAgentIDNEQ    *int  `json:"virtualAgentIDNEQ,omitempty"`
+	VirtualAgentIDIn     []int `json:"virtualAgentIDIn,omitempty"`
+	VirtualAgentIDNotIn  []int `json:"virtualAgentIDNotIn,omitempty"`
+	VirtualAgentIDIsNil  bool  `json:"virtualAgentIDIsNil,omitempty"`
+	VirtualAgentIDNotNil bool  `json:"virtualAgentIDNotNil,omitempty"`
+
+	// "post_session_status" field predicates.
+	PostSessionStatus       *engagement.PostSessionStatus  `json:"postSessionStatus,omitempty"`
+	PostSessionStatusNEQ    *engagement.PostSessionStatus  `json:"postSessionStatusNEQ,omitempty"`
+	PostSessionStatusIn     []engagement.PostSessionStatus `json:"postSessionStatusIn,omitempty"`
+	PostSessionStatusNotIn  []engagement.PostSessionStatus `json:"postSessionStatusNotIn,omitempty"`
+	PostSessionStatusIsNil  bool                           `json:"postSessionStatusIsNil,omitempty"`
+	PostSessionStatusNotNil bool                           `json:"postSessionStatusNotNil,omitempty"`
+
+	// "post_session_deadline" field predicates.
+	PostSessionDeadline       *time.Time  `json:"postSessionDeadline,omitempty"`
+	PostSessionDeadlineNEQ    *time.Time  `json:"postSessionDeadlineNEQ,omitempty"`
+	PostSessionDeadlineIn     []time.Time `json:"postSessionDeadlineIn,omitempty"`
+	PostSessionDeadlineNotIn  []time.Time `json:"postSessionDeadlineNotIn,omitempty"`
+	PostSessionDeadlineGT     *time.Time  `json:"postSessionDeadlineGT,omitempty"`
+	PostSessionDeadlineGTE    *time.Time  `json:"postSessionDeadlineGTE,omitempty"`
+	PostSessionDeadlineLT     *time.Time  `json:"postSessionDeadlineLT,omitempty"`
+	PostSessionDeadlineLTE    *time.Time  `json:"postSessionDeadlineLTE,omitempty"`
+	PostSessionDeadlineIsNil  bool        `json:"postSessionDeadlineIsNil,omitempty"`
+	PostSessionDeadlineNotNil bool        `json:"postSessionDeadlineNotNil,omitempty"`
+
+	// "post_session_record_in" field predicates.
+	PostSessionRecordIn       *engagement.PostSessionRecordIn  `json:"postSessionRecordIn,omitempty"`
+	PostSessionRecordInNEQ    *engagement.PostSessionRecordIn  `json:"postSessionRecordInNEQ,omitempty"`
+	PostSessionRecordInIn     []engagement.PostSessionRecordIn `json:"postSessionRecordInIn,omitempty"`
+	PostSessionRecordInNotIn  []engagement.PostSessionRecordIn `json:"postSessionRecordInNotIn,omitempty"`
+	PostSessionRecordInIsNil  bool                             `json:"postSessionRecordInIsNil,omitempty"`
+	PostSessionRecordInNotNil bool                             `json:"postSessionRecordInNotNil,omitempty"`
+
+	// "post_session_reason" field predicates.
+	PostSessionReason             *string  `json:"postSessionReason,omitempty"`
+	PostSessionReasonNEQ          *string  `json:"postSessionReasonNEQ,omitempty"`
+	PostSessionReasonIn           []string `json:"postSessionReasonIn,omitempty"`
+	PostSessionReasonNotIn        []string `json:"postSessionReasonNotIn,omitempty"`
+	PostSessionReasonGT           *string  `json:"postSessionReasonGT,omitempty"`
+	PostSessionReasonGTE          *string  `json:"postSessionReasonGTE,omitempty"`
+	PostSessionReasonLT           *string  `json:"postSessionReasonLT,omitempty"`
+	PostSessionReasonLTE          *string  `json:"postSessionReasonLTE,omitempty"`
+	PostSessionReasonContains     *string  `json:"postSessionReasonContains,omitempty"`
+	PostSessionReasonHasPrefix    *string  `json:"postSessionReasonHasPrefix,omitempty"`
+	PostSessionReasonHasSuffix    *string  `json:"postSessionReasonHasSuffix,omitempty"`
+	PostSessionReasonIsNil        bool     `json:"postSessionReasonIsNil,omitempty"`
+	PostSessionReasonNotNil       bool     `json:"postSessionReasonNotNil,omitempty"`
+	PostSessionReasonEqualFold    *string  `json:"postSessionReasonEqualFold,omitempty"`
+	PostSessionReasonContainsFold *string  `json:"postSessionReasonContainsFold,omitempty"`
+
 	// "previous_id" field predicates.
 	PreviousID       *int  `json:"previousID,omitempty"`
 	PreviousIDNEQ    *int  `json:"previousIDNEQ,omitempty"`
@@ -3901,6 +4030,10 @@ type EngagementWhereInput struct {
 	// "records" edge predicates.
 	HasRecords     *bool                  `json:"hasRecords,omitempty"`
 	HasRecordsWith []*CRMRecordWhereInput `json:"hasRecordsWith,omitempty"`
+
+	// "virtual_agent" edge predicates.
+	HasVirtualAgent     *bool                     `json:"hasVirtualAgent,omitempty"`
+	HasVirtualAgentWith []*VirtualAgentWhereInput `json:"hasVirtualAgentWith,omitempty"`
 
 	// "previous" edge predicates.
 	HasPrevious     *bool                   `json:"hasPrevious,omitempty"`
@@ -4660,6 +4793,135 @@ func (i *EngagementWhereInput) P() (predicate.Engagement, error) {
 	if i.CustomerAddressContainsFold != nil {
 		predicates = append(predicates, engagement.CustomerAddressContainsFold(*i.CustomerAddressContainsFold))
 	}
+	if i.VirtualAgentID != nil {
+		predicates = append(predicates, engagement.VirtualAgentIDEQ(*i.VirtualAgentID))
+	}
+	if i.VirtualAgentIDNEQ != nil {
+		predicates = append(predicates, engagement.VirtualAgentIDNEQ(*i.VirtualAgentIDNEQ))
+	}
+	if len(i.VirtualAgentIDIn) > 0 {
+		predicates = append(predicates, engagement.VirtualAgentIDIn(i.VirtualAgentIDIn...))
+	}
+	if len(i.VirtualAgentIDNotIn) > 0 {
+		predicates = append(predicates, engagement.VirtualAgentIDNotIn(i.VirtualAgentIDNotIn...))
+	}
+	if i.VirtualAgentIDIsNil {
+		predicates = append(predicates, engagement.VirtualAgentIDIsNil())
+	}
+	if i.VirtualAgentIDNotNil {
+		predicates = append(predicates, engagement.VirtualAgentIDNotNil())
+	}
+	if i.PostSessionStatus != nil {
+		predicates = append(predicates, engagement.PostSessionStatusEQ(*i.PostSessionStatus))
+	}
+	if i.PostSessionStatusNEQ != nil {
+		predicates = append(predicates, engagement.PostSessionStatusNEQ(*i.PostSessionStatusNEQ))
+	}
+	if len(i.PostSessionStatusIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionStatusIn(i.PostSessionStatusIn...))
+	}
+	if len(i.PostSessionStatusNotIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionStatusNotIn(i.PostSessionStatusNotIn...))
+	}
+	if i.PostSessionStatusIsNil {
+		predicates = append(predicates, engagement.PostSessionStatusIsNil())
+	}
+	if i.PostSessionStatusNotNil {
+		predicates = append(predicates, engagement.PostSessionStatusNotNil())
+	}
+	if i.PostSessionDeadline != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineEQ(*i.PostSessionDeadline))
+	}
+	if i.PostSessionDeadlineNEQ != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineNEQ(*i.PostSessionDeadlineNEQ))
+	}
+	if len(i.PostSessionDeadlineIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionDeadlineIn(i.PostSessionDeadlineIn...))
+	}
+	if len(i.PostSessionDeadlineNotIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionDeadlineNotIn(i.PostSessionDeadlineNotIn...))
+	}
+	if i.PostSessionDeadlineGT != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineGT(*i.PostSessionDeadlineGT))
+	}
+	if i.PostSessionDeadlineGTE != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineGTE(*i.PostSessionDeadlineGTE))
+	}
+	if i.PostSessionDeadlineLT != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineLT(*i.PostSessionDeadlineLT))
+	}
+	if i.PostSessionDeadlineLTE != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineLTE(*i.PostSessionDeadlineLTE))
+	}
+	if i.PostSessionDeadlineIsNil {
+		predicates = append(predicates, engagement.PostSessionDeadlineIsNil())
+	}
+	if i.PostSessionDeadlineNotNil {
+		predicates = append(predicates, engagement.PostSessionDeadlineNotNil())
+	}
+	if i.PostSessionRecordIn != nil {
+		predicates = append(predicates, engagement.PostSessionRecordInEQ(*i.PostSessionRecordIn))
+	}
+	if i.PostSessionRecordInNEQ != nil {
+		predicates = append(predicates, engagement.PostSessionRecordInNEQ(*i.PostSessionRecordInNEQ))
+	}
+	if len(i.PostSessionRecordInIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionRecordInIn(i.PostSessionRecordInIn...))
+	}
+	if len(i.PostSessionRecordInNotIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionRecordInNotIn(i.PostSessionRecordInNotIn...))
+	}
+	if i.PostSessionRecordInIsNil {
+		predicates = append(predicates, engagement.PostSessionRecordInIsNil())
+	}
+	if i.PostSessionRecordInNotNil {
+		predicates = append(predicates, engagement.PostSessionRecordInNotNil())
+	}
+	if i.PostSessionReason != nil {
+		predicates = append(predicates, engagement.PostSessionReasonEQ(*i.PostSessionReason))
+	}
+	if i.PostSessionReasonNEQ != nil {
+		predicates = append(predicates, engagement.PostSessionReasonNEQ(*i.PostSessionReasonNEQ))
+	}
+	if len(i.PostSessionReasonIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionReasonIn(i.PostSessionReasonIn...))
+	}
+	if len(i.PostSessionReasonNotIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionReasonNotIn(i.PostSessionReasonNotIn...))
+	}
+	if i.PostSessionReasonGT != nil {
+		predicates = append(predicates, engagement.PostSessionReasonGT(*i.PostSessionReasonGT))
+	}
+	if i.PostSessionReasonGTE != nil {
+		predicates = append(predicates, engagement.PostSessionReasonGTE(*i.PostSessionReasonGTE))
+	}
+	if i.PostSessionReasonLT != nil {
+		predicates = append(predicates, engagement.PostSessionReasonLT(*i.PostSessionReasonLT))
+	}
+	if i.PostSessionReasonLTE != nil {
+		predicates = append(predicates, engagement.PostSessionReasonLTE(*i.PostSessionReasonLTE))
+	}
+	if i.PostSessionReasonContains != nil {
+		predicates = append(predicates, engagement.PostSessionReasonContains(*i.PostSessionReasonContains))
+	}
+	if i.PostSessionReasonHasPrefix != nil {
+		predicates = append(predicates, engagement.PostSessionReasonHasPrefix(*i.PostSessionReasonHasPrefix))
+	}
+	if i.PostSessionReasonHasSuffix != nil {
+		predicates = append(predicates, engagement.PostSessionReasonHasSuffix(*i.PostSessionReasonHasSuffix))
+	}
+	if i.PostSessionReasonIsNil {
+		predicates = append(predicates, engagement.PostSessionReasonIsNil())
+	}
+	if i.PostSessionReasonNotNil {
+		predicates = append(predicates, engagement.PostSessionReasonNotNil())
+	}
+	if i.PostSessionReasonEqualFold != nil {
+		predicates = append(predicates, engagement.PostSessionReasonEqualFold(*i.PostSessionReasonEqualFold))
+	}
+	if i.PostSessionReasonContainsFold != nil {
+		predicates = append(predicates, engagement.PostSessionReasonContainsFold(*i.PostSessionReasonContainsFold))
+	}
 	if i.PreviousID != nil {
 		predicates = append(predicates, engagement.PreviousIDEQ(*i.PreviousID))
 	}
@@ -4876,6 +5138,24 @@ func (i *EngagementWhereInput) P() (predicate.Engagement, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, engagement.HasRecordsWith(with...))
+	}
+	if i.HasVirtualAgent != nil {
+		p := engagement.HasVirtualAgent()
+		if !*i.HasVirtualAgent {
+			p = engagement.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasVirtualAgentWith) > 0 {
+		with := make([]predicate.VirtualAgent, 0, len(i.HasVirtualAgentWith))
+		for _, w := range i.HasVirtualAgentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasVirtualAgentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, engagement.HasVirtualAgentWith(with...))
 	}
 	if i.HasPrevious != nil {
 		p := engagement.HasPrevious()

@@ -76,22 +76,24 @@ const (
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
 type APIKeyMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	created_at    *time.Time
-	updated_at    *time.Time
-	name          *string
-	prefix        *string
-	hash          *[]byte
-	scopes        *[]enum.Scope
-	appendscopes  []enum.Scope
-	revoked_at    *time.Time
-	last_used_at  *time.Time
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*APIKey, error)
-	predicates    []predicate.APIKey
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	name                *string
+	prefix              *string
+	hash                *[]byte
+	scopes              *[]enum.Scope
+	appendscopes        []enum.Scope
+	revoked_at          *time.Time
+	last_used_at        *time.Time
+	virtual_agent_id    *int
+	addvirtual_agent_id *int
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*APIKey, error)
+	predicates          []predicate.APIKey
 }
 
 var _ ent.Mutation = (*APIKeyMutation)(nil)
@@ -521,6 +523,76 @@ func (m *APIKeyMutation) ResetLastUsedAt() {
 	delete(m.clearedFields, apikey.FieldLastUsedAt)
 }
 
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (m *APIKeyMutation) SetVirtualAgentID(i int) {
+	m.virtual_agent_id = &i
+	m.addvirtual_agent_id = nil
+}
+
+// VirtualAgentID returns the value of the "virtual_agent_id" field in the mutation.
+func (m *APIKeyMutation) VirtualAgentID() (r int, exists bool) {
+	v := m.virtual_agent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVirtualAgentID returns the old "virtual_agent_id" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldVirtualAgentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVirtualAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVirtualAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVirtualAgentID: %w", err)
+	}
+	return oldValue.VirtualAgentID, nil
+}
+
+// AddVirtualAgentID adds i to the "virtual_agent_id" field.
+func (m *APIKeyMutation) AddVirtualAgentID(i int) {
+	if m.addvirtual_agent_id != nil {
+		*m.addvirtual_agent_id += i
+	} else {
+		m.addvirtual_agent_id = &i
+	}
+}
+
+// AddedVirtualAgentID returns the value that was added to the "virtual_agent_id" field in this mutation.
+func (m *APIKeyMutation) AddedVirtualAgentID() (r int, exists bool) {
+	v := m.addvirtual_agent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearVirtualAgentID clears the value of the "virtual_agent_id" field.
+func (m *APIKeyMutation) ClearVirtualAgentID() {
+	m.virtual_agent_id = nil
+	m.addvirtual_agent_id = nil
+	m.clearedFields[apikey.FieldVirtualAgentID] = struct{}{}
+}
+
+// VirtualAgentIDCleared returns if the "virtual_agent_id" field was cleared in this mutation.
+func (m *APIKeyMutation) VirtualAgentIDCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldVirtualAgentID]
+	return ok
+}
+
+// ResetVirtualAgentID resets all changes to the "virtual_agent_id" field.
+func (m *APIKeyMutation) ResetVirtualAgentID() {
+	m.virtual_agent_id = nil
+	m.addvirtual_agent_id = nil
+	delete(m.clearedFields, apikey.FieldVirtualAgentID)
+}
+
 // Where appends a list predicates to the APIKeyMutation builder.
 func (m *APIKeyMutation) Where(ps ...predicate.APIKey) {
 	m.predicates = append(m.predicates, ps...)
@@ -555,7 +627,7 @@ func (m *APIKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *APIKeyMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, apikey.FieldCreatedAt)
 	}
@@ -579,6 +651,9 @@ func (m *APIKeyMutation) Fields() []string {
 	}
 	if m.last_used_at != nil {
 		fields = append(fields, apikey.FieldLastUsedAt)
+	}
+	if m.virtual_agent_id != nil {
+		fields = append(fields, apikey.FieldVirtualAgentID)
 	}
 	return fields
 }
@@ -604,6 +679,8 @@ func (m *APIKeyMutation) Field(name string) (ent.Value, bool) {
 		return m.RevokedAt()
 	case apikey.FieldLastUsedAt:
 		return m.LastUsedAt()
+	case apikey.FieldVirtualAgentID:
+		return m.VirtualAgentID()
 	}
 	return nil, false
 }
@@ -629,6 +706,8 @@ func (m *APIKeyMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldRevokedAt(ctx)
 	case apikey.FieldLastUsedAt:
 		return m.OldLastUsedAt(ctx)
+	case apikey.FieldVirtualAgentID:
+		return m.OldVirtualAgentID(ctx)
 	}
 	return nil, fmt.Errorf("unknown APIKey field %s", name)
 }
@@ -694,6 +773,13 @@ func (m *APIKeyMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastUsedAt(v)
 		return nil
+	case apikey.FieldVirtualAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVirtualAgentID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown APIKey field %s", name)
 }
@@ -701,13 +787,21 @@ func (m *APIKeyMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *APIKeyMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addvirtual_agent_id != nil {
+		fields = append(fields, apikey.FieldVirtualAgentID)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *APIKeyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case apikey.FieldVirtualAgentID:
+		return m.AddedVirtualAgentID()
+	}
 	return nil, false
 }
 
@@ -716,6 +810,13 @@ func (m *APIKeyMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *APIKeyMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case apikey.FieldVirtualAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVirtualAgentID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown APIKey numeric field %s", name)
 }
@@ -729,6 +830,9 @@ func (m *APIKeyMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(apikey.FieldLastUsedAt) {
 		fields = append(fields, apikey.FieldLastUsedAt)
+	}
+	if m.FieldCleared(apikey.FieldVirtualAgentID) {
+		fields = append(fields, apikey.FieldVirtualAgentID)
 	}
 	return fields
 }
@@ -749,6 +853,9 @@ func (m *APIKeyMutation) ClearField(name string) error {
 		return nil
 	case apikey.FieldLastUsedAt:
 		m.ClearLastUsedAt()
+		return nil
+	case apikey.FieldVirtualAgentID:
+		m.ClearVirtualAgentID()
 		return nil
 	}
 	return fmt.Errorf("unknown APIKey nullable field %s", name)
@@ -781,6 +888,9 @@ func (m *APIKeyMutation) ResetField(name string) error {
 		return nil
 	case apikey.FieldLastUsedAt:
 		m.ResetLastUsedAt()
+		return nil
+	case apikey.FieldVirtualAgentID:
+		m.ResetVirtualAgentID()
 		return nil
 	}
 	return fmt.Errorf("unknown APIKey field %s", name)
@@ -3269,6 +3379,8 @@ type CRMRecordMutation struct {
 	appendtags         []string
 	metadata           *map[string]interface{}
 	closed_at          *time.Time
+	version            *int
+	addversion         *int
 	clearedFields      map[string]struct{}
 	queue              *int
 	clearedqueue       bool
@@ -3785,6 +3897,62 @@ func (m *CRMRecordMutation) ResetCustomerID() {
 	delete(m.clearedFields, crmrecord.FieldCustomerID)
 }
 
+// SetVersion sets the "version" field.
+func (m *CRMRecordMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *CRMRecordMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the CRMRecord entity.
+// If the CRMRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMRecordMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *CRMRecordMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *CRMRecordMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *CRMRecordMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
 // ClearQueue clears the "queue" edge to the Queue entity.
 func (m *CRMRecordMutation) ClearQueue() {
 	m.clearedqueue = true
@@ -3927,7 +4095,7 @@ func (m *CRMRecordMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CRMRecordMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, crmrecord.FieldCreatedAt)
 	}
@@ -3955,6 +4123,9 @@ func (m *CRMRecordMutation) Fields() []string {
 	if m.customer != nil {
 		fields = append(fields, crmrecord.FieldCustomerID)
 	}
+	if m.version != nil {
+		fields = append(fields, crmrecord.FieldVersion)
+	}
 	return fields
 }
 
@@ -3981,6 +4152,8 @@ func (m *CRMRecordMutation) Field(name string) (ent.Value, bool) {
 		return m.QueueID()
 	case crmrecord.FieldCustomerID:
 		return m.CustomerID()
+	case crmrecord.FieldVersion:
+		return m.Version()
 	}
 	return nil, false
 }
@@ -4008,6 +4181,8 @@ func (m *CRMRecordMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldQueueID(ctx)
 	case crmrecord.FieldCustomerID:
 		return m.OldCustomerID(ctx)
+	case crmrecord.FieldVersion:
+		return m.OldVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown CRMRecord field %s", name)
 }
@@ -4080,6 +4255,13 @@ func (m *CRMRecordMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCustomerID(v)
 		return nil
+	case crmrecord.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CRMRecord field %s", name)
 }
@@ -4088,6 +4270,9 @@ func (m *CRMRecordMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *CRMRecordMutation) AddedFields() []string {
 	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, crmrecord.FieldVersion)
+	}
 	return fields
 }
 
@@ -4096,6 +4281,8 @@ func (m *CRMRecordMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *CRMRecordMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case crmrecord.FieldVersion:
+		return m.AddedVersion()
 	}
 	return nil, false
 }
@@ -4105,6 +4292,13 @@ func (m *CRMRecordMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *CRMRecordMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case crmrecord.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CRMRecord numeric field %s", name)
 }
@@ -4191,6 +4385,9 @@ func (m *CRMRecordMutation) ResetField(name string) error {
 		return nil
 	case crmrecord.FieldCustomerID:
 		m.ResetCustomerID()
+		return nil
+	case crmrecord.FieldVersion:
+		m.ResetVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown CRMRecord field %s", name)
@@ -8841,84 +9038,92 @@ func (m *DeliveryMutation) ResetEdge(name string) error {
 // EngagementMutation represents an operation that mutates the Engagement nodes in the graph.
 type EngagementMutation struct {
 	config
-	op                   Op
-	typ                  string
-	id                   *int
-	created_at           *time.Time
-	updated_at           *time.Time
-	channel              *enum.Channel
-	direction            *enum.Direction
-	state                *engagement.State
-	session_type         *enum.SessionType
-	flow_variables       *map[string]interface{}
-	bot_summary          *string
-	language             *string
-	menu_path            *string
-	priority             *int
-	addpriority          *int
-	queued_at            *time.Time
-	connected_at         *time.Time
-	ended_at             *time.Time
-	closed_at            *time.Time
-	wait_ms              *int64
-	addwait_ms           *int64
-	handle_ms            *int64
-	addhandle_ms         *int64
-	wrap_up_ms           *int64
-	addwrap_up_ms        *int64
-	timer_started_at     *time.Time
-	wrap_up_deadline     *time.Time
-	parked_from          *engagement.ParkedFrom
-	auto_parked          *bool
-	customer_left        *bool
-	front_of_queue       *bool
-	released_by_id       *int
-	addreleased_by_id    *int
-	idempotency_key      *string
-	customer_token_hash  *string
-	version              *int
-	addversion           *int
-	customer_messages    *int
-	addcustomer_messages *int
-	customer_address     *string
-	clearedFields        map[string]struct{}
-	customer             *int
-	clearedcustomer      bool
-	queue                *int
-	clearedqueue         bool
-	agent                *int
-	clearedagent         bool
-	entry_point          *int
-	clearedentry_point   bool
-	offers               map[int]struct{}
-	removedoffers        map[int]struct{}
-	clearedoffers        bool
-	transfers            map[int]struct{}
-	removedtransfers     map[int]struct{}
-	clearedtransfers     bool
-	messages             map[int]struct{}
-	removedmessages      map[int]struct{}
-	clearedmessages      bool
-	transcript           map[int]struct{}
-	removedtranscript    map[int]struct{}
-	clearedtranscript    bool
-	notes                map[int]struct{}
-	removednotes         map[int]struct{}
-	clearednotes         bool
-	dispositions         map[int]struct{}
-	removeddispositions  map[int]struct{}
-	cleareddispositions  bool
-	records              map[int]struct{}
-	removedrecords       map[int]struct{}
-	clearedrecords       bool
-	previous             *int
-	clearedprevious      bool
-	next                 map[int]struct{}
-	removednext          map[int]struct{}
-	clearednext          bool
-	done                 bool
-	oldValue             func(context.Context) (*Engagement, error)
-	predicates           []predicate.Engagement
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	channel                 *enum.Channel
+	direction               *enum.Direction
+	state                   *engagement.State
+	session_type            *enum.SessionType
+	flow_variables          *map[string]interface{}
+	bot_summary             *string
+	language                *string
+	menu_path               *string
+	priority                *int
+	addpriority             *int
+	queued_at               *time.Time
+	connected_at            *time.Time
+	ended_at                *time.Time
+	closed_at               *time.Time
+	wait_ms                 *int64
+	addwait_ms              *int64
+	handle_ms               *int64
+	addhandle_ms            *int64
+	wrap_up_ms              *int64
+	addwrap_up_ms           *int64
+	timer_started_at        *time.Time
+	wrap_up_deadline        *time.Time
+	parked_from             *engagement.ParkedFrom
+	auto_parked             *bool
+	customer_left           *bool
+	front_of_queue          *bool
+	released_by_id          *int
+	addreleased_by_id       *int
+	idempotency_key         *string
+	customer_token_hash     *string
+	version                 *int
+	addversion              *int
+	customer_messages       *int
+	addcustomer_messages    *int
+	customer_address        *string
+	post_session_status     *engagement.PostSessionStatus
+	post_session_deadline   *time.Time
+	post_session_parameters *map[string]interface{}
+	post_session_record_in  *engagement.PostSessionRecordIn
+	post_session_result     *map[string]interface{}
+	post_session_reason     *string
+	clearedFields           map[string]struct{}
+	customer                *int
+	clearedcustomer         bool
+	queue                   *int
+	clearedqueue            bool
+	agent                   *int
+	clearedagent            bool
+	entry_point             *int
+	clearedentry_point      bool
+	offers                  map[int]struct{}
+	removedoffers           map[int]struct{}
+	clearedoffers           bool
+	transfers               map[int]struct{}
+	removedtransfers        map[int]struct{}
+	clearedtransfers        bool
+	messages                map[int]struct{}
+	removedmessages         map[int]struct{}
+	clearedmessages         bool
+	transcript              map[int]struct{}
+	removedtranscript       map[int]struct{}
+	clearedtranscript       bool
+	notes                   map[int]struct{}
+	removednotes            map[int]struct{}
+	clearednotes            bool
+	dispositions            map[int]struct{}
+	removeddispositions     map[int]struct{}
+	cleareddispositions     bool
+	records                 map[int]struct{}
+	removedrecords          map[int]struct{}
+	clearedrecords          bool
+	virtual_agent           *int
+	clearedvirtual_agent    bool
+	previous                *int
+	clearedprevious         bool
+	next                    map[int]struct{}
+	removednext             map[int]struct{}
+	clearednext             bool
+	done                    bool
+	oldValue                func(context.Context) (*Engagement, error)
+	predicates              []predicate.Engagement
 }
 
 var _ ent.Mutation = (*EngagementMutation)(nil)
@@ -10644,6 +10849,349 @@ func (m *EngagementMutation) ResetCustomerAddress() {
 	delete(m.clearedFields, engagement.FieldCustomerAddress)
 }
 
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (m *EngagementMutation) SetVirtualAgentID(i int) {
+	m.virtual_agent = &i
+}
+
+// VirtualAgentID returns the value of the "virtual_agent_id" field in the mutation.
+func (m *EngagementMutation) VirtualAgentID() (r int, exists bool) {
+	v := m.virtual_agent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVirtualAgentID returns the old "virtual_agent_id" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldVirtualAgentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVirtualAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVirtualAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVirtualAgentID: %w", err)
+	}
+	return oldValue.VirtualAgentID, nil
+}
+
+// ClearVirtualAgentID clears the value of the "virtual_agent_id" field.
+func (m *EngagementMutation) ClearVirtualAgentID() {
+	m.virtual_agent = nil
+	m.clearedFields[engagement.FieldVirtualAgentID] = struct{}{}
+}
+
+// VirtualAgentIDCleared returns if the "virtual_agent_id" field was cleared in this mutation.
+func (m *EngagementMutation) VirtualAgentIDCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldVirtualAgentID]
+	return ok
+}
+
+// ResetVirtualAgentID resets all changes to the "virtual_agent_id" field.
+func (m *EngagementMutation) ResetVirtualAgentID() {
+	m.virtual_agent = nil
+	delete(m.clearedFields, engagement.FieldVirtualAgentID)
+}
+
+// SetPostSessionStatus sets the "post_session_status" field.
+func (m *EngagementMutation) SetPostSessionStatus(ess engagement.PostSessionStatus) {
+	m.post_session_status = &ess
+}
+
+// PostSessionStatus returns the value of the "post_session_status" field in the mutation.
+func (m *EngagementMutation) PostSessionStatus() (r engagement.PostSessionStatus, exists bool) {
+	v := m.post_session_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionStatus returns the old "post_session_status" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionStatus(ctx context.Context) (v *engagement.PostSessionStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionStatus: %w", err)
+	}
+	return oldValue.PostSessionStatus, nil
+}
+
+// ClearPostSessionStatus clears the value of the "post_session_status" field.
+func (m *EngagementMutation) ClearPostSessionStatus() {
+	m.post_session_status = nil
+	m.clearedFields[engagement.FieldPostSessionStatus] = struct{}{}
+}
+
+// PostSessionStatusCleared returns if the "post_session_status" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionStatusCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionStatus]
+	return ok
+}
+
+// ResetPostSessionStatus resets all changes to the "post_session_status" field.
+func (m *EngagementMutation) ResetPostSessionStatus() {
+	m.post_session_status = nil
+	delete(m.clearedFields, engagement.FieldPostSessionStatus)
+}
+
+// SetPostSessionDeadline sets the "post_session_deadline" field.
+func (m *EngagementMutation) SetPostSessionDeadline(t time.Time) {
+	m.post_session_deadline = &t
+}
+
+// PostSessionDeadline returns the value of the "post_session_deadline" field in the mutation.
+func (m *EngagementMutation) PostSessionDeadline() (r time.Time, exists bool) {
+	v := m.post_session_deadline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionDeadline returns the old "post_session_deadline" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionDeadline(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionDeadline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionDeadline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionDeadline: %w", err)
+	}
+	return oldValue.PostSessionDeadline, nil
+}
+
+// ClearPostSessionDeadline clears the value of the "post_session_deadline" field.
+func (m *EngagementMutation) ClearPostSessionDeadline() {
+	m.post_session_deadline = nil
+	m.clearedFields[engagement.FieldPostSessionDeadline] = struct{}{}
+}
+
+// PostSessionDeadlineCleared returns if the "post_session_deadline" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionDeadlineCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionDeadline]
+	return ok
+}
+
+// ResetPostSessionDeadline resets all changes to the "post_session_deadline" field.
+func (m *EngagementMutation) ResetPostSessionDeadline() {
+	m.post_session_deadline = nil
+	delete(m.clearedFields, engagement.FieldPostSessionDeadline)
+}
+
+// SetPostSessionParameters sets the "post_session_parameters" field.
+func (m *EngagementMutation) SetPostSessionParameters(value map[string]interface{}) {
+	m.post_session_parameters = &value
+}
+
+// PostSessionParameters returns the value of the "post_session_parameters" field in the mutation.
+func (m *EngagementMutation) PostSessionParameters() (r map[string]interface{}, exists bool) {
+	v := m.post_session_parameters
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionParameters returns the old "post_session_parameters" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionParameters(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionParameters is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionParameters requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionParameters: %w", err)
+	}
+	return oldValue.PostSessionParameters, nil
+}
+
+// ClearPostSessionParameters clears the value of the "post_session_parameters" field.
+func (m *EngagementMutation) ClearPostSessionParameters() {
+	m.post_session_parameters = nil
+	m.clearedFields[engagement.FieldPostSessionParameters] = struct{}{}
+}
+
+// PostSessionParametersCleared returns if the "post_session_parameters" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionParametersCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionParameters]
+	return ok
+}
+
+// ResetPostSessionParameters resets all changes to the "post_session_parameters" field.
+func (m *EngagementMutation) ResetPostSessionParameters() {
+	m.post_session_parameters = nil
+	delete(m.clearedFields, engagement.FieldPostSessionParameters)
+}
+
+// SetPostSessionRecordIn sets the "post_session_record_in" field.
+func (m *EngagementMutation) SetPostSessionRecordIn(esri engagement.PostSessionRecordIn) {
+	m.post_session_record_in = &esri
+}
+
+// PostSessionRecordIn returns the value of the "post_session_record_in" field in the mutation.
+func (m *EngagementMutation) PostSessionRecordIn() (r engagement.PostSessionRecordIn, exists bool) {
+	v := m.post_session_record_in
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionRecordIn returns the old "post_session_record_in" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionRecordIn(ctx context.Context) (v *engagement.PostSessionRecordIn, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionRecordIn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionRecordIn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionRecordIn: %w", err)
+	}
+	return oldValue.PostSessionRecordIn, nil
+}
+
+// ClearPostSessionRecordIn clears the value of the "post_session_record_in" field.
+func (m *EngagementMutation) ClearPostSessionRecordIn() {
+	m.post_session_record_in = nil
+	m.clearedFields[engagement.FieldPostSessionRecordIn] = struct{}{}
+}
+
+// PostSessionRecordInCleared returns if the "post_session_record_in" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionRecordInCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionRecordIn]
+	return ok
+}
+
+// ResetPostSessionRecordIn resets all changes to the "post_session_record_in" field.
+func (m *EngagementMutation) ResetPostSessionRecordIn() {
+	m.post_session_record_in = nil
+	delete(m.clearedFields, engagement.FieldPostSessionRecordIn)
+}
+
+// SetPostSessionResult sets the "post_session_result" field.
+func (m *EngagementMutation) SetPostSessionResult(value map[string]interface{}) {
+	m.post_session_result = &value
+}
+
+// PostSessionResult returns the value of the "post_session_result" field in the mutation.
+func (m *EngagementMutation) PostSessionResult() (r map[string]interface{}, exists bool) {
+	v := m.post_session_result
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionResult returns the old "post_session_result" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionResult(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionResult is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionResult requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionResult: %w", err)
+	}
+	return oldValue.PostSessionResult, nil
+}
+
+// ClearPostSessionResult clears the value of the "post_session_result" field.
+func (m *EngagementMutation) ClearPostSessionResult() {
+	m.post_session_result = nil
+	m.clearedFields[engagement.FieldPostSessionResult] = struct{}{}
+}
+
+// PostSessionResultCleared returns if the "post_session_result" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionResultCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionResult]
+	return ok
+}
+
+// ResetPostSessionResult resets all changes to the "post_session_result" field.
+func (m *EngagementMutation) ResetPostSessionResult() {
+	m.post_session_result = nil
+	delete(m.clearedFields, engagement.FieldPostSessionResult)
+}
+
+// SetPostSessionReason sets the "post_session_reason" field.
+func (m *EngagementMutation) SetPostSessionReason(s string) {
+	m.post_session_reason = &s
+}
+
+// PostSessionReason returns the value of the "post_session_reason" field in the mutation.
+func (m *EngagementMutation) PostSessionReason() (r string, exists bool) {
+	v := m.post_session_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionReason returns the old "post_session_reason" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionReason: %w", err)
+	}
+	return oldValue.PostSessionReason, nil
+}
+
+// ClearPostSessionReason clears the value of the "post_session_reason" field.
+func (m *EngagementMutation) ClearPostSessionReason() {
+	m.post_session_reason = nil
+	m.clearedFields[engagement.FieldPostSessionReason] = struct{}{}
+}
+
+// PostSessionReasonCleared returns if the "post_session_reason" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionReasonCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionReason]
+	return ok
+}
+
+// ResetPostSessionReason resets all changes to the "post_session_reason" field.
+func (m *EngagementMutation) ResetPostSessionReason() {
+	m.post_session_reason = nil
+	delete(m.clearedFields, engagement.FieldPostSessionReason)
+}
+
 // SetPreviousID sets the "previous_id" field.
 func (m *EngagementMutation) SetPreviousID(i int) {
 	m.previous = &i
@@ -11179,6 +11727,33 @@ func (m *EngagementMutation) ResetRecords() {
 	m.removedrecords = nil
 }
 
+// ClearVirtualAgent clears the "virtual_agent" edge to the VirtualAgent entity.
+func (m *EngagementMutation) ClearVirtualAgent() {
+	m.clearedvirtual_agent = true
+	m.clearedFields[engagement.FieldVirtualAgentID] = struct{}{}
+}
+
+// VirtualAgentCleared reports if the "virtual_agent" edge to the VirtualAgent entity was cleared.
+func (m *EngagementMutation) VirtualAgentCleared() bool {
+	return m.VirtualAgentIDCleared() || m.clearedvirtual_agent
+}
+
+// VirtualAgentIDs returns the "virtual_agent" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VirtualAgentID instead. It exists only for internal usage by the builders.
+func (m *EngagementMutation) VirtualAgentIDs() (ids []int) {
+	if id := m.virtual_agent; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVirtualAgent resets all changes to the "virtual_agent" edge.
+func (m *EngagementMutation) ResetVirtualAgent() {
+	m.virtual_agent = nil
+	m.clearedvirtual_agent = false
+}
+
 // ClearPrevious clears the "previous" edge to the Engagement entity.
 func (m *EngagementMutation) ClearPrevious() {
 	m.clearedprevious = true
@@ -11294,7 +11869,7 @@ func (m *EngagementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EngagementMutation) Fields() []string {
-	fields := make([]string, 0, 35)
+	fields := make([]string, 0, 42)
 	if m.created_at != nil {
 		fields = append(fields, engagement.FieldCreatedAt)
 	}
@@ -11397,6 +11972,27 @@ func (m *EngagementMutation) Fields() []string {
 	if m.customer_address != nil {
 		fields = append(fields, engagement.FieldCustomerAddress)
 	}
+	if m.virtual_agent != nil {
+		fields = append(fields, engagement.FieldVirtualAgentID)
+	}
+	if m.post_session_status != nil {
+		fields = append(fields, engagement.FieldPostSessionStatus)
+	}
+	if m.post_session_deadline != nil {
+		fields = append(fields, engagement.FieldPostSessionDeadline)
+	}
+	if m.post_session_parameters != nil {
+		fields = append(fields, engagement.FieldPostSessionParameters)
+	}
+	if m.post_session_record_in != nil {
+		fields = append(fields, engagement.FieldPostSessionRecordIn)
+	}
+	if m.post_session_result != nil {
+		fields = append(fields, engagement.FieldPostSessionResult)
+	}
+	if m.post_session_reason != nil {
+		fields = append(fields, engagement.FieldPostSessionReason)
+	}
 	if m.previous != nil {
 		fields = append(fields, engagement.FieldPreviousID)
 	}
@@ -11476,6 +12072,20 @@ func (m *EngagementMutation) Field(name string) (ent.Value, bool) {
 		return m.EntryPointID()
 	case engagement.FieldCustomerAddress:
 		return m.CustomerAddress()
+	case engagement.FieldVirtualAgentID:
+		return m.VirtualAgentID()
+	case engagement.FieldPostSessionStatus:
+		return m.PostSessionStatus()
+	case engagement.FieldPostSessionDeadline:
+		return m.PostSessionDeadline()
+	case engagement.FieldPostSessionParameters:
+		return m.PostSessionParameters()
+	case engagement.FieldPostSessionRecordIn:
+		return m.PostSessionRecordIn()
+	case engagement.FieldPostSessionResult:
+		return m.PostSessionResult()
+	case engagement.FieldPostSessionReason:
+		return m.PostSessionReason()
 	case engagement.FieldPreviousID:
 		return m.PreviousID()
 	}
@@ -11555,6 +12165,20 @@ func (m *EngagementMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldEntryPointID(ctx)
 	case engagement.FieldCustomerAddress:
 		return m.OldCustomerAddress(ctx)
+	case engagement.FieldVirtualAgentID:
+		return m.OldVirtualAgentID(ctx)
+	case engagement.FieldPostSessionStatus:
+		return m.OldPostSessionStatus(ctx)
+	case engagement.FieldPostSessionDeadline:
+		return m.OldPostSessionDeadline(ctx)
+	case engagement.FieldPostSessionParameters:
+		return m.OldPostSessionParameters(ctx)
+	case engagement.FieldPostSessionRecordIn:
+		return m.OldPostSessionRecordIn(ctx)
+	case engagement.FieldPostSessionResult:
+		return m.OldPostSessionResult(ctx)
+	case engagement.FieldPostSessionReason:
+		return m.OldPostSessionReason(ctx)
 	case engagement.FieldPreviousID:
 		return m.OldPreviousID(ctx)
 	}
@@ -11804,6 +12428,55 @@ func (m *EngagementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCustomerAddress(v)
 		return nil
+	case engagement.FieldVirtualAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVirtualAgentID(v)
+		return nil
+	case engagement.FieldPostSessionStatus:
+		v, ok := value.(engagement.PostSessionStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionStatus(v)
+		return nil
+	case engagement.FieldPostSessionDeadline:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionDeadline(v)
+		return nil
+	case engagement.FieldPostSessionParameters:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionParameters(v)
+		return nil
+	case engagement.FieldPostSessionRecordIn:
+		v, ok := value.(engagement.PostSessionRecordIn)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionRecordIn(v)
+		return nil
+	case engagement.FieldPostSessionResult:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionResult(v)
+		return nil
+	case engagement.FieldPostSessionReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionReason(v)
+		return nil
 	case engagement.FieldPreviousID:
 		v, ok := value.(int)
 		if !ok {
@@ -11988,6 +12661,27 @@ func (m *EngagementMutation) ClearedFields() []string {
 	if m.FieldCleared(engagement.FieldCustomerAddress) {
 		fields = append(fields, engagement.FieldCustomerAddress)
 	}
+	if m.FieldCleared(engagement.FieldVirtualAgentID) {
+		fields = append(fields, engagement.FieldVirtualAgentID)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionStatus) {
+		fields = append(fields, engagement.FieldPostSessionStatus)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionDeadline) {
+		fields = append(fields, engagement.FieldPostSessionDeadline)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionParameters) {
+		fields = append(fields, engagement.FieldPostSessionParameters)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionRecordIn) {
+		fields = append(fields, engagement.FieldPostSessionRecordIn)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionResult) {
+		fields = append(fields, engagement.FieldPostSessionResult)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionReason) {
+		fields = append(fields, engagement.FieldPostSessionReason)
+	}
 	if m.FieldCleared(engagement.FieldPreviousID) {
 		fields = append(fields, engagement.FieldPreviousID)
 	}
@@ -12064,6 +12758,27 @@ func (m *EngagementMutation) ClearField(name string) error {
 		return nil
 	case engagement.FieldCustomerAddress:
 		m.ClearCustomerAddress()
+		return nil
+	case engagement.FieldVirtualAgentID:
+		m.ClearVirtualAgentID()
+		return nil
+	case engagement.FieldPostSessionStatus:
+		m.ClearPostSessionStatus()
+		return nil
+	case engagement.FieldPostSessionDeadline:
+		m.ClearPostSessionDeadline()
+		return nil
+	case engagement.FieldPostSessionParameters:
+		m.ClearPostSessionParameters()
+		return nil
+	case engagement.FieldPostSessionRecordIn:
+		m.ClearPostSessionRecordIn()
+		return nil
+	case engagement.FieldPostSessionResult:
+		m.ClearPostSessionResult()
+		return nil
+	case engagement.FieldPostSessionReason:
+		m.ClearPostSessionReason()
 		return nil
 	case engagement.FieldPreviousID:
 		m.ClearPreviousID()
@@ -12178,6 +12893,27 @@ func (m *EngagementMutation) ResetField(name string) error {
 	case engagement.FieldCustomerAddress:
 		m.ResetCustomerAddress()
 		return nil
+	case engagement.FieldVirtualAgentID:
+		m.ResetVirtualAgentID()
+		return nil
+	case engagement.FieldPostSessionStatus:
+		m.ResetPostSessionStatus()
+		return nil
+	case engagement.FieldPostSessionDeadline:
+		m.ResetPostSessionDeadline()
+		return nil
+	case engagement.FieldPostSessionParameters:
+		m.ResetPostSessionParameters()
+		return nil
+	case engagement.FieldPostSessionRecordIn:
+		m.ResetPostSessionRecordIn()
+		return nil
+	case engagement.FieldPostSessionResult:
+		m.ResetPostSessionResult()
+		return nil
+	case engagement.FieldPostSessionReason:
+		m.ResetPostSessionReason()
+		return nil
 	case engagement.FieldPreviousID:
 		m.ResetPreviousID()
 		return nil
@@ -12187,7 +12923,7 @@ func (m *EngagementMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *EngagementMutation) AddedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.customer != nil {
 		edges = append(edges, engagement.EdgeCustomer)
 	}
@@ -12220,6 +12956,9 @@ func (m *EngagementMutation) AddedEdges() []string {
 	}
 	if m.records != nil {
 		edges = append(edges, engagement.EdgeRecords)
+	}
+	if m.virtual_agent != nil {
+		edges = append(edges, engagement.EdgeVirtualAgent)
 	}
 	if m.previous != nil {
 		edges = append(edges, engagement.EdgePrevious)
@@ -12292,6 +13031,10 @@ func (m *EngagementMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case engagement.EdgeVirtualAgent:
+		if id := m.virtual_agent; id != nil {
+			return []ent.Value{*id}
+		}
 	case engagement.EdgePrevious:
 		if id := m.previous; id != nil {
 			return []ent.Value{*id}
@@ -12308,7 +13051,7 @@ func (m *EngagementMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *EngagementMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.removedoffers != nil {
 		edges = append(edges, engagement.EdgeOffers)
 	}
@@ -12394,7 +13137,7 @@ func (m *EngagementMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *EngagementMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.clearedcustomer {
 		edges = append(edges, engagement.EdgeCustomer)
 	}
@@ -12427,6 +13170,9 @@ func (m *EngagementMutation) ClearedEdges() []string {
 	}
 	if m.clearedrecords {
 		edges = append(edges, engagement.EdgeRecords)
+	}
+	if m.clearedvirtual_agent {
+		edges = append(edges, engagement.EdgeVirtualAgent)
 	}
 	if m.clearedprevious {
 		edges = append(edges, engagement.EdgePrevious)
@@ -12463,6 +13209,8 @@ func (m *EngagementMutation) EdgeCleared(name string) bool {
 		return m.cleareddispositions
 	case engagement.EdgeRecords:
 		return m.clearedrecords
+	case engagement.EdgeVirtualAgent:
+		return m.clearedvirtual_agent
 	case engagement.EdgePrevious:
 		return m.clearedprevious
 	case engagement.EdgeNext:
@@ -12486,6 +13234,9 @@ func (m *EngagementMutation) ClearEdge(name string) error {
 		return nil
 	case engagement.EdgeEntryPoint:
 		m.ClearEntryPoint()
+		return nil
+	case engagement.EdgeVirtualAgent:
+		m.ClearVirtualAgent()
 		return nil
 	case engagement.EdgePrevious:
 		m.ClearPrevious()
@@ -12530,6 +13281,9 @@ func (m *EngagementMutation) ResetEdge(name string) error {
 		return nil
 	case engagement.EdgeRecords:
 		m.ResetRecords()
+		return nil
+	case engagement.EdgeVirtualAgent:
+		m.ResetVirtualAgent()
 		return nil
 	case engagement.EdgePrevious:
 		m.ResetPrevious()

@@ -158,6 +158,10 @@ func init() {
 	crmrecordDescTitle := crmrecordFields[0].Descriptor()
 	// crmrecord.TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	crmrecord.TitleValidator = crmrecordDescTitle.Validators[0].(func(string) error)
+	// crmrecordDescVersion is the schema descriptor for version field.
+	crmrecordDescVersion := crmrecordFields[7].Descriptor()
+	// crmrecord.DefaultVersion holds the default value on creation for the version field.
+	crmrecord.DefaultVersion = crmrecordDescVersion.Default.(int)
 	crmsettingMixin := schema.CRMSetting{}.Mixin()
 	crmsettingMixinFields0 := crmsettingMixin[0].Fields()
 	_ = crmsettingMixinFields0

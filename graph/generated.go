@@ -62,14 +62,15 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	APIKey struct {
-		CreatedAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		LastUsedAt func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Prefix     func(childComplexity int) int
-		RevokedAt  func(childComplexity int) int
-		Scopes     func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastUsedAt     func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Prefix         func(childComplexity int) int
+		RevokedAt      func(childComplexity int) int
+		Scopes         func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		VirtualAgentID func(childComplexity int) int
 	}
 
 	APIKeyConnection struct {
@@ -164,6 +165,16 @@ type ComplexityRoot struct {
 		Tags        func(childComplexity int) int
 		Title       func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	CRMRecordChanged struct {
+		Action   func(childComplexity int) int
+		RecordID func(childComplexity int) int
+		Rule     func(childComplexity int) int
+		Status   func(childComplexity int) int
+		Title    func(childComplexity int) int
+		Version  func(childComplexity int) int
 	}
 
 	CRMRecordConnection struct {
@@ -175,6 +186,10 @@ type ComplexityRoot struct {
 	CRMRecordEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CRMRecordPayload struct {
+		CrmRecord func(childComplexity int) int
 	}
 
 	CRMSetting struct {
@@ -333,56 +348,65 @@ type ComplexityRoot struct {
 	}
 
 	Engagement struct {
-		Agent            func(childComplexity int) int
-		AgentID          func(childComplexity int) int
-		AutoParked       func(childComplexity int) int
-		BotSummary       func(childComplexity int) int
-		Channel          func(childComplexity int) int
-		ClosedAt         func(childComplexity int) int
-		ConnectedAt      func(childComplexity int) int
-		CreatedAt        func(childComplexity int) int
-		Customer         func(childComplexity int) int
-		CustomerAddress  func(childComplexity int) int
-		CustomerID       func(childComplexity int) int
-		CustomerLeft     func(childComplexity int) int
-		CustomerMessages func(childComplexity int) int
-		Direction        func(childComplexity int) int
-		Dispositions     func(childComplexity int) int
-		EndedAt          func(childComplexity int) int
-		EntryPoint       func(childComplexity int) int
-		EntryPointID     func(childComplexity int) int
-		FlowVariables    func(childComplexity int) int
-		HandleMs         func(childComplexity int) int
-		History          func(childComplexity int, first *int, after *string) int
-		ID               func(childComplexity int) int
-		Language         func(childComplexity int) int
-		Live             func(childComplexity int) int
-		MenuPath         func(childComplexity int) int
-		Messages         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
-		Next             func(childComplexity int) int
-		Notes            func(childComplexity int) int
-		Offers           func(childComplexity int) int
-		ParkedFrom       func(childComplexity int) int
-		Previous         func(childComplexity int) int
-		PreviousID       func(childComplexity int) int
-		Priority         func(childComplexity int) int
-		Queue            func(childComplexity int) int
-		QueueID          func(childComplexity int) int
-		QueuedAt         func(childComplexity int) int
-		Records          func(childComplexity int) int
-		SearchTranscript func(childComplexity int, query string) int
-		SessionType      func(childComplexity int) int
-		State            func(childComplexity int) int
-		Transcript       func(childComplexity int) int
-		Transfers        func(childComplexity int) int
-		UpdatedAt        func(childComplexity int) int
-		WaitMs           func(childComplexity int) int
-		WrapUpDeadline   func(childComplexity int) int
-		WrapUpMs         func(childComplexity int) int
+		Agent                 func(childComplexity int) int
+		AgentID               func(childComplexity int) int
+		AutoParked            func(childComplexity int) int
+		BotSummary            func(childComplexity int) int
+		Channel               func(childComplexity int) int
+		ClosedAt              func(childComplexity int) int
+		ConnectedAt           func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		Customer              func(childComplexity int) int
+		CustomerAddress       func(childComplexity int) int
+		CustomerID            func(childComplexity int) int
+		CustomerLeft          func(childComplexity int) int
+		CustomerMessages      func(childComplexity int) int
+		Direction             func(childComplexity int) int
+		Dispositions          func(childComplexity int) int
+		EndedAt               func(childComplexity int) int
+		EntryPoint            func(childComplexity int) int
+		EntryPointID          func(childComplexity int) int
+		FlowVariables         func(childComplexity int) int
+		HandleMs              func(childComplexity int) int
+		History               func(childComplexity int, first *int, after *string) int
+		ID                    func(childComplexity int) int
+		Language              func(childComplexity int) int
+		Live                  func(childComplexity int) int
+		MenuPath              func(childComplexity int) int
+		Messages              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
+		Next                  func(childComplexity int) int
+		Notes                 func(childComplexity int) int
+		Offers                func(childComplexity int) int
+		ParkedFrom            func(childComplexity int) int
+		PostSessionDeadline   func(childComplexity int) int
+		PostSessionParameters func(childComplexity int) int
+		PostSessionReason     func(childComplexity int) int
+		PostSessionRecordIn   func(childComplexity int) int
+		PostSessionResult     func(childComplexity int) int
+		PostSessionStatus     func(childComplexity int) int
+		Previous              func(childComplexity int) int
+		PreviousID            func(childComplexity int) int
+		Priority              func(childComplexity int) int
+		Queue                 func(childComplexity int) int
+		QueueID               func(childComplexity int) int
+		QueuedAt              func(childComplexity int) int
+		Records               func(childComplexity int) int
+		SearchTranscript      func(childComplexity int, query string) int
+		SessionType           func(childComplexity int) int
+		State                 func(childComplexity int) int
+		Transcript            func(childComplexity int) int
+		Transfers             func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+		VirtualAgent          func(childComplexity int) int
+		VirtualAgentID        func(childComplexity int) int
+		WaitMs                func(childComplexity int) int
+		WrapUpDeadline        func(childComplexity int) int
+		WrapUpMs              func(childComplexity int) int
 	}
 
 	EngagementAssigned struct {
 		Channel func(childComplexity int) int
+		Record  func(childComplexity int) int
 		State   func(childComplexity int) int
 	}
 
@@ -476,6 +500,12 @@ type ComplexityRoot struct {
 		Name func(childComplexity int) int
 	}
 
+	EventRecord struct {
+		ID     func(childComplexity int) int
+		Status func(childComplexity int) int
+		Title  func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		Agent     func(childComplexity int) int
 		ExpiresAt func(childComplexity int) int
@@ -556,6 +586,7 @@ type ComplexityRoot struct {
 		RevokeAPIKey             func(childComplexity int, id int) int
 		RevokeToken              func(childComplexity int) int
 		SetAgentState            func(childComplexity int, state agent.State, reason *string) int
+		SetCRMRecordStatus       func(childComplexity int, id int, status crmrecord.Status) int
 		SetPassword              func(childComplexity int, agentID int, password string) int
 		StartOutbound            func(childComplexity int, input model.StartOutboundInput) int
 		TransferEngagement       func(childComplexity int, input model.TransferEngagementInput) int
@@ -619,6 +650,7 @@ type ComplexityRoot struct {
 		MenuPath      func(childComplexity int) int
 		OfferID       func(childComplexity int) int
 		Queue         func(childComplexity int) int
+		Record        func(childComplexity int) int
 		SessionType   func(childComplexity int) int
 		TransferID    func(childComplexity int) int
 	}
@@ -668,6 +700,17 @@ type ComplexityRoot struct {
 
 	PostMessagePayload struct {
 		Message func(childComplexity int) int
+	}
+
+	PostSessionChanged struct {
+		Channel        func(childComplexity int) int
+		Deadline       func(childComplexity int) int
+		Parameters     func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Result         func(childComplexity int) int
+		SessionType    func(childComplexity int) int
+		Status         func(childComplexity int) int
+		VirtualAgentID func(childComplexity int) int
 	}
 
 	PostSessionSetting struct {
@@ -985,6 +1028,7 @@ type MutationResolver interface {
 	CreateTemplate(ctx context.Context, input ent.CreateTemplateInput) (*model.TemplatePayload, error)
 	UpdateTemplate(ctx context.Context, id int, input ent.UpdateTemplateInput) (*model.TemplatePayload, error)
 	DeleteTemplate(ctx context.Context, id int) (*model.DeletePayload, error)
+	SetCRMRecordStatus(ctx context.Context, id int, status crmrecord.Status) (*model.CRMRecordPayload, error)
 	CreateEngagement(ctx context.Context, input model.CreateEngagementInput) (*model.CreateEngagementPayload, error)
 	EndEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
 	PostMessage(ctx context.Context, input model.PostMessageInput) (*model.PostMessagePayload, error)
@@ -1102,6 +1146,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKey.UpdatedAt(childComplexity), true
+	case "APIKey.virtualAgentID":
+		if e.ComplexityRoot.APIKey.VirtualAgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKey.VirtualAgentID(childComplexity), true
 
 	case "APIKeyConnection.edges":
 		if e.ComplexityRoot.APIKeyConnection.Edges == nil {
@@ -1455,6 +1505,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CRMRecord.UpdatedAt(childComplexity), true
+	case "CRMRecord.version":
+		if e.ComplexityRoot.CRMRecord.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecord.Version(childComplexity), true
+
+	case "CRMRecordChanged.action":
+		if e.ComplexityRoot.CRMRecordChanged.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Action(childComplexity), true
+	case "CRMRecordChanged.recordID":
+		if e.ComplexityRoot.CRMRecordChanged.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.RecordID(childComplexity), true
+	case "CRMRecordChanged.rule":
+		if e.ComplexityRoot.CRMRecordChanged.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Rule(childComplexity), true
+	case "CRMRecordChanged.status":
+		if e.ComplexityRoot.CRMRecordChanged.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Status(childComplexity), true
+	case "CRMRecordChanged.title":
+		if e.ComplexityRoot.CRMRecordChanged.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Title(childComplexity), true
+	case "CRMRecordChanged.version":
+		if e.ComplexityRoot.CRMRecordChanged.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Version(childComplexity), true
 
 	case "CRMRecordConnection.edges":
 		if e.ComplexityRoot.CRMRecordConnection.Edges == nil {
@@ -1487,6 +1580,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CRMRecordEdge.Node(childComplexity), true
+
+	case "CRMRecordPayload.crmRecord":
+		if e.ComplexityRoot.CRMRecordPayload.CrmRecord == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordPayload.CrmRecord(childComplexity), true
 
 	case "CRMSetting.abandonedCallRecords":
 		if e.ComplexityRoot.CRMSetting.AbandonedCallRecords == nil {
@@ -2261,6 +2361,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.ParkedFrom(childComplexity), true
+	case "Engagement.postSessionDeadline":
+		if e.ComplexityRoot.Engagement.PostSessionDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionDeadline(childComplexity), true
+	case "Engagement.postSessionParameters":
+		if e.ComplexityRoot.Engagement.PostSessionParameters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionParameters(childComplexity), true
+	case "Engagement.postSessionReason":
+		if e.ComplexityRoot.Engagement.PostSessionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionReason(childComplexity), true
+	case "Engagement.postSessionRecordIn":
+		if e.ComplexityRoot.Engagement.PostSessionRecordIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionRecordIn(childComplexity), true
+	case "Engagement.postSessionResult":
+		if e.ComplexityRoot.Engagement.PostSessionResult == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionResult(childComplexity), true
+	case "Engagement.postSessionStatus":
+		if e.ComplexityRoot.Engagement.PostSessionStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionStatus(childComplexity), true
 	case "Engagement.previous":
 		if e.ComplexityRoot.Engagement.Previous == nil {
 			break
@@ -2344,6 +2480,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.UpdatedAt(childComplexity), true
+	case "Engagement.virtualAgent":
+		if e.ComplexityRoot.Engagement.VirtualAgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.VirtualAgent(childComplexity), true
+	case "Engagement.virtualAgentID":
+		if e.ComplexityRoot.Engagement.VirtualAgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.VirtualAgentID(childComplexity), true
 	case "Engagement.waitMs":
 		if e.ComplexityRoot.Engagement.WaitMs == nil {
 			break
@@ -2369,6 +2517,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EngagementAssigned.Channel(childComplexity), true
+	case "EngagementAssigned.record":
+		if e.ComplexityRoot.EngagementAssigned.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementAssigned.Record(childComplexity), true
 	case "EngagementAssigned.state":
 		if e.ComplexityRoot.EngagementAssigned.State == nil {
 			break
@@ -2694,6 +2848,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventQueue.Name(childComplexity), true
+
+	case "EventRecord.id":
+		if e.ComplexityRoot.EventRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecord.ID(childComplexity), true
+	case "EventRecord.status":
+		if e.ComplexityRoot.EventRecord.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecord.Status(childComplexity), true
+	case "EventRecord.title":
+		if e.ComplexityRoot.EventRecord.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecord.Title(childComplexity), true
 
 	case "LoginPayload.agent":
 		if e.ComplexityRoot.LoginPayload.Agent == nil {
@@ -3259,6 +3432,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetAgentState(childComplexity, args["state"].(agent.State), args["reason"].(*string)), true
+	case "Mutation.setCRMRecordStatus":
+		if e.ComplexityRoot.Mutation.SetCRMRecordStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCRMRecordStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCRMRecordStatus(childComplexity, args["id"].(int), args["status"].(crmrecord.Status)), true
 	case "Mutation.setPassword":
 		if e.ComplexityRoot.Mutation.SetPassword == nil {
 			break
@@ -3617,6 +3801,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfferCreated.Queue(childComplexity), true
+	case "OfferCreated.record":
+		if e.ComplexityRoot.OfferCreated.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.Record(childComplexity), true
 	case "OfferCreated.sessionType":
 		if e.ComplexityRoot.OfferCreated.SessionType == nil {
 			break
@@ -3775,6 +3965,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PostMessagePayload.Message(childComplexity), true
+
+	case "PostSessionChanged.channel":
+		if e.ComplexityRoot.PostSessionChanged.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Channel(childComplexity), true
+	case "PostSessionChanged.deadline":
+		if e.ComplexityRoot.PostSessionChanged.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Deadline(childComplexity), true
+	case "PostSessionChanged.parameters":
+		if e.ComplexityRoot.PostSessionChanged.Parameters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Parameters(childComplexity), true
+	case "PostSessionChanged.reason":
+		if e.ComplexityRoot.PostSessionChanged.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Reason(childComplexity), true
+	case "PostSessionChanged.result":
+		if e.ComplexityRoot.PostSessionChanged.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Result(childComplexity), true
+	case "PostSessionChanged.sessionType":
+		if e.ComplexityRoot.PostSessionChanged.SessionType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.SessionType(childComplexity), true
+	case "PostSessionChanged.status":
+		if e.ComplexityRoot.PostSessionChanged.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Status(childComplexity), true
+	case "PostSessionChanged.virtualAgentID":
+		if e.ComplexityRoot.PostSessionChanged.VirtualAgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.VirtualAgentID(childComplexity), true
 
 	case "PostSessionSetting.askConsent":
 		if e.ComplexityRoot.PostSessionSetting.AskConsent == nil {
@@ -5156,6 +5395,22 @@ type CreateAPIKeyPayload {
 
 type APIKeyPayload { apiKey: APIKey! }
 `, BuiltIn: false},
+	{Name: "../schema/crm.graphqls", Input: `# CRM records (SPEC §7): the built-in record store. Records are created,
+# attached and reopened by the engine as sessions move through their
+# lifecycle, following crmSettings; every change is a ` + "`" + `crm_record.changed` + "`" + `
+# event naming the rule that fired.
+
+extend type Mutation {
+  """
+  Sets a record's status (staff, or an integration with scope CRM). CLOSED
+  stamps closedAt, from which ` + "`" + `reopenWithinDays` + "`" + ` counts; any other status
+  clears it. The record's version goes up.
+  """
+  setCRMRecordStatus(id: ID!, status: CRMRecordStatus!): CRMRecordPayload! @auth(roles: [ADMIN, SUPERVISOR], scopes: [CRM])
+}
+
+type CRMRecordPayload { crmRecord: CRMRecord! }
+`, BuiltIn: false},
 	{Name: "../schema/directives.graphqls", Input: `"""
 Restricts a field to principals with one of the roles, or integration API keys
 with one of the scopes. Without arguments any authenticated agent or API key
@@ -5473,6 +5728,10 @@ type APIKey implements Node {
   scopes: [APIKeyScope!]!
   revokedAt: Time
   lastUsedAt: Time
+  """
+  Set for a key with scope VIRTUAL_AGENT: the one virtual agent it acts as.
+  """
+  virtualAgentID: Int
 }
 """
 A connection to a list of items.
@@ -5624,6 +5883,19 @@ input APIKeyWhereInput {
   lastUsedAtLTE: Time
   lastUsedAtIsNil: Boolean
   lastUsedAtNotNil: Boolean
+  """
+  virtual_agent_id field predicates
+  """
+  virtualAgentID: Int
+  virtualAgentIDNEQ: Int
+  virtualAgentIDIn: [Int!]
+  virtualAgentIDNotIn: [Int!]
+  virtualAgentIDGT: Int
+  virtualAgentIDGTE: Int
+  virtualAgentIDLT: Int
+  virtualAgentIDLTE: Int
+  virtualAgentIDIsNil: Boolean
+  virtualAgentIDNotNil: Boolean
 }
 type Agent implements Node {
   id: ID!
@@ -5976,6 +6248,10 @@ type CRMRecord implements Node {
   closedAt: Time
   queueID: ID
   customerID: ID
+  """
+  Bumped by every change of the record; external CRMs drop updates older than the version they have.
+  """
+  version: Int!
   queue: Queue
   customer: Customer
   engagements: [Engagement!]
@@ -6135,6 +6411,17 @@ input CRMRecordWhereInput {
   customerIDNotIn: [ID!]
   customerIDIsNil: Boolean
   customerIDNotNil: Boolean
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   queue edge predicates
   """
@@ -7392,6 +7679,34 @@ type Engagement implements Node {
   """
   customerAddress: String
   """
+  The virtual agent the session was handed to after its human part (P1).
+  """
+  virtualAgentID: ID
+  """
+  How the post-session part stands; set once, when the session is handed over (at most one post-session transfer per engagement).
+  """
+  postSessionStatus: EngagementPostSessionStatus
+  """
+  When the customer's consent, or the virtual agent's take, is due.
+  """
+  postSessionDeadline: Time
+  """
+  The data parameters passed to the virtual agent, resolved when the session was handed over.
+  """
+  postSessionParameters: Map
+  """
+  Where the data parameters and the result are recorded, from the post-session setting.
+  """
+  postSessionRecordIn: EngagementPostSessionRecordIn
+  """
+  What the virtual agent ended the session with (e.g. survey answers).
+  """
+  postSessionResult: Map
+  """
+  Why the post-session part ended: COMPLETED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT.
+  """
+  postSessionReason: String
+  """
   The earlier conversation with the same customer address and entry point this one continues (O7).
   """
   previousID: ID
@@ -7436,6 +7751,7 @@ type Engagement implements Node {
   notes: [Note!]
   dispositions: [WrapUpReason!]
   records: [CRMRecord!]
+  virtualAgent: VirtualAgent
   """
   previous: the conversation this one continues; next: those continuing it.
   """
@@ -7500,6 +7816,26 @@ EngagementParkedFrom is enum for the field parked_from
 enum EngagementParkedFrom @goModel(model: "github.com/switchboard/switchboard/ent/engagement.ParkedFrom") {
   CONNECTED
   WRAP_UP
+}
+"""
+EngagementPostSessionRecordIn is enum for the field post_session_record_in
+"""
+enum EngagementPostSessionRecordIn @goModel(model: "github.com/switchboard/switchboard/ent/engagement.PostSessionRecordIn") {
+  METADATA
+  CRM
+  BOTH
+}
+"""
+EngagementPostSessionStatus is enum for the field post_session_status
+"""
+enum EngagementPostSessionStatus @goModel(model: "github.com/switchboard/switchboard/ent/engagement.PostSessionStatus") {
+  AWAITING_CONSENT
+  WAITING
+  TAKEN
+  COMPLETED
+  CONSENT_REFUSED
+  CONSENT_TIMED_OUT
+  TIMED_OUT
 }
 """
 EngagementState is enum for the field state
@@ -7834,6 +8170,64 @@ input EngagementWhereInput {
   customerAddressEqualFold: String
   customerAddressContainsFold: String
   """
+  virtual_agent_id field predicates
+  """
+  virtualAgentID: ID
+  virtualAgentIDNEQ: ID
+  virtualAgentIDIn: [ID!]
+  virtualAgentIDNotIn: [ID!]
+  virtualAgentIDIsNil: Boolean
+  virtualAgentIDNotNil: Boolean
+  """
+  post_session_status field predicates
+  """
+  postSessionStatus: EngagementPostSessionStatus
+  postSessionStatusNEQ: EngagementPostSessionStatus
+  postSessionStatusIn: [EngagementPostSessionStatus!]
+  postSessionStatusNotIn: [EngagementPostSessionStatus!]
+  postSessionStatusIsNil: Boolean
+  postSessionStatusNotNil: Boolean
+  """
+  post_session_deadline field predicates
+  """
+  postSessionDeadline: Time
+  postSessionDeadlineNEQ: Time
+  postSessionDeadlineIn: [Time!]
+  postSessionDeadlineNotIn: [Time!]
+  postSessionDeadlineGT: Time
+  postSessionDeadlineGTE: Time
+  postSessionDeadlineLT: Time
+  postSessionDeadlineLTE: Time
+  postSessionDeadlineIsNil: Boolean
+  postSessionDeadlineNotNil: Boolean
+  """
+  post_session_record_in field predicates
+  """
+  postSessionRecordIn: EngagementPostSessionRecordIn
+  postSessionRecordInNEQ: EngagementPostSessionRecordIn
+  postSessionRecordInIn: [EngagementPostSessionRecordIn!]
+  postSessionRecordInNotIn: [EngagementPostSessionRecordIn!]
+  postSessionRecordInIsNil: Boolean
+  postSessionRecordInNotNil: Boolean
+  """
+  post_session_reason field predicates
+  """
+  postSessionReason: String
+  postSessionReasonNEQ: String
+  postSessionReasonIn: [String!]
+  postSessionReasonNotIn: [String!]
+  postSessionReasonGT: String
+  postSessionReasonGTE: String
+  postSessionReasonLT: String
+  postSessionReasonLTE: String
+  postSessionReasonContains: String
+  postSessionReasonHasPrefix: String
+  postSessionReasonHasSuffix: String
+  postSessionReasonIsNil: Boolean
+  postSessionReasonNotNil: Boolean
+  postSessionReasonEqualFold: String
+  postSessionReasonContainsFold: String
+  """
   previous_id field predicates
   """
   previousID: ID
@@ -7897,6 +8291,11 @@ input EngagementWhereInput {
   """
   hasRecords: Boolean
   hasRecordsWith: [CRMRecordWhereInput!]
+  """
+  virtual_agent edge predicates
+  """
+  hasVirtualAgent: Boolean
+  hasVirtualAgentWith: [VirtualAgentWhereInput!]
   """
   previous edge predicates
   """
@@ -10795,6 +11194,8 @@ union EventDetails =
   | NoteAdded
   | TranscriptAppended
   | DeliveryChanged
+  | CRMRecordChanged
+  | PostSessionChanged
 
 """` + "`" + `offer.created` + "`" + `: a ring (or a transfer offer), with what the agent needs to decide without another query."""
 type OfferCreated {
@@ -10814,6 +11215,15 @@ type OfferCreated {
   botSummary: String!
   """Set when this offers a transfer."""
   transferID: ID
+  """The session's CRM record, when it already has one (record pop)."""
+  record: EventRecord
+}
+
+"""A CRM record named inside an event (record pop)."""
+type EventRecord {
+  id: ID!
+  title: String!
+  status: CRMRecordStatus!
 }
 
 """A queue named inside an event."""
@@ -10851,6 +11261,8 @@ type EngagementCreated {
 type EngagementAssigned {
   channel: Channel!
   state: EngagementState!
+  """The session's CRM record, when it already has one (record pop)."""
+  record: EventRecord
 }
 
 """` + "`" + `engagement.state_changed` + "`" + `: one lifecycle transition; ` + "`" + `reason` + "`" + ` says which (e.g. RINGING, ACCEPTED, PARKED, AGENT_ENDED, WRAP_UP_LIMIT)."""
@@ -10924,6 +11336,46 @@ type NoteAdded {
 type TranscriptAppended {
   """How many."""
   segments: Int!
+}
+
+"""
+` + "`" + `crm_record.changed` + "`" + `: what the CRM rules did with the session's record and
+which rule fired. ` + "`" + `action` + "`" + ` is CREATED, ATTACHED, REOPENED, SKIPPED or
+UPDATED; ` + "`" + `rule` + "`" + ` is one of CALL_ASSIGNED, CALL_CONNECTED (C3),
+CHAT_CONNECTED, CHAT_CUSTOMER_MESSAGES (C4), SESSION_ASSIGNED (SMS, email),
+ATTACH_TO_OPEN_RECORD, REOPEN_WITHIN_DAYS (C2), ABANDONED_CALL,
+ABANDONED_CALL_OFF (C5), ABANDONED_CHAT_ALL, ABANDONED_CHAT_MIN_MESSAGES,
+ABANDONED_CHAT_OFF, SHORT_ABANDONMENT, TOO_FEW_MESSAGES (C6),
+STATUS_SET (setCRMRecordStatus), POST_SESSION_RESULT (P2).
+"""
+type CRMRecordChanged {
+  """Unset when the record was skipped."""
+  recordID: ID
+  action: String!
+  rule: String!
+  title: String
+  status: CRMRecordStatus
+  """The record's version after the change."""
+  version: Int
+}
+
+"""
+` + "`" + `post_session.changed` + "`" + `: a step of the post-session transfer to a virtual
+agent. ` + "`" + `status` + "`" + ` is AWAITING_CONSENT, WAITING (handed over, not yet taken),
+TAKEN, COMPLETED, CONSENT_REFUSED, CONSENT_TIMED_OUT or TIMED_OUT.
+"""
+type PostSessionChanged {
+  virtualAgentID: ID!
+  status: EngagementPostSessionStatus!
+  channel: Channel!
+  sessionType: SessionType
+  reason: String
+  """The data parameters passed to the virtual agent."""
+  parameters: Map
+  """What the virtual agent ended the session with."""
+  result: Map
+  """When consent or the virtual agent's take is due."""
+  deadline: Time
 }
 `, BuiltIn: false},
 	{Name: "../schema/outbound.graphqls", Input: `# Outbound conversations (agent-started SMS and email) and message delivery.
@@ -11029,6 +11481,8 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 		return ec.fieldContext_APIKey_revokedAt(ctx, field)
 	case "lastUsedAt":
 		return ec.fieldContext_APIKey_lastUsedAt(ctx, field)
+	case "virtualAgentID":
+		return ec.fieldContext_APIKey_virtualAgentID(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
 }
@@ -11191,6 +11645,8 @@ func (ec *executionContext) childFields_CRMRecord(ctx context.Context, field gra
 		return ec.fieldContext_CRMRecord_queueID(ctx, field)
 	case "customerID":
 		return ec.fieldContext_CRMRecord_customerID(ctx, field)
+	case "version":
+		return ec.fieldContext_CRMRecord_version(ctx, field)
 	case "queue":
 		return ec.fieldContext_CRMRecord_queue(ctx, field)
 	case "customer":
@@ -11221,6 +11677,14 @@ func (ec *executionContext) childFields_CRMRecordEdge(ctx context.Context, field
 		return ec.fieldContext_CRMRecordEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CRMRecordEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CRMRecordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "crmRecord":
+		return ec.fieldContext_CRMRecordPayload_crmRecord(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CRMRecordPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CRMSetting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11571,6 +12035,20 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_entryPointID(ctx, field)
 	case "customerAddress":
 		return ec.fieldContext_Engagement_customerAddress(ctx, field)
+	case "virtualAgentID":
+		return ec.fieldContext_Engagement_virtualAgentID(ctx, field)
+	case "postSessionStatus":
+		return ec.fieldContext_Engagement_postSessionStatus(ctx, field)
+	case "postSessionDeadline":
+		return ec.fieldContext_Engagement_postSessionDeadline(ctx, field)
+	case "postSessionParameters":
+		return ec.fieldContext_Engagement_postSessionParameters(ctx, field)
+	case "postSessionRecordIn":
+		return ec.fieldContext_Engagement_postSessionRecordIn(ctx, field)
+	case "postSessionResult":
+		return ec.fieldContext_Engagement_postSessionResult(ctx, field)
+	case "postSessionReason":
+		return ec.fieldContext_Engagement_postSessionReason(ctx, field)
 	case "previousID":
 		return ec.fieldContext_Engagement_previousID(ctx, field)
 	case "customer":
@@ -11595,6 +12073,8 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_dispositions(ctx, field)
 	case "records":
 		return ec.fieldContext_Engagement_records(ctx, field)
+	case "virtualAgent":
+		return ec.fieldContext_Engagement_virtualAgent(ctx, field)
 	case "previous":
 		return ec.fieldContext_Engagement_previous(ctx, field)
 	case "next":
@@ -11761,6 +12241,18 @@ func (ec *executionContext) childFields_EventQueue(ctx context.Context, field gr
 		return ec.fieldContext_EventQueue_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventQueue", field.Name)
+}
+
+func (ec *executionContext) childFields_EventRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EventRecord_id(ctx, field)
+	case "title":
+		return ec.fieldContext_EventRecord_title(ctx, field)
+	case "status":
+		return ec.fieldContext_EventRecord_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventRecord", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13361,6 +13853,28 @@ func (ec *executionContext) field_Mutation_setAgentState_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setCRMRecordStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (crmrecord.Status, error) {
+			return ec.unmarshalNCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14891,6 +15405,29 @@ func (ec *executionContext) fieldContext_APIKey_lastUsedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _APIKey_virtualAgentID(ctx context.Context, field graphql.CollectedField, obj *ent.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKey_virtualAgentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VirtualAgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_APIKey_virtualAgentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("APIKey", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _APIKeyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.APIKeyConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16246,6 +16783,29 @@ func (ec *executionContext) fieldContext_CRMRecord_customerID(_ context.Context,
 	return graphql.NewScalarFieldContext("CRMRecord", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _CRMRecord_version(ctx context.Context, field graphql.CollectedField, obj *ent.CRMRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecord_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecord_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecord", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _CRMRecord_queue(ctx context.Context, field graphql.CollectedField, obj *ent.CRMRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16340,6 +16900,144 @@ func (ec *executionContext) fieldContext_CRMRecord_engagements(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CRMRecordChanged_recordID(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_recordID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_recordID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_action(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_rule(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_title(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_status(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v crmrecord.Status) graphql.Marshaler {
+			return ec.marshalOCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type CRMRecordStatus does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_version(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalOInt2int(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _CRMRecordConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CRMRecordConnection) (ret graphql.Marshaler) {
@@ -16482,6 +17180,38 @@ func (ec *executionContext) _CRMRecordEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_CRMRecordEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CRMRecordEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordPayload_crmRecord(ctx context.Context, field graphql.CollectedField, obj *model.CRMRecordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordPayload_crmRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CrmRecord, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CRMRecord) graphql.Marshaler {
+			return ec.marshalNCRMRecord2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordPayload_crmRecord(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CRMRecordPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CRMRecord(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CRMSetting_id(ctx context.Context, field graphql.CollectedField, obj *ent.CRMSetting) (ret graphql.Marshaler) {
@@ -19489,6 +20219,167 @@ func (ec *executionContext) fieldContext_Engagement_customerAddress(_ context.Co
 	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Engagement_virtualAgentID(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_virtualAgentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VirtualAgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_virtualAgentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *engagement.PostSessionStatus) graphql.Marshaler {
+			return ec.marshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type EngagementPostSessionStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionDeadline(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionParameters(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionParameters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionParameters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionParameters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionRecordIn(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionRecordIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionRecordIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *engagement.PostSessionRecordIn) graphql.Marshaler {
+			return ec.marshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionRecordIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type EngagementPostSessionRecordIn does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionResult(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionResult(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionResult, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionResult(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionReason(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Engagement_previousID(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19876,6 +20767,38 @@ func (ec *executionContext) fieldContext_Engagement_records(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Engagement_virtualAgent(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_virtualAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VirtualAgent(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VirtualAgent) graphql.Marshaler {
+			return ec.marshalOVirtualAgent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐVirtualAgent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_virtualAgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Engagement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VirtualAgent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Engagement_previous(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20095,6 +21018,38 @@ func (ec *executionContext) _EngagementAssigned_state(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_EngagementAssigned_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EngagementAssigned", field, false, false, errors.New("field of type EngagementState does not have child fields"))
+}
+
+func (ec *executionContext) _EngagementAssigned_record(ctx context.Context, field graphql.CollectedField, obj *events.EngagementAssignedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementAssigned_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Record, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *events.EventRecord) graphql.Marshaler {
+			return ec.marshalOEventRecord2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementAssigned_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EngagementAssigned",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventRecord(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _EngagementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EngagementConnection) (ret graphql.Marshaler) {
@@ -21367,6 +22322,75 @@ func (ec *executionContext) _EventQueue_name(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_EventQueue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventQueue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventRecord_id(ctx context.Context, field graphql.CollectedField, obj *events.EventRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecord_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecord", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _EventRecord_title(ctx context.Context, field graphql.CollectedField, obj *events.EventRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecord_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecord_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecord", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventRecord_status(ctx context.Context, field graphql.CollectedField, obj *events.EventRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecord_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v crmrecord.Status) graphql.Marshaler {
+			return ec.marshalNCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecord_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecord", field, false, false, errors.New("field of type CRMRecordStatus does not have child fields"))
 }
 
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -23955,6 +24979,73 @@ func (ec *executionContext) fieldContext_Mutation_deleteTemplate(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setCRMRecordStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCRMRecordStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCRMRecordStatus(ctx, fc.Args["id"].(int), fc.Args["status"].(crmrecord.Status))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal *model.CRMRecordPayload
+					return zeroVal, err
+				}
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"CRM"})
+				if err != nil {
+					var zeroVal *model.CRMRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CRMRecordPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CRMRecordPayload) graphql.Marshaler {
+			return ec.marshalNCRMRecordPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCRMRecordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCRMRecordStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CRMRecordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCRMRecordStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createEngagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26032,6 +27123,38 @@ func (ec *executionContext) fieldContext_OfferCreated_transferID(_ context.Conte
 	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _OfferCreated_record(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Record, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *events.EventRecord) graphql.Marshaler {
+			return ec.marshalOEventRecord2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfferCreated",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OfferEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OfferEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26622,6 +27745,190 @@ func (ec *executionContext) fieldContext_PostMessagePayload_message(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PostSessionChanged_virtualAgentID(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_virtualAgentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VirtualAgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_virtualAgentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_status(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v engagement.PostSessionStatus) graphql.Marshaler {
+			return ec.marshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type EngagementPostSessionStatus does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_channel(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type Channel does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_sessionType(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_sessionType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.SessionType) graphql.Marshaler {
+			return ec.marshalOSessionType2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐSessionType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_sessionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type SessionType does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_reason(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_parameters(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_parameters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parameters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_parameters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_result(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_deadline(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _PostSessionSetting_id(ctx context.Context, field graphql.CollectedField, obj *ent.PostSessionSetting) (ret graphql.Marshaler) {
@@ -32666,7 +33973,7 @@ func (ec *executionContext) unmarshalInputAPIKeyWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "prefix", "prefixNEQ", "prefixIn", "prefixNotIn", "prefixGT", "prefixGTE", "prefixLT", "prefixLTE", "prefixContains", "prefixHasPrefix", "prefixHasSuffix", "prefixEqualFold", "prefixContainsFold", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "prefix", "prefixNEQ", "prefixIn", "prefixNotIn", "prefixGT", "prefixGTE", "prefixLT", "prefixLTE", "prefixContains", "prefixHasPrefix", "prefixHasSuffix", "prefixEqualFold", "prefixContainsFold", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil", "virtualAgentID", "virtualAgentIDNEQ", "virtualAgentIDIn", "virtualAgentIDNotIn", "virtualAgentIDGT", "virtualAgentIDGTE", "virtualAgentIDLT", "virtualAgentIDLTE", "virtualAgentIDIsNil", "virtualAgentIDNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33184,6 +34491,76 @@ func (ec *executionContext) unmarshalInputAPIKeyWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.LastUsedAtNotNil = data
+		case "virtualAgentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentID"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentID = data
+		case "virtualAgentIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNEQ = data
+		case "virtualAgentIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDIn = data
+		case "virtualAgentIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNotIn = data
+		case "virtualAgentIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDGT = data
+		case "virtualAgentIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDGTE = data
+		case "virtualAgentIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDLT = data
+		case "virtualAgentIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDLTE = data
+		case "virtualAgentIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDIsNil = data
+		case "virtualAgentIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNotNil = data
 		}
 	}
 	return it, nil
@@ -34159,7 +35536,7 @@ func (ec *executionContext) unmarshalInputCRMRecordWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "hasQueue", "hasQueueWith", "hasCustomer", "hasCustomerWith", "hasEngagements", "hasEngagementsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "hasQueue", "hasQueueWith", "hasCustomer", "hasCustomerWith", "hasEngagements", "hasEngagementsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34628,6 +36005,62 @@ func (ec *executionContext) unmarshalInputCRMRecordWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.CustomerIDNotNil = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "hasQueue":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasQueue"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -38828,7 +40261,7 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "sessionType", "sessionTypeNEQ", "sessionTypeIn", "sessionTypeNotIn", "sessionTypeIsNil", "sessionTypeNotNil", "botSummary", "botSummaryNEQ", "botSummaryIn", "botSummaryNotIn", "botSummaryGT", "botSummaryGTE", "botSummaryLT", "botSummaryLTE", "botSummaryContains", "botSummaryHasPrefix", "botSummaryHasSuffix", "botSummaryIsNil", "botSummaryNotNil", "botSummaryEqualFold", "botSummaryContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "menuPath", "menuPathNEQ", "menuPathIn", "menuPathNotIn", "menuPathGT", "menuPathGTE", "menuPathLT", "menuPathLTE", "menuPathContains", "menuPathHasPrefix", "menuPathHasSuffix", "menuPathIsNil", "menuPathNotNil", "menuPathEqualFold", "menuPathContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "queuedAt", "queuedAtNEQ", "queuedAtIn", "queuedAtNotIn", "queuedAtGT", "queuedAtGTE", "queuedAtLT", "queuedAtLTE", "queuedAtIsNil", "queuedAtNotNil", "connectedAt", "connectedAtNEQ", "connectedAtIn", "connectedAtNotIn", "connectedAtGT", "connectedAtGTE", "connectedAtLT", "connectedAtLTE", "connectedAtIsNil", "connectedAtNotNil", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "waitMs", "waitMsNEQ", "waitMsIn", "waitMsNotIn", "waitMsGT", "waitMsGTE", "waitMsLT", "waitMsLTE", "handleMs", "handleMsNEQ", "handleMsIn", "handleMsNotIn", "handleMsGT", "handleMsGTE", "handleMsLT", "handleMsLTE", "wrapUpMs", "wrapUpMsNEQ", "wrapUpMsIn", "wrapUpMsNotIn", "wrapUpMsGT", "wrapUpMsGTE", "wrapUpMsLT", "wrapUpMsLTE", "wrapUpDeadline", "wrapUpDeadlineNEQ", "wrapUpDeadlineIn", "wrapUpDeadlineNotIn", "wrapUpDeadlineGT", "wrapUpDeadlineGTE", "wrapUpDeadlineLT", "wrapUpDeadlineLTE", "wrapUpDeadlineIsNil", "wrapUpDeadlineNotNil", "parkedFrom", "parkedFromNEQ", "parkedFromIn", "parkedFromNotIn", "parkedFromIsNil", "parkedFromNotNil", "autoParked", "autoParkedNEQ", "customerLeft", "customerLeftNEQ", "customerMessages", "customerMessagesNEQ", "customerMessagesIn", "customerMessagesNotIn", "customerMessagesGT", "customerMessagesGTE", "customerMessagesLT", "customerMessagesLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "entryPointID", "entryPointIDNEQ", "entryPointIDIn", "entryPointIDNotIn", "entryPointIDIsNil", "entryPointIDNotNil", "customerAddress", "customerAddressNEQ", "customerAddressIn", "customerAddressNotIn", "customerAddressGT", "customerAddressGTE", "customerAddressLT", "customerAddressLTE", "customerAddressContains", "customerAddressHasPrefix", "customerAddressHasSuffix", "customerAddressIsNil", "customerAddressNotNil", "customerAddressEqualFold", "customerAddressContainsFold", "previousID", "previousIDNEQ", "previousIDIn", "previousIDNotIn", "previousIDIsNil", "previousIDNotNil", "hasCustomer", "hasCustomerWith", "hasQueue", "hasQueueWith", "hasAgent", "hasAgentWith", "hasEntryPoint", "hasEntryPointWith", "hasOffers", "hasOffersWith", "hasTransfers", "hasTransfersWith", "hasMessages", "hasMessagesWith", "hasTranscript", "hasTranscriptWith", "hasNotes", "hasNotesWith", "hasDispositions", "hasDispositionsWith", "hasRecords", "hasRecordsWith", "hasPrevious", "hasPreviousWith", "hasNext", "hasNextWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "sessionType", "sessionTypeNEQ", "sessionTypeIn", "sessionTypeNotIn", "sessionTypeIsNil", "sessionTypeNotNil", "botSummary", "botSummaryNEQ", "botSummaryIn", "botSummaryNotIn", "botSummaryGT", "botSummaryGTE", "botSummaryLT", "botSummaryLTE", "botSummaryContains", "botSummaryHasPrefix", "botSummaryHasSuffix", "botSummaryIsNil", "botSummaryNotNil", "botSummaryEqualFold", "botSummaryContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "menuPath", "menuPathNEQ", "menuPathIn", "menuPathNotIn", "menuPathGT", "menuPathGTE", "menuPathLT", "menuPathLTE", "menuPathContains", "menuPathHasPrefix", "menuPathHasSuffix", "menuPathIsNil", "menuPathNotNil", "menuPathEqualFold", "menuPathContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "queuedAt", "queuedAtNEQ", "queuedAtIn", "queuedAtNotIn", "queuedAtGT", "queuedAtGTE", "queuedAtLT", "queuedAtLTE", "queuedAtIsNil", "queuedAtNotNil", "connectedAt", "connectedAtNEQ", "connectedAtIn", "connectedAtNotIn", "connectedAtGT", "connectedAtGTE", "connectedAtLT", "connectedAtLTE", "connectedAtIsNil", "connectedAtNotNil", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "waitMs", "waitMsNEQ", "waitMsIn", "waitMsNotIn", "waitMsGT", "waitMsGTE", "waitMsLT", "waitMsLTE", "handleMs", "handleMsNEQ", "handleMsIn", "handleMsNotIn", "handleMsGT", "handleMsGTE", "handleMsLT", "handleMsLTE", "wrapUpMs", "wrapUpMsNEQ", "wrapUpMsIn", "wrapUpMsNotIn", "wrapUpMsGT", "wrapUpMsGTE", "wrapUpMsLT", "wrapUpMsLTE", "wrapUpDeadline", "wrapUpDeadlineNEQ", "wrapUpDeadlineIn", "wrapUpDeadlineNotIn", "wrapUpDeadlineGT", "wrapUpDeadlineGTE", "wrapUpDeadlineLT", "wrapUpDeadlineLTE", "wrapUpDeadlineIsNil", "wrapUpDeadlineNotNil", "parkedFrom", "parkedFromNEQ", "parkedFromIn", "parkedFromNotIn", "parkedFromIsNil", "parkedFromNotNil", "autoParked", "autoParkedNEQ", "customerLeft", "customerLeftNEQ", "customerMessages", "customerMessagesNEQ", "customerMessagesIn", "customerMessagesNotIn", "customerMessagesGT", "customerMessagesGTE", "customerMessagesLT", "customerMessagesLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "entryPointID", "entryPointIDNEQ", "entryPointIDIn", "entryPointIDNotIn", "entryPointIDIsNil", "entryPointIDNotNil", "customerAddress", "customerAddressNEQ", "customerAddressIn", "customerAddressNotIn", "customerAddressGT", "customerAddressGTE", "customerAddressLT", "customerAddressLTE", "customerAddressContains", "customerAddressHasPrefix", "customerAddressHasSuffix", "customerAddressIsNil", "customerAddressNotNil", "customerAddressEqualFold", "customerAddressContainsFold", "virtualAgentID", "virtualAgentIDNEQ", "virtualAgentIDIn", "virtualAgentIDNotIn", "virtualAgentIDIsNil", "virtualAgentIDNotNil", "postSessionStatus", "postSessionStatusNEQ", "postSessionStatusIn", "postSessionStatusNotIn", "postSessionStatusIsNil", "postSessionStatusNotNil", "postSessionDeadline", "postSessionDeadlineNEQ", "postSessionDeadlineIn", "postSessionDeadlineNotIn", "postSessionDeadlineGT", "postSessionDeadlineGTE", "postSessionDeadlineLT", "postSessionDeadlineLTE", "postSessionDeadlineIsNil", "postSessionDeadlineNotNil", "postSessionRecordIn", "postSessionRecordInNEQ", "postSessionRecordInIn", "postSessionRecordInNotIn", "postSessionRecordInIsNil", "postSessionRecordInNotNil", "postSessionReason", "postSessionReasonNEQ", "postSessionReasonIn", "postSessionReasonNotIn", "postSessionReasonGT", "postSessionReasonGTE", "postSessionReasonLT", "postSessionReasonLTE", "postSessionReasonContains", "postSessionReasonHasPrefix", "postSessionReasonHasSuffix", "postSessionReasonIsNil", "postSessionReasonNotNil", "postSessionReasonEqualFold", "postSessionReasonContainsFold", "previousID", "previousIDNEQ", "previousIDIn", "previousIDNotIn", "previousIDIsNil", "previousIDNotNil", "hasCustomer", "hasCustomerWith", "hasQueue", "hasQueueWith", "hasAgent", "hasAgentWith", "hasEntryPoint", "hasEntryPointWith", "hasOffers", "hasOffersWith", "hasTransfers", "hasTransfersWith", "hasMessages", "hasMessagesWith", "hasTranscript", "hasTranscriptWith", "hasNotes", "hasNotesWith", "hasDispositions", "hasDispositionsWith", "hasRecords", "hasRecordsWith", "hasVirtualAgent", "hasVirtualAgentWith", "hasPrevious", "hasPreviousWith", "hasNext", "hasNextWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40438,6 +41871,307 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.CustomerAddressContainsFold = data
+		case "virtualAgentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentID = data
+		case "virtualAgentIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNEQ = data
+		case "virtualAgentIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDIn = data
+		case "virtualAgentIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNotIn = data
+		case "virtualAgentIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDIsNil = data
+		case "virtualAgentIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNotNil = data
+		case "postSessionStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatus"))
+			data, err := ec.unmarshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatus = data
+		case "postSessionStatusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusNEQ"))
+			data, err := ec.unmarshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusNEQ = data
+		case "postSessionStatusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusIn"))
+			data, err := ec.unmarshalOEngagementPostSessionStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusIn = data
+		case "postSessionStatusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusNotIn"))
+			data, err := ec.unmarshalOEngagementPostSessionStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusNotIn = data
+		case "postSessionStatusIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusIsNil = data
+		case "postSessionStatusNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusNotNil = data
+		case "postSessionDeadline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadline"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadline = data
+		case "postSessionDeadlineNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineNEQ = data
+		case "postSessionDeadlineIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineIn = data
+		case "postSessionDeadlineNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineNotIn = data
+		case "postSessionDeadlineGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineGT = data
+		case "postSessionDeadlineGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineGTE = data
+		case "postSessionDeadlineLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineLT = data
+		case "postSessionDeadlineLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineLTE = data
+		case "postSessionDeadlineIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineIsNil = data
+		case "postSessionDeadlineNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineNotNil = data
+		case "postSessionRecordIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordIn"))
+			data, err := ec.unmarshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordIn = data
+		case "postSessionRecordInNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInNEQ"))
+			data, err := ec.unmarshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInNEQ = data
+		case "postSessionRecordInIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInIn"))
+			data, err := ec.unmarshalOEngagementPostSessionRecordIn2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordInᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInIn = data
+		case "postSessionRecordInNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInNotIn"))
+			data, err := ec.unmarshalOEngagementPostSessionRecordIn2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordInᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInNotIn = data
+		case "postSessionRecordInIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInIsNil = data
+		case "postSessionRecordInNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInNotNil = data
+		case "postSessionReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReason = data
+		case "postSessionReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonNEQ = data
+		case "postSessionReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonIn = data
+		case "postSessionReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonNotIn = data
+		case "postSessionReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonGT = data
+		case "postSessionReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonGTE = data
+		case "postSessionReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonLT = data
+		case "postSessionReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonLTE = data
+		case "postSessionReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonContains = data
+		case "postSessionReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonHasPrefix = data
+		case "postSessionReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonHasSuffix = data
+		case "postSessionReasonIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonIsNil = data
+		case "postSessionReasonNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonNotNil = data
+		case "postSessionReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonEqualFold = data
+		case "postSessionReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonContainsFold = data
 		case "previousID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -40634,6 +42368,20 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.HasRecordsWith = data
+		case "hasVirtualAgent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVirtualAgent"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVirtualAgent = data
+		case "hasVirtualAgentWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVirtualAgentWith"))
+			data, err := ec.unmarshalOVirtualAgentWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐVirtualAgentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVirtualAgentWith = data
 		case "hasPrevious":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPrevious"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -48451,6 +50199,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._TranscriptAppended(ctx, sel, obj)
+	case events.PostSessionChangedDetails:
+		return ec._PostSessionChanged(ctx, sel, &obj)
+	case *events.PostSessionChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PostSessionChanged(ctx, sel, obj)
 	case events.OfferEndedDetails:
 		return ec._OfferEnded(ctx, sel, &obj)
 	case *events.OfferEndedDetails:
@@ -48507,6 +50262,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._DeliveryChanged(ctx, sel, obj)
+	case events.CRMRecordChangedDetails:
+		return ec._CRMRecordChanged(ctx, sel, &obj)
+	case *events.CRMRecordChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CRMRecordChanged(ctx, sel, obj)
 	case events.AgentStateChangedDetails:
 		return ec._AgentStateChanged(ctx, sel, &obj)
 	case *events.AgentStateChangedDetails:
@@ -48696,6 +50458,11 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "lastUsedAt":
 			out.Values[i] = ec._APIKey_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "virtualAgentID":
+			out.Values[i] = ec._APIKey_virtualAgentID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -49553,6 +51320,11 @@ func (ec *executionContext) _CRMRecord(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._CRMRecord_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "queue":
 			field := field
 
@@ -49688,6 +51460,69 @@ func (ec *executionContext) _CRMRecord(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var cRMRecordChangedImplementors = []string{"CRMRecordChanged", "EventDetails"}
+
+func (ec *executionContext) _CRMRecordChanged(ctx context.Context, sel ast.SelectionSet, obj *events.CRMRecordChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cRMRecordChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CRMRecordChanged")
+		case "recordID":
+			out.Values[i] = ec._CRMRecordChanged_recordID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._CRMRecordChanged_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._CRMRecordChanged_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._CRMRecordChanged_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._CRMRecordChanged_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._CRMRecordChanged_version(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var cRMRecordConnectionImplementors = []string{"CRMRecordConnection"}
 
 func (ec *executionContext) _CRMRecordConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CRMRecordConnection) graphql.Marshaler {
@@ -49755,6 +51590,44 @@ func (ec *executionContext) _CRMRecordEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._CRMRecordEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var cRMRecordPayloadImplementors = []string{"CRMRecordPayload"}
+
+func (ec *executionContext) _CRMRecordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CRMRecordPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cRMRecordPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CRMRecordPayload")
+		case "crmRecord":
+			out.Values[i] = ec._CRMRecordPayload_crmRecord(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -51221,6 +53094,41 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "virtualAgentID":
+			out.Values[i] = ec._Engagement_virtualAgentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionStatus":
+			out.Values[i] = ec._Engagement_postSessionStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionDeadline":
+			out.Values[i] = ec._Engagement_postSessionDeadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionParameters":
+			out.Values[i] = ec._Engagement_postSessionParameters(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionRecordIn":
+			out.Values[i] = ec._Engagement_postSessionRecordIn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionResult":
+			out.Values[i] = ec._Engagement_postSessionResult(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionReason":
+			out.Values[i] = ec._Engagement_postSessionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "previousID":
 			out.Values[i] = ec._Engagement_previousID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -51644,6 +53552,44 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "virtualAgent":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Engagement_virtualAgent(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "previous":
 			field := field
 
@@ -51875,6 +53821,11 @@ func (ec *executionContext) _EngagementAssigned(ctx context.Context, sel ast.Sel
 		case "state":
 			out.Values[i] = ec._EngagementAssigned_state(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "record":
+			out.Values[i] = ec._EngagementAssigned_record(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -52780,6 +54731,54 @@ func (ec *executionContext) _EventQueue(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var eventRecordImplementors = []string{"EventRecord"}
+
+func (ec *executionContext) _EventRecord(ctx context.Context, sel ast.SelectionSet, obj *events.EventRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventRecord")
+		case "id":
+			out.Values[i] = ec._EventRecord_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._EventRecord_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._EventRecord_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -53412,6 +55411,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteTemplate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteTemplate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setCRMRecordStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCRMRecordStatus(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -54064,6 +56070,11 @@ func (ec *executionContext) _OfferCreated(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "record":
+			out.Values[i] = ec._OfferCreated_record(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -54474,6 +56485,79 @@ func (ec *executionContext) _PostMessagePayload(ctx context.Context, sel ast.Sel
 		case "message":
 			out.Values[i] = ec._PostMessagePayload_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var postSessionChangedImplementors = []string{"PostSessionChanged", "EventDetails"}
+
+func (ec *executionContext) _PostSessionChanged(ctx context.Context, sel ast.SelectionSet, obj *events.PostSessionChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, postSessionChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PostSessionChanged")
+		case "virtualAgentID":
+			out.Values[i] = ec._PostSessionChanged_virtualAgentID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PostSessionChanged_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._PostSessionChanged_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sessionType":
+			out.Values[i] = ec._PostSessionChanged_sessionType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PostSessionChanged_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "parameters":
+			out.Values[i] = ec._PostSessionChanged_parameters(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "result":
+			out.Values[i] = ec._PostSessionChanged_result(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deadline":
+			out.Values[i] = ec._PostSessionChanged_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -57930,6 +60014,16 @@ func (ec *executionContext) marshalNCRMRecordOrderField2ᚖgithubᚗcomᚋswitch
 	return v
 }
 
+func (ec *executionContext) marshalNCRMRecordPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCRMRecordPayload(ctx context.Context, sel ast.SelectionSet, v *model.CRMRecordPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CRMRecordPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx context.Context, v any) (crmrecord.Status, error) {
 	var res crmrecord.Status
 	err := res.UnmarshalGQL(v)
@@ -58433,6 +60527,26 @@ func (ec *executionContext) marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchbo
 		return graphql.Null
 	}
 	return ec._EngagementPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEngagementPostSessionRecordIn2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx context.Context, v any) (engagement.PostSessionRecordIn, error) {
+	var res engagement.PostSessionRecordIn
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEngagementPostSessionRecordIn2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx context.Context, sel ast.SelectionSet, v engagement.PostSessionRecordIn) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx context.Context, v any) (engagement.PostSessionStatus, error) {
+	var res engagement.PostSessionStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx context.Context, sel ast.SelectionSet, v engagement.PostSessionStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNEngagementState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐState(ctx context.Context, v any) (engagement.State, error) {
@@ -59971,6 +62085,16 @@ func (ec *executionContext) unmarshalOCRMRecordOrder2ᚕᚖgithubᚗcomᚋswitch
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx context.Context, v any) (crmrecord.Status, error) {
+	var res crmrecord.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx context.Context, sel ast.SelectionSet, v crmrecord.Status) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalOCRMRecordStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatusᚄ(ctx context.Context, v any) ([]crmrecord.Status, error) {
 	if v == nil {
 		return nil, nil
@@ -60769,6 +62893,110 @@ func (ec *executionContext) marshalOEngagementParkedFrom2ᚖgithubᚗcomᚋswitc
 	return v
 }
 
+func (ec *executionContext) unmarshalOEngagementPostSessionRecordIn2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordInᚄ(ctx context.Context, v any) ([]engagement.PostSessionRecordIn, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]engagement.PostSessionRecordIn, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEngagementPostSessionRecordIn2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEngagementPostSessionRecordIn2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordInᚄ(ctx context.Context, sel ast.SelectionSet, v []engagement.PostSessionRecordIn) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEngagementPostSessionRecordIn2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx context.Context, v any) (*engagement.PostSessionRecordIn, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(engagement.PostSessionRecordIn)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx context.Context, sel ast.SelectionSet, v *engagement.PostSessionRecordIn) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOEngagementPostSessionStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatusᚄ(ctx context.Context, v any) ([]engagement.PostSessionStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]engagement.PostSessionStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEngagementPostSessionStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []engagement.PostSessionStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx context.Context, v any) (*engagement.PostSessionStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(engagement.PostSessionStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx context.Context, sel ast.SelectionSet, v *engagement.PostSessionStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOEngagementState2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐStateᚄ(ctx context.Context, v any) ([]engagement.State, error) {
 	if v == nil {
 		return nil, nil
@@ -60936,6 +63164,13 @@ func (ec *executionContext) marshalOEventQueue2ᚖgithubᚗcomᚋswitchboardᚋs
 	return ec._EventQueue(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOEventRecord2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventRecord(ctx context.Context, sel ast.SelectionSet, v *events.EventRecord) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EventRecord(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalIntID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -60998,6 +63233,18 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalIntID(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(v)
 	return res
 }
 

@@ -36,6 +36,10 @@ type AppendTranscriptPayload struct {
 	Segments []*ent.TranscriptSegment `json:"segments"`
 }
 
+type CRMRecordPayload struct {
+	CrmRecord *ent.CRMRecord `json:"crmRecord"`
+}
+
 type CRMSettingPayload struct {
 	CrmSetting *ent.CRMSetting `json:"crmSetting"`
 }

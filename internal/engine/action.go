@@ -117,8 +117,12 @@ func (w *writer) hasRoom(ctx context.Context, agentID int, ch enum.Channel) (boo
 
 // emitAssigned tells an agent it has an engagement without a ring.
 func (w *writer) emitAssigned(ctx context.Context, eg *ent.Engagement) error {
+	r, err := w.logSession(ctx, eg, momentConnected)
+	if err != nil {
+		return err
+	}
 	return w.emit(ctx, events.Event{EngagementID: eg.ID, AgentID: deref(eg.AgentID), QueueID: eg.QueueID,
-		Payload: events.EngagementAssignedDetails{Channel: eg.Channel, State: eg.State}})
+		Payload: events.EngagementAssignedDetails{Channel: eg.Channel, State: eg.State, Record: eventRecord(r)}})
 }
 
 // ParkEngagement parks a chat the caller holds (E5).
@@ -325,7 +329,7 @@ func (w *writer) abandon(ctx context.Context, eg *ent.Engagement) (*ent.Engageme
 	case !ent.IsNotFound(err):
 		return nil, err
 	}
-	return w.move(ctx, eg, engagement.StateAbandoned, "CUSTOMER_ABANDONED", func(m *ent.EngagementMutation) {
+	next, err := w.move(ctx, eg, engagement.StateAbandoned, "CUSTOMER_ABANDONED", func(m *ent.EngagementMutation) {
 		if eg.QueuedAt != nil {
 			m.AddWaitMs(w.now.Sub(*eg.QueuedAt).Milliseconds())
 		}
@@ -333,6 +337,11 @@ func (w *writer) abandon(ctx context.Context, eg *ent.Engagement) (*ent.Engageme
 		m.SetEndedAt(w.now)
 		m.SetClosedAt(w.now)
 	})
+	if err != nil {
+		return nil, err
+	}
+	_, err = w.logSession(ctx, next, momentAbandoned)
+	return next, err
 }
 
 // CompleteWrapUp completes the caller's wrap-up of an engagement: its own,

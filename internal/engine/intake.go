@@ -89,7 +89,7 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 		}
 		c := w.Engagement.Create().SetChannel(in.Channel).SetQueueID(q.ID).SetPriority(q.Priority).
 			SetQueuedAt(w.now).SetSessionType(st).SetFlowVariables(in.FlowVariables).SetBotSummary(in.BotSummary).
-			SetLanguage(in.Language).SetMenuPath(menu).SetCustomerID(customerID)
+			SetLanguage(in.Language).SetMenuPath(menu).SetCustomerID(customerID).SetCreatedAt(w.now)
 		if in.EntryPointID != 0 {
 			c.SetEntryPointID(in.EntryPointID)
 		}
@@ -224,7 +224,12 @@ func (e *Engine) PostMessage(ctx context.Context, id int, t Text) (*ent.Message,
 			if out, err = w.Message.Create().SetEngagementID(id).SetBody(t.Body).SetSubject(t.Subject).SetSender("CUSTOMER").Save(ctx); err != nil {
 				return err
 			}
-			if err := w.Engagement.UpdateOneID(id).AddCustomerMessages(1).Exec(ctx); err != nil {
+			counted, err := w.Engagement.UpdateOneID(id).AddCustomerMessages(1).Save(ctx)
+			if err != nil {
+				return err
+			}
+			// C4: a chat's record may wait for the customer's messages.
+			if _, err := w.logSession(ctx, counted, momentMessage); err != nil {
 				return err
 			}
 			return w.emit(ctx, events.Event{EngagementID: id, AgentID: deref(eg.AgentID),

@@ -42,6 +42,13 @@ const (
 	DeliveryChanged = "delivery.changed"
 	// TranscriptAppended records new transcript segments.
 	TranscriptAppended = "transcript.appended"
+	// CRMRecordChanged records what the CRM rules did with a session's
+	// record (created, attached, reopened, skipped, updated) and which rule
+	// fired.
+	CRMRecordChanged = "crm_record.changed"
+	// PostSessionChanged records every step of a post-session transfer to
+	// a virtual agent (P1–P4): consent asked, handed over, taken, ended.
+	PostSessionChanged = "post_session.changed"
 )
 
 // Actor is who caused an event: an agent (of any role), an integration's
