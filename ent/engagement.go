@@ -104,7 +104,7 @@ type Engagement struct {
 	PostSessionRecordIn *engagement.PostSessionRecordIn `json:"post_session_record_in,omitempty"`
 	// What the virtual agent ended the session with (e.g. survey answers).
 	PostSessionResult map[string]interface{} `json:"post_session_result,omitempty"`
-	// Why the post-session part ended: COMPLETED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT.
+	// Why the post-session part ended: POST_SESSION_COMPLETED, CUSTOMER_ENDED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT, POST_SESSION_LIMIT.
 	PostSessionReason string `json:"post_session_reason,omitempty"`
 	// The earlier conversation with the same customer address and entry point this one continues (O7).
 	PreviousID *int `json:"previous_id,omitempty"`

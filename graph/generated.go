@@ -552,6 +552,7 @@ type ComplexityRoot struct {
 		AcceptOffer              func(childComplexity int, id int) int
 		AcceptTransfer           func(childComplexity int, id int) int
 		AddNote                  func(childComplexity int, engagementID int, body string) int
+		AnswerPostSessionConsent func(childComplexity int, engagementID int, accept bool) int
 		AppendTranscript         func(childComplexity int, engagementID int, segments []*model.TranscriptSegmentInput) int
 		CompleteWrapUp           func(childComplexity int, input model.CompleteWrapUpInput) int
 		CreateAPIKey             func(childComplexity int, input model.CreateAPIKeyInput) int
@@ -575,6 +576,7 @@ type ComplexityRoot struct {
 		DeleteVirtualAgent       func(childComplexity int, id int) int
 		DeleteWrapUpReason       func(childComplexity int, id int) int
 		EndEngagement            func(childComplexity int, id int) int
+		EndPostSession           func(childComplexity int, engagementID int, result map[string]any) int
 		Login                    func(childComplexity int, email string, password string) int
 		Logout                   func(childComplexity int) int
 		ParkEngagement           func(childComplexity int, id int) int
@@ -589,6 +591,7 @@ type ComplexityRoot struct {
 		SetCRMRecordStatus       func(childComplexity int, id int, status crmrecord.Status) int
 		SetPassword              func(childComplexity int, agentID int, password string) int
 		StartOutbound            func(childComplexity int, input model.StartOutboundInput) int
+		TakePostSession          func(childComplexity int, engagementID int) int
 		TransferEngagement       func(childComplexity int, input model.TransferEngagementInput) int
 		UpdateAgent              func(childComplexity int, id int, input ent.UpdateAgentInput) int
 		UpdateCRMSetting         func(childComplexity int, input ent.UpdateCRMSettingInput) int
@@ -830,9 +833,10 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		AgentEvents      func(childComplexity int, after *string) int
-		EngagementEvents func(childComplexity int, id int, after *string) int
-		QueueEvents      func(childComplexity int, queueIDs []int, after *string) int
+		AgentEvents        func(childComplexity int, after *string) int
+		EngagementEvents   func(childComplexity int, id int, after *string) int
+		QueueEvents        func(childComplexity int, queueIDs []int, after *string) int
+		VirtualAgentEvents func(childComplexity int, after *string) int
 	}
 
 	Template struct {
@@ -1048,6 +1052,9 @@ type MutationResolver interface {
 	ReleaseEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
 	StartOutbound(ctx context.Context, input model.StartOutboundInput) (*model.StartOutboundPayload, error)
 	RetryDelivery(ctx context.Context, id int) (*model.DeliveryPayload, error)
+	AnswerPostSessionConsent(ctx context.Context, engagementID int, accept bool) (*model.EngagementPayload, error)
+	TakePostSession(ctx context.Context, engagementID int) (*model.EngagementPayload, error)
+	EndPostSession(ctx context.Context, engagementID int, result map[string]any) (*model.EngagementPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -1078,6 +1085,7 @@ type SubscriptionResolver interface {
 	AgentEvents(ctx context.Context, after *string) (<-chan *ent.Event, error)
 	QueueEvents(ctx context.Context, queueIDs []int, after *string) (<-chan *live.QueueStats, error)
 	EngagementEvents(ctx context.Context, id int, after *string) (<-chan *ent.Event, error)
+	VirtualAgentEvents(ctx context.Context, after *string) (<-chan *ent.Event, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -3068,6 +3076,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddNote(childComplexity, args["engagementID"].(int), args["body"].(string)), true
+	case "Mutation.answerPostSessionConsent":
+		if e.ComplexityRoot.Mutation.AnswerPostSessionConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerPostSessionConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerPostSessionConsent(childComplexity, args["engagementID"].(int), args["accept"].(bool)), true
 	case "Mutation.appendTranscript":
 		if e.ComplexityRoot.Mutation.AppendTranscript == nil {
 			break
@@ -3321,6 +3340,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndEngagement(childComplexity, args["id"].(int)), true
+	case "Mutation.endPostSession":
+		if e.ComplexityRoot.Mutation.EndPostSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endPostSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndPostSession(childComplexity, args["engagementID"].(int), args["result"].(map[string]any)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -3465,6 +3495,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartOutbound(childComplexity, args["input"].(model.StartOutboundInput)), true
+	case "Mutation.takePostSession":
+		if e.ComplexityRoot.Mutation.TakePostSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_takePostSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TakePostSession(childComplexity, args["engagementID"].(int)), true
 	case "Mutation.transferEngagement":
 		if e.ComplexityRoot.Mutation.TransferEngagement == nil {
 			break
@@ -4624,6 +4665,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.QueueEvents(childComplexity, args["queueIDs"].([]int), args["after"].(*string)), true
+	case "Subscription.virtualAgentEvents":
+		if e.ComplexityRoot.Subscription.VirtualAgentEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_virtualAgentEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.VirtualAgentEvents(childComplexity, args["after"].(*string)), true
 
 	case "Template.active":
 		if e.ComplexityRoot.Template.Active == nil {
@@ -5385,6 +5437,8 @@ type RevokeTokenPayload { revoked: Boolean! }
 input CreateAPIKeyInput {
   name: String!
   scopes: [APIKeyScope!]!
+  """Required with scope VIRTUAL_AGENT, refused without: the virtual agent the key acts as."""
+  virtualAgentID: ID
 }
 
 type CreateAPIKeyPayload {
@@ -7703,7 +7757,7 @@ type Engagement implements Node {
   """
   postSessionResult: Map
   """
-  Why the post-session part ended: COMPLETED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT.
+  Why the post-session part ended: POST_SESSION_COMPLETED, CUSTOMER_ENDED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT, POST_SESSION_LIMIT.
   """
   postSessionReason: String
   """
@@ -7836,6 +7890,7 @@ enum EngagementPostSessionStatus @goModel(model: "github.com/switchboard/switchb
   CONSENT_REFUSED
   CONSENT_TIMED_OUT
   TIMED_OUT
+  CUSTOMER_LEFT
 }
 """
 EngagementState is enum for the field state
@@ -11432,6 +11487,51 @@ type StartOutboundPayload {
 
 type DeliveryPayload { delivery: Delivery! }
 `, BuiltIn: false},
+	{Name: "../schema/postsession.graphqls", Input: `# Post-session transfers to a virtual agent (SPEC §6). When the wrap-up of an
+# eligible session ends, it goes to POST_SESSION with the virtual agent of
+# its post-session setting instead of closing. Virtual agents are API keys
+# with scope VIRTUAL_AGENT bound to one virtual agent (createAPIKey with
+# virtualAgentID): they hear of handed-over sessions on virtualAgentEvents,
+# take them, exchange messages with the customer on the engagement
+# (postMessage) and end them with a result.
+
+extend type Mutation {
+  """
+  The customer's answer to the consent question of a chat whose setting asks
+  for consent (` + "`" + `post_session.changed` + "`" + ` with status AWAITING_CONSENT): true
+  hands it to the virtual agent, false closes it (reason CONSENT_REFUSED).
+  No answer within 2 minutes closes it too (CONSENT_TIMED_OUT). For the
+  customer token of the engagement, integrations with scope ENGAGEMENTS and
+  staff.
+  """
+  answerPostSessionConsent(engagementID: ID!, accept: Boolean!): EngagementPayload!
+  """
+  Takes a session handed to the caller's virtual agent (status WAITING →
+  TAKEN). A session not taken within 1 minute closes with reason
+  VIRTUAL_AGENT_TIMEOUT; one kept over 30 minutes after it was taken closes
+  with POST_SESSION_LIMIT.
+  """
+  takePostSession(engagementID: ID!): EngagementPayload! @auth(scopes: [VIRTUAL_AGENT])
+  """
+  Ends a session the caller's virtual agent took, with its result (e.g.
+  survey answers as key/value): the engagement closes (reason
+  POST_SESSION_COMPLETED); the result is stored on the engagement
+  (` + "`" + `postSessionResult` + "`" + `), in its CRM record (` + "`" + `metadata.postSession` + "`" + `) and in
+  its metadata file.
+  """
+  endPostSession(engagementID: ID!, result: Map): EngagementPayload! @auth(scopes: [VIRTUAL_AGENT])
+}
+
+extend type Subscription {
+  """
+  The events of the caller's virtual agent: ` + "`" + `post_session.changed` + "`" + ` of every
+  session handed to it (with its data parameters), and ` + "`" + `message.created` + "`" + ` of
+  the sessions it has while they are with it. ` + "`" + `after` + "`" + ` replays what was
+  missed.
+  """
+  virtualAgentEvents(after: String): Event! @auth(scopes: [VIRTUAL_AGENT])
+}
+`, BuiltIn: false},
 	{Name: "../schema/query.graphqls", Input: `extend type Query {
   """The authenticated agent."""
   me: Agent! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
@@ -13373,6 +13473,28 @@ func (ec *executionContext) field_Mutation_addNote_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_answerPostSessionConsent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "accept",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accept"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_appendTranscript_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13711,6 +13833,28 @@ func (ec *executionContext) field_Mutation_endEngagement_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_endPostSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "result",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOMap2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["result"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13908,6 +14052,20 @@ func (ec *executionContext) field_Mutation_startOutbound_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_takePostSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
 	return args, nil
 }
 
@@ -15158,6 +15316,20 @@ func (ec *executionContext) field_Subscription_queueEvents_args(ctx context.Cont
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_virtualAgentEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
 	return args, nil
 }
 
@@ -26191,6 +26363,174 @@ func (ec *executionContext) fieldContext_Mutation_retryDelivery(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_answerPostSessionConsent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerPostSessionConsent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerPostSessionConsent(ctx, fc.Args["engagementID"].(int), fc.Args["accept"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerPostSessionConsent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerPostSessionConsent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_takePostSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_takePostSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TakePostSession(ctx, fc.Args["engagementID"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"VIRTUAL_AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_takePostSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_takePostSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endPostSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endPostSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndPostSession(ctx, fc.Args["engagementID"].(int), fc.Args["result"].(map[string]any))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"VIRTUAL_AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endPostSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endPostSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30846,6 +31186,68 @@ func (ec *executionContext) fieldContext_Subscription_engagementEvents(ctx conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_engagementEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_virtualAgentEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_virtualAgentEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().VirtualAgentEvents(ctx, fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"VIRTUAL_AGENT"})
+				if err != nil {
+					var zeroVal *ent.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.Event
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_virtualAgentEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_virtualAgentEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -37733,7 +38135,7 @@ func (ec *executionContext) unmarshalInputCreateAPIKeyInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "scopes"}
+	fieldsInOrder := [...]string{"name", "scopes", "virtualAgentID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37754,6 +38156,13 @@ func (ec *executionContext) unmarshalInputCreateAPIKeyInput(ctx context.Context,
 				return it, err
 			}
 			it.Scopes = data
+		case "virtualAgentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentID = data
 		}
 	}
 	return it, nil
@@ -55555,6 +55964,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "answerPostSessionConsent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerPostSessionConsent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "takePostSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_takePostSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endPostSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endPostSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -58089,6 +58519,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_queueEvents(ctx, fields[0])
 	case "engagementEvents":
 		return ec._Subscription_engagementEvents(ctx, fields[0])
+	case "virtualAgentEvents":
+		return ec._Subscription_virtualAgentEvents(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

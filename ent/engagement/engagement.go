@@ -424,6 +424,7 @@ const (
 	PostSessionStatusConsentRefused  PostSessionStatus = "CONSENT_REFUSED"
 	PostSessionStatusConsentTimedOut PostSessionStatus = "CONSENT_TIMED_OUT"
 	PostSessionStatusTimedOut        PostSessionStatus = "TIMED_OUT"
+	PostSessionStatusCustomerLeft    PostSessionStatus = "CUSTOMER_LEFT"
 )
 
 func (pss PostSessionStatus) String() string {
@@ -433,7 +434,7 @@ func (pss PostSessionStatus) String() string {
 // PostSessionStatusValidator is a validator for the "post_session_status" field enum values. It is called by the builders before save.
 func PostSessionStatusValidator(pss PostSessionStatus) error {
 	switch pss {
-	case PostSessionStatusAwaitingConsent, PostSessionStatusWaiting, PostSessionStatusTaken, PostSessionStatusCompleted, PostSessionStatusConsentRefused, PostSessionStatusConsentTimedOut, PostSessionStatusTimedOut:
+	case PostSessionStatusAwaitingConsent, PostSessionStatusWaiting, PostSessionStatusTaken, PostSessionStatusCompleted, PostSessionStatusConsentRefused, PostSessionStatusConsentTimedOut, PostSessionStatusTimedOut, PostSessionStatusCustomerLeft:
 		return nil
 	default:
 		return fmt.Errorf("engagement: invalid enum value for post_session_status field: %q", pss)

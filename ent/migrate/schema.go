@@ -272,7 +272,7 @@ var (
 		{Name: "version", Type: field.TypeInt, Default: 0},
 		{Name: "customer_messages", Type: field.TypeInt, Default: 0},
 		{Name: "customer_address", Type: field.TypeString, Nullable: true, Size: 320},
-		{Name: "post_session_status", Type: field.TypeEnum, Nullable: true, Enums: []string{"AWAITING_CONSENT", "WAITING", "TAKEN", "COMPLETED", "CONSENT_REFUSED", "CONSENT_TIMED_OUT", "TIMED_OUT"}},
+		{Name: "post_session_status", Type: field.TypeEnum, Nullable: true, Enums: []string{"AWAITING_CONSENT", "WAITING", "TAKEN", "COMPLETED", "CONSENT_REFUSED", "CONSENT_TIMED_OUT", "TIMED_OUT", "CUSTOMER_LEFT"}},
 		{Name: "post_session_deadline", Type: field.TypeTime, Nullable: true},
 		{Name: "post_session_parameters", Type: field.TypeJSON, Nullable: true},
 		{Name: "post_session_record_in", Type: field.TypeEnum, Nullable: true, Enums: []string{"METADATA", "CRM", "BOTH"}},

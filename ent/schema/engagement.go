@@ -76,6 +76,7 @@ func (Engagement) Fields() []ent.Field {
 			"ConsentRefused", "CONSENT_REFUSED",
 			"ConsentTimedOut", "CONSENT_TIMED_OUT",
 			"TimedOut", "TIMED_OUT",
+			"CustomerLeft", "CUSTOMER_LEFT",
 		).Optional().Nillable().Comment("How the post-session part stands; set once, when the session is handed over (at most one post-session transfer per engagement)."),
 		field.Time("post_session_deadline").Optional().Nillable().Comment("When the customer's consent, or the virtual agent's take, is due."),
 		field.JSON("post_session_parameters", map[string]any{}).Optional().Annotations(entgql.Type("Map")).
@@ -84,7 +85,7 @@ func (Engagement) Fields() []ent.Field {
 			Comment("Where the data parameters and the result are recorded, from the post-session setting."),
 		field.JSON("post_session_result", map[string]any{}).Optional().Annotations(entgql.Type("Map")).
 			Comment("What the virtual agent ended the session with (e.g. survey answers)."),
-		field.String("post_session_reason").Optional().Comment("Why the post-session part ended: COMPLETED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT."),
+		field.String("post_session_reason").Optional().Comment("Why the post-session part ended: POST_SESSION_COMPLETED, CUSTOMER_ENDED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT, POST_SESSION_LIMIT."),
 		field.Int("previous_id").Optional().Nillable().
 			Comment("The earlier conversation with the same customer address and entry point this one continues (O7)."),
 	}

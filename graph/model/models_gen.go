@@ -57,6 +57,8 @@ type CompleteWrapUpInput struct {
 type CreateAPIKeyInput struct {
 	Name   string       `json:"name"`
 	Scopes []enum.Scope `json:"scopes"`
+	// Required with scope VIRTUAL_AGENT, refused without: the virtual agent the key acts as.
+	VirtualAgentID *int `json:"virtualAgentID,omitempty"`
 }
 
 type CreateAPIKeyPayload struct {

@@ -270,6 +270,11 @@ func (w *writer) end(ctx context.Context, eg *ent.Engagement, reason string, byC
 			return nil, err
 		}
 	case engagement.StateConnected:
+	case engagement.StatePostSession:
+		if !byCustomer {
+			return nil, illegal("engagement %d is with its virtual agent", eg.ID)
+		}
+		return w.finishPostSession(ctx, eg, "CUSTOMER_ENDED", engagement.PostSessionStatusCustomerLeft, nil)
 	default:
 		return nil, illegal("engagement %d is %s; it has already ended", eg.ID, eg.State)
 	}

@@ -72,6 +72,9 @@ const (
 	ActorWrapUpLimit = "WRAP_UP_LIMIT"
 	// ActorDisconnectGrace: an agent stayed disconnected past the grace.
 	ActorDisconnectGrace = "DISCONNECT_GRACE"
+	// ActorPostSessionDeadline: a post-session part reached its deadline
+	// (consent, the virtual agent's take, or its limit).
+	ActorPostSessionDeadline = "POST_SESSION_DEADLINE"
 )
 
 // Event is an event to append. The IDs say who it concerns: the agent whose

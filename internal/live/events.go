@@ -21,6 +21,8 @@ import (
 var customerTopics = map[string]bool{
 	events.EngagementStateChanged: true,
 	events.MessageCreated:         true,
+	// The consent question and the virtual agent's steps (P2).
+	events.PostSessionChanged: true,
 }
 
 // AgentEvents streams the calling agent's events: those after the cursor
