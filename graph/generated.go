@@ -374,6 +374,7 @@ type ComplexityRoot struct {
 		Live                  func(childComplexity int) int
 		MenuPath              func(childComplexity int) int
 		Messages              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
+		MetadataFile          func(childComplexity int) int
 		Next                  func(childComplexity int) int
 		Notes                 func(childComplexity int) int
 		Offers                func(childComplexity int) int
@@ -990,6 +991,7 @@ type EngagementResolver interface {
 	Live(ctx context.Context, obj *ent.Engagement) (bool, error)
 	SearchTranscript(ctx context.Context, obj *ent.Engagement, query string) ([]*ent.TranscriptSegment, error)
 	History(ctx context.Context, obj *ent.Engagement, first *int, after *string) ([]*ent.Event, error)
+	MetadataFile(ctx context.Context, obj *ent.Engagement) (*string, error)
 }
 type EventResolver interface {
 	Sequence(ctx context.Context, obj *ent.Event) (string, error)
@@ -2345,6 +2347,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.Messages(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.MessageOrder), args["where"].(*ent.MessageWhereInput)), true
+	case "Engagement.metadataFile":
+		if e.ComplexityRoot.Engagement.MetadataFile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.MetadataFile(childComplexity), true
 	case "Engagement.next":
 		if e.ComplexityRoot.Engagement.Next == nil {
 			break
@@ -11531,6 +11539,17 @@ extend type Subscription {
   """
   virtualAgentEvents(after: String): Event! @auth(scopes: [VIRTUAL_AGENT])
 }
+
+extend type Engagement {
+  """
+  The session metadata file (JSON, see the README), once the session is over
+  (CLOSED or ABANDONED): ids, session type, times and durations,
+  participants, transfers, dispositions, data parameters, the post-session
+  result and the state timeline. PRECONDITION_FAILED (reason
+  SESSION_NOT_OVER) before; SESSION_FILES_OFF when the server writes none.
+  """
+  metadataFile: String
+}
 `, BuiltIn: false},
 	{Name: "../schema/query.graphqls", Input: `extend type Query {
   """The authenticated agent."""
@@ -12185,6 +12204,8 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_searchTranscript(ctx, field)
 	case "history":
 		return ec.fieldContext_Engagement_history(ctx, field)
+	case "metadataFile":
+		return ec.fieldContext_Engagement_metadataFile(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Engagement", field.Name)
 }
@@ -21144,6 +21165,29 @@ func (ec *executionContext) fieldContext_Engagement_history(ctx context.Context,
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Engagement_metadataFile(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_metadataFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Engagement().MetadataFile(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_metadataFile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _EngagementAssigned_channel(ctx context.Context, field graphql.CollectedField, obj *events.EngagementAssignedDetails) (ret graphql.Marshaler) {
@@ -54162,6 +54206,44 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 				}()
 				res = ec._Engagement_history(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "metadataFile":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Engagement_metadataFile(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res

@@ -12,6 +12,16 @@ import (
 	"github.com/switchboard/switchboard/graph/model"
 )
 
+// MetadataFile is the resolver for the metadataFile field.
+func (r *engagementResolver) MetadataFile(ctx context.Context, obj *ent.Engagement) (*string, error) {
+	b, err := r.SessionFiles.Read(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	doc := string(b)
+	return &doc, nil
+}
+
 // AnswerPostSessionConsent is the resolver for the answerPostSessionConsent field.
 func (r *mutationResolver) AnswerPostSessionConsent(ctx context.Context, engagementID int, accept bool) (*model.EngagementPayload, error) {
 	return wrap(engagementPayload)(r.Engine.AnswerPostSessionConsent(ctx, engagementID, accept))

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/live"
 	"github.com/switchboard/switchboard/internal/messaging"
+	"github.com/switchboard/switchboard/internal/sessionfile"
 )
 
 // Resolver is the resolver root; it only carries dependencies.
@@ -23,4 +24,6 @@ type Resolver struct {
 	Engine *engine.Engine
 	Live   *live.Service
 	Outbox *messaging.Outbox
+	// SessionFiles reads the session metadata files (C9).
+	SessionFiles *sessionfile.Store
 }

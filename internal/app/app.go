@@ -25,22 +25,25 @@ import (
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/messaging"
+	"github.com/switchboard/switchboard/internal/sessionfile"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
 // App is a running Switchboard: services and the HTTP handler over them.
 type App struct {
-	Config  Config
-	Client  *ent.Client
-	Auth    *auth.Service
-	Admin   *admin.Service
-	Bus     *events.Bus
-	Engine  *engine.Engine
-	Outbox  *messaging.Outbox
-	Log     *slog.Logger
-	metrics *metrics
-	sockets *socketTracker
-	handler http.Handler
+	Config Config
+	Client *ent.Client
+	Auth   *auth.Service
+	Admin  *admin.Service
+	Bus    *events.Bus
+	Engine *engine.Engine
+	Outbox *messaging.Outbox
+	// SessionFiles writes the session metadata files (C9).
+	SessionFiles *sessionfile.Store
+	Log          *slog.Logger
+	metrics      *metrics
+	sockets      *socketTracker
+	handler      http.Handler
 	// metricsHandler serves /metrics: on the API's mux, or on the
 	// listener of -metrics-addr (MetricsHandler).
 	metricsHandler http.Handler
@@ -95,6 +98,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace, MediaPriority: cfg.MediaPriority,
 		SingleWriter: !store.IsPostgres(cfg.DatabaseURL),
 		Messaging:    engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}})
+	a.SessionFiles = &sessionfile.Store{Client: client, Bus: a.Bus, Dir: cfg.SessionFilesDir, Log: cfg.Log}
 	if a.Outbox, err = newOutbox(cfg, client, a.Bus); err != nil {
 		client.Close()
 		return nil, err
@@ -117,6 +121,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.handler = a.routes()
 	a.Engine.Start()
 	a.Outbox.Start()
+	a.SessionFiles.Start()
 	return a, nil
 }
 
@@ -135,6 +140,7 @@ func (a *App) Shutdown(ctx context.Context) {
 
 // Close stops the dispatcher and releases the store.
 func (a *App) Close() error {
+	a.SessionFiles.Stop()
 	a.Outbox.Stop()
 	a.Engine.Stop()
 	return a.Client.Close()

@@ -36,6 +36,9 @@ type Config struct {
 	// MissedRingsLimit and DisconnectGrace: see engine.Config.
 	MissedRingsLimit int
 	DisconnectGrace  time.Duration
+	// SessionFilesDir is where session metadata files are written (C9);
+	// empty writes none.
+	SessionFilesDir string
 	// MediaPriority orders channels competing for agents (R2).
 	MediaPriority []enum.Channel
 	// LogFormat is "text" or "json"; LogLevel the least level logged.
@@ -117,6 +120,7 @@ var options = []option{
 		}
 		return nil
 	}},
+	{"session-files", "SWITCHBOARD_SESSION_FILES", "", "directory for the session metadata files (one JSON document per ended session, `Engagement.metadataFile`); empty writes none", str(func(c *Config) *string { return &c.SessionFilesDir })},
 	{"disconnect-grace", "SWITCHBOARD_DISCONNECT_GRACE", "60s", "how long an agent may lose its connection before it is logged out and its chats requeued", func(c *Config, v string) (err error) { c.DisconnectGrace, err = time.ParseDuration(v); return err }},
 	{"log-format", "SWITCHBOARD_LOG_FORMAT", "text", "log format: `text` (key=value) or `json` (one object a line)", func(c *Config, v string) error {
 		if v != "text" && v != "json" {
