@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -195,6 +196,21 @@ func TestPostSessionSurveyByScriptedVirtualAgent(t *testing.T) {
 		t.Fatalf("record metadata %v", rec.Node.Records[0].Metadata)
 	}
 	c.expectRules(chat.ID, "CREATED CHAT_CONNECTED", "UPDATED POST_SESSION_RESULT")
+	var file struct{ Node struct{ MetadataFile string } }
+	c.must(c.s.Admin, `query($id: ID!) { node(id: $id) { ... on Engagement { metadataFile } } }`, map[string]any{"id": chat.ID}, &file)
+	var doc struct {
+		PostSession struct {
+			Status string
+			Result map[string]any
+		}
+		DataParameters map[string]any
+	}
+	if err := json.Unmarshal([]byte(file.Node.MetadataFile), &doc); err != nil {
+		t.Fatalf("metadata file %q: %v", file.Node.MetadataFile, err)
+	}
+	if doc.PostSession.Status != "COMPLETED" || doc.PostSession.Result["How satisfied are you, 1 to 5?"] != "5" || doc.DataParameters["agent"] != "Ann" {
+		t.Fatalf("metadata file %s", file.Node.MetadataFile)
+	}
 	done := nextOn(t, botEvents, "virtualAgentEvents", "post_session.changed", func(e event) bool { return e.Payload["status"] == "COMPLETED" })
 	if deref(done.EngagementID) != chat.ID {
 		t.Fatalf("bot heard the end of %v", done.EngagementID)
