@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -1090,6 +1091,522 @@ func (i *AgentWhereInput) P() (predicate.Agent, error) {
 		return predicates[0], nil
 	default:
 		return agent.And(predicates...), nil
+	}
+}
+
+// CRMDeliveryWhereInput represents a where input for filtering CRMDelivery queries.
+type CRMDeliveryWhereInput struct {
+	Predicates []predicate.CRMDelivery  `json:"-"`
+	Not        *CRMDeliveryWhereInput   `json:"not,omitempty"`
+	Or         []*CRMDeliveryWhereInput `json:"or,omitempty"`
+	And        []*CRMDeliveryWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "event_id" field predicates.
+	EventID      *int  `json:"eventID,omitempty"`
+	EventIDNEQ   *int  `json:"eventIDNEQ,omitempty"`
+	EventIDIn    []int `json:"eventIDIn,omitempty"`
+	EventIDNotIn []int `json:"eventIDNotIn,omitempty"`
+	EventIDGT    *int  `json:"eventIDGT,omitempty"`
+	EventIDGTE   *int  `json:"eventIDGTE,omitempty"`
+	EventIDLT    *int  `json:"eventIDLT,omitempty"`
+	EventIDLTE   *int  `json:"eventIDLTE,omitempty"`
+
+	// "record_id" field predicates.
+	RecordID      *int  `json:"recordID,omitempty"`
+	RecordIDNEQ   *int  `json:"recordIDNEQ,omitempty"`
+	RecordIDIn    []int `json:"recordIDIn,omitempty"`
+	RecordIDNotIn []int `json:"recordIDNotIn,omitempty"`
+	RecordIDGT    *int  `json:"recordIDGT,omitempty"`
+	RecordIDGTE   *int  `json:"recordIDGTE,omitempty"`
+	RecordIDLT    *int  `json:"recordIDLT,omitempty"`
+	RecordIDLTE   *int  `json:"recordIDLTE,omitempty"`
+
+	// "record_version" field predicates.
+	RecordVersion      *int  `json:"recordVersion,omitempty"`
+	RecordVersionNEQ   *int  `json:"recordVersionNEQ,omitempty"`
+	RecordVersionIn    []int `json:"recordVersionIn,omitempty"`
+	RecordVersionNotIn []int `json:"recordVersionNotIn,omitempty"`
+	RecordVersionGT    *int  `json:"recordVersionGT,omitempty"`
+	RecordVersionGTE   *int  `json:"recordVersionGTE,omitempty"`
+	RecordVersionLT    *int  `json:"recordVersionLT,omitempty"`
+	RecordVersionLTE   *int  `json:"recordVersionLTE,omitempty"`
+
+	// "attempts" field predicates.
+	Attempts      *int  `json:"attempts,omitempty"`
+	AttemptsNEQ   *int  `json:"attemptsNEQ,omitempty"`
+	AttemptsIn    []int `json:"attemptsIn,omitempty"`
+	AttemptsNotIn []int `json:"attemptsNotIn,omitempty"`
+	AttemptsGT    *int  `json:"attemptsGT,omitempty"`
+	AttemptsGTE   *int  `json:"attemptsGTE,omitempty"`
+	AttemptsLT    *int  `json:"attemptsLT,omitempty"`
+	AttemptsLTE   *int  `json:"attemptsLTE,omitempty"`
+
+	// "next_attempt_at" field predicates.
+	NextAttemptAt       *time.Time  `json:"nextAttemptAt,omitempty"`
+	NextAttemptAtNEQ    *time.Time  `json:"nextAttemptAtNEQ,omitempty"`
+	NextAttemptAtIn     []time.Time `json:"nextAttemptAtIn,omitempty"`
+	NextAttemptAtNotIn  []time.Time `json:"nextAttemptAtNotIn,omitempty"`
+	NextAttemptAtGT     *time.Time  `json:"nextAttemptAtGT,omitempty"`
+	NextAttemptAtGTE    *time.Time  `json:"nextAttemptAtGTE,omitempty"`
+	NextAttemptAtLT     *time.Time  `json:"nextAttemptAtLT,omitempty"`
+	NextAttemptAtLTE    *time.Time  `json:"nextAttemptAtLTE,omitempty"`
+	NextAttemptAtIsNil  bool        `json:"nextAttemptAtIsNil,omitempty"`
+	NextAttemptAtNotNil bool        `json:"nextAttemptAtNotNil,omitempty"`
+
+	// "delivered_at" field predicates.
+	DeliveredAt       *time.Time  `json:"deliveredAt,omitempty"`
+	DeliveredAtNEQ    *time.Time  `json:"deliveredAtNEQ,omitempty"`
+	DeliveredAtIn     []time.Time `json:"deliveredAtIn,omitempty"`
+	DeliveredAtNotIn  []time.Time `json:"deliveredAtNotIn,omitempty"`
+	DeliveredAtGT     *time.Time  `json:"deliveredAtGT,omitempty"`
+	DeliveredAtGTE    *time.Time  `json:"deliveredAtGTE,omitempty"`
+	DeliveredAtLT     *time.Time  `json:"deliveredAtLT,omitempty"`
+	DeliveredAtLTE    *time.Time  `json:"deliveredAtLTE,omitempty"`
+	DeliveredAtIsNil  bool        `json:"deliveredAtIsNil,omitempty"`
+	DeliveredAtNotNil bool        `json:"deliveredAtNotNil,omitempty"`
+
+	// "dead_lettered_at" field predicates.
+	DeadLetteredAt       *time.Time  `json:"deadLetteredAt,omitempty"`
+	DeadLetteredAtNEQ    *time.Time  `json:"deadLetteredAtNEQ,omitempty"`
+	DeadLetteredAtIn     []time.Time `json:"deadLetteredAtIn,omitempty"`
+	DeadLetteredAtNotIn  []time.Time `json:"deadLetteredAtNotIn,omitempty"`
+	DeadLetteredAtGT     *time.Time  `json:"deadLetteredAtGT,omitempty"`
+	DeadLetteredAtGTE    *time.Time  `json:"deadLetteredAtGTE,omitempty"`
+	DeadLetteredAtLT     *time.Time  `json:"deadLetteredAtLT,omitempty"`
+	DeadLetteredAtLTE    *time.Time  `json:"deadLetteredAtLTE,omitempty"`
+	DeadLetteredAtIsNil  bool        `json:"deadLetteredAtIsNil,omitempty"`
+	DeadLetteredAtNotNil bool        `json:"deadLetteredAtNotNil,omitempty"`
+
+	// "last_error" field predicates.
+	LastError             *string  `json:"lastError,omitempty"`
+	LastErrorNEQ          *string  `json:"lastErrorNEQ,omitempty"`
+	LastErrorIn           []string `json:"lastErrorIn,omitempty"`
+	LastErrorNotIn        []string `json:"lastErrorNotIn,omitempty"`
+	LastErrorGT           *string  `json:"lastErrorGT,omitempty"`
+	LastErrorGTE          *string  `json:"lastErrorGTE,omitempty"`
+	LastErrorLT           *string  `json:"lastErrorLT,omitempty"`
+	LastErrorLTE          *string  `json:"lastErrorLTE,omitempty"`
+	LastErrorContains     *string  `json:"lastErrorContains,omitempty"`
+	LastErrorHasPrefix    *string  `json:"lastErrorHasPrefix,omitempty"`
+	LastErrorHasSuffix    *string  `json:"lastErrorHasSuffix,omitempty"`
+	LastErrorIsNil        bool     `json:"lastErrorIsNil,omitempty"`
+	LastErrorNotNil       bool     `json:"lastErrorNotNil,omitempty"`
+	LastErrorEqualFold    *string  `json:"lastErrorEqualFold,omitempty"`
+	LastErrorContainsFold *string  `json:"lastErrorContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CRMDeliveryWhereInput) AddPredicates(predicates ...predicate.CRMDelivery) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CRMDeliveryWhereInput filter on the CRMDeliveryQuery builder.
+func (i *CRMDeliveryWhereInput) Filter(q *CRMDeliveryQuery) (*CRMDeliveryQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCRMDeliveryWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCRMDeliveryWhereInput is returned in case the CRMDeliveryWhereInput is empty.
+var ErrEmptyCRMDeliveryWhereInput = errors.New("ent: empty predicate CRMDeliveryWhereInput")
+
+// P returns a predicate for filtering crmdeliveries.
+// An error is returned if the input is empty or invalid.
+func (i *CRMDeliveryWhereInput) P() (predicate.CRMDelivery, error) {
+	var predicates []predicate.CRMDelivery
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, crmdelivery.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CRMDelivery, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, crmdelivery.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CRMDelivery, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, crmdelivery.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, crmdelivery.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, crmdelivery.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, crmdelivery.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, crmdelivery.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, crmdelivery.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, crmdelivery.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, crmdelivery.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.EventID != nil {
+		predicates = append(predicates, crmdelivery.EventIDEQ(*i.EventID))
+	}
+	if i.EventIDNEQ != nil {
+		predicates = append(predicates, crmdelivery.EventIDNEQ(*i.EventIDNEQ))
+	}
+	if len(i.EventIDIn) > 0 {
+		predicates = append(predicates, crmdelivery.EventIDIn(i.EventIDIn...))
+	}
+	if len(i.EventIDNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.EventIDNotIn(i.EventIDNotIn...))
+	}
+	if i.EventIDGT != nil {
+		predicates = append(predicates, crmdelivery.EventIDGT(*i.EventIDGT))
+	}
+	if i.EventIDGTE != nil {
+		predicates = append(predicates, crmdelivery.EventIDGTE(*i.EventIDGTE))
+	}
+	if i.EventIDLT != nil {
+		predicates = append(predicates, crmdelivery.EventIDLT(*i.EventIDLT))
+	}
+	if i.EventIDLTE != nil {
+		predicates = append(predicates, crmdelivery.EventIDLTE(*i.EventIDLTE))
+	}
+	if i.RecordID != nil {
+		predicates = append(predicates, crmdelivery.RecordIDEQ(*i.RecordID))
+	}
+	if i.RecordIDNEQ != nil {
+		predicates = append(predicates, crmdelivery.RecordIDNEQ(*i.RecordIDNEQ))
+	}
+	if len(i.RecordIDIn) > 0 {
+		predicates = append(predicates, crmdelivery.RecordIDIn(i.RecordIDIn...))
+	}
+	if len(i.RecordIDNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.RecordIDNotIn(i.RecordIDNotIn...))
+	}
+	if i.RecordIDGT != nil {
+		predicates = append(predicates, crmdelivery.RecordIDGT(*i.RecordIDGT))
+	}
+	if i.RecordIDGTE != nil {
+		predicates = append(predicates, crmdelivery.RecordIDGTE(*i.RecordIDGTE))
+	}
+	if i.RecordIDLT != nil {
+		predicates = append(predicates, crmdelivery.RecordIDLT(*i.RecordIDLT))
+	}
+	if i.RecordIDLTE != nil {
+		predicates = append(predicates, crmdelivery.RecordIDLTE(*i.RecordIDLTE))
+	}
+	if i.RecordVersion != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionEQ(*i.RecordVersion))
+	}
+	if i.RecordVersionNEQ != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionNEQ(*i.RecordVersionNEQ))
+	}
+	if len(i.RecordVersionIn) > 0 {
+		predicates = append(predicates, crmdelivery.RecordVersionIn(i.RecordVersionIn...))
+	}
+	if len(i.RecordVersionNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.RecordVersionNotIn(i.RecordVersionNotIn...))
+	}
+	if i.RecordVersionGT != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionGT(*i.RecordVersionGT))
+	}
+	if i.RecordVersionGTE != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionGTE(*i.RecordVersionGTE))
+	}
+	if i.RecordVersionLT != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionLT(*i.RecordVersionLT))
+	}
+	if i.RecordVersionLTE != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionLTE(*i.RecordVersionLTE))
+	}
+	if i.Attempts != nil {
+		predicates = append(predicates, crmdelivery.AttemptsEQ(*i.Attempts))
+	}
+	if i.AttemptsNEQ != nil {
+		predicates = append(predicates, crmdelivery.AttemptsNEQ(*i.AttemptsNEQ))
+	}
+	if len(i.AttemptsIn) > 0 {
+		predicates = append(predicates, crmdelivery.AttemptsIn(i.AttemptsIn...))
+	}
+	if len(i.AttemptsNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.AttemptsNotIn(i.AttemptsNotIn...))
+	}
+	if i.AttemptsGT != nil {
+		predicates = append(predicates, crmdelivery.AttemptsGT(*i.AttemptsGT))
+	}
+	if i.AttemptsGTE != nil {
+		predicates = append(predicates, crmdelivery.AttemptsGTE(*i.AttemptsGTE))
+	}
+	if i.AttemptsLT != nil {
+		predicates = append(predicates, crmdelivery.AttemptsLT(*i.AttemptsLT))
+	}
+	if i.AttemptsLTE != nil {
+		predicates = append(predicates, crmdelivery.AttemptsLTE(*i.AttemptsLTE))
+	}
+	if i.NextAttemptAt != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtEQ(*i.NextAttemptAt))
+	}
+	if i.NextAttemptAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtNEQ(*i.NextAttemptAtNEQ))
+	}
+	if len(i.NextAttemptAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.NextAttemptAtIn(i.NextAttemptAtIn...))
+	}
+	if len(i.NextAttemptAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.NextAttemptAtNotIn(i.NextAttemptAtNotIn...))
+	}
+	if i.NextAttemptAtGT != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtGT(*i.NextAttemptAtGT))
+	}
+	if i.NextAttemptAtGTE != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtGTE(*i.NextAttemptAtGTE))
+	}
+	if i.NextAttemptAtLT != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtLT(*i.NextAttemptAtLT))
+	}
+	if i.NextAttemptAtLTE != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtLTE(*i.NextAttemptAtLTE))
+	}
+	if i.NextAttemptAtIsNil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtIsNil())
+	}
+	if i.NextAttemptAtNotNil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtNotNil())
+	}
+	if i.DeliveredAt != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtEQ(*i.DeliveredAt))
+	}
+	if i.DeliveredAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtNEQ(*i.DeliveredAtNEQ))
+	}
+	if len(i.DeliveredAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.DeliveredAtIn(i.DeliveredAtIn...))
+	}
+	if len(i.DeliveredAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.DeliveredAtNotIn(i.DeliveredAtNotIn...))
+	}
+	if i.DeliveredAtGT != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtGT(*i.DeliveredAtGT))
+	}
+	if i.DeliveredAtGTE != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtGTE(*i.DeliveredAtGTE))
+	}
+	if i.DeliveredAtLT != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtLT(*i.DeliveredAtLT))
+	}
+	if i.DeliveredAtLTE != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtLTE(*i.DeliveredAtLTE))
+	}
+	if i.DeliveredAtIsNil {
+		predicates = append(predicates, crmdelivery.DeliveredAtIsNil())
+	}
+	if i.DeliveredAtNotNil {
+		predicates = append(predicates, crmdelivery.DeliveredAtNotNil())
+	}
+	if i.DeadLetteredAt != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtEQ(*i.DeadLetteredAt))
+	}
+	if i.DeadLetteredAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtNEQ(*i.DeadLetteredAtNEQ))
+	}
+	if len(i.DeadLetteredAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtIn(i.DeadLetteredAtIn...))
+	}
+	if len(i.DeadLetteredAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtNotIn(i.DeadLetteredAtNotIn...))
+	}
+	if i.DeadLetteredAtGT != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtGT(*i.DeadLetteredAtGT))
+	}
+	if i.DeadLetteredAtGTE != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtGTE(*i.DeadLetteredAtGTE))
+	}
+	if i.DeadLetteredAtLT != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtLT(*i.DeadLetteredAtLT))
+	}
+	if i.DeadLetteredAtLTE != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtLTE(*i.DeadLetteredAtLTE))
+	}
+	if i.DeadLetteredAtIsNil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtIsNil())
+	}
+	if i.DeadLetteredAtNotNil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtNotNil())
+	}
+	if i.LastError != nil {
+		predicates = append(predicates, crmdelivery.LastErrorEQ(*i.LastError))
+	}
+	if i.LastErrorNEQ != nil {
+		predicates = append(predicates, crmdelivery.LastErrorNEQ(*i.LastErrorNEQ))
+	}
+	if len(i.LastErrorIn) > 0 {
+		predicates = append(predicates, crmdelivery.LastErrorIn(i.LastErrorIn...))
+	}
+	if len(i.LastErrorNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.LastErrorNotIn(i.LastErrorNotIn...))
+	}
+	if i.LastErrorGT != nil {
+		predicates = append(predicates, crmdelivery.LastErrorGT(*i.LastErrorGT))
+	}
+	if i.LastErrorGTE != nil {
+		predicates = append(predicates, crmdelivery.LastErrorGTE(*i.LastErrorGTE))
+	}
+	if i.LastErrorLT != nil {
+		predicates = append(predicates, crmdelivery.LastErrorLT(*i.LastErrorLT))
+	}
+	if i.LastErrorLTE != nil {
+		predicates = append(predicates, crmdelivery.LastErrorLTE(*i.LastErrorLTE))
+	}
+	if i.LastErrorContains != nil {
+		predicates = append(predicates, crmdelivery.LastErrorContains(*i.LastErrorContains))
+	}
+	if i.LastErrorHasPrefix != nil {
+		predicates = append(predicates, crmdelivery.LastErrorHasPrefix(*i.LastErrorHasPrefix))
+	}
+	if i.LastErrorHasSuffix != nil {
+		predicates = append(predicates, crmdelivery.LastErrorHasSuffix(*i.LastErrorHasSuffix))
+	}
+	if i.LastErrorIsNil {
+		predicates = append(predicates, crmdelivery.LastErrorIsNil())
+	}
+	if i.LastErrorNotNil {
+		predicates = append(predicates, crmdelivery.LastErrorNotNil())
+	}
+	if i.LastErrorEqualFold != nil {
+		predicates = append(predicates, crmdelivery.LastErrorEqualFold(*i.LastErrorEqualFold))
+	}
+	if i.LastErrorContainsFold != nil {
+		predicates = append(predicates, crmdelivery.LastErrorContainsFold(*i.LastErrorContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCRMDeliveryWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return crmdelivery.And(predicates...), nil
 	}
 }
 

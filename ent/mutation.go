@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/authtoken"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -51,6 +52,7 @@ const (
 	TypeAPIKey             = "APIKey"
 	TypeAgent              = "Agent"
 	TypeAuthToken          = "AuthToken"
+	TypeCRMDelivery        = "CRMDelivery"
 	TypeCRMRecord          = "CRMRecord"
 	TypeCRMSetting         = "CRMSetting"
 	TypeCapacityProfile    = "CapacityProfile"
@@ -3363,6 +3365,1086 @@ func (m *AuthTokenMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown AuthToken edge %s", name)
+}
+
+// CRMDeliveryMutation represents an operation that mutates the CRMDelivery nodes in the graph.
+type CRMDeliveryMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	event_id          *int
+	addevent_id       *int
+	record_id         *int
+	addrecord_id      *int
+	record_version    *int
+	addrecord_version *int
+	payload           *map[string]interface{}
+	attempts          *int
+	addattempts       *int
+	next_attempt_at   *time.Time
+	delivered_at      *time.Time
+	dead_lettered_at  *time.Time
+	last_error        *string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*CRMDelivery, error)
+	predicates        []predicate.CRMDelivery
+}
+
+var _ ent.Mutation = (*CRMDeliveryMutation)(nil)
+
+// crmdeliveryOption allows management of the mutation configuration using functional options.
+type crmdeliveryOption func(*CRMDeliveryMutation)
+
+// newCRMDeliveryMutation creates new mutation for the CRMDelivery entity.
+func newCRMDeliveryMutation(c config, op Op, opts ...crmdeliveryOption) *CRMDeliveryMutation {
+	m := &CRMDeliveryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCRMDelivery,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCRMDeliveryID sets the ID field of the mutation.
+func withCRMDeliveryID(id int) crmdeliveryOption {
+	return func(m *CRMDeliveryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CRMDelivery
+		)
+		m.oldValue = func(ctx context.Context) (*CRMDelivery, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CRMDelivery.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCRMDelivery sets the old CRMDelivery of the mutation.
+func withCRMDelivery(node *CRMDelivery) crmdeliveryOption {
+	return func(m *CRMDeliveryMutation) {
+		m.oldValue = func(context.Context) (*CRMDelivery, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CRMDeliveryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CRMDeliveryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CRMDeliveryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CRMDeliveryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CRMDelivery.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CRMDeliveryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CRMDeliveryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CRMDeliveryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CRMDeliveryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CRMDeliveryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CRMDeliveryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *CRMDeliveryMutation) SetEventID(i int) {
+	m.event_id = &i
+	m.addevent_id = nil
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *CRMDeliveryMutation) EventID() (r int, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldEventID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// AddEventID adds i to the "event_id" field.
+func (m *CRMDeliveryMutation) AddEventID(i int) {
+	if m.addevent_id != nil {
+		*m.addevent_id += i
+	} else {
+		m.addevent_id = &i
+	}
+}
+
+// AddedEventID returns the value that was added to the "event_id" field in this mutation.
+func (m *CRMDeliveryMutation) AddedEventID() (r int, exists bool) {
+	v := m.addevent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *CRMDeliveryMutation) ResetEventID() {
+	m.event_id = nil
+	m.addevent_id = nil
+}
+
+// SetRecordID sets the "record_id" field.
+func (m *CRMDeliveryMutation) SetRecordID(i int) {
+	m.record_id = &i
+	m.addrecord_id = nil
+}
+
+// RecordID returns the value of the "record_id" field in the mutation.
+func (m *CRMDeliveryMutation) RecordID() (r int, exists bool) {
+	v := m.record_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordID returns the old "record_id" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldRecordID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordID: %w", err)
+	}
+	return oldValue.RecordID, nil
+}
+
+// AddRecordID adds i to the "record_id" field.
+func (m *CRMDeliveryMutation) AddRecordID(i int) {
+	if m.addrecord_id != nil {
+		*m.addrecord_id += i
+	} else {
+		m.addrecord_id = &i
+	}
+}
+
+// AddedRecordID returns the value that was added to the "record_id" field in this mutation.
+func (m *CRMDeliveryMutation) AddedRecordID() (r int, exists bool) {
+	v := m.addrecord_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRecordID resets all changes to the "record_id" field.
+func (m *CRMDeliveryMutation) ResetRecordID() {
+	m.record_id = nil
+	m.addrecord_id = nil
+}
+
+// SetRecordVersion sets the "record_version" field.
+func (m *CRMDeliveryMutation) SetRecordVersion(i int) {
+	m.record_version = &i
+	m.addrecord_version = nil
+}
+
+// RecordVersion returns the value of the "record_version" field in the mutation.
+func (m *CRMDeliveryMutation) RecordVersion() (r int, exists bool) {
+	v := m.record_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordVersion returns the old "record_version" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldRecordVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordVersion: %w", err)
+	}
+	return oldValue.RecordVersion, nil
+}
+
+// AddRecordVersion adds i to the "record_version" field.
+func (m *CRMDeliveryMutation) AddRecordVersion(i int) {
+	if m.addrecord_version != nil {
+		*m.addrecord_version += i
+	} else {
+		m.addrecord_version = &i
+	}
+}
+
+// AddedRecordVersion returns the value that was added to the "record_version" field in this mutation.
+func (m *CRMDeliveryMutation) AddedRecordVersion() (r int, exists bool) {
+	v := m.addrecord_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRecordVersion resets all changes to the "record_version" field.
+func (m *CRMDeliveryMutation) ResetRecordVersion() {
+	m.record_version = nil
+	m.addrecord_version = nil
+}
+
+// SetPayload sets the "payload" field.
+func (m *CRMDeliveryMutation) SetPayload(value map[string]interface{}) {
+	m.payload = &value
+}
+
+// Payload returns the value of the "payload" field in the mutation.
+func (m *CRMDeliveryMutation) Payload() (r map[string]interface{}, exists bool) {
+	v := m.payload
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayload returns the old "payload" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldPayload(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayload is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayload requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayload: %w", err)
+	}
+	return oldValue.Payload, nil
+}
+
+// ResetPayload resets all changes to the "payload" field.
+func (m *CRMDeliveryMutation) ResetPayload() {
+	m.payload = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *CRMDeliveryMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *CRMDeliveryMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *CRMDeliveryMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *CRMDeliveryMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *CRMDeliveryMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *CRMDeliveryMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *CRMDeliveryMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldNextAttemptAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (m *CRMDeliveryMutation) ClearNextAttemptAt() {
+	m.next_attempt_at = nil
+	m.clearedFields[crmdelivery.FieldNextAttemptAt] = struct{}{}
+}
+
+// NextAttemptAtCleared returns if the "next_attempt_at" field was cleared in this mutation.
+func (m *CRMDeliveryMutation) NextAttemptAtCleared() bool {
+	_, ok := m.clearedFields[crmdelivery.FieldNextAttemptAt]
+	return ok
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *CRMDeliveryMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+	delete(m.clearedFields, crmdelivery.FieldNextAttemptAt)
+}
+
+// SetDeliveredAt sets the "delivered_at" field.
+func (m *CRMDeliveryMutation) SetDeliveredAt(t time.Time) {
+	m.delivered_at = &t
+}
+
+// DeliveredAt returns the value of the "delivered_at" field in the mutation.
+func (m *CRMDeliveryMutation) DeliveredAt() (r time.Time, exists bool) {
+	v := m.delivered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveredAt returns the old "delivered_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldDeliveredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveredAt: %w", err)
+	}
+	return oldValue.DeliveredAt, nil
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (m *CRMDeliveryMutation) ClearDeliveredAt() {
+	m.delivered_at = nil
+	m.clearedFields[crmdelivery.FieldDeliveredAt] = struct{}{}
+}
+
+// DeliveredAtCleared returns if the "delivered_at" field was cleared in this mutation.
+func (m *CRMDeliveryMutation) DeliveredAtCleared() bool {
+	_, ok := m.clearedFields[crmdelivery.FieldDeliveredAt]
+	return ok
+}
+
+// ResetDeliveredAt resets all changes to the "delivered_at" field.
+func (m *CRMDeliveryMutation) ResetDeliveredAt() {
+	m.delivered_at = nil
+	delete(m.clearedFields, crmdelivery.FieldDeliveredAt)
+}
+
+// SetDeadLetteredAt sets the "dead_lettered_at" field.
+func (m *CRMDeliveryMutation) SetDeadLetteredAt(t time.Time) {
+	m.dead_lettered_at = &t
+}
+
+// DeadLetteredAt returns the value of the "dead_lettered_at" field in the mutation.
+func (m *CRMDeliveryMutation) DeadLetteredAt() (r time.Time, exists bool) {
+	v := m.dead_lettered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadLetteredAt returns the old "dead_lettered_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldDeadLetteredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadLetteredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadLetteredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadLetteredAt: %w", err)
+	}
+	return oldValue.DeadLetteredAt, nil
+}
+
+// ClearDeadLetteredAt clears the value of the "dead_lettered_at" field.
+func (m *CRMDeliveryMutation) ClearDeadLetteredAt() {
+	m.dead_lettered_at = nil
+	m.clearedFields[crmdelivery.FieldDeadLetteredAt] = struct{}{}
+}
+
+// DeadLetteredAtCleared returns if the "dead_lettered_at" field was cleared in this mutation.
+func (m *CRMDeliveryMutation) DeadLetteredAtCleared() bool {
+	_, ok := m.clearedFields[crmdelivery.FieldDeadLetteredAt]
+	return ok
+}
+
+// ResetDeadLetteredAt resets all changes to the "dead_lettered_at" field.
+func (m *CRMDeliveryMutation) ResetDeadLetteredAt() {
+	m.dead_lettered_at = nil
+	delete(m.clearedFields, crmdelivery.FieldDeadLetteredAt)
+}
+
+// SetLastError sets the "last_error" field.
+func (m *CRMDeliveryMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *CRMDeliveryMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *CRMDeliveryMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[crmdelivery.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *CRMDeliveryMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[crmdelivery.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *CRMDeliveryMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, crmdelivery.FieldLastError)
+}
+
+// Where appends a list predicates to the CRMDeliveryMutation builder.
+func (m *CRMDeliveryMutation) Where(ps ...predicate.CRMDelivery) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CRMDeliveryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CRMDeliveryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CRMDelivery, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CRMDeliveryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CRMDeliveryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CRMDelivery).
+func (m *CRMDeliveryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CRMDeliveryMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, crmdelivery.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, crmdelivery.FieldUpdatedAt)
+	}
+	if m.event_id != nil {
+		fields = append(fields, crmdelivery.FieldEventID)
+	}
+	if m.record_id != nil {
+		fields = append(fields, crmdelivery.FieldRecordID)
+	}
+	if m.record_version != nil {
+		fields = append(fields, crmdelivery.FieldRecordVersion)
+	}
+	if m.payload != nil {
+		fields = append(fields, crmdelivery.FieldPayload)
+	}
+	if m.attempts != nil {
+		fields = append(fields, crmdelivery.FieldAttempts)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, crmdelivery.FieldNextAttemptAt)
+	}
+	if m.delivered_at != nil {
+		fields = append(fields, crmdelivery.FieldDeliveredAt)
+	}
+	if m.dead_lettered_at != nil {
+		fields = append(fields, crmdelivery.FieldDeadLetteredAt)
+	}
+	if m.last_error != nil {
+		fields = append(fields, crmdelivery.FieldLastError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CRMDeliveryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case crmdelivery.FieldCreatedAt:
+		return m.CreatedAt()
+	case crmdelivery.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case crmdelivery.FieldEventID:
+		return m.EventID()
+	case crmdelivery.FieldRecordID:
+		return m.RecordID()
+	case crmdelivery.FieldRecordVersion:
+		return m.RecordVersion()
+	case crmdelivery.FieldPayload:
+		return m.Payload()
+	case crmdelivery.FieldAttempts:
+		return m.Attempts()
+	case crmdelivery.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case crmdelivery.FieldDeliveredAt:
+		return m.DeliveredAt()
+	case crmdelivery.FieldDeadLetteredAt:
+		return m.DeadLetteredAt()
+	case crmdelivery.FieldLastError:
+		return m.LastError()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CRMDeliveryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case crmdelivery.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case crmdelivery.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case crmdelivery.FieldEventID:
+		return m.OldEventID(ctx)
+	case crmdelivery.FieldRecordID:
+		return m.OldRecordID(ctx)
+	case crmdelivery.FieldRecordVersion:
+		return m.OldRecordVersion(ctx)
+	case crmdelivery.FieldPayload:
+		return m.OldPayload(ctx)
+	case crmdelivery.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case crmdelivery.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case crmdelivery.FieldDeliveredAt:
+		return m.OldDeliveredAt(ctx)
+	case crmdelivery.FieldDeadLetteredAt:
+		return m.OldDeadLetteredAt(ctx)
+	case crmdelivery.FieldLastError:
+		return m.OldLastError(ctx)
+	}
+	return nil, fmt.Errorf("unknown CRMDelivery field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CRMDeliveryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case crmdelivery.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case crmdelivery.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case crmdelivery.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case crmdelivery.FieldRecordID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordID(v)
+		return nil
+	case crmdelivery.FieldRecordVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordVersion(v)
+		return nil
+	case crmdelivery.FieldPayload:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayload(v)
+		return nil
+	case crmdelivery.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case crmdelivery.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case crmdelivery.FieldDeliveredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveredAt(v)
+		return nil
+	case crmdelivery.FieldDeadLetteredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadLetteredAt(v)
+		return nil
+	case crmdelivery.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CRMDelivery field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CRMDeliveryMutation) AddedFields() []string {
+	var fields []string
+	if m.addevent_id != nil {
+		fields = append(fields, crmdelivery.FieldEventID)
+	}
+	if m.addrecord_id != nil {
+		fields = append(fields, crmdelivery.FieldRecordID)
+	}
+	if m.addrecord_version != nil {
+		fields = append(fields, crmdelivery.FieldRecordVersion)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, crmdelivery.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CRMDeliveryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case crmdelivery.FieldEventID:
+		return m.AddedEventID()
+	case crmdelivery.FieldRecordID:
+		return m.AddedRecordID()
+	case crmdelivery.FieldRecordVersion:
+		return m.AddedRecordVersion()
+	case crmdelivery.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CRMDeliveryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case crmdelivery.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEventID(v)
+		return nil
+	case crmdelivery.FieldRecordID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordID(v)
+		return nil
+	case crmdelivery.FieldRecordVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordVersion(v)
+		return nil
+	case crmdelivery.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CRMDelivery numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CRMDeliveryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(crmdelivery.FieldNextAttemptAt) {
+		fields = append(fields, crmdelivery.FieldNextAttemptAt)
+	}
+	if m.FieldCleared(crmdelivery.FieldDeliveredAt) {
+		fields = append(fields, crmdelivery.FieldDeliveredAt)
+	}
+	if m.FieldCleared(crmdelivery.FieldDeadLetteredAt) {
+		fields = append(fields, crmdelivery.FieldDeadLetteredAt)
+	}
+	if m.FieldCleared(crmdelivery.FieldLastError) {
+		fields = append(fields, crmdelivery.FieldLastError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CRMDeliveryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CRMDeliveryMutation) ClearField(name string) error {
+	switch name {
+	case crmdelivery.FieldNextAttemptAt:
+		m.ClearNextAttemptAt()
+		return nil
+	case crmdelivery.FieldDeliveredAt:
+		m.ClearDeliveredAt()
+		return nil
+	case crmdelivery.FieldDeadLetteredAt:
+		m.ClearDeadLetteredAt()
+		return nil
+	case crmdelivery.FieldLastError:
+		m.ClearLastError()
+		return nil
+	}
+	return fmt.Errorf("unknown CRMDelivery nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CRMDeliveryMutation) ResetField(name string) error {
+	switch name {
+	case crmdelivery.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case crmdelivery.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case crmdelivery.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case crmdelivery.FieldRecordID:
+		m.ResetRecordID()
+		return nil
+	case crmdelivery.FieldRecordVersion:
+		m.ResetRecordVersion()
+		return nil
+	case crmdelivery.FieldPayload:
+		m.ResetPayload()
+		return nil
+	case crmdelivery.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case crmdelivery.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case crmdelivery.FieldDeliveredAt:
+		m.ResetDeliveredAt()
+		return nil
+	case crmdelivery.FieldDeadLetteredAt:
+		m.ResetDeadLetteredAt()
+		return nil
+	case crmdelivery.FieldLastError:
+		m.ResetLastError()
+		return nil
+	}
+	return fmt.Errorf("unknown CRMDelivery field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CRMDeliveryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CRMDeliveryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CRMDeliveryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CRMDeliveryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CRMDeliveryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CRMDeliveryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CRMDeliveryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CRMDelivery unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CRMDeliveryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CRMDelivery edge %s", name)
 }
 
 // CRMRecordMutation represents an operation that mutates the CRMRecord nodes in the graph.

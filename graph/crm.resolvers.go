@@ -16,3 +16,12 @@ import (
 func (r *mutationResolver) SetCRMRecordStatus(ctx context.Context, id int, status crmrecord.Status) (*model.CRMRecordPayload, error) {
 	return wrap(crmRecordPayload)(r.Engine.SetCRMRecordStatus(ctx, id, status))
 }
+
+// RedriveCRMDeliveries is the resolver for the redriveCRMDeliveries field.
+func (r *mutationResolver) RedriveCRMDeliveries(ctx context.Context) (*model.RedriveCRMDeliveriesPayload, error) {
+	n, err := r.CRMWebhook.Redrive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RedriveCRMDeliveriesPayload{Requeued: n}, nil
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/crm"
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/live"
@@ -26,4 +27,6 @@ type Resolver struct {
 	Outbox *messaging.Outbox
 	// SessionFiles reads the session metadata files (C9).
 	SessionFiles *sessionfile.Store
+	// CRMWebhook is the external CRM adapter.
+	CRMWebhook *crm.Webhook
 }

@@ -93,6 +93,39 @@ var (
 			},
 		},
 	}
+	// CrmDeliveriesColumns holds the columns for the "crm_deliveries" table.
+	CrmDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "event_id", Type: field.TypeInt, Unique: true},
+		{Name: "record_id", Type: field.TypeInt},
+		{Name: "record_version", Type: field.TypeInt},
+		{Name: "payload", Type: field.TypeJSON},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "dead_lettered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
+	}
+	// CrmDeliveriesTable holds the schema information for the "crm_deliveries" table.
+	CrmDeliveriesTable = &schema.Table{
+		Name:       "crm_deliveries",
+		Columns:    CrmDeliveriesColumns,
+		PrimaryKey: []*schema.Column{CrmDeliveriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "crmdelivery_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{CrmDeliveriesColumns[8]},
+			},
+			{
+				Name:    "crmdelivery_dead_lettered_at",
+				Unique:  false,
+				Columns: []*schema.Column{CrmDeliveriesColumns[10]},
+			},
+		},
+	}
 	// CrmRecordsColumns holds the columns for the "crm_records" table.
 	CrmRecordsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -937,6 +970,7 @@ var (
 		APIKeysTable,
 		AgentsTable,
 		AuthTokensTable,
+		CrmDeliveriesTable,
 		CrmRecordsTable,
 		CrmSettingsTable,
 		CapacityProfilesTable,
@@ -975,6 +1009,9 @@ func init() {
 	AuthTokensTable.ForeignKeys[0].RefTable = AgentsTable
 	AuthTokensTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	CrmDeliveriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
 	}
 	CrmRecordsTable.ForeignKeys[0].RefTable = QueuesTable
 	CrmRecordsTable.ForeignKeys[1].RefTable = CustomersTable

@@ -180,6 +180,10 @@ type QueuePayload struct {
 	Queue *ent.Queue `json:"queue"`
 }
 
+type RedriveCRMDeliveriesPayload struct {
+	Requeued int `json:"requeued"`
+}
+
 type RevokeTokenPayload struct {
 	Revoked bool `json:"revoked"`
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/crm"
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/messaging"
@@ -38,6 +39,8 @@ type App struct {
 	Bus    *events.Bus
 	Engine *engine.Engine
 	Outbox *messaging.Outbox
+	// CRMWebhook mirrors record changes to an external CRM.
+	CRMWebhook *crm.Webhook
 	// SessionFiles writes the session metadata files (C9).
 	SessionFiles *sessionfile.Store
 	Log          *slog.Logger
@@ -98,6 +101,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace, MediaPriority: cfg.MediaPriority,
 		SingleWriter: !store.IsPostgres(cfg.DatabaseURL),
 		Messaging:    engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}})
+	a.CRMWebhook = crm.NewWebhook(crm.WebhookConfig{Client: client, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
+		Secret: cfg.CRMWebhookSecret, Timeout: cfg.CRMWebhookTimeout, MaxAttempts: cfg.DeliveryAttempts, Backoff: cfg.DeliveryBackoff})
 	a.SessionFiles = &sessionfile.Store{Client: client, Bus: a.Bus, Dir: cfg.SessionFilesDir, Log: cfg.Log}
 	if a.Outbox, err = newOutbox(cfg, client, a.Bus); err != nil {
 		client.Close()
@@ -122,6 +127,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Engine.Start()
 	a.Outbox.Start()
 	a.SessionFiles.Start()
+	a.CRMWebhook.Start()
 	return a, nil
 }
 
@@ -140,6 +146,7 @@ func (a *App) Shutdown(ctx context.Context) {
 
 // Close stops the dispatcher and releases the store.
 func (a *App) Close() error {
+	a.CRMWebhook.Stop()
 	a.SessionFiles.Stop()
 	a.Outbox.Stop()
 	a.Engine.Stop()
