@@ -5658,7 +5658,8 @@ directive @auth(roles: [Role!], scopes: [APIKeyScope!]) on FIELD_DEFINITION
 #
 # States: QUEUED → OFFERED (ringing, MANUAL queues) → CONNECTED → (PARKED ↔
 # CONNECTED)* → WRAP_UP → CLOSED; ABANDONED when the customer leaves before
-# connection; TRANSFERRING while a transfer to an agent is pending.
+# connection; TRANSFERRING while a transfer to an agent is pending;
+# POST_SESSION after wrap-up while a virtual agent has it (postsession.graphqls).
 # Illegal transitions fail with PRECONDITION_FAILED and a reason; actions that
 # race with another change fail with CONFLICT and can be retried.
 
@@ -5676,6 +5677,8 @@ extend type Mutation {
   a parked chat ended by the customer resumes into wrap-up. A parked chat
   ended by its agent goes to wrap-up when the agent has a free chat slot;
   otherwise it stays PARKED (parkedFrom WRAP_UP) and resumes into wrap-up.
+  By the customer while a virtual agent has it (POST_SESSION): it closes
+  (postSessionStatus CUSTOMER_LEFT).
   """
   endEngagement(id: ID!): EngagementPayload!
   """

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/apitest"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/gqlclient"
 )
@@ -122,6 +123,20 @@ func TestPostSessionSurveyByScriptedVirtualAgent(t *testing.T) {
 	defer custConn.CloseNow()
 	custEvents := subscribe(t, custConn, `subscription($id: ID!, $after: String) { engagementEvents(id: $id, after: $after) { sequence topic payload } }`,
 		map[string]any{"id": chat.ID, "after": start})
+	// What the customer hears; never the data parameters, which are for
+	// the virtual agent.
+	customerNext := func(topic string, ok func(event) bool) event {
+		t.Helper()
+		for {
+			e := nextEvent(t, custEvents, "engagementEvents")
+			if e.Topic == "post_session.changed" && e.Payload["parameters"] != nil {
+				t.Fatalf("the customer heard the data parameters: %v", e.Payload)
+			}
+			if e.Topic == topic && (ok == nil || ok(e)) {
+				return e
+			}
+		}
+	}
 	ann.answer(chat.ID)
 	c.postAsCustomer(chat.CustomerToken, chat.ID, 1)
 	c.must(customer, `mutation($id: ID!) { endEngagement(id: $id) { engagement { state } } }`, map[string]any{"id": chat.ID}, nil)
@@ -131,7 +146,7 @@ func TestPostSessionSurveyByScriptedVirtualAgent(t *testing.T) {
 	ann.noRing()
 
 	// The customer is asked first.
-	asked := nextOn(t, custEvents, "engagementEvents", "post_session.changed", nil)
+	asked := customerNext("post_session.changed", nil)
 	if asked.Payload["status"] != "AWAITING_CONSENT" {
 		t.Fatalf("customer heard %v; want the consent question", asked.Payload)
 	}
@@ -152,7 +167,7 @@ func TestPostSessionSurveyByScriptedVirtualAgent(t *testing.T) {
 	answers := map[string]any{}
 	for _, question := range []string{"How satisfied are you, 1 to 5?", "Would you recommend us?"} {
 		survey.say(chat.ID, question)
-		got := nextOn(t, custEvents, "engagementEvents", "message.created", func(e event) bool { return e.Payload["sender"] == "BOT" })
+		got := customerNext("message.created", func(e event) bool { return e.Payload["sender"] == "BOT" })
 		if got.Payload["body"] != question {
 			t.Fatalf("customer got %v; want %q", got.Payload, question)
 		}
@@ -341,4 +356,26 @@ func TestPostSessionEligibility(t *testing.T) {
 			c.expectPostSession(eg.ID, "CLOSED", "CUSTOMER_LEFT", "CUSTOMER_ENDED")
 		})
 	}
+}
+
+// A restart loses no post-session deadline: they are stored and scheduled
+// again when the dispatcher rebuilds its view.
+func TestPostSessionDeadlinesSurviveRestart(t *testing.T) {
+	c := newCenter(t)
+	q := c.queue("Chat", map[string]any{"acceptMode": "AUTO"})
+	ann := c.agent("Ann", "", q)
+	survey := c.virtualAgent("Survey bot", "CHAT")
+	c.postSessionSetting(map[string]any{"channel": "CHAT", "enabled": true, "virtualAgentID": survey.id})
+	chat := c.create("CHAT", q)
+	c.settle()
+	ann.end(chat)
+	ann.wrapUp(chat)
+	c.expectPostSession(chat, "POST_SESSION", "WAITING", "")
+	checkInvariants(t, c.s)
+
+	apitest.Restart(t, c.s)
+	c.advance(59 * time.Second)
+	c.expectPostSession(chat, "POST_SESSION", "WAITING", "")
+	c.advance(time.Second)
+	c.expectPostSession(chat, "CLOSED", "TIMED_OUT", "VIRTUAL_AGENT_TIMEOUT")
 }

@@ -130,11 +130,19 @@ func (h *handover) set(m *ent.EngagementMutation) {
 }
 
 // emitPostSession records a step of eg's post-session part; the customer
-// and the virtual agent's stream hear it.
+// and the virtual agent's stream hear it. The data parameters go only with
+// the hand-over itself (WAITING), which the customer does not see: they
+// are for the virtual agent.
 func (w *writer) emitPostSession(ctx context.Context, eg *ent.Engagement, reason string) error {
 	d := events.PostSessionChangedDetails{VirtualAgentID: deref(eg.VirtualAgentID), Status: deref(eg.PostSessionStatus),
-		Channel: eg.Channel, SessionType: eg.SessionType, Reason: reason, Parameters: eg.PostSessionParameters,
+		Channel: eg.Channel, SessionType: eg.SessionType, Reason: reason,
 		Result: eg.PostSessionResult, Deadline: eg.PostSessionDeadline}
+	if d.Status == engagement.PostSessionStatusWaiting {
+		d.Parameters = eg.PostSessionParameters
+		if d.Parameters == nil {
+			d.Parameters = map[string]any{}
+		}
+	}
 	return w.emit(ctx, events.Event{EngagementID: eg.ID, QueueID: eg.QueueID, Payload: d})
 }
 
