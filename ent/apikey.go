@@ -34,8 +34,10 @@ type APIKey struct {
 	// RevokedAt holds the value of the "revoked_at" field.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// LastUsedAt holds the value of the "last_used_at" field.
-	LastUsedAt   *time.Time `json:"last_used_at,omitempty"`
-	selectValues sql.SelectValues
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	// Set for a key with scope VIRTUAL_AGENT: the one virtual agent it acts as.
+	VirtualAgentID *int `json:"virtual_agent_id,omitempty"`
+	selectValues   sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -45,7 +47,7 @@ func (*APIKey) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case apikey.FieldHash, apikey.FieldScopes:
 			values[i] = new([]byte)
-		case apikey.FieldID:
+		case apikey.FieldID, apikey.FieldVirtualAgentID:
 			values[i] = new(sql.NullInt64)
 		case apikey.FieldName, apikey.FieldPrefix:
 			values[i] = new(sql.NullString)
@@ -124,6 +126,13 @@ func (_m *APIKey) assignValues(columns []string, values []any) error {
 				_m.LastUsedAt = new(time.Time)
 				*_m.LastUsedAt = value.Time
 			}
+		case apikey.FieldVirtualAgentID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field virtual_agent_id", values[i])
+			} else if value.Valid {
+				_m.VirtualAgentID = new(int)
+				*_m.VirtualAgentID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -185,6 +194,11 @@ func (_m *APIKey) String() string {
 	if v := _m.LastUsedAt; v != nil {
 		builder.WriteString("last_used_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.VirtualAgentID; v != nil {
+		builder.WriteString("virtual_agent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -103,6 +103,20 @@ func (_c *APIKeyCreate) SetNillableLastUsedAt(v *time.Time) *APIKeyCreate {
 	return _c
 }
 
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (_c *APIKeyCreate) SetVirtualAgentID(v int) *APIKeyCreate {
+	_c.mutation.SetVirtualAgentID(v)
+	return _c
+}
+
+// SetNillableVirtualAgentID sets the "virtual_agent_id" field if the given value is not nil.
+func (_c *APIKeyCreate) SetNillableVirtualAgentID(v *int) *APIKeyCreate {
+	if v != nil {
+		_c.SetVirtualAgentID(*v)
+	}
+	return _c
+}
+
 // Mutation returns the APIKeyMutation object of the builder.
 func (_c *APIKeyCreate) Mutation() *APIKeyMutation {
 	return _c.mutation
@@ -231,6 +245,10 @@ func (_c *APIKeyCreate) createSpec() (*APIKey, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastUsedAt(); ok {
 		_spec.SetField(apikey.FieldLastUsedAt, field.TypeTime, value)
 		_node.LastUsedAt = &value
+	}
+	if value, ok := _c.mutation.VirtualAgentID(); ok {
+		_spec.SetField(apikey.FieldVirtualAgentID, field.TypeInt, value)
+		_node.VirtualAgentID = &value
 	}
 	return _node, _spec
 }
@@ -375,6 +393,9 @@ func (u *APIKeyUpsertOne) UpdateNewValues() *APIKeyUpsertOne {
 		}
 		if _, exists := u.create.mutation.Hash(); exists {
 			s.SetIgnore(apikey.FieldHash)
+		}
+		if _, exists := u.create.mutation.VirtualAgentID(); exists {
+			s.SetIgnore(apikey.FieldVirtualAgentID)
 		}
 	}))
 	return u
@@ -675,6 +696,9 @@ func (u *APIKeyUpsertBulk) UpdateNewValues() *APIKeyUpsertBulk {
 			}
 			if _, exists := b.mutation.Hash(); exists {
 				s.SetIgnore(apikey.FieldHash)
+			}
+			if _, exists := b.mutation.VirtualAgentID(); exists {
+				s.SetIgnore(apikey.FieldVirtualAgentID)
 			}
 		}
 	}))

@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/authtoken"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -53,6 +54,8 @@ type Client struct {
 	Agent *AgentClient
 	// AuthToken is the client for interacting with the AuthToken builders.
 	AuthToken *AuthTokenClient
+	// CRMDelivery is the client for interacting with the CRMDelivery builders.
+	CRMDelivery *CRMDeliveryClient
 	// CRMRecord is the client for interacting with the CRMRecord builders.
 	CRMRecord *CRMRecordClient
 	// CRMSetting is the client for interacting with the CRMSetting builders.
@@ -107,6 +110,7 @@ func (c *Client) init() {
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.Agent = NewAgentClient(c.config)
 	c.AuthToken = NewAuthTokenClient(c.config)
+	c.CRMDelivery = NewCRMDeliveryClient(c.config)
 	c.CRMRecord = NewCRMRecordClient(c.config)
 	c.CRMSetting = NewCRMSettingClient(c.config)
 	c.CapacityProfile = NewCapacityProfileClient(c.config)
@@ -222,6 +226,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		APIKey:             NewAPIKeyClient(cfg),
 		Agent:              NewAgentClient(cfg),
 		AuthToken:          NewAuthTokenClient(cfg),
+		CRMDelivery:        NewCRMDeliveryClient(cfg),
 		CRMRecord:          NewCRMRecordClient(cfg),
 		CRMSetting:         NewCRMSettingClient(cfg),
 		CapacityProfile:    NewCapacityProfileClient(cfg),
@@ -264,6 +269,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		APIKey:             NewAPIKeyClient(cfg),
 		Agent:              NewAgentClient(cfg),
 		AuthToken:          NewAuthTokenClient(cfg),
+		CRMDelivery:        NewCRMDeliveryClient(cfg),
 		CRMRecord:          NewCRMRecordClient(cfg),
 		CRMSetting:         NewCRMSettingClient(cfg),
 		CapacityProfile:    NewCapacityProfileClient(cfg),
@@ -313,10 +319,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Agent, c.AuthToken, c.CRMRecord, c.CRMSetting, c.CapacityProfile,
-		c.Customer, c.Delivery, c.Engagement, c.EntryPoint, c.Event, c.Message, c.Note,
-		c.Offer, c.OptOut, c.PostSessionSetting, c.Queue, c.ServerSecret, c.Template,
-		c.TranscriptSegment, c.Transfer, c.VirtualAgent, c.WrapUpReason,
+		c.APIKey, c.Agent, c.AuthToken, c.CRMDelivery, c.CRMRecord, c.CRMSetting,
+		c.CapacityProfile, c.Customer, c.Delivery, c.Engagement, c.EntryPoint, c.Event,
+		c.Message, c.Note, c.Offer, c.OptOut, c.PostSessionSetting, c.Queue,
+		c.ServerSecret, c.Template, c.TranscriptSegment, c.Transfer, c.VirtualAgent,
+		c.WrapUpReason,
 	} {
 		n.Use(hooks...)
 	}
@@ -326,10 +333,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Agent, c.AuthToken, c.CRMRecord, c.CRMSetting, c.CapacityProfile,
-		c.Customer, c.Delivery, c.Engagement, c.EntryPoint, c.Event, c.Message, c.Note,
-		c.Offer, c.OptOut, c.PostSessionSetting, c.Queue, c.ServerSecret, c.Template,
-		c.TranscriptSegment, c.Transfer, c.VirtualAgent, c.WrapUpReason,
+		c.APIKey, c.Agent, c.AuthToken, c.CRMDelivery, c.CRMRecord, c.CRMSetting,
+		c.CapacityProfile, c.Customer, c.Delivery, c.Engagement, c.EntryPoint, c.Event,
+		c.Message, c.Note, c.Offer, c.OptOut, c.PostSessionSetting, c.Queue,
+		c.ServerSecret, c.Template, c.TranscriptSegment, c.Transfer, c.VirtualAgent,
+		c.WrapUpReason,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -344,6 +352,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Agent.mutate(ctx, m)
 	case *AuthTokenMutation:
 		return c.AuthToken.mutate(ctx, m)
+	case *CRMDeliveryMutation:
+		return c.CRMDelivery.mutate(ctx, m)
 	case *CRMRecordMutation:
 		return c.CRMRecord.mutate(ctx, m)
 	case *CRMSettingMutation:
@@ -881,6 +891,139 @@ func (c *AuthTokenClient) mutate(ctx context.Context, m *AuthTokenMutation) (Val
 		return (&AuthTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuthToken mutation op: %q", m.Op())
+	}
+}
+
+// CRMDeliveryClient is a client for the CRMDelivery schema.
+type CRMDeliveryClient struct {
+	config
+}
+
+// NewCRMDeliveryClient returns a client for the CRMDelivery from the given config.
+func NewCRMDeliveryClient(c config) *CRMDeliveryClient {
+	return &CRMDeliveryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `crmdelivery.Hooks(f(g(h())))`.
+func (c *CRMDeliveryClient) Use(hooks ...Hook) {
+	c.hooks.CRMDelivery = append(c.hooks.CRMDelivery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `crmdelivery.Intercept(f(g(h())))`.
+func (c *CRMDeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CRMDelivery = append(c.inters.CRMDelivery, interceptors...)
+}
+
+// Create returns a builder for creating a CRMDelivery entity.
+func (c *CRMDeliveryClient) Create() *CRMDeliveryCreate {
+	mutation := newCRMDeliveryMutation(c.config, OpCreate)
+	return &CRMDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CRMDelivery entities.
+func (c *CRMDeliveryClient) CreateBulk(builders ...*CRMDeliveryCreate) *CRMDeliveryCreateBulk {
+	return &CRMDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CRMDeliveryClient) MapCreateBulk(slice any, setFunc func(*CRMDeliveryCreate, int)) *CRMDeliveryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CRMDeliveryCreateBulk{err: fmt.Errorf("calling to CRMDeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CRMDeliveryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CRMDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CRMDelivery.
+func (c *CRMDeliveryClient) Update() *CRMDeliveryUpdate {
+	mutation := newCRMDeliveryMutation(c.config, OpUpdate)
+	return &CRMDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CRMDeliveryClient) UpdateOne(_m *CRMDelivery) *CRMDeliveryUpdateOne {
+	mutation := newCRMDeliveryMutation(c.config, OpUpdateOne, withCRMDelivery(_m))
+	return &CRMDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CRMDeliveryClient) UpdateOneID(id int) *CRMDeliveryUpdateOne {
+	mutation := newCRMDeliveryMutation(c.config, OpUpdateOne, withCRMDeliveryID(id))
+	return &CRMDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CRMDelivery.
+func (c *CRMDeliveryClient) Delete() *CRMDeliveryDelete {
+	mutation := newCRMDeliveryMutation(c.config, OpDelete)
+	return &CRMDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CRMDeliveryClient) DeleteOne(_m *CRMDelivery) *CRMDeliveryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CRMDeliveryClient) DeleteOneID(id int) *CRMDeliveryDeleteOne {
+	builder := c.Delete().Where(crmdelivery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CRMDeliveryDeleteOne{builder}
+}
+
+// Query returns a query builder for CRMDelivery.
+func (c *CRMDeliveryClient) Query() *CRMDeliveryQuery {
+	return &CRMDeliveryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCRMDelivery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CRMDelivery entity by its id.
+func (c *CRMDeliveryClient) Get(ctx context.Context, id int) (*CRMDelivery, error) {
+	return c.Query().Where(crmdelivery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CRMDeliveryClient) GetX(ctx context.Context, id int) *CRMDelivery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CRMDeliveryClient) Hooks() []Hook {
+	return c.hooks.CRMDelivery
+}
+
+// Interceptors returns the client interceptors.
+func (c *CRMDeliveryClient) Interceptors() []Interceptor {
+	return c.inters.CRMDelivery
+}
+
+func (c *CRMDeliveryClient) mutate(ctx context.Context, m *CRMDeliveryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CRMDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CRMDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CRMDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CRMDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CRMDelivery mutation op: %q", m.Op())
 	}
 }
 
@@ -1938,6 +2081,22 @@ func (c *EngagementClient) QueryRecords(_m *Engagement) *CRMRecordQuery {
 			sqlgraph.From(engagement.Table, engagement.FieldID, id),
 			sqlgraph.To(crmrecord.Table, crmrecord.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, engagement.RecordsTable, engagement.RecordsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVirtualAgent queries the virtual_agent edge of a Engagement.
+func (c *EngagementClient) QueryVirtualAgent(_m *Engagement) *VirtualAgentQuery {
+	query := (&VirtualAgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(engagement.Table, engagement.FieldID, id),
+			sqlgraph.To(virtualagent.Table, virtualagent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, engagement.VirtualAgentTable, engagement.VirtualAgentColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -4267,16 +4426,16 @@ func (c *WrapUpReasonClient) mutate(ctx context.Context, m *WrapUpReasonMutation
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Agent, AuthToken, CRMRecord, CRMSetting, CapacityProfile, Customer,
-		Delivery, Engagement, EntryPoint, Event, Message, Note, Offer, OptOut,
-		PostSessionSetting, Queue, ServerSecret, Template, TranscriptSegment, Transfer,
-		VirtualAgent, WrapUpReason []ent.Hook
+		APIKey, Agent, AuthToken, CRMDelivery, CRMRecord, CRMSetting, CapacityProfile,
+		Customer, Delivery, Engagement, EntryPoint, Event, Message, Note, Offer,
+		OptOut, PostSessionSetting, Queue, ServerSecret, Template, TranscriptSegment,
+		Transfer, VirtualAgent, WrapUpReason []ent.Hook
 	}
 	inters struct {
-		APIKey, Agent, AuthToken, CRMRecord, CRMSetting, CapacityProfile, Customer,
-		Delivery, Engagement, EntryPoint, Event, Message, Note, Offer, OptOut,
-		PostSessionSetting, Queue, ServerSecret, Template, TranscriptSegment, Transfer,
-		VirtualAgent, WrapUpReason []ent.Interceptor
+		APIKey, Agent, AuthToken, CRMDelivery, CRMRecord, CRMSetting, CapacityProfile,
+		Customer, Delivery, Engagement, EntryPoint, Event, Message, Note, Offer,
+		OptOut, PostSessionSetting, Queue, ServerSecret, Template, TranscriptSegment,
+		Transfer, VirtualAgent, WrapUpReason []ent.Interceptor
 	}
 )
 

@@ -38,6 +38,8 @@ type CRMRecord struct {
 	QueueID int `json:"queue_id,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID int `json:"customer_id,omitempty"`
+	// Bumped by every change of the record; external CRMs drop updates older than the version they have.
+	Version int `json:"version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CRMRecordQuery when eager-loading is set.
 	Edges        CRMRecordEdges `json:"edges"`
@@ -99,7 +101,7 @@ func (*CRMRecord) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case crmrecord.FieldTags, crmrecord.FieldMetadata:
 			values[i] = new([]byte)
-		case crmrecord.FieldID, crmrecord.FieldQueueID, crmrecord.FieldCustomerID:
+		case crmrecord.FieldID, crmrecord.FieldQueueID, crmrecord.FieldCustomerID, crmrecord.FieldVersion:
 			values[i] = new(sql.NullInt64)
 		case crmrecord.FieldTitle, crmrecord.FieldStatus:
 			values[i] = new(sql.NullString)
@@ -185,6 +187,12 @@ func (_m *CRMRecord) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CustomerID = int(value.Int64)
 			}
+		case crmrecord.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -264,6 +272,9 @@ func (_m *CRMRecord) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -127,6 +127,20 @@ func (_c *CRMRecordCreate) SetNillableCustomerID(v *int) *CRMRecordCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *CRMRecordCreate) SetVersion(v int) *CRMRecordCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *CRMRecordCreate) SetNillableVersion(v *int) *CRMRecordCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetQueue sets the "queue" edge to the Queue entity.
 func (_c *CRMRecordCreate) SetQueue(v *Queue) *CRMRecordCreate {
 	return _c.SetQueueID(v.ID)
@@ -199,6 +213,10 @@ func (_c *CRMRecordCreate) defaults() {
 		v := crmrecord.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := crmrecord.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -224,6 +242,9 @@ func (_c *CRMRecordCreate) check() error {
 		if err := crmrecord.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "CRMRecord.status": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "CRMRecord.version"`)}
 	}
 	return nil
 }
@@ -279,6 +300,10 @@ func (_c *CRMRecordCreate) createSpec() (*CRMRecord, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ClosedAt(); ok {
 		_spec.SetField(crmrecord.FieldClosedAt, field.TypeTime, value)
 		_node.ClosedAt = &value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(crmrecord.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if nodes := _c.mutation.QueueIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -508,6 +533,24 @@ func (u *CRMRecordUpsert) ClearCustomerID() *CRMRecordUpsert {
 	return u
 }
 
+// SetVersion sets the "version" field.
+func (u *CRMRecordUpsert) SetVersion(v int) *CRMRecordUpsert {
+	u.Set(crmrecord.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *CRMRecordUpsert) UpdateVersion() *CRMRecordUpsert {
+	u.SetExcluded(crmrecord.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *CRMRecordUpsert) AddVersion(v int) *CRMRecordUpsert {
+	u.Add(crmrecord.FieldVersion, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -697,6 +740,27 @@ func (u *CRMRecordUpsertOne) UpdateCustomerID() *CRMRecordUpsertOne {
 func (u *CRMRecordUpsertOne) ClearCustomerID() *CRMRecordUpsertOne {
 	return u.Update(func(s *CRMRecordUpsert) {
 		s.ClearCustomerID()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *CRMRecordUpsertOne) SetVersion(v int) *CRMRecordUpsertOne {
+	return u.Update(func(s *CRMRecordUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *CRMRecordUpsertOne) AddVersion(v int) *CRMRecordUpsertOne {
+	return u.Update(func(s *CRMRecordUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *CRMRecordUpsertOne) UpdateVersion() *CRMRecordUpsertOne {
+	return u.Update(func(s *CRMRecordUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -1055,6 +1119,27 @@ func (u *CRMRecordUpsertBulk) UpdateCustomerID() *CRMRecordUpsertBulk {
 func (u *CRMRecordUpsertBulk) ClearCustomerID() *CRMRecordUpsertBulk {
 	return u.Update(func(s *CRMRecordUpsert) {
 		s.ClearCustomerID()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *CRMRecordUpsertBulk) SetVersion(v int) *CRMRecordUpsertBulk {
+	return u.Update(func(s *CRMRecordUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *CRMRecordUpsertBulk) AddVersion(v int) *CRMRecordUpsertBulk {
+	return u.Update(func(s *CRMRecordUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *CRMRecordUpsertBulk) UpdateVersion() *CRMRecordUpsertBulk {
+	return u.Update(func(s *CRMRecordUpsert) {
+		s.UpdateVersion()
 	})
 }
 

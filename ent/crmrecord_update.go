@@ -157,6 +157,27 @@ func (_u *CRMRecordUpdate) ClearCustomerID() *CRMRecordUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *CRMRecordUpdate) SetVersion(v int) *CRMRecordUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *CRMRecordUpdate) SetNillableVersion(v *int) *CRMRecordUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *CRMRecordUpdate) AddVersion(v int) *CRMRecordUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetQueue sets the "queue" edge to the Queue entity.
 func (_u *CRMRecordUpdate) SetQueue(v *Queue) *CRMRecordUpdate {
 	return _u.SetQueueID(v.ID)
@@ -320,6 +341,12 @@ func (_u *CRMRecordUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(crmrecord.FieldClosedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(crmrecord.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(crmrecord.FieldVersion, field.TypeInt, value)
 	}
 	if _u.mutation.QueueCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -570,6 +597,27 @@ func (_u *CRMRecordUpdateOne) ClearCustomerID() *CRMRecordUpdateOne {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *CRMRecordUpdateOne) SetVersion(v int) *CRMRecordUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *CRMRecordUpdateOne) SetNillableVersion(v *int) *CRMRecordUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *CRMRecordUpdateOne) AddVersion(v int) *CRMRecordUpdateOne {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetQueue sets the "queue" edge to the Queue entity.
 func (_u *CRMRecordUpdateOne) SetQueue(v *Queue) *CRMRecordUpdateOne {
 	return _u.SetQueueID(v.ID)
@@ -763,6 +811,12 @@ func (_u *CRMRecordUpdateOne) sqlSave(ctx context.Context) (_node *CRMRecord, er
 	}
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(crmrecord.FieldClosedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(crmrecord.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(crmrecord.FieldVersion, field.TypeInt, value)
 	}
 	if _u.mutation.QueueCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/ent/virtualagent"
 )
 
 // Engagement is the model entity for the Engagement schema.
@@ -91,6 +92,20 @@ type Engagement struct {
 	EntryPointID int `json:"entry_point_id,omitempty"`
 	// SMS and email: the customer's number (E.164) or email address, normalised; one active conversation per address and entry point (O4).
 	CustomerAddress *string `json:"customer_address,omitempty"`
+	// The virtual agent the session was handed to after its human part (P1).
+	VirtualAgentID *int `json:"virtual_agent_id,omitempty"`
+	// How the post-session part stands; set once, when the session is handed over (at most one post-session transfer per engagement).
+	PostSessionStatus *engagement.PostSessionStatus `json:"post_session_status,omitempty"`
+	// When the customer's consent, or the virtual agent's take, is due.
+	PostSessionDeadline *time.Time `json:"post_session_deadline,omitempty"`
+	// The data parameters passed to the virtual agent, resolved when the session was handed over.
+	PostSessionParameters map[string]interface{} `json:"post_session_parameters,omitempty"`
+	// Where the data parameters and the result are recorded, from the post-session setting.
+	PostSessionRecordIn *engagement.PostSessionRecordIn `json:"post_session_record_in,omitempty"`
+	// What the virtual agent ended the session with (e.g. survey answers).
+	PostSessionResult map[string]interface{} `json:"post_session_result,omitempty"`
+	// Why the post-session part ended: POST_SESSION_COMPLETED, CUSTOMER_ENDED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT, POST_SESSION_LIMIT.
+	PostSessionReason string `json:"post_session_reason,omitempty"`
 	// The earlier conversation with the same customer address and entry point this one continues (O7).
 	PreviousID *int `json:"previous_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -123,15 +138,17 @@ type EngagementEdges struct {
 	Dispositions []*WrapUpReason `json:"dispositions,omitempty"`
 	// Records holds the value of the records edge.
 	Records []*CRMRecord `json:"records,omitempty"`
+	// VirtualAgent holds the value of the virtual_agent edge.
+	VirtualAgent *VirtualAgent `json:"virtual_agent,omitempty"`
 	// previous: the conversation this one continues; next: those continuing it.
 	Previous *Engagement `json:"previous,omitempty"`
 	// Next holds the value of the next edge.
 	Next []*Engagement `json:"next,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [13]bool
+	loadedTypes [14]bool
 	// totalCount holds the count of the edges above.
-	totalCount [13]map[string]int
+	totalCount [14]map[string]int
 
 	namedOffers       map[string][]*Offer
 	namedTransfers    map[string][]*Transfer
@@ -250,12 +267,23 @@ func (e EngagementEdges) RecordsOrErr() ([]*CRMRecord, error) {
 	return nil, &NotLoadedError{edge: "records"}
 }
 
+// VirtualAgentOrErr returns the VirtualAgent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e EngagementEdges) VirtualAgentOrErr() (*VirtualAgent, error) {
+	if e.VirtualAgent != nil {
+		return e.VirtualAgent, nil
+	} else if e.loadedTypes[11] {
+		return nil, &NotFoundError{label: virtualagent.Label}
+	}
+	return nil, &NotLoadedError{edge: "virtual_agent"}
+}
+
 // PreviousOrErr returns the Previous value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e EngagementEdges) PreviousOrErr() (*Engagement, error) {
 	if e.Previous != nil {
 		return e.Previous, nil
-	} else if e.loadedTypes[11] {
+	} else if e.loadedTypes[12] {
 		return nil, &NotFoundError{label: engagement.Label}
 	}
 	return nil, &NotLoadedError{edge: "previous"}
@@ -264,7 +292,7 @@ func (e EngagementEdges) PreviousOrErr() (*Engagement, error) {
 // NextOrErr returns the Next value or an error if the edge
 // was not loaded in eager-loading.
 func (e EngagementEdges) NextOrErr() ([]*Engagement, error) {
-	if e.loadedTypes[12] {
+	if e.loadedTypes[13] {
 		return e.Next, nil
 	}
 	return nil, &NotLoadedError{edge: "next"}
@@ -275,15 +303,15 @@ func (*Engagement) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case engagement.FieldFlowVariables:
+		case engagement.FieldFlowVariables, engagement.FieldPostSessionParameters, engagement.FieldPostSessionResult:
 			values[i] = new([]byte)
 		case engagement.FieldAutoParked, engagement.FieldCustomerLeft, engagement.FieldFrontOfQueue:
 			values[i] = new(sql.NullBool)
-		case engagement.FieldID, engagement.FieldPriority, engagement.FieldWaitMs, engagement.FieldHandleMs, engagement.FieldWrapUpMs, engagement.FieldReleasedByID, engagement.FieldVersion, engagement.FieldCustomerMessages, engagement.FieldCustomerID, engagement.FieldQueueID, engagement.FieldAgentID, engagement.FieldEntryPointID, engagement.FieldPreviousID:
+		case engagement.FieldID, engagement.FieldPriority, engagement.FieldWaitMs, engagement.FieldHandleMs, engagement.FieldWrapUpMs, engagement.FieldReleasedByID, engagement.FieldVersion, engagement.FieldCustomerMessages, engagement.FieldCustomerID, engagement.FieldQueueID, engagement.FieldAgentID, engagement.FieldEntryPointID, engagement.FieldVirtualAgentID, engagement.FieldPreviousID:
 			values[i] = new(sql.NullInt64)
-		case engagement.FieldChannel, engagement.FieldDirection, engagement.FieldState, engagement.FieldSessionType, engagement.FieldBotSummary, engagement.FieldLanguage, engagement.FieldMenuPath, engagement.FieldParkedFrom, engagement.FieldIdempotencyKey, engagement.FieldCustomerTokenHash, engagement.FieldCustomerAddress:
+		case engagement.FieldChannel, engagement.FieldDirection, engagement.FieldState, engagement.FieldSessionType, engagement.FieldBotSummary, engagement.FieldLanguage, engagement.FieldMenuPath, engagement.FieldParkedFrom, engagement.FieldIdempotencyKey, engagement.FieldCustomerTokenHash, engagement.FieldCustomerAddress, engagement.FieldPostSessionStatus, engagement.FieldPostSessionRecordIn, engagement.FieldPostSessionReason:
 			values[i] = new(sql.NullString)
-		case engagement.FieldCreatedAt, engagement.FieldUpdatedAt, engagement.FieldQueuedAt, engagement.FieldConnectedAt, engagement.FieldEndedAt, engagement.FieldClosedAt, engagement.FieldTimerStartedAt, engagement.FieldWrapUpDeadline:
+		case engagement.FieldCreatedAt, engagement.FieldUpdatedAt, engagement.FieldQueuedAt, engagement.FieldConnectedAt, engagement.FieldEndedAt, engagement.FieldClosedAt, engagement.FieldTimerStartedAt, engagement.FieldWrapUpDeadline, engagement.FieldPostSessionDeadline:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -523,6 +551,56 @@ func (_m *Engagement) assignValues(columns []string, values []any) error {
 				_m.CustomerAddress = new(string)
 				*_m.CustomerAddress = value.String
 			}
+		case engagement.FieldVirtualAgentID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field virtual_agent_id", values[i])
+			} else if value.Valid {
+				_m.VirtualAgentID = new(int)
+				*_m.VirtualAgentID = int(value.Int64)
+			}
+		case engagement.FieldPostSessionStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field post_session_status", values[i])
+			} else if value.Valid {
+				_m.PostSessionStatus = new(engagement.PostSessionStatus)
+				*_m.PostSessionStatus = engagement.PostSessionStatus(value.String)
+			}
+		case engagement.FieldPostSessionDeadline:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field post_session_deadline", values[i])
+			} else if value.Valid {
+				_m.PostSessionDeadline = new(time.Time)
+				*_m.PostSessionDeadline = value.Time
+			}
+		case engagement.FieldPostSessionParameters:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field post_session_parameters", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.PostSessionParameters); err != nil {
+					return fmt.Errorf("unmarshal field post_session_parameters: %w", err)
+				}
+			}
+		case engagement.FieldPostSessionRecordIn:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field post_session_record_in", values[i])
+			} else if value.Valid {
+				_m.PostSessionRecordIn = new(engagement.PostSessionRecordIn)
+				*_m.PostSessionRecordIn = engagement.PostSessionRecordIn(value.String)
+			}
+		case engagement.FieldPostSessionResult:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field post_session_result", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.PostSessionResult); err != nil {
+					return fmt.Errorf("unmarshal field post_session_result: %w", err)
+				}
+			}
+		case engagement.FieldPostSessionReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field post_session_reason", values[i])
+			} else if value.Valid {
+				_m.PostSessionReason = value.String
+			}
 		case engagement.FieldPreviousID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field previous_id", values[i])
@@ -596,6 +674,11 @@ func (_m *Engagement) QueryDispositions() *WrapUpReasonQuery {
 // QueryRecords queries the "records" edge of the Engagement entity.
 func (_m *Engagement) QueryRecords() *CRMRecordQuery {
 	return NewEngagementClient(_m.config).QueryRecords(_m)
+}
+
+// QueryVirtualAgent queries the "virtual_agent" edge of the Engagement entity.
+func (_m *Engagement) QueryVirtualAgent() *VirtualAgentQuery {
+	return NewEngagementClient(_m.config).QueryVirtualAgent(_m)
 }
 
 // QueryPrevious queries the "previous" edge of the Engagement entity.
@@ -753,6 +836,35 @@ func (_m *Engagement) String() string {
 		builder.WriteString("customer_address=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	if v := _m.VirtualAgentID; v != nil {
+		builder.WriteString("virtual_agent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PostSessionStatus; v != nil {
+		builder.WriteString("post_session_status=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PostSessionDeadline; v != nil {
+		builder.WriteString("post_session_deadline=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("post_session_parameters=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PostSessionParameters))
+	builder.WriteString(", ")
+	if v := _m.PostSessionRecordIn; v != nil {
+		builder.WriteString("post_session_record_in=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("post_session_result=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PostSessionResult))
+	builder.WriteString(", ")
+	builder.WriteString("post_session_reason=")
+	builder.WriteString(_m.PostSessionReason)
 	builder.WriteString(", ")
 	if v := _m.PreviousID; v != nil {
 		builder.WriteString("previous_id=")

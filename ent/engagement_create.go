@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
+	"github.com/switchboard/switchboard/ent/virtualagent"
 	"github.com/switchboard/switchboard/ent/wrapupreason"
 )
 
@@ -494,6 +495,88 @@ func (_c *EngagementCreate) SetNillableCustomerAddress(v *string) *EngagementCre
 	return _c
 }
 
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (_c *EngagementCreate) SetVirtualAgentID(v int) *EngagementCreate {
+	_c.mutation.SetVirtualAgentID(v)
+	return _c
+}
+
+// SetNillableVirtualAgentID sets the "virtual_agent_id" field if the given value is not nil.
+func (_c *EngagementCreate) SetNillableVirtualAgentID(v *int) *EngagementCreate {
+	if v != nil {
+		_c.SetVirtualAgentID(*v)
+	}
+	return _c
+}
+
+// SetPostSessionStatus sets the "post_session_status" field.
+func (_c *EngagementCreate) SetPostSessionStatus(v engagement.PostSessionStatus) *EngagementCreate {
+	_c.mutation.SetPostSessionStatus(v)
+	return _c
+}
+
+// SetNillablePostSessionStatus sets the "post_session_status" field if the given value is not nil.
+func (_c *EngagementCreate) SetNillablePostSessionStatus(v *engagement.PostSessionStatus) *EngagementCreate {
+	if v != nil {
+		_c.SetPostSessionStatus(*v)
+	}
+	return _c
+}
+
+// SetPostSessionDeadline sets the "post_session_deadline" field.
+func (_c *EngagementCreate) SetPostSessionDeadline(v time.Time) *EngagementCreate {
+	_c.mutation.SetPostSessionDeadline(v)
+	return _c
+}
+
+// SetNillablePostSessionDeadline sets the "post_session_deadline" field if the given value is not nil.
+func (_c *EngagementCreate) SetNillablePostSessionDeadline(v *time.Time) *EngagementCreate {
+	if v != nil {
+		_c.SetPostSessionDeadline(*v)
+	}
+	return _c
+}
+
+// SetPostSessionParameters sets the "post_session_parameters" field.
+func (_c *EngagementCreate) SetPostSessionParameters(v map[string]interface{}) *EngagementCreate {
+	_c.mutation.SetPostSessionParameters(v)
+	return _c
+}
+
+// SetPostSessionRecordIn sets the "post_session_record_in" field.
+func (_c *EngagementCreate) SetPostSessionRecordIn(v engagement.PostSessionRecordIn) *EngagementCreate {
+	_c.mutation.SetPostSessionRecordIn(v)
+	return _c
+}
+
+// SetNillablePostSessionRecordIn sets the "post_session_record_in" field if the given value is not nil.
+func (_c *EngagementCreate) SetNillablePostSessionRecordIn(v *engagement.PostSessionRecordIn) *EngagementCreate {
+	if v != nil {
+		_c.SetPostSessionRecordIn(*v)
+	}
+	return _c
+}
+
+// SetPostSessionResult sets the "post_session_result" field.
+func (_c *EngagementCreate) SetPostSessionResult(v map[string]interface{}) *EngagementCreate {
+	_c.mutation.SetPostSessionResult(v)
+	return _c
+}
+
+// SetPostSessionReason sets the "post_session_reason" field.
+func (_c *EngagementCreate) SetPostSessionReason(v string) *EngagementCreate {
+	_c.mutation.SetPostSessionReason(v)
+	return _c
+}
+
+// SetNillablePostSessionReason sets the "post_session_reason" field if the given value is not nil.
+func (_c *EngagementCreate) SetNillablePostSessionReason(v *string) *EngagementCreate {
+	if v != nil {
+		_c.SetPostSessionReason(*v)
+	}
+	return _c
+}
+
 // SetPreviousID sets the "previous_id" field.
 func (_c *EngagementCreate) SetPreviousID(v int) *EngagementCreate {
 	_c.mutation.SetPreviousID(v)
@@ -631,6 +714,11 @@ func (_c *EngagementCreate) AddRecords(v ...*CRMRecord) *EngagementCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddRecordIDs(ids...)
+}
+
+// SetVirtualAgent sets the "virtual_agent" edge to the VirtualAgent entity.
+func (_c *EngagementCreate) SetVirtualAgent(v *VirtualAgent) *EngagementCreate {
+	return _c.SetVirtualAgentID(v.ID)
 }
 
 // SetPrevious sets the "previous" edge to the Engagement entity.
@@ -831,6 +919,16 @@ func (_c *EngagementCreate) check() error {
 			return &ValidationError{Name: "customer_address", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_address": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.PostSessionStatus(); ok {
+		if err := engagement.PostSessionStatusValidator(v); err != nil {
+			return &ValidationError{Name: "post_session_status", err: fmt.Errorf(`ent: validator failed for field "Engagement.post_session_status": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.PostSessionRecordIn(); ok {
+		if err := engagement.PostSessionRecordInValidator(v); err != nil {
+			return &ValidationError{Name: "post_session_record_in", err: fmt.Errorf(`ent: validator failed for field "Engagement.post_session_record_in": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -977,6 +1075,30 @@ func (_c *EngagementCreate) createSpec() (*Engagement, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CustomerAddress(); ok {
 		_spec.SetField(engagement.FieldCustomerAddress, field.TypeString, value)
 		_node.CustomerAddress = &value
+	}
+	if value, ok := _c.mutation.PostSessionStatus(); ok {
+		_spec.SetField(engagement.FieldPostSessionStatus, field.TypeEnum, value)
+		_node.PostSessionStatus = &value
+	}
+	if value, ok := _c.mutation.PostSessionDeadline(); ok {
+		_spec.SetField(engagement.FieldPostSessionDeadline, field.TypeTime, value)
+		_node.PostSessionDeadline = &value
+	}
+	if value, ok := _c.mutation.PostSessionParameters(); ok {
+		_spec.SetField(engagement.FieldPostSessionParameters, field.TypeJSON, value)
+		_node.PostSessionParameters = value
+	}
+	if value, ok := _c.mutation.PostSessionRecordIn(); ok {
+		_spec.SetField(engagement.FieldPostSessionRecordIn, field.TypeEnum, value)
+		_node.PostSessionRecordIn = &value
+	}
+	if value, ok := _c.mutation.PostSessionResult(); ok {
+		_spec.SetField(engagement.FieldPostSessionResult, field.TypeJSON, value)
+		_node.PostSessionResult = value
+	}
+	if value, ok := _c.mutation.PostSessionReason(); ok {
+		_spec.SetField(engagement.FieldPostSessionReason, field.TypeString, value)
+		_node.PostSessionReason = value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1156,6 +1278,23 @@ func (_c *EngagementCreate) createSpec() (*Engagement, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.VirtualAgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   engagement.VirtualAgentTable,
+			Columns: []string{engagement.VirtualAgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(virtualagent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.VirtualAgentID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.PreviousIDs(); len(nodes) > 0 {
@@ -1774,6 +1913,132 @@ func (u *EngagementUpsert) UpdateCustomerAddress() *EngagementUpsert {
 // ClearCustomerAddress clears the value of the "customer_address" field.
 func (u *EngagementUpsert) ClearCustomerAddress() *EngagementUpsert {
 	u.SetNull(engagement.FieldCustomerAddress)
+	return u
+}
+
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (u *EngagementUpsert) SetVirtualAgentID(v int) *EngagementUpsert {
+	u.Set(engagement.FieldVirtualAgentID, v)
+	return u
+}
+
+// UpdateVirtualAgentID sets the "virtual_agent_id" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdateVirtualAgentID() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldVirtualAgentID)
+	return u
+}
+
+// ClearVirtualAgentID clears the value of the "virtual_agent_id" field.
+func (u *EngagementUpsert) ClearVirtualAgentID() *EngagementUpsert {
+	u.SetNull(engagement.FieldVirtualAgentID)
+	return u
+}
+
+// SetPostSessionStatus sets the "post_session_status" field.
+func (u *EngagementUpsert) SetPostSessionStatus(v engagement.PostSessionStatus) *EngagementUpsert {
+	u.Set(engagement.FieldPostSessionStatus, v)
+	return u
+}
+
+// UpdatePostSessionStatus sets the "post_session_status" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdatePostSessionStatus() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldPostSessionStatus)
+	return u
+}
+
+// ClearPostSessionStatus clears the value of the "post_session_status" field.
+func (u *EngagementUpsert) ClearPostSessionStatus() *EngagementUpsert {
+	u.SetNull(engagement.FieldPostSessionStatus)
+	return u
+}
+
+// SetPostSessionDeadline sets the "post_session_deadline" field.
+func (u *EngagementUpsert) SetPostSessionDeadline(v time.Time) *EngagementUpsert {
+	u.Set(engagement.FieldPostSessionDeadline, v)
+	return u
+}
+
+// UpdatePostSessionDeadline sets the "post_session_deadline" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdatePostSessionDeadline() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldPostSessionDeadline)
+	return u
+}
+
+// ClearPostSessionDeadline clears the value of the "post_session_deadline" field.
+func (u *EngagementUpsert) ClearPostSessionDeadline() *EngagementUpsert {
+	u.SetNull(engagement.FieldPostSessionDeadline)
+	return u
+}
+
+// SetPostSessionParameters sets the "post_session_parameters" field.
+func (u *EngagementUpsert) SetPostSessionParameters(v map[string]interface{}) *EngagementUpsert {
+	u.Set(engagement.FieldPostSessionParameters, v)
+	return u
+}
+
+// UpdatePostSessionParameters sets the "post_session_parameters" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdatePostSessionParameters() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldPostSessionParameters)
+	return u
+}
+
+// ClearPostSessionParameters clears the value of the "post_session_parameters" field.
+func (u *EngagementUpsert) ClearPostSessionParameters() *EngagementUpsert {
+	u.SetNull(engagement.FieldPostSessionParameters)
+	return u
+}
+
+// SetPostSessionRecordIn sets the "post_session_record_in" field.
+func (u *EngagementUpsert) SetPostSessionRecordIn(v engagement.PostSessionRecordIn) *EngagementUpsert {
+	u.Set(engagement.FieldPostSessionRecordIn, v)
+	return u
+}
+
+// UpdatePostSessionRecordIn sets the "post_session_record_in" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdatePostSessionRecordIn() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldPostSessionRecordIn)
+	return u
+}
+
+// ClearPostSessionRecordIn clears the value of the "post_session_record_in" field.
+func (u *EngagementUpsert) ClearPostSessionRecordIn() *EngagementUpsert {
+	u.SetNull(engagement.FieldPostSessionRecordIn)
+	return u
+}
+
+// SetPostSessionResult sets the "post_session_result" field.
+func (u *EngagementUpsert) SetPostSessionResult(v map[string]interface{}) *EngagementUpsert {
+	u.Set(engagement.FieldPostSessionResult, v)
+	return u
+}
+
+// UpdatePostSessionResult sets the "post_session_result" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdatePostSessionResult() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldPostSessionResult)
+	return u
+}
+
+// ClearPostSessionResult clears the value of the "post_session_result" field.
+func (u *EngagementUpsert) ClearPostSessionResult() *EngagementUpsert {
+	u.SetNull(engagement.FieldPostSessionResult)
+	return u
+}
+
+// SetPostSessionReason sets the "post_session_reason" field.
+func (u *EngagementUpsert) SetPostSessionReason(v string) *EngagementUpsert {
+	u.Set(engagement.FieldPostSessionReason, v)
+	return u
+}
+
+// UpdatePostSessionReason sets the "post_session_reason" field to the value that was provided on create.
+func (u *EngagementUpsert) UpdatePostSessionReason() *EngagementUpsert {
+	u.SetExcluded(engagement.FieldPostSessionReason)
+	return u
+}
+
+// ClearPostSessionReason clears the value of the "post_session_reason" field.
+func (u *EngagementUpsert) ClearPostSessionReason() *EngagementUpsert {
+	u.SetNull(engagement.FieldPostSessionReason)
 	return u
 }
 
@@ -2466,6 +2731,153 @@ func (u *EngagementUpsertOne) UpdateCustomerAddress() *EngagementUpsertOne {
 func (u *EngagementUpsertOne) ClearCustomerAddress() *EngagementUpsertOne {
 	return u.Update(func(s *EngagementUpsert) {
 		s.ClearCustomerAddress()
+	})
+}
+
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (u *EngagementUpsertOne) SetVirtualAgentID(v int) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetVirtualAgentID(v)
+	})
+}
+
+// UpdateVirtualAgentID sets the "virtual_agent_id" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdateVirtualAgentID() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdateVirtualAgentID()
+	})
+}
+
+// ClearVirtualAgentID clears the value of the "virtual_agent_id" field.
+func (u *EngagementUpsertOne) ClearVirtualAgentID() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearVirtualAgentID()
+	})
+}
+
+// SetPostSessionStatus sets the "post_session_status" field.
+func (u *EngagementUpsertOne) SetPostSessionStatus(v engagement.PostSessionStatus) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionStatus(v)
+	})
+}
+
+// UpdatePostSessionStatus sets the "post_session_status" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdatePostSessionStatus() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionStatus()
+	})
+}
+
+// ClearPostSessionStatus clears the value of the "post_session_status" field.
+func (u *EngagementUpsertOne) ClearPostSessionStatus() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionStatus()
+	})
+}
+
+// SetPostSessionDeadline sets the "post_session_deadline" field.
+func (u *EngagementUpsertOne) SetPostSessionDeadline(v time.Time) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionDeadline(v)
+	})
+}
+
+// UpdatePostSessionDeadline sets the "post_session_deadline" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdatePostSessionDeadline() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionDeadline()
+	})
+}
+
+// ClearPostSessionDeadline clears the value of the "post_session_deadline" field.
+func (u *EngagementUpsertOne) ClearPostSessionDeadline() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionDeadline()
+	})
+}
+
+// SetPostSessionParameters sets the "post_session_parameters" field.
+func (u *EngagementUpsertOne) SetPostSessionParameters(v map[string]interface{}) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionParameters(v)
+	})
+}
+
+// UpdatePostSessionParameters sets the "post_session_parameters" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdatePostSessionParameters() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionParameters()
+	})
+}
+
+// ClearPostSessionParameters clears the value of the "post_session_parameters" field.
+func (u *EngagementUpsertOne) ClearPostSessionParameters() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionParameters()
+	})
+}
+
+// SetPostSessionRecordIn sets the "post_session_record_in" field.
+func (u *EngagementUpsertOne) SetPostSessionRecordIn(v engagement.PostSessionRecordIn) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionRecordIn(v)
+	})
+}
+
+// UpdatePostSessionRecordIn sets the "post_session_record_in" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdatePostSessionRecordIn() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionRecordIn()
+	})
+}
+
+// ClearPostSessionRecordIn clears the value of the "post_session_record_in" field.
+func (u *EngagementUpsertOne) ClearPostSessionRecordIn() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionRecordIn()
+	})
+}
+
+// SetPostSessionResult sets the "post_session_result" field.
+func (u *EngagementUpsertOne) SetPostSessionResult(v map[string]interface{}) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionResult(v)
+	})
+}
+
+// UpdatePostSessionResult sets the "post_session_result" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdatePostSessionResult() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionResult()
+	})
+}
+
+// ClearPostSessionResult clears the value of the "post_session_result" field.
+func (u *EngagementUpsertOne) ClearPostSessionResult() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionResult()
+	})
+}
+
+// SetPostSessionReason sets the "post_session_reason" field.
+func (u *EngagementUpsertOne) SetPostSessionReason(v string) *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionReason(v)
+	})
+}
+
+// UpdatePostSessionReason sets the "post_session_reason" field to the value that was provided on create.
+func (u *EngagementUpsertOne) UpdatePostSessionReason() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionReason()
+	})
+}
+
+// ClearPostSessionReason clears the value of the "post_session_reason" field.
+func (u *EngagementUpsertOne) ClearPostSessionReason() *EngagementUpsertOne {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionReason()
 	})
 }
 
@@ -3327,6 +3739,153 @@ func (u *EngagementUpsertBulk) UpdateCustomerAddress() *EngagementUpsertBulk {
 func (u *EngagementUpsertBulk) ClearCustomerAddress() *EngagementUpsertBulk {
 	return u.Update(func(s *EngagementUpsert) {
 		s.ClearCustomerAddress()
+	})
+}
+
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (u *EngagementUpsertBulk) SetVirtualAgentID(v int) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetVirtualAgentID(v)
+	})
+}
+
+// UpdateVirtualAgentID sets the "virtual_agent_id" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdateVirtualAgentID() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdateVirtualAgentID()
+	})
+}
+
+// ClearVirtualAgentID clears the value of the "virtual_agent_id" field.
+func (u *EngagementUpsertBulk) ClearVirtualAgentID() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearVirtualAgentID()
+	})
+}
+
+// SetPostSessionStatus sets the "post_session_status" field.
+func (u *EngagementUpsertBulk) SetPostSessionStatus(v engagement.PostSessionStatus) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionStatus(v)
+	})
+}
+
+// UpdatePostSessionStatus sets the "post_session_status" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdatePostSessionStatus() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionStatus()
+	})
+}
+
+// ClearPostSessionStatus clears the value of the "post_session_status" field.
+func (u *EngagementUpsertBulk) ClearPostSessionStatus() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionStatus()
+	})
+}
+
+// SetPostSessionDeadline sets the "post_session_deadline" field.
+func (u *EngagementUpsertBulk) SetPostSessionDeadline(v time.Time) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionDeadline(v)
+	})
+}
+
+// UpdatePostSessionDeadline sets the "post_session_deadline" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdatePostSessionDeadline() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionDeadline()
+	})
+}
+
+// ClearPostSessionDeadline clears the value of the "post_session_deadline" field.
+func (u *EngagementUpsertBulk) ClearPostSessionDeadline() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionDeadline()
+	})
+}
+
+// SetPostSessionParameters sets the "post_session_parameters" field.
+func (u *EngagementUpsertBulk) SetPostSessionParameters(v map[string]interface{}) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionParameters(v)
+	})
+}
+
+// UpdatePostSessionParameters sets the "post_session_parameters" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdatePostSessionParameters() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionParameters()
+	})
+}
+
+// ClearPostSessionParameters clears the value of the "post_session_parameters" field.
+func (u *EngagementUpsertBulk) ClearPostSessionParameters() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionParameters()
+	})
+}
+
+// SetPostSessionRecordIn sets the "post_session_record_in" field.
+func (u *EngagementUpsertBulk) SetPostSessionRecordIn(v engagement.PostSessionRecordIn) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionRecordIn(v)
+	})
+}
+
+// UpdatePostSessionRecordIn sets the "post_session_record_in" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdatePostSessionRecordIn() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionRecordIn()
+	})
+}
+
+// ClearPostSessionRecordIn clears the value of the "post_session_record_in" field.
+func (u *EngagementUpsertBulk) ClearPostSessionRecordIn() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionRecordIn()
+	})
+}
+
+// SetPostSessionResult sets the "post_session_result" field.
+func (u *EngagementUpsertBulk) SetPostSessionResult(v map[string]interface{}) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionResult(v)
+	})
+}
+
+// UpdatePostSessionResult sets the "post_session_result" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdatePostSessionResult() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionResult()
+	})
+}
+
+// ClearPostSessionResult clears the value of the "post_session_result" field.
+func (u *EngagementUpsertBulk) ClearPostSessionResult() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionResult()
+	})
+}
+
+// SetPostSessionReason sets the "post_session_reason" field.
+func (u *EngagementUpsertBulk) SetPostSessionReason(v string) *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.SetPostSessionReason(v)
+	})
+}
+
+// UpdatePostSessionReason sets the "post_session_reason" field to the value that was provided on create.
+func (u *EngagementUpsertBulk) UpdatePostSessionReason() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.UpdatePostSessionReason()
+	})
+}
+
+// ClearPostSessionReason clears the value of the "post_session_reason" field.
+func (u *EngagementUpsertBulk) ClearPostSessionReason() *EngagementUpsertBulk {
+	return u.Update(func(s *EngagementUpsert) {
+		s.ClearPostSessionReason()
 	})
 }
 

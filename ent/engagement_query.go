@@ -25,6 +25,7 @@ import (
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
+	"github.com/switchboard/switchboard/ent/virtualagent"
 	"github.com/switchboard/switchboard/ent/wrapupreason"
 )
 
@@ -46,6 +47,7 @@ type EngagementQuery struct {
 	withNotes             *NoteQuery
 	withDispositions      *WrapUpReasonQuery
 	withRecords           *CRMRecordQuery
+	withVirtualAgent      *VirtualAgentQuery
 	withPrevious          *EngagementQuery
 	withNext              *EngagementQuery
 	loadTotal             []func(context.Context, []*Engagement) error
@@ -336,6 +338,28 @@ func (_q *EngagementQuery) QueryRecords() *CRMRecordQuery {
 	return query
 }
 
+// QueryVirtualAgent chains the current query on the "virtual_agent" edge.
+func (_q *EngagementQuery) QueryVirtualAgent() *VirtualAgentQuery {
+	query := (&VirtualAgentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(engagement.Table, engagement.FieldID, selector),
+			sqlgraph.To(virtualagent.Table, virtualagent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, engagement.VirtualAgentTable, engagement.VirtualAgentColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryPrevious chains the current query on the "previous" edge.
 func (_q *EngagementQuery) QueryPrevious() *EngagementQuery {
 	query := (&EngagementClient{config: _q.config}).Query()
@@ -583,6 +607,7 @@ func (_q *EngagementQuery) Clone() *EngagementQuery {
 		withNotes:        _q.withNotes.Clone(),
 		withDispositions: _q.withDispositions.Clone(),
 		withRecords:      _q.withRecords.Clone(),
+		withVirtualAgent: _q.withVirtualAgent.Clone(),
 		withPrevious:     _q.withPrevious.Clone(),
 		withNext:         _q.withNext.Clone(),
 		// clone intermediate query.
@@ -713,6 +738,17 @@ func (_q *EngagementQuery) WithRecords(opts ...func(*CRMRecordQuery)) *Engagemen
 	return _q
 }
 
+// WithVirtualAgent tells the query-builder to eager-load the nodes that are connected to
+// the "virtual_agent" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *EngagementQuery) WithVirtualAgent(opts ...func(*VirtualAgentQuery)) *EngagementQuery {
+	query := (&VirtualAgentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withVirtualAgent = query
+	return _q
+}
+
 // WithPrevious tells the query-builder to eager-load the nodes that are connected to
 // the "previous" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *EngagementQuery) WithPrevious(opts ...func(*EngagementQuery)) *EngagementQuery {
@@ -813,7 +849,7 @@ func (_q *EngagementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*E
 	var (
 		nodes       = []*Engagement{}
 		_spec       = _q.querySpec()
-		loadedTypes = [13]bool{
+		loadedTypes = [14]bool{
 			_q.withCustomer != nil,
 			_q.withQueue != nil,
 			_q.withAgent != nil,
@@ -825,6 +861,7 @@ func (_q *EngagementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*E
 			_q.withNotes != nil,
 			_q.withDispositions != nil,
 			_q.withRecords != nil,
+			_q.withVirtualAgent != nil,
 			_q.withPrevious != nil,
 			_q.withNext != nil,
 		}
@@ -920,6 +957,12 @@ func (_q *EngagementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*E
 		if err := _q.loadRecords(ctx, query, nodes,
 			func(n *Engagement) { n.Edges.Records = []*CRMRecord{} },
 			func(n *Engagement, e *CRMRecord) { n.Edges.Records = append(n.Edges.Records, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withVirtualAgent; query != nil {
+		if err := _q.loadVirtualAgent(ctx, query, nodes, nil,
+			func(n *Engagement, e *VirtualAgent) { n.Edges.VirtualAgent = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -1391,6 +1434,38 @@ func (_q *EngagementQuery) loadRecords(ctx context.Context, query *CRMRecordQuer
 	}
 	return nil
 }
+func (_q *EngagementQuery) loadVirtualAgent(ctx context.Context, query *VirtualAgentQuery, nodes []*Engagement, init func(*Engagement), assign func(*Engagement, *VirtualAgent)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Engagement)
+	for i := range nodes {
+		if nodes[i].VirtualAgentID == nil {
+			continue
+		}
+		fk := *nodes[i].VirtualAgentID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(virtualagent.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "virtual_agent_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 func (_q *EngagementQuery) loadPrevious(ctx context.Context, query *EngagementQuery, nodes []*Engagement, init func(*Engagement), assign func(*Engagement, *Engagement)) error {
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*Engagement)
@@ -1496,6 +1571,9 @@ func (_q *EngagementQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withEntryPoint != nil {
 			_spec.Node.AddColumnOnce(engagement.FieldEntryPointID)
+		}
+		if _q.withVirtualAgent != nil {
+			_spec.Node.AddColumnOnce(engagement.FieldVirtualAgentID)
 		}
 		if _q.withPrevious != nil {
 			_spec.Node.AddColumnOnce(engagement.FieldPreviousID)

@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/ent/transfer"
+	"github.com/switchboard/switchboard/ent/virtualagent"
 	"github.com/switchboard/switchboard/ent/wrapupreason"
 )
 
@@ -628,6 +629,130 @@ func (_u *EngagementUpdate) ClearCustomerAddress() *EngagementUpdate {
 	return _u
 }
 
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (_u *EngagementUpdate) SetVirtualAgentID(v int) *EngagementUpdate {
+	_u.mutation.SetVirtualAgentID(v)
+	return _u
+}
+
+// SetNillableVirtualAgentID sets the "virtual_agent_id" field if the given value is not nil.
+func (_u *EngagementUpdate) SetNillableVirtualAgentID(v *int) *EngagementUpdate {
+	if v != nil {
+		_u.SetVirtualAgentID(*v)
+	}
+	return _u
+}
+
+// ClearVirtualAgentID clears the value of the "virtual_agent_id" field.
+func (_u *EngagementUpdate) ClearVirtualAgentID() *EngagementUpdate {
+	_u.mutation.ClearVirtualAgentID()
+	return _u
+}
+
+// SetPostSessionStatus sets the "post_session_status" field.
+func (_u *EngagementUpdate) SetPostSessionStatus(v engagement.PostSessionStatus) *EngagementUpdate {
+	_u.mutation.SetPostSessionStatus(v)
+	return _u
+}
+
+// SetNillablePostSessionStatus sets the "post_session_status" field if the given value is not nil.
+func (_u *EngagementUpdate) SetNillablePostSessionStatus(v *engagement.PostSessionStatus) *EngagementUpdate {
+	if v != nil {
+		_u.SetPostSessionStatus(*v)
+	}
+	return _u
+}
+
+// ClearPostSessionStatus clears the value of the "post_session_status" field.
+func (_u *EngagementUpdate) ClearPostSessionStatus() *EngagementUpdate {
+	_u.mutation.ClearPostSessionStatus()
+	return _u
+}
+
+// SetPostSessionDeadline sets the "post_session_deadline" field.
+func (_u *EngagementUpdate) SetPostSessionDeadline(v time.Time) *EngagementUpdate {
+	_u.mutation.SetPostSessionDeadline(v)
+	return _u
+}
+
+// SetNillablePostSessionDeadline sets the "post_session_deadline" field if the given value is not nil.
+func (_u *EngagementUpdate) SetNillablePostSessionDeadline(v *time.Time) *EngagementUpdate {
+	if v != nil {
+		_u.SetPostSessionDeadline(*v)
+	}
+	return _u
+}
+
+// ClearPostSessionDeadline clears the value of the "post_session_deadline" field.
+func (_u *EngagementUpdate) ClearPostSessionDeadline() *EngagementUpdate {
+	_u.mutation.ClearPostSessionDeadline()
+	return _u
+}
+
+// SetPostSessionParameters sets the "post_session_parameters" field.
+func (_u *EngagementUpdate) SetPostSessionParameters(v map[string]interface{}) *EngagementUpdate {
+	_u.mutation.SetPostSessionParameters(v)
+	return _u
+}
+
+// ClearPostSessionParameters clears the value of the "post_session_parameters" field.
+func (_u *EngagementUpdate) ClearPostSessionParameters() *EngagementUpdate {
+	_u.mutation.ClearPostSessionParameters()
+	return _u
+}
+
+// SetPostSessionRecordIn sets the "post_session_record_in" field.
+func (_u *EngagementUpdate) SetPostSessionRecordIn(v engagement.PostSessionRecordIn) *EngagementUpdate {
+	_u.mutation.SetPostSessionRecordIn(v)
+	return _u
+}
+
+// SetNillablePostSessionRecordIn sets the "post_session_record_in" field if the given value is not nil.
+func (_u *EngagementUpdate) SetNillablePostSessionRecordIn(v *engagement.PostSessionRecordIn) *EngagementUpdate {
+	if v != nil {
+		_u.SetPostSessionRecordIn(*v)
+	}
+	return _u
+}
+
+// ClearPostSessionRecordIn clears the value of the "post_session_record_in" field.
+func (_u *EngagementUpdate) ClearPostSessionRecordIn() *EngagementUpdate {
+	_u.mutation.ClearPostSessionRecordIn()
+	return _u
+}
+
+// SetPostSessionResult sets the "post_session_result" field.
+func (_u *EngagementUpdate) SetPostSessionResult(v map[string]interface{}) *EngagementUpdate {
+	_u.mutation.SetPostSessionResult(v)
+	return _u
+}
+
+// ClearPostSessionResult clears the value of the "post_session_result" field.
+func (_u *EngagementUpdate) ClearPostSessionResult() *EngagementUpdate {
+	_u.mutation.ClearPostSessionResult()
+	return _u
+}
+
+// SetPostSessionReason sets the "post_session_reason" field.
+func (_u *EngagementUpdate) SetPostSessionReason(v string) *EngagementUpdate {
+	_u.mutation.SetPostSessionReason(v)
+	return _u
+}
+
+// SetNillablePostSessionReason sets the "post_session_reason" field if the given value is not nil.
+func (_u *EngagementUpdate) SetNillablePostSessionReason(v *string) *EngagementUpdate {
+	if v != nil {
+		_u.SetPostSessionReason(*v)
+	}
+	return _u
+}
+
+// ClearPostSessionReason clears the value of the "post_session_reason" field.
+func (_u *EngagementUpdate) ClearPostSessionReason() *EngagementUpdate {
+	_u.mutation.ClearPostSessionReason()
+	return _u
+}
+
 // SetPreviousID sets the "previous_id" field.
 func (_u *EngagementUpdate) SetPreviousID(v int) *EngagementUpdate {
 	_u.mutation.SetPreviousID(v)
@@ -771,6 +896,11 @@ func (_u *EngagementUpdate) AddRecords(v ...*CRMRecord) *EngagementUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRecordIDs(ids...)
+}
+
+// SetVirtualAgent sets the "virtual_agent" edge to the VirtualAgent entity.
+func (_u *EngagementUpdate) SetVirtualAgent(v *VirtualAgent) *EngagementUpdate {
+	return _u.SetVirtualAgentID(v.ID)
 }
 
 // SetPrevious sets the "previous" edge to the Engagement entity.
@@ -969,6 +1099,12 @@ func (_u *EngagementUpdate) RemoveRecords(v ...*CRMRecord) *EngagementUpdate {
 	return _u.RemoveRecordIDs(ids...)
 }
 
+// ClearVirtualAgent clears the "virtual_agent" edge to the VirtualAgent entity.
+func (_u *EngagementUpdate) ClearVirtualAgent() *EngagementUpdate {
+	_u.mutation.ClearVirtualAgent()
+	return _u
+}
+
 // ClearPrevious clears the "previous" edge to the Engagement entity.
 func (_u *EngagementUpdate) ClearPrevious() *EngagementUpdate {
 	_u.mutation.ClearPrevious()
@@ -1067,6 +1203,16 @@ func (_u *EngagementUpdate) check() error {
 	if v, ok := _u.mutation.CustomerAddress(); ok {
 		if err := engagement.CustomerAddressValidator(v); err != nil {
 			return &ValidationError{Name: "customer_address", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_address": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PostSessionStatus(); ok {
+		if err := engagement.PostSessionStatusValidator(v); err != nil {
+			return &ValidationError{Name: "post_session_status", err: fmt.Errorf(`ent: validator failed for field "Engagement.post_session_status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PostSessionRecordIn(); ok {
+		if err := engagement.PostSessionRecordInValidator(v); err != nil {
+			return &ValidationError{Name: "post_session_record_in", err: fmt.Errorf(`ent: validator failed for field "Engagement.post_session_record_in": %w`, err)}
 		}
 	}
 	return nil
@@ -1239,6 +1385,42 @@ func (_u *EngagementUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.CustomerAddressCleared() {
 		_spec.ClearField(engagement.FieldCustomerAddress, field.TypeString)
+	}
+	if value, ok := _u.mutation.PostSessionStatus(); ok {
+		_spec.SetField(engagement.FieldPostSessionStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.PostSessionStatusCleared() {
+		_spec.ClearField(engagement.FieldPostSessionStatus, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.PostSessionDeadline(); ok {
+		_spec.SetField(engagement.FieldPostSessionDeadline, field.TypeTime, value)
+	}
+	if _u.mutation.PostSessionDeadlineCleared() {
+		_spec.ClearField(engagement.FieldPostSessionDeadline, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PostSessionParameters(); ok {
+		_spec.SetField(engagement.FieldPostSessionParameters, field.TypeJSON, value)
+	}
+	if _u.mutation.PostSessionParametersCleared() {
+		_spec.ClearField(engagement.FieldPostSessionParameters, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PostSessionRecordIn(); ok {
+		_spec.SetField(engagement.FieldPostSessionRecordIn, field.TypeEnum, value)
+	}
+	if _u.mutation.PostSessionRecordInCleared() {
+		_spec.ClearField(engagement.FieldPostSessionRecordIn, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.PostSessionResult(); ok {
+		_spec.SetField(engagement.FieldPostSessionResult, field.TypeJSON, value)
+	}
+	if _u.mutation.PostSessionResultCleared() {
+		_spec.ClearField(engagement.FieldPostSessionResult, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PostSessionReason(); ok {
+		_spec.SetField(engagement.FieldPostSessionReason, field.TypeString, value)
+	}
+	if _u.mutation.PostSessionReasonCleared() {
+		_spec.ClearField(engagement.FieldPostSessionReason, field.TypeString)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1664,6 +1846,35 @@ func (_u *EngagementUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(crmrecord.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VirtualAgentCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   engagement.VirtualAgentTable,
+			Columns: []string{engagement.VirtualAgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(virtualagent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VirtualAgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   engagement.VirtualAgentTable,
+			Columns: []string{engagement.VirtualAgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(virtualagent.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -2354,6 +2565,130 @@ func (_u *EngagementUpdateOne) ClearCustomerAddress() *EngagementUpdateOne {
 	return _u
 }
 
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (_u *EngagementUpdateOne) SetVirtualAgentID(v int) *EngagementUpdateOne {
+	_u.mutation.SetVirtualAgentID(v)
+	return _u
+}
+
+// SetNillableVirtualAgentID sets the "virtual_agent_id" field if the given value is not nil.
+func (_u *EngagementUpdateOne) SetNillableVirtualAgentID(v *int) *EngagementUpdateOne {
+	if v != nil {
+		_u.SetVirtualAgentID(*v)
+	}
+	return _u
+}
+
+// ClearVirtualAgentID clears the value of the "virtual_agent_id" field.
+func (_u *EngagementUpdateOne) ClearVirtualAgentID() *EngagementUpdateOne {
+	_u.mutation.ClearVirtualAgentID()
+	return _u
+}
+
+// SetPostSessionStatus sets the "post_session_status" field.
+func (_u *EngagementUpdateOne) SetPostSessionStatus(v engagement.PostSessionStatus) *EngagementUpdateOne {
+	_u.mutation.SetPostSessionStatus(v)
+	return _u
+}
+
+// SetNillablePostSessionStatus sets the "post_session_status" field if the given value is not nil.
+func (_u *EngagementUpdateOne) SetNillablePostSessionStatus(v *engagement.PostSessionStatus) *EngagementUpdateOne {
+	if v != nil {
+		_u.SetPostSessionStatus(*v)
+	}
+	return _u
+}
+
+// ClearPostSessionStatus clears the value of the "post_session_status" field.
+func (_u *EngagementUpdateOne) ClearPostSessionStatus() *EngagementUpdateOne {
+	_u.mutation.ClearPostSessionStatus()
+	return _u
+}
+
+// SetPostSessionDeadline sets the "post_session_deadline" field.
+func (_u *EngagementUpdateOne) SetPostSessionDeadline(v time.Time) *EngagementUpdateOne {
+	_u.mutation.SetPostSessionDeadline(v)
+	return _u
+}
+
+// SetNillablePostSessionDeadline sets the "post_session_deadline" field if the given value is not nil.
+func (_u *EngagementUpdateOne) SetNillablePostSessionDeadline(v *time.Time) *EngagementUpdateOne {
+	if v != nil {
+		_u.SetPostSessionDeadline(*v)
+	}
+	return _u
+}
+
+// ClearPostSessionDeadline clears the value of the "post_session_deadline" field.
+func (_u *EngagementUpdateOne) ClearPostSessionDeadline() *EngagementUpdateOne {
+	_u.mutation.ClearPostSessionDeadline()
+	return _u
+}
+
+// SetPostSessionParameters sets the "post_session_parameters" field.
+func (_u *EngagementUpdateOne) SetPostSessionParameters(v map[string]interface{}) *EngagementUpdateOne {
+	_u.mutation.SetPostSessionParameters(v)
+	return _u
+}
+
+// ClearPostSessionParameters clears the value of the "post_session_parameters" field.
+func (_u *EngagementUpdateOne) ClearPostSessionParameters() *EngagementUpdateOne {
+	_u.mutation.ClearPostSessionParameters()
+	return _u
+}
+
+// SetPostSessionRecordIn sets the "post_session_record_in" field.
+func (_u *EngagementUpdateOne) SetPostSessionRecordIn(v engagement.PostSessionRecordIn) *EngagementUpdateOne {
+	_u.mutation.SetPostSessionRecordIn(v)
+	return _u
+}
+
+// SetNillablePostSessionRecordIn sets the "post_session_record_in" field if the given value is not nil.
+func (_u *EngagementUpdateOne) SetNillablePostSessionRecordIn(v *engagement.PostSessionRecordIn) *EngagementUpdateOne {
+	if v != nil {
+		_u.SetPostSessionRecordIn(*v)
+	}
+	return _u
+}
+
+// ClearPostSessionRecordIn clears the value of the "post_session_record_in" field.
+func (_u *EngagementUpdateOne) ClearPostSessionRecordIn() *EngagementUpdateOne {
+	_u.mutation.ClearPostSessionRecordIn()
+	return _u
+}
+
+// SetPostSessionResult sets the "post_session_result" field.
+func (_u *EngagementUpdateOne) SetPostSessionResult(v map[string]interface{}) *EngagementUpdateOne {
+	_u.mutation.SetPostSessionResult(v)
+	return _u
+}
+
+// ClearPostSessionResult clears the value of the "post_session_result" field.
+func (_u *EngagementUpdateOne) ClearPostSessionResult() *EngagementUpdateOne {
+	_u.mutation.ClearPostSessionResult()
+	return _u
+}
+
+// SetPostSessionReason sets the "post_session_reason" field.
+func (_u *EngagementUpdateOne) SetPostSessionReason(v string) *EngagementUpdateOne {
+	_u.mutation.SetPostSessionReason(v)
+	return _u
+}
+
+// SetNillablePostSessionReason sets the "post_session_reason" field if the given value is not nil.
+func (_u *EngagementUpdateOne) SetNillablePostSessionReason(v *string) *EngagementUpdateOne {
+	if v != nil {
+		_u.SetPostSessionReason(*v)
+	}
+	return _u
+}
+
+// ClearPostSessionReason clears the value of the "post_session_reason" field.
+func (_u *EngagementUpdateOne) ClearPostSessionReason() *EngagementUpdateOne {
+	_u.mutation.ClearPostSessionReason()
+	return _u
+}
+
 // SetPreviousID sets the "previous_id" field.
 func (_u *EngagementUpdateOne) SetPreviousID(v int) *EngagementUpdateOne {
 	_u.mutation.SetPreviousID(v)
@@ -2497,6 +2832,11 @@ func (_u *EngagementUpdateOne) AddRecords(v ...*CRMRecord) *EngagementUpdateOne 
 		ids[i] = v[i].ID
 	}
 	return _u.AddRecordIDs(ids...)
+}
+
+// SetVirtualAgent sets the "virtual_agent" edge to the VirtualAgent entity.
+func (_u *EngagementUpdateOne) SetVirtualAgent(v *VirtualAgent) *EngagementUpdateOne {
+	return _u.SetVirtualAgentID(v.ID)
 }
 
 // SetPrevious sets the "previous" edge to the Engagement entity.
@@ -2695,6 +3035,12 @@ func (_u *EngagementUpdateOne) RemoveRecords(v ...*CRMRecord) *EngagementUpdateO
 	return _u.RemoveRecordIDs(ids...)
 }
 
+// ClearVirtualAgent clears the "virtual_agent" edge to the VirtualAgent entity.
+func (_u *EngagementUpdateOne) ClearVirtualAgent() *EngagementUpdateOne {
+	_u.mutation.ClearVirtualAgent()
+	return _u
+}
+
 // ClearPrevious clears the "previous" edge to the Engagement entity.
 func (_u *EngagementUpdateOne) ClearPrevious() *EngagementUpdateOne {
 	_u.mutation.ClearPrevious()
@@ -2806,6 +3152,16 @@ func (_u *EngagementUpdateOne) check() error {
 	if v, ok := _u.mutation.CustomerAddress(); ok {
 		if err := engagement.CustomerAddressValidator(v); err != nil {
 			return &ValidationError{Name: "customer_address", err: fmt.Errorf(`ent: validator failed for field "Engagement.customer_address": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PostSessionStatus(); ok {
+		if err := engagement.PostSessionStatusValidator(v); err != nil {
+			return &ValidationError{Name: "post_session_status", err: fmt.Errorf(`ent: validator failed for field "Engagement.post_session_status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PostSessionRecordIn(); ok {
+		if err := engagement.PostSessionRecordInValidator(v); err != nil {
+			return &ValidationError{Name: "post_session_record_in", err: fmt.Errorf(`ent: validator failed for field "Engagement.post_session_record_in": %w`, err)}
 		}
 	}
 	return nil
@@ -2995,6 +3351,42 @@ func (_u *EngagementUpdateOne) sqlSave(ctx context.Context) (_node *Engagement, 
 	}
 	if _u.mutation.CustomerAddressCleared() {
 		_spec.ClearField(engagement.FieldCustomerAddress, field.TypeString)
+	}
+	if value, ok := _u.mutation.PostSessionStatus(); ok {
+		_spec.SetField(engagement.FieldPostSessionStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.PostSessionStatusCleared() {
+		_spec.ClearField(engagement.FieldPostSessionStatus, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.PostSessionDeadline(); ok {
+		_spec.SetField(engagement.FieldPostSessionDeadline, field.TypeTime, value)
+	}
+	if _u.mutation.PostSessionDeadlineCleared() {
+		_spec.ClearField(engagement.FieldPostSessionDeadline, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PostSessionParameters(); ok {
+		_spec.SetField(engagement.FieldPostSessionParameters, field.TypeJSON, value)
+	}
+	if _u.mutation.PostSessionParametersCleared() {
+		_spec.ClearField(engagement.FieldPostSessionParameters, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PostSessionRecordIn(); ok {
+		_spec.SetField(engagement.FieldPostSessionRecordIn, field.TypeEnum, value)
+	}
+	if _u.mutation.PostSessionRecordInCleared() {
+		_spec.ClearField(engagement.FieldPostSessionRecordIn, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.PostSessionResult(); ok {
+		_spec.SetField(engagement.FieldPostSessionResult, field.TypeJSON, value)
+	}
+	if _u.mutation.PostSessionResultCleared() {
+		_spec.ClearField(engagement.FieldPostSessionResult, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PostSessionReason(); ok {
+		_spec.SetField(engagement.FieldPostSessionReason, field.TypeString, value)
+	}
+	if _u.mutation.PostSessionReasonCleared() {
+		_spec.ClearField(engagement.FieldPostSessionReason, field.TypeString)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -3420,6 +3812,35 @@ func (_u *EngagementUpdateOne) sqlSave(ctx context.Context) (_node *Engagement, 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(crmrecord.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VirtualAgentCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   engagement.VirtualAgentTable,
+			Columns: []string{engagement.VirtualAgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(virtualagent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VirtualAgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   engagement.VirtualAgentTable,
+			Columns: []string{engagement.VirtualAgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(virtualagent.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/authtoken"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -98,6 +99,7 @@ func checkColumn(t, c string) error {
 			apikey.Table:             apikey.ValidColumn,
 			agent.Table:              agent.ValidColumn,
 			authtoken.Table:          authtoken.ValidColumn,
+			crmdelivery.Table:        crmdelivery.ValidColumn,
 			crmrecord.Table:          crmrecord.ValidColumn,
 			crmsetting.Table:         crmsetting.ValidColumn,
 			capacityprofile.Table:    capacityprofile.ValidColumn,

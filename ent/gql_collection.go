@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -87,6 +88,11 @@ func (_q *APIKeyQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[apikey.FieldLastUsedAt]; !ok {
 				selectedFields = append(selectedFields, apikey.FieldLastUsedAt)
 				fieldSeen[apikey.FieldLastUsedAt] = struct{}{}
+			}
+		case "virtualAgentID":
+			if _, ok := fieldSeen[apikey.FieldVirtualAgentID]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldVirtualAgentID)
+				fieldSeen[apikey.FieldVirtualAgentID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -509,6 +515,151 @@ func newAgentPaginateArgs(rv map[string]any) *agentPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CRMDeliveryQuery) CollectFields(ctx context.Context, satisfies ...string) (*CRMDeliveryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CRMDeliveryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(crmdelivery.Columns))
+		selectedFields = []string{crmdelivery.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[crmdelivery.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldCreatedAt)
+				fieldSeen[crmdelivery.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[crmdelivery.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldUpdatedAt)
+				fieldSeen[crmdelivery.FieldUpdatedAt] = struct{}{}
+			}
+		case "eventID":
+			if _, ok := fieldSeen[crmdelivery.FieldEventID]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldEventID)
+				fieldSeen[crmdelivery.FieldEventID] = struct{}{}
+			}
+		case "recordID":
+			if _, ok := fieldSeen[crmdelivery.FieldRecordID]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldRecordID)
+				fieldSeen[crmdelivery.FieldRecordID] = struct{}{}
+			}
+		case "recordVersion":
+			if _, ok := fieldSeen[crmdelivery.FieldRecordVersion]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldRecordVersion)
+				fieldSeen[crmdelivery.FieldRecordVersion] = struct{}{}
+			}
+		case "payload":
+			if _, ok := fieldSeen[crmdelivery.FieldPayload]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldPayload)
+				fieldSeen[crmdelivery.FieldPayload] = struct{}{}
+			}
+		case "attempts":
+			if _, ok := fieldSeen[crmdelivery.FieldAttempts]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldAttempts)
+				fieldSeen[crmdelivery.FieldAttempts] = struct{}{}
+			}
+		case "nextAttemptAt":
+			if _, ok := fieldSeen[crmdelivery.FieldNextAttemptAt]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldNextAttemptAt)
+				fieldSeen[crmdelivery.FieldNextAttemptAt] = struct{}{}
+			}
+		case "deliveredAt":
+			if _, ok := fieldSeen[crmdelivery.FieldDeliveredAt]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldDeliveredAt)
+				fieldSeen[crmdelivery.FieldDeliveredAt] = struct{}{}
+			}
+		case "deadLetteredAt":
+			if _, ok := fieldSeen[crmdelivery.FieldDeadLetteredAt]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldDeadLetteredAt)
+				fieldSeen[crmdelivery.FieldDeadLetteredAt] = struct{}{}
+			}
+		case "lastError":
+			if _, ok := fieldSeen[crmdelivery.FieldLastError]; !ok {
+				selectedFields = append(selectedFields, crmdelivery.FieldLastError)
+				fieldSeen[crmdelivery.FieldLastError] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type crmdeliveryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CRMDeliveryPaginateOption
+}
+
+func newCRMDeliveryPaginateArgs(rv map[string]any) *crmdeliveryPaginateArgs {
+	args := &crmdeliveryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*CRMDeliveryOrder:
+			args.opts = append(args.opts, WithCRMDeliveryOrder(v))
+		case []any:
+			var orders []*CRMDeliveryOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &CRMDeliveryOrder{Field: &CRMDeliveryOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithCRMDeliveryOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*CRMDeliveryWhereInput); ok {
+		args.opts = append(args.opts, WithCRMDeliveryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *CRMRecordQuery) CollectFields(ctx context.Context, satisfies ...string) (*CRMRecordQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -616,6 +767,11 @@ func (_q *CRMRecordQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if _, ok := fieldSeen[crmrecord.FieldCustomerID]; !ok {
 				selectedFields = append(selectedFields, crmrecord.FieldCustomerID)
 				fieldSeen[crmrecord.FieldCustomerID] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[crmrecord.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, crmrecord.FieldVersion)
+				fieldSeen[crmrecord.FieldVersion] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -1721,6 +1877,21 @@ func (_q *EngagementQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				*wq = *query
 			})
 
+		case "virtualAgent":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&VirtualAgentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, virtualagentImplementors)...); err != nil {
+				return err
+			}
+			_q.withVirtualAgent = query
+			if _, ok := fieldSeen[engagement.FieldVirtualAgentID]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldVirtualAgentID)
+				fieldSeen[engagement.FieldVirtualAgentID] = struct{}{}
+			}
+
 		case "previous":
 			var (
 				alias = field.Alias
@@ -1887,6 +2058,41 @@ func (_q *EngagementQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[engagement.FieldCustomerAddress]; !ok {
 				selectedFields = append(selectedFields, engagement.FieldCustomerAddress)
 				fieldSeen[engagement.FieldCustomerAddress] = struct{}{}
+			}
+		case "virtualAgentID":
+			if _, ok := fieldSeen[engagement.FieldVirtualAgentID]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldVirtualAgentID)
+				fieldSeen[engagement.FieldVirtualAgentID] = struct{}{}
+			}
+		case "postSessionStatus":
+			if _, ok := fieldSeen[engagement.FieldPostSessionStatus]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionStatus)
+				fieldSeen[engagement.FieldPostSessionStatus] = struct{}{}
+			}
+		case "postSessionDeadline":
+			if _, ok := fieldSeen[engagement.FieldPostSessionDeadline]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionDeadline)
+				fieldSeen[engagement.FieldPostSessionDeadline] = struct{}{}
+			}
+		case "postSessionParameters":
+			if _, ok := fieldSeen[engagement.FieldPostSessionParameters]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionParameters)
+				fieldSeen[engagement.FieldPostSessionParameters] = struct{}{}
+			}
+		case "postSessionRecordIn":
+			if _, ok := fieldSeen[engagement.FieldPostSessionRecordIn]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionRecordIn)
+				fieldSeen[engagement.FieldPostSessionRecordIn] = struct{}{}
+			}
+		case "postSessionResult":
+			if _, ok := fieldSeen[engagement.FieldPostSessionResult]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionResult)
+				fieldSeen[engagement.FieldPostSessionResult] = struct{}{}
+			}
+		case "postSessionReason":
+			if _, ok := fieldSeen[engagement.FieldPostSessionReason]; !ok {
+				selectedFields = append(selectedFields, engagement.FieldPostSessionReason)
+				fieldSeen[engagement.FieldPostSessionReason] = struct{}{}
 			}
 		case "previousID":
 			if _, ok := fieldSeen[engagement.FieldPreviousID]; !ok {

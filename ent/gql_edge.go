@@ -273,6 +273,14 @@ func (_m *Engagement) Records(ctx context.Context) (result []*CRMRecord, err err
 	return result, err
 }
 
+func (_m *Engagement) VirtualAgent(ctx context.Context) (*VirtualAgent, error) {
+	result, err := _m.Edges.VirtualAgentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryVirtualAgent().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Engagement) Previous(ctx context.Context) (*Engagement, error) {
 	result, err := _m.Edges.PreviousOrErr()
 	if IsNotLoaded(err) {

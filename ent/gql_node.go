@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -47,6 +48,11 @@ var agentImplementors = []string{"Agent", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Agent) IsNode() {}
+
+var crmdeliveryImplementors = []string{"CRMDelivery", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CRMDelivery) IsNode() {}
 
 var crmrecordImplementors = []string{"CRMRecord", "Node"}
 
@@ -229,6 +235,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(agent.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, agentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case crmdelivery.Table:
+		query := c.CRMDelivery.Query().
+			Where(crmdelivery.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, crmdeliveryImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -488,6 +503,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Agent.Query().
 			Where(agent.IDIn(ids...))
 		query, err := query.CollectFields(ctx, agentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case crmdelivery.Table:
+		query := c.CRMDelivery.Query().
+			Where(crmdelivery.IDIn(ids...))
+		query, err := query.CollectFields(ctx, crmdeliveryImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -866,6 +867,356 @@ func (_m *Agent) ToEdge(order *AgentOrder) *AgentEdge {
 		order = DefaultAgentOrder
 	}
 	return &AgentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CRMDeliveryEdge is the edge representation of CRMDelivery.
+type CRMDeliveryEdge struct {
+	Node   *CRMDelivery `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// CRMDeliveryConnection is the connection containing edges to CRMDelivery.
+type CRMDeliveryConnection struct {
+	Edges      []*CRMDeliveryEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *CRMDeliveryConnection) build(nodes []*CRMDelivery, pager *crmdeliveryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CRMDelivery
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CRMDelivery {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CRMDelivery {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CRMDeliveryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CRMDeliveryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CRMDeliveryPaginateOption enables pagination customization.
+type CRMDeliveryPaginateOption func(*crmdeliveryPager) error
+
+// WithCRMDeliveryOrder configures pagination ordering.
+func WithCRMDeliveryOrder(order []*CRMDeliveryOrder) CRMDeliveryPaginateOption {
+	return func(pager *crmdeliveryPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithCRMDeliveryFilter configures pagination filter.
+func WithCRMDeliveryFilter(filter func(*CRMDeliveryQuery) (*CRMDeliveryQuery, error)) CRMDeliveryPaginateOption {
+	return func(pager *crmdeliveryPager) error {
+		if filter == nil {
+			return errors.New("CRMDeliveryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type crmdeliveryPager struct {
+	reverse bool
+	order   []*CRMDeliveryOrder
+	filter  func(*CRMDeliveryQuery) (*CRMDeliveryQuery, error)
+}
+
+func newCRMDeliveryPager(opts []CRMDeliveryPaginateOption, reverse bool) (*crmdeliveryPager, error) {
+	pager := &crmdeliveryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *crmdeliveryPager) applyFilter(query *CRMDeliveryQuery) (*CRMDeliveryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *crmdeliveryPager) toCursor(_m *CRMDelivery) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *crmdeliveryPager) applyCursors(query *CRMDeliveryQuery, after, before *Cursor) (*CRMDeliveryQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultCRMDeliveryOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *crmdeliveryPager) applyOrder(query *CRMDeliveryQuery) *CRMDeliveryQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultCRMDeliveryOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultCRMDeliveryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *crmdeliveryPager) orderExpr(query *CRMDeliveryQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultCRMDeliveryOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CRMDelivery.
+func (_m *CRMDeliveryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CRMDeliveryPaginateOption,
+) (*CRMDeliveryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCRMDeliveryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CRMDeliveryConnection{Edges: []*CRMDeliveryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CRMDeliveryOrderFieldCreatedAt orders CRMDelivery by created_at.
+	CRMDeliveryOrderFieldCreatedAt = &CRMDeliveryOrderField{
+		Value: func(_m *CRMDelivery) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: crmdelivery.FieldCreatedAt,
+		toTerm: crmdelivery.ByCreatedAt,
+		toCursor: func(_m *CRMDelivery) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CRMDeliveryOrderFieldUpdatedAt orders CRMDelivery by updated_at.
+	CRMDeliveryOrderFieldUpdatedAt = &CRMDeliveryOrderField{
+		Value: func(_m *CRMDelivery) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: crmdelivery.FieldUpdatedAt,
+		toTerm: crmdelivery.ByUpdatedAt,
+		toCursor: func(_m *CRMDelivery) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CRMDeliveryOrderField) String() string {
+	var str string
+	switch f.column {
+	case CRMDeliveryOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CRMDeliveryOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CRMDeliveryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CRMDeliveryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CRMDeliveryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CRMDeliveryOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CRMDeliveryOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid CRMDeliveryOrderField", str)
+	}
+	return nil
+}
+
+// CRMDeliveryOrderField defines the ordering field of CRMDelivery.
+type CRMDeliveryOrderField struct {
+	// Value extracts the ordering value from the given CRMDelivery.
+	Value    func(*CRMDelivery) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) crmdelivery.OrderOption
+	toCursor func(*CRMDelivery) Cursor
+}
+
+// CRMDeliveryOrder defines the ordering of CRMDelivery.
+type CRMDeliveryOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *CRMDeliveryOrderField `json:"field"`
+}
+
+// DefaultCRMDeliveryOrder is the default ordering of CRMDelivery.
+var DefaultCRMDeliveryOrder = &CRMDeliveryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CRMDeliveryOrderField{
+		Value: func(_m *CRMDelivery) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: crmdelivery.FieldID,
+		toTerm: crmdelivery.ByID,
+		toCursor: func(_m *CRMDelivery) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CRMDelivery into CRMDeliveryEdge.
+func (_m *CRMDelivery) ToEdge(order *CRMDeliveryOrder) *CRMDeliveryEdge {
+	if order == nil {
+		order = DefaultCRMDeliveryOrder
+	}
+	return &CRMDeliveryEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

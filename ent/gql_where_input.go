@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -121,6 +122,18 @@ type APIKeyWhereInput struct {
 	LastUsedAtLTE    *time.Time  `json:"lastUsedAtLTE,omitempty"`
 	LastUsedAtIsNil  bool        `json:"lastUsedAtIsNil,omitempty"`
 	LastUsedAtNotNil bool        `json:"lastUsedAtNotNil,omitempty"`
+
+	// "virtual_agent_id" field predicates.
+	VirtualAgentID       *int  `json:"virtualAgentID,omitempty"`
+	VirtualAgentIDNEQ    *int  `json:"virtualAgentIDNEQ,omitempty"`
+	VirtualAgentIDIn     []int `json:"virtualAgentIDIn,omitempty"`
+	VirtualAgentIDNotIn  []int `json:"virtualAgentIDNotIn,omitempty"`
+	VirtualAgentIDGT     *int  `json:"virtualAgentIDGT,omitempty"`
+	VirtualAgentIDGTE    *int  `json:"virtualAgentIDGTE,omitempty"`
+	VirtualAgentIDLT     *int  `json:"virtualAgentIDLT,omitempty"`
+	VirtualAgentIDLTE    *int  `json:"virtualAgentIDLTE,omitempty"`
+	VirtualAgentIDIsNil  bool  `json:"virtualAgentIDIsNil,omitempty"`
+	VirtualAgentIDNotNil bool  `json:"virtualAgentIDNotNil,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -403,6 +416,36 @@ func (i *APIKeyWhereInput) P() (predicate.APIKey, error) {
 	}
 	if i.LastUsedAtNotNil {
 		predicates = append(predicates, apikey.LastUsedAtNotNil())
+	}
+	if i.VirtualAgentID != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDEQ(*i.VirtualAgentID))
+	}
+	if i.VirtualAgentIDNEQ != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDNEQ(*i.VirtualAgentIDNEQ))
+	}
+	if len(i.VirtualAgentIDIn) > 0 {
+		predicates = append(predicates, apikey.VirtualAgentIDIn(i.VirtualAgentIDIn...))
+	}
+	if len(i.VirtualAgentIDNotIn) > 0 {
+		predicates = append(predicates, apikey.VirtualAgentIDNotIn(i.VirtualAgentIDNotIn...))
+	}
+	if i.VirtualAgentIDGT != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDGT(*i.VirtualAgentIDGT))
+	}
+	if i.VirtualAgentIDGTE != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDGTE(*i.VirtualAgentIDGTE))
+	}
+	if i.VirtualAgentIDLT != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDLT(*i.VirtualAgentIDLT))
+	}
+	if i.VirtualAgentIDLTE != nil {
+		predicates = append(predicates, apikey.VirtualAgentIDLTE(*i.VirtualAgentIDLTE))
+	}
+	if i.VirtualAgentIDIsNil {
+		predicates = append(predicates, apikey.VirtualAgentIDIsNil())
+	}
+	if i.VirtualAgentIDNotNil {
+		predicates = append(predicates, apikey.VirtualAgentIDNotNil())
 	}
 
 	switch len(predicates) {
@@ -1051,6 +1094,522 @@ func (i *AgentWhereInput) P() (predicate.Agent, error) {
 	}
 }
 
+// CRMDeliveryWhereInput represents a where input for filtering CRMDelivery queries.
+type CRMDeliveryWhereInput struct {
+	Predicates []predicate.CRMDelivery  `json:"-"`
+	Not        *CRMDeliveryWhereInput   `json:"not,omitempty"`
+	Or         []*CRMDeliveryWhereInput `json:"or,omitempty"`
+	And        []*CRMDeliveryWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "event_id" field predicates.
+	EventID      *int  `json:"eventID,omitempty"`
+	EventIDNEQ   *int  `json:"eventIDNEQ,omitempty"`
+	EventIDIn    []int `json:"eventIDIn,omitempty"`
+	EventIDNotIn []int `json:"eventIDNotIn,omitempty"`
+	EventIDGT    *int  `json:"eventIDGT,omitempty"`
+	EventIDGTE   *int  `json:"eventIDGTE,omitempty"`
+	EventIDLT    *int  `json:"eventIDLT,omitempty"`
+	EventIDLTE   *int  `json:"eventIDLTE,omitempty"`
+
+	// "record_id" field predicates.
+	RecordID      *int  `json:"recordID,omitempty"`
+	RecordIDNEQ   *int  `json:"recordIDNEQ,omitempty"`
+	RecordIDIn    []int `json:"recordIDIn,omitempty"`
+	RecordIDNotIn []int `json:"recordIDNotIn,omitempty"`
+	RecordIDGT    *int  `json:"recordIDGT,omitempty"`
+	RecordIDGTE   *int  `json:"recordIDGTE,omitempty"`
+	RecordIDLT    *int  `json:"recordIDLT,omitempty"`
+	RecordIDLTE   *int  `json:"recordIDLTE,omitempty"`
+
+	// "record_version" field predicates.
+	RecordVersion      *int  `json:"recordVersion,omitempty"`
+	RecordVersionNEQ   *int  `json:"recordVersionNEQ,omitempty"`
+	RecordVersionIn    []int `json:"recordVersionIn,omitempty"`
+	RecordVersionNotIn []int `json:"recordVersionNotIn,omitempty"`
+	RecordVersionGT    *int  `json:"recordVersionGT,omitempty"`
+	RecordVersionGTE   *int  `json:"recordVersionGTE,omitempty"`
+	RecordVersionLT    *int  `json:"recordVersionLT,omitempty"`
+	RecordVersionLTE   *int  `json:"recordVersionLTE,omitempty"`
+
+	// "attempts" field predicates.
+	Attempts      *int  `json:"attempts,omitempty"`
+	AttemptsNEQ   *int  `json:"attemptsNEQ,omitempty"`
+	AttemptsIn    []int `json:"attemptsIn,omitempty"`
+	AttemptsNotIn []int `json:"attemptsNotIn,omitempty"`
+	AttemptsGT    *int  `json:"attemptsGT,omitempty"`
+	AttemptsGTE   *int  `json:"attemptsGTE,omitempty"`
+	AttemptsLT    *int  `json:"attemptsLT,omitempty"`
+	AttemptsLTE   *int  `json:"attemptsLTE,omitempty"`
+
+	// "next_attempt_at" field predicates.
+	NextAttemptAt       *time.Time  `json:"nextAttemptAt,omitempty"`
+	NextAttemptAtNEQ    *time.Time  `json:"nextAttemptAtNEQ,omitempty"`
+	NextAttemptAtIn     []time.Time `json:"nextAttemptAtIn,omitempty"`
+	NextAttemptAtNotIn  []time.Time `json:"nextAttemptAtNotIn,omitempty"`
+	NextAttemptAtGT     *time.Time  `json:"nextAttemptAtGT,omitempty"`
+	NextAttemptAtGTE    *time.Time  `json:"nextAttemptAtGTE,omitempty"`
+	NextAttemptAtLT     *time.Time  `json:"nextAttemptAtLT,omitempty"`
+	NextAttemptAtLTE    *time.Time  `json:"nextAttemptAtLTE,omitempty"`
+	NextAttemptAtIsNil  bool        `json:"nextAttemptAtIsNil,omitempty"`
+	NextAttemptAtNotNil bool        `json:"nextAttemptAtNotNil,omitempty"`
+
+	// "delivered_at" field predicates.
+	DeliveredAt       *time.Time  `json:"deliveredAt,omitempty"`
+	DeliveredAtNEQ    *time.Time  `json:"deliveredAtNEQ,omitempty"`
+	DeliveredAtIn     []time.Time `json:"deliveredAtIn,omitempty"`
+	DeliveredAtNotIn  []time.Time `json:"deliveredAtNotIn,omitempty"`
+	DeliveredAtGT     *time.Time  `json:"deliveredAtGT,omitempty"`
+	DeliveredAtGTE    *time.Time  `json:"deliveredAtGTE,omitempty"`
+	DeliveredAtLT     *time.Time  `json:"deliveredAtLT,omitempty"`
+	DeliveredAtLTE    *time.Time  `json:"deliveredAtLTE,omitempty"`
+	DeliveredAtIsNil  bool        `json:"deliveredAtIsNil,omitempty"`
+	DeliveredAtNotNil bool        `json:"deliveredAtNotNil,omitempty"`
+
+	// "dead_lettered_at" field predicates.
+	DeadLetteredAt       *time.Time  `json:"deadLetteredAt,omitempty"`
+	DeadLetteredAtNEQ    *time.Time  `json:"deadLetteredAtNEQ,omitempty"`
+	DeadLetteredAtIn     []time.Time `json:"deadLetteredAtIn,omitempty"`
+	DeadLetteredAtNotIn  []time.Time `json:"deadLetteredAtNotIn,omitempty"`
+	DeadLetteredAtGT     *time.Time  `json:"deadLetteredAtGT,omitempty"`
+	DeadLetteredAtGTE    *time.Time  `json:"deadLetteredAtGTE,omitempty"`
+	DeadLetteredAtLT     *time.Time  `json:"deadLetteredAtLT,omitempty"`
+	DeadLetteredAtLTE    *time.Time  `json:"deadLetteredAtLTE,omitempty"`
+	DeadLetteredAtIsNil  bool        `json:"deadLetteredAtIsNil,omitempty"`
+	DeadLetteredAtNotNil bool        `json:"deadLetteredAtNotNil,omitempty"`
+
+	// "last_error" field predicates.
+	LastError             *string  `json:"lastError,omitempty"`
+	LastErrorNEQ          *string  `json:"lastErrorNEQ,omitempty"`
+	LastErrorIn           []string `json:"lastErrorIn,omitempty"`
+	LastErrorNotIn        []string `json:"lastErrorNotIn,omitempty"`
+	LastErrorGT           *string  `json:"lastErrorGT,omitempty"`
+	LastErrorGTE          *string  `json:"lastErrorGTE,omitempty"`
+	LastErrorLT           *string  `json:"lastErrorLT,omitempty"`
+	LastErrorLTE          *string  `json:"lastErrorLTE,omitempty"`
+	LastErrorContains     *string  `json:"lastErrorContains,omitempty"`
+	LastErrorHasPrefix    *string  `json:"lastErrorHasPrefix,omitempty"`
+	LastErrorHasSuffix    *string  `json:"lastErrorHasSuffix,omitempty"`
+	LastErrorIsNil        bool     `json:"lastErrorIsNil,omitempty"`
+	LastErrorNotNil       bool     `json:"lastErrorNotNil,omitempty"`
+	LastErrorEqualFold    *string  `json:"lastErrorEqualFold,omitempty"`
+	LastErrorContainsFold *string  `json:"lastErrorContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CRMDeliveryWhereInput) AddPredicates(predicates ...predicate.CRMDelivery) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CRMDeliveryWhereInput filter on the CRMDeliveryQuery builder.
+func (i *CRMDeliveryWhereInput) Filter(q *CRMDeliveryQuery) (*CRMDeliveryQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCRMDeliveryWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCRMDeliveryWhereInput is returned in case the CRMDeliveryWhereInput is empty.
+var ErrEmptyCRMDeliveryWhereInput = errors.New("ent: empty predicate CRMDeliveryWhereInput")
+
+// P returns a predicate for filtering crmdeliveries.
+// An error is returned if the input is empty or invalid.
+func (i *CRMDeliveryWhereInput) P() (predicate.CRMDelivery, error) {
+	var predicates []predicate.CRMDelivery
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, crmdelivery.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CRMDelivery, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, crmdelivery.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CRMDelivery, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, crmdelivery.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, crmdelivery.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, crmdelivery.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, crmdelivery.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, crmdelivery.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, crmdelivery.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, crmdelivery.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, crmdelivery.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, crmdelivery.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, crmdelivery.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.EventID != nil {
+		predicates = append(predicates, crmdelivery.EventIDEQ(*i.EventID))
+	}
+	if i.EventIDNEQ != nil {
+		predicates = append(predicates, crmdelivery.EventIDNEQ(*i.EventIDNEQ))
+	}
+	if len(i.EventIDIn) > 0 {
+		predicates = append(predicates, crmdelivery.EventIDIn(i.EventIDIn...))
+	}
+	if len(i.EventIDNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.EventIDNotIn(i.EventIDNotIn...))
+	}
+	if i.EventIDGT != nil {
+		predicates = append(predicates, crmdelivery.EventIDGT(*i.EventIDGT))
+	}
+	if i.EventIDGTE != nil {
+		predicates = append(predicates, crmdelivery.EventIDGTE(*i.EventIDGTE))
+	}
+	if i.EventIDLT != nil {
+		predicates = append(predicates, crmdelivery.EventIDLT(*i.EventIDLT))
+	}
+	if i.EventIDLTE != nil {
+		predicates = append(predicates, crmdelivery.EventIDLTE(*i.EventIDLTE))
+	}
+	if i.RecordID != nil {
+		predicates = append(predicates, crmdelivery.RecordIDEQ(*i.RecordID))
+	}
+	if i.RecordIDNEQ != nil {
+		predicates = append(predicates, crmdelivery.RecordIDNEQ(*i.RecordIDNEQ))
+	}
+	if len(i.RecordIDIn) > 0 {
+		predicates = append(predicates, crmdelivery.RecordIDIn(i.RecordIDIn...))
+	}
+	if len(i.RecordIDNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.RecordIDNotIn(i.RecordIDNotIn...))
+	}
+	if i.RecordIDGT != nil {
+		predicates = append(predicates, crmdelivery.RecordIDGT(*i.RecordIDGT))
+	}
+	if i.RecordIDGTE != nil {
+		predicates = append(predicates, crmdelivery.RecordIDGTE(*i.RecordIDGTE))
+	}
+	if i.RecordIDLT != nil {
+		predicates = append(predicates, crmdelivery.RecordIDLT(*i.RecordIDLT))
+	}
+	if i.RecordIDLTE != nil {
+		predicates = append(predicates, crmdelivery.RecordIDLTE(*i.RecordIDLTE))
+	}
+	if i.RecordVersion != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionEQ(*i.RecordVersion))
+	}
+	if i.RecordVersionNEQ != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionNEQ(*i.RecordVersionNEQ))
+	}
+	if len(i.RecordVersionIn) > 0 {
+		predicates = append(predicates, crmdelivery.RecordVersionIn(i.RecordVersionIn...))
+	}
+	if len(i.RecordVersionNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.RecordVersionNotIn(i.RecordVersionNotIn...))
+	}
+	if i.RecordVersionGT != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionGT(*i.RecordVersionGT))
+	}
+	if i.RecordVersionGTE != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionGTE(*i.RecordVersionGTE))
+	}
+	if i.RecordVersionLT != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionLT(*i.RecordVersionLT))
+	}
+	if i.RecordVersionLTE != nil {
+		predicates = append(predicates, crmdelivery.RecordVersionLTE(*i.RecordVersionLTE))
+	}
+	if i.Attempts != nil {
+		predicates = append(predicates, crmdelivery.AttemptsEQ(*i.Attempts))
+	}
+	if i.AttemptsNEQ != nil {
+		predicates = append(predicates, crmdelivery.AttemptsNEQ(*i.AttemptsNEQ))
+	}
+	if len(i.AttemptsIn) > 0 {
+		predicates = append(predicates, crmdelivery.AttemptsIn(i.AttemptsIn...))
+	}
+	if len(i.AttemptsNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.AttemptsNotIn(i.AttemptsNotIn...))
+	}
+	if i.AttemptsGT != nil {
+		predicates = append(predicates, crmdelivery.AttemptsGT(*i.AttemptsGT))
+	}
+	if i.AttemptsGTE != nil {
+		predicates = append(predicates, crmdelivery.AttemptsGTE(*i.AttemptsGTE))
+	}
+	if i.AttemptsLT != nil {
+		predicates = append(predicates, crmdelivery.AttemptsLT(*i.AttemptsLT))
+	}
+	if i.AttemptsLTE != nil {
+		predicates = append(predicates, crmdelivery.AttemptsLTE(*i.AttemptsLTE))
+	}
+	if i.NextAttemptAt != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtEQ(*i.NextAttemptAt))
+	}
+	if i.NextAttemptAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtNEQ(*i.NextAttemptAtNEQ))
+	}
+	if len(i.NextAttemptAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.NextAttemptAtIn(i.NextAttemptAtIn...))
+	}
+	if len(i.NextAttemptAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.NextAttemptAtNotIn(i.NextAttemptAtNotIn...))
+	}
+	if i.NextAttemptAtGT != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtGT(*i.NextAttemptAtGT))
+	}
+	if i.NextAttemptAtGTE != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtGTE(*i.NextAttemptAtGTE))
+	}
+	if i.NextAttemptAtLT != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtLT(*i.NextAttemptAtLT))
+	}
+	if i.NextAttemptAtLTE != nil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtLTE(*i.NextAttemptAtLTE))
+	}
+	if i.NextAttemptAtIsNil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtIsNil())
+	}
+	if i.NextAttemptAtNotNil {
+		predicates = append(predicates, crmdelivery.NextAttemptAtNotNil())
+	}
+	if i.DeliveredAt != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtEQ(*i.DeliveredAt))
+	}
+	if i.DeliveredAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtNEQ(*i.DeliveredAtNEQ))
+	}
+	if len(i.DeliveredAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.DeliveredAtIn(i.DeliveredAtIn...))
+	}
+	if len(i.DeliveredAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.DeliveredAtNotIn(i.DeliveredAtNotIn...))
+	}
+	if i.DeliveredAtGT != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtGT(*i.DeliveredAtGT))
+	}
+	if i.DeliveredAtGTE != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtGTE(*i.DeliveredAtGTE))
+	}
+	if i.DeliveredAtLT != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtLT(*i.DeliveredAtLT))
+	}
+	if i.DeliveredAtLTE != nil {
+		predicates = append(predicates, crmdelivery.DeliveredAtLTE(*i.DeliveredAtLTE))
+	}
+	if i.DeliveredAtIsNil {
+		predicates = append(predicates, crmdelivery.DeliveredAtIsNil())
+	}
+	if i.DeliveredAtNotNil {
+		predicates = append(predicates, crmdelivery.DeliveredAtNotNil())
+	}
+	if i.DeadLetteredAt != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtEQ(*i.DeadLetteredAt))
+	}
+	if i.DeadLetteredAtNEQ != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtNEQ(*i.DeadLetteredAtNEQ))
+	}
+	if len(i.DeadLetteredAtIn) > 0 {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtIn(i.DeadLetteredAtIn...))
+	}
+	if len(i.DeadLetteredAtNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtNotIn(i.DeadLetteredAtNotIn...))
+	}
+	if i.DeadLetteredAtGT != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtGT(*i.DeadLetteredAtGT))
+	}
+	if i.DeadLetteredAtGTE != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtGTE(*i.DeadLetteredAtGTE))
+	}
+	if i.DeadLetteredAtLT != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtLT(*i.DeadLetteredAtLT))
+	}
+	if i.DeadLetteredAtLTE != nil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtLTE(*i.DeadLetteredAtLTE))
+	}
+	if i.DeadLetteredAtIsNil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtIsNil())
+	}
+	if i.DeadLetteredAtNotNil {
+		predicates = append(predicates, crmdelivery.DeadLetteredAtNotNil())
+	}
+	if i.LastError != nil {
+		predicates = append(predicates, crmdelivery.LastErrorEQ(*i.LastError))
+	}
+	if i.LastErrorNEQ != nil {
+		predicates = append(predicates, crmdelivery.LastErrorNEQ(*i.LastErrorNEQ))
+	}
+	if len(i.LastErrorIn) > 0 {
+		predicates = append(predicates, crmdelivery.LastErrorIn(i.LastErrorIn...))
+	}
+	if len(i.LastErrorNotIn) > 0 {
+		predicates = append(predicates, crmdelivery.LastErrorNotIn(i.LastErrorNotIn...))
+	}
+	if i.LastErrorGT != nil {
+		predicates = append(predicates, crmdelivery.LastErrorGT(*i.LastErrorGT))
+	}
+	if i.LastErrorGTE != nil {
+		predicates = append(predicates, crmdelivery.LastErrorGTE(*i.LastErrorGTE))
+	}
+	if i.LastErrorLT != nil {
+		predicates = append(predicates, crmdelivery.LastErrorLT(*i.LastErrorLT))
+	}
+	if i.LastErrorLTE != nil {
+		predicates = append(predicates, crmdelivery.LastErrorLTE(*i.LastErrorLTE))
+	}
+	if i.LastErrorContains != nil {
+		predicates = append(predicates, crmdelivery.LastErrorContains(*i.LastErrorContains))
+	}
+	if i.LastErrorHasPrefix != nil {
+		predicates = append(predicates, crmdelivery.LastErrorHasPrefix(*i.LastErrorHasPrefix))
+	}
+	if i.LastErrorHasSuffix != nil {
+		predicates = append(predicates, crmdelivery.LastErrorHasSuffix(*i.LastErrorHasSuffix))
+	}
+	if i.LastErrorIsNil {
+		predicates = append(predicates, crmdelivery.LastErrorIsNil())
+	}
+	if i.LastErrorNotNil {
+		predicates = append(predicates, crmdelivery.LastErrorNotNil())
+	}
+	if i.LastErrorEqualFold != nil {
+		predicates = append(predicates, crmdelivery.LastErrorEqualFold(*i.LastErrorEqualFold))
+	}
+	if i.LastErrorContainsFold != nil {
+		predicates = append(predicates, crmdelivery.LastErrorContainsFold(*i.LastErrorContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCRMDeliveryWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return crmdelivery.And(predicates...), nil
+	}
+}
+
 // CRMRecordWhereInput represents a where input for filtering CRMRecord queries.
 type CRMRecordWhereInput struct {
 	Predicates []predicate.CRMRecord  `json:"-"`
@@ -1136,6 +1695,16 @@ type CRMRecordWhereInput struct {
 	CustomerIDNotIn  []int `json:"customerIDNotIn,omitempty"`
 	CustomerIDIsNil  bool  `json:"customerIDIsNil,omitempty"`
 	CustomerIDNotNil bool  `json:"customerIDNotNil,omitempty"`
+
+	// "version" field predicates.
+	Version      *int  `json:"version,omitempty"`
+	VersionNEQ   *int  `json:"versionNEQ,omitempty"`
+	VersionIn    []int `json:"versionIn,omitempty"`
+	VersionNotIn []int `json:"versionNotIn,omitempty"`
+	VersionGT    *int  `json:"versionGT,omitempty"`
+	VersionGTE   *int  `json:"versionGTE,omitempty"`
+	VersionLT    *int  `json:"versionLT,omitempty"`
+	VersionLTE   *int  `json:"versionLTE,omitempty"`
 
 	// "queue" edge predicates.
 	HasQueue     *bool              `json:"hasQueue,omitempty"`
@@ -1409,6 +1978,30 @@ func (i *CRMRecordWhereInput) P() (predicate.CRMRecord, error) {
 	}
 	if i.CustomerIDNotNil {
 		predicates = append(predicates, crmrecord.CustomerIDNotNil())
+	}
+	if i.Version != nil {
+		predicates = append(predicates, crmrecord.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, crmrecord.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, crmrecord.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, crmrecord.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, crmrecord.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, crmrecord.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, crmrecord.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, crmrecord.VersionLTE(*i.VersionLTE))
 	}
 
 	if i.HasQueue != nil {
@@ -3850,6 +4443,59 @@ type EngagementWhereInput struct {
 	CustomerAddressEqualFold    *string  `json:"customerAddressEqualFold,omitempty"`
 	CustomerAddressContainsFold *string  `json:"customerAddressContainsFold,omitempty"`
 
+	// "virtual_agent_id" field predicates.
+	VirtualAgentID       *int  `json:"virtualAgentID,omitempty"`
+	VirtualAgentIDNEQ    *int  `json:"virtualAgentIDNEQ,omitempty"`
+	VirtualAgentIDIn     []int `json:"virtualAgentIDIn,omitempty"`
+	VirtualAgentIDNotIn  []int `json:"virtualAgentIDNotIn,omitempty"`
+	VirtualAgentIDIsNil  bool  `json:"virtualAgentIDIsNil,omitempty"`
+	VirtualAgentIDNotNil bool  `json:"virtualAgentIDNotNil,omitempty"`
+
+	// "post_session_status" field predicates.
+	PostSessionStatus       *engagement.PostSessionStatus  `json:"postSessionStatus,omitempty"`
+	PostSessionStatusNEQ    *engagement.PostSessionStatus  `json:"postSessionStatusNEQ,omitempty"`
+	PostSessionStatusIn     []engagement.PostSessionStatus `json:"postSessionStatusIn,omitempty"`
+	PostSessionStatusNotIn  []engagement.PostSessionStatus `json:"postSessionStatusNotIn,omitempty"`
+	PostSessionStatusIsNil  bool                           `json:"postSessionStatusIsNil,omitempty"`
+	PostSessionStatusNotNil bool                           `json:"postSessionStatusNotNil,omitempty"`
+
+	// "post_session_deadline" field predicates.
+	PostSessionDeadline       *time.Time  `json:"postSessionDeadline,omitempty"`
+	PostSessionDeadlineNEQ    *time.Time  `json:"postSessionDeadlineNEQ,omitempty"`
+	PostSessionDeadlineIn     []time.Time `json:"postSessionDeadlineIn,omitempty"`
+	PostSessionDeadlineNotIn  []time.Time `json:"postSessionDeadlineNotIn,omitempty"`
+	PostSessionDeadlineGT     *time.Time  `json:"postSessionDeadlineGT,omitempty"`
+	PostSessionDeadlineGTE    *time.Time  `json:"postSessionDeadlineGTE,omitempty"`
+	PostSessionDeadlineLT     *time.Time  `json:"postSessionDeadlineLT,omitempty"`
+	PostSessionDeadlineLTE    *time.Time  `json:"postSessionDeadlineLTE,omitempty"`
+	PostSessionDeadlineIsNil  bool        `json:"postSessionDeadlineIsNil,omitempty"`
+	PostSessionDeadlineNotNil bool        `json:"postSessionDeadlineNotNil,omitempty"`
+
+	// "post_session_record_in" field predicates.
+	PostSessionRecordIn       *engagement.PostSessionRecordIn  `json:"postSessionRecordIn,omitempty"`
+	PostSessionRecordInNEQ    *engagement.PostSessionRecordIn  `json:"postSessionRecordInNEQ,omitempty"`
+	PostSessionRecordInIn     []engagement.PostSessionRecordIn `json:"postSessionRecordInIn,omitempty"`
+	PostSessionRecordInNotIn  []engagement.PostSessionRecordIn `json:"postSessionRecordInNotIn,omitempty"`
+	PostSessionRecordInIsNil  bool                             `json:"postSessionRecordInIsNil,omitempty"`
+	PostSessionRecordInNotNil bool                             `json:"postSessionRecordInNotNil,omitempty"`
+
+	// "post_session_reason" field predicates.
+	PostSessionReason             *string  `json:"postSessionReason,omitempty"`
+	PostSessionReasonNEQ          *string  `json:"postSessionReasonNEQ,omitempty"`
+	PostSessionReasonIn           []string `json:"postSessionReasonIn,omitempty"`
+	PostSessionReasonNotIn        []string `json:"postSessionReasonNotIn,omitempty"`
+	PostSessionReasonGT           *string  `json:"postSessionReasonGT,omitempty"`
+	PostSessionReasonGTE          *string  `json:"postSessionReasonGTE,omitempty"`
+	PostSessionReasonLT           *string  `json:"postSessionReasonLT,omitempty"`
+	PostSessionReasonLTE          *string  `json:"postSessionReasonLTE,omitempty"`
+	PostSessionReasonContains     *string  `json:"postSessionReasonContains,omitempty"`
+	PostSessionReasonHasPrefix    *string  `json:"postSessionReasonHasPrefix,omitempty"`
+	PostSessionReasonHasSuffix    *string  `json:"postSessionReasonHasSuffix,omitempty"`
+	PostSessionReasonIsNil        bool     `json:"postSessionReasonIsNil,omitempty"`
+	PostSessionReasonNotNil       bool     `json:"postSessionReasonNotNil,omitempty"`
+	PostSessionReasonEqualFold    *string  `json:"postSessionReasonEqualFold,omitempty"`
+	PostSessionReasonContainsFold *string  `json:"postSessionReasonContainsFold,omitempty"`
+
 	// "previous_id" field predicates.
 	PreviousID       *int  `json:"previousID,omitempty"`
 	PreviousIDNEQ    *int  `json:"previousIDNEQ,omitempty"`
@@ -3901,6 +4547,10 @@ type EngagementWhereInput struct {
 	// "records" edge predicates.
 	HasRecords     *bool                  `json:"hasRecords,omitempty"`
 	HasRecordsWith []*CRMRecordWhereInput `json:"hasRecordsWith,omitempty"`
+
+	// "virtual_agent" edge predicates.
+	HasVirtualAgent     *bool                     `json:"hasVirtualAgent,omitempty"`
+	HasVirtualAgentWith []*VirtualAgentWhereInput `json:"hasVirtualAgentWith,omitempty"`
 
 	// "previous" edge predicates.
 	HasPrevious     *bool                   `json:"hasPrevious,omitempty"`
@@ -4660,6 +5310,135 @@ func (i *EngagementWhereInput) P() (predicate.Engagement, error) {
 	if i.CustomerAddressContainsFold != nil {
 		predicates = append(predicates, engagement.CustomerAddressContainsFold(*i.CustomerAddressContainsFold))
 	}
+	if i.VirtualAgentID != nil {
+		predicates = append(predicates, engagement.VirtualAgentIDEQ(*i.VirtualAgentID))
+	}
+	if i.VirtualAgentIDNEQ != nil {
+		predicates = append(predicates, engagement.VirtualAgentIDNEQ(*i.VirtualAgentIDNEQ))
+	}
+	if len(i.VirtualAgentIDIn) > 0 {
+		predicates = append(predicates, engagement.VirtualAgentIDIn(i.VirtualAgentIDIn...))
+	}
+	if len(i.VirtualAgentIDNotIn) > 0 {
+		predicates = append(predicates, engagement.VirtualAgentIDNotIn(i.VirtualAgentIDNotIn...))
+	}
+	if i.VirtualAgentIDIsNil {
+		predicates = append(predicates, engagement.VirtualAgentIDIsNil())
+	}
+	if i.VirtualAgentIDNotNil {
+		predicates = append(predicates, engagement.VirtualAgentIDNotNil())
+	}
+	if i.PostSessionStatus != nil {
+		predicates = append(predicates, engagement.PostSessionStatusEQ(*i.PostSessionStatus))
+	}
+	if i.PostSessionStatusNEQ != nil {
+		predicates = append(predicates, engagement.PostSessionStatusNEQ(*i.PostSessionStatusNEQ))
+	}
+	if len(i.PostSessionStatusIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionStatusIn(i.PostSessionStatusIn...))
+	}
+	if len(i.PostSessionStatusNotIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionStatusNotIn(i.PostSessionStatusNotIn...))
+	}
+	if i.PostSessionStatusIsNil {
+		predicates = append(predicates, engagement.PostSessionStatusIsNil())
+	}
+	if i.PostSessionStatusNotNil {
+		predicates = append(predicates, engagement.PostSessionStatusNotNil())
+	}
+	if i.PostSessionDeadline != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineEQ(*i.PostSessionDeadline))
+	}
+	if i.PostSessionDeadlineNEQ != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineNEQ(*i.PostSessionDeadlineNEQ))
+	}
+	if len(i.PostSessionDeadlineIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionDeadlineIn(i.PostSessionDeadlineIn...))
+	}
+	if len(i.PostSessionDeadlineNotIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionDeadlineNotIn(i.PostSessionDeadlineNotIn...))
+	}
+	if i.PostSessionDeadlineGT != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineGT(*i.PostSessionDeadlineGT))
+	}
+	if i.PostSessionDeadlineGTE != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineGTE(*i.PostSessionDeadlineGTE))
+	}
+	if i.PostSessionDeadlineLT != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineLT(*i.PostSessionDeadlineLT))
+	}
+	if i.PostSessionDeadlineLTE != nil {
+		predicates = append(predicates, engagement.PostSessionDeadlineLTE(*i.PostSessionDeadlineLTE))
+	}
+	if i.PostSessionDeadlineIsNil {
+		predicates = append(predicates, engagement.PostSessionDeadlineIsNil())
+	}
+	if i.PostSessionDeadlineNotNil {
+		predicates = append(predicates, engagement.PostSessionDeadlineNotNil())
+	}
+	if i.PostSessionRecordIn != nil {
+		predicates = append(predicates, engagement.PostSessionRecordInEQ(*i.PostSessionRecordIn))
+	}
+	if i.PostSessionRecordInNEQ != nil {
+		predicates = append(predicates, engagement.PostSessionRecordInNEQ(*i.PostSessionRecordInNEQ))
+	}
+	if len(i.PostSessionRecordInIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionRecordInIn(i.PostSessionRecordInIn...))
+	}
+	if len(i.PostSessionRecordInNotIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionRecordInNotIn(i.PostSessionRecordInNotIn...))
+	}
+	if i.PostSessionRecordInIsNil {
+		predicates = append(predicates, engagement.PostSessionRecordInIsNil())
+	}
+	if i.PostSessionRecordInNotNil {
+		predicates = append(predicates, engagement.PostSessionRecordInNotNil())
+	}
+	if i.PostSessionReason != nil {
+		predicates = append(predicates, engagement.PostSessionReasonEQ(*i.PostSessionReason))
+	}
+	if i.PostSessionReasonNEQ != nil {
+		predicates = append(predicates, engagement.PostSessionReasonNEQ(*i.PostSessionReasonNEQ))
+	}
+	if len(i.PostSessionReasonIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionReasonIn(i.PostSessionReasonIn...))
+	}
+	if len(i.PostSessionReasonNotIn) > 0 {
+		predicates = append(predicates, engagement.PostSessionReasonNotIn(i.PostSessionReasonNotIn...))
+	}
+	if i.PostSessionReasonGT != nil {
+		predicates = append(predicates, engagement.PostSessionReasonGT(*i.PostSessionReasonGT))
+	}
+	if i.PostSessionReasonGTE != nil {
+		predicates = append(predicates, engagement.PostSessionReasonGTE(*i.PostSessionReasonGTE))
+	}
+	if i.PostSessionReasonLT != nil {
+		predicates = append(predicates, engagement.PostSessionReasonLT(*i.PostSessionReasonLT))
+	}
+	if i.PostSessionReasonLTE != nil {
+		predicates = append(predicates, engagement.PostSessionReasonLTE(*i.PostSessionReasonLTE))
+	}
+	if i.PostSessionReasonContains != nil {
+		predicates = append(predicates, engagement.PostSessionReasonContains(*i.PostSessionReasonContains))
+	}
+	if i.PostSessionReasonHasPrefix != nil {
+		predicates = append(predicates, engagement.PostSessionReasonHasPrefix(*i.PostSessionReasonHasPrefix))
+	}
+	if i.PostSessionReasonHasSuffix != nil {
+		predicates = append(predicates, engagement.PostSessionReasonHasSuffix(*i.PostSessionReasonHasSuffix))
+	}
+	if i.PostSessionReasonIsNil {
+		predicates = append(predicates, engagement.PostSessionReasonIsNil())
+	}
+	if i.PostSessionReasonNotNil {
+		predicates = append(predicates, engagement.PostSessionReasonNotNil())
+	}
+	if i.PostSessionReasonEqualFold != nil {
+		predicates = append(predicates, engagement.PostSessionReasonEqualFold(*i.PostSessionReasonEqualFold))
+	}
+	if i.PostSessionReasonContainsFold != nil {
+		predicates = append(predicates, engagement.PostSessionReasonContainsFold(*i.PostSessionReasonContainsFold))
+	}
 	if i.PreviousID != nil {
 		predicates = append(predicates, engagement.PreviousIDEQ(*i.PreviousID))
 	}
@@ -4876,6 +5655,24 @@ func (i *EngagementWhereInput) P() (predicate.Engagement, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, engagement.HasRecordsWith(with...))
+	}
+	if i.HasVirtualAgent != nil {
+		p := engagement.HasVirtualAgent()
+		if !*i.HasVirtualAgent {
+			p = engagement.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasVirtualAgentWith) > 0 {
+		with := make([]predicate.VirtualAgent, 0, len(i.HasVirtualAgentWith))
+		for _, w := range i.HasVirtualAgentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasVirtualAgentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, engagement.HasVirtualAgentWith(with...))
 	}
 	if i.HasPrevious != nil {
 		p := engagement.HasPrevious()

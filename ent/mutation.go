@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/authtoken"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -51,6 +52,7 @@ const (
 	TypeAPIKey             = "APIKey"
 	TypeAgent              = "Agent"
 	TypeAuthToken          = "AuthToken"
+	TypeCRMDelivery        = "CRMDelivery"
 	TypeCRMRecord          = "CRMRecord"
 	TypeCRMSetting         = "CRMSetting"
 	TypeCapacityProfile    = "CapacityProfile"
@@ -76,22 +78,24 @@ const (
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
 type APIKeyMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	created_at    *time.Time
-	updated_at    *time.Time
-	name          *string
-	prefix        *string
-	hash          *[]byte
-	scopes        *[]enum.Scope
-	appendscopes  []enum.Scope
-	revoked_at    *time.Time
-	last_used_at  *time.Time
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*APIKey, error)
-	predicates    []predicate.APIKey
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	name                *string
+	prefix              *string
+	hash                *[]byte
+	scopes              *[]enum.Scope
+	appendscopes        []enum.Scope
+	revoked_at          *time.Time
+	last_used_at        *time.Time
+	virtual_agent_id    *int
+	addvirtual_agent_id *int
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*APIKey, error)
+	predicates          []predicate.APIKey
 }
 
 var _ ent.Mutation = (*APIKeyMutation)(nil)
@@ -521,6 +525,76 @@ func (m *APIKeyMutation) ResetLastUsedAt() {
 	delete(m.clearedFields, apikey.FieldLastUsedAt)
 }
 
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (m *APIKeyMutation) SetVirtualAgentID(i int) {
+	m.virtual_agent_id = &i
+	m.addvirtual_agent_id = nil
+}
+
+// VirtualAgentID returns the value of the "virtual_agent_id" field in the mutation.
+func (m *APIKeyMutation) VirtualAgentID() (r int, exists bool) {
+	v := m.virtual_agent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVirtualAgentID returns the old "virtual_agent_id" field's value of the APIKey entity.
+// If the APIKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APIKeyMutation) OldVirtualAgentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVirtualAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVirtualAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVirtualAgentID: %w", err)
+	}
+	return oldValue.VirtualAgentID, nil
+}
+
+// AddVirtualAgentID adds i to the "virtual_agent_id" field.
+func (m *APIKeyMutation) AddVirtualAgentID(i int) {
+	if m.addvirtual_agent_id != nil {
+		*m.addvirtual_agent_id += i
+	} else {
+		m.addvirtual_agent_id = &i
+	}
+}
+
+// AddedVirtualAgentID returns the value that was added to the "virtual_agent_id" field in this mutation.
+func (m *APIKeyMutation) AddedVirtualAgentID() (r int, exists bool) {
+	v := m.addvirtual_agent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearVirtualAgentID clears the value of the "virtual_agent_id" field.
+func (m *APIKeyMutation) ClearVirtualAgentID() {
+	m.virtual_agent_id = nil
+	m.addvirtual_agent_id = nil
+	m.clearedFields[apikey.FieldVirtualAgentID] = struct{}{}
+}
+
+// VirtualAgentIDCleared returns if the "virtual_agent_id" field was cleared in this mutation.
+func (m *APIKeyMutation) VirtualAgentIDCleared() bool {
+	_, ok := m.clearedFields[apikey.FieldVirtualAgentID]
+	return ok
+}
+
+// ResetVirtualAgentID resets all changes to the "virtual_agent_id" field.
+func (m *APIKeyMutation) ResetVirtualAgentID() {
+	m.virtual_agent_id = nil
+	m.addvirtual_agent_id = nil
+	delete(m.clearedFields, apikey.FieldVirtualAgentID)
+}
+
 // Where appends a list predicates to the APIKeyMutation builder.
 func (m *APIKeyMutation) Where(ps ...predicate.APIKey) {
 	m.predicates = append(m.predicates, ps...)
@@ -555,7 +629,7 @@ func (m *APIKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *APIKeyMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, apikey.FieldCreatedAt)
 	}
@@ -579,6 +653,9 @@ func (m *APIKeyMutation) Fields() []string {
 	}
 	if m.last_used_at != nil {
 		fields = append(fields, apikey.FieldLastUsedAt)
+	}
+	if m.virtual_agent_id != nil {
+		fields = append(fields, apikey.FieldVirtualAgentID)
 	}
 	return fields
 }
@@ -604,6 +681,8 @@ func (m *APIKeyMutation) Field(name string) (ent.Value, bool) {
 		return m.RevokedAt()
 	case apikey.FieldLastUsedAt:
 		return m.LastUsedAt()
+	case apikey.FieldVirtualAgentID:
+		return m.VirtualAgentID()
 	}
 	return nil, false
 }
@@ -629,6 +708,8 @@ func (m *APIKeyMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldRevokedAt(ctx)
 	case apikey.FieldLastUsedAt:
 		return m.OldLastUsedAt(ctx)
+	case apikey.FieldVirtualAgentID:
+		return m.OldVirtualAgentID(ctx)
 	}
 	return nil, fmt.Errorf("unknown APIKey field %s", name)
 }
@@ -694,6 +775,13 @@ func (m *APIKeyMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastUsedAt(v)
 		return nil
+	case apikey.FieldVirtualAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVirtualAgentID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown APIKey field %s", name)
 }
@@ -701,13 +789,21 @@ func (m *APIKeyMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *APIKeyMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addvirtual_agent_id != nil {
+		fields = append(fields, apikey.FieldVirtualAgentID)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *APIKeyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case apikey.FieldVirtualAgentID:
+		return m.AddedVirtualAgentID()
+	}
 	return nil, false
 }
 
@@ -716,6 +812,13 @@ func (m *APIKeyMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *APIKeyMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case apikey.FieldVirtualAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVirtualAgentID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown APIKey numeric field %s", name)
 }
@@ -729,6 +832,9 @@ func (m *APIKeyMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(apikey.FieldLastUsedAt) {
 		fields = append(fields, apikey.FieldLastUsedAt)
+	}
+	if m.FieldCleared(apikey.FieldVirtualAgentID) {
+		fields = append(fields, apikey.FieldVirtualAgentID)
 	}
 	return fields
 }
@@ -749,6 +855,9 @@ func (m *APIKeyMutation) ClearField(name string) error {
 		return nil
 	case apikey.FieldLastUsedAt:
 		m.ClearLastUsedAt()
+		return nil
+	case apikey.FieldVirtualAgentID:
+		m.ClearVirtualAgentID()
 		return nil
 	}
 	return fmt.Errorf("unknown APIKey nullable field %s", name)
@@ -781,6 +890,9 @@ func (m *APIKeyMutation) ResetField(name string) error {
 		return nil
 	case apikey.FieldLastUsedAt:
 		m.ResetLastUsedAt()
+		return nil
+	case apikey.FieldVirtualAgentID:
+		m.ResetVirtualAgentID()
 		return nil
 	}
 	return fmt.Errorf("unknown APIKey field %s", name)
@@ -3255,6 +3367,1086 @@ func (m *AuthTokenMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuthToken edge %s", name)
 }
 
+// CRMDeliveryMutation represents an operation that mutates the CRMDelivery nodes in the graph.
+type CRMDeliveryMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	event_id          *int
+	addevent_id       *int
+	record_id         *int
+	addrecord_id      *int
+	record_version    *int
+	addrecord_version *int
+	payload           *map[string]interface{}
+	attempts          *int
+	addattempts       *int
+	next_attempt_at   *time.Time
+	delivered_at      *time.Time
+	dead_lettered_at  *time.Time
+	last_error        *string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*CRMDelivery, error)
+	predicates        []predicate.CRMDelivery
+}
+
+var _ ent.Mutation = (*CRMDeliveryMutation)(nil)
+
+// crmdeliveryOption allows management of the mutation configuration using functional options.
+type crmdeliveryOption func(*CRMDeliveryMutation)
+
+// newCRMDeliveryMutation creates new mutation for the CRMDelivery entity.
+func newCRMDeliveryMutation(c config, op Op, opts ...crmdeliveryOption) *CRMDeliveryMutation {
+	m := &CRMDeliveryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCRMDelivery,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCRMDeliveryID sets the ID field of the mutation.
+func withCRMDeliveryID(id int) crmdeliveryOption {
+	return func(m *CRMDeliveryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CRMDelivery
+		)
+		m.oldValue = func(ctx context.Context) (*CRMDelivery, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CRMDelivery.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCRMDelivery sets the old CRMDelivery of the mutation.
+func withCRMDelivery(node *CRMDelivery) crmdeliveryOption {
+	return func(m *CRMDeliveryMutation) {
+		m.oldValue = func(context.Context) (*CRMDelivery, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CRMDeliveryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CRMDeliveryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CRMDeliveryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CRMDeliveryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CRMDelivery.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CRMDeliveryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CRMDeliveryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CRMDeliveryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CRMDeliveryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CRMDeliveryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CRMDeliveryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *CRMDeliveryMutation) SetEventID(i int) {
+	m.event_id = &i
+	m.addevent_id = nil
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *CRMDeliveryMutation) EventID() (r int, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldEventID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// AddEventID adds i to the "event_id" field.
+func (m *CRMDeliveryMutation) AddEventID(i int) {
+	if m.addevent_id != nil {
+		*m.addevent_id += i
+	} else {
+		m.addevent_id = &i
+	}
+}
+
+// AddedEventID returns the value that was added to the "event_id" field in this mutation.
+func (m *CRMDeliveryMutation) AddedEventID() (r int, exists bool) {
+	v := m.addevent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *CRMDeliveryMutation) ResetEventID() {
+	m.event_id = nil
+	m.addevent_id = nil
+}
+
+// SetRecordID sets the "record_id" field.
+func (m *CRMDeliveryMutation) SetRecordID(i int) {
+	m.record_id = &i
+	m.addrecord_id = nil
+}
+
+// RecordID returns the value of the "record_id" field in the mutation.
+func (m *CRMDeliveryMutation) RecordID() (r int, exists bool) {
+	v := m.record_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordID returns the old "record_id" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldRecordID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordID: %w", err)
+	}
+	return oldValue.RecordID, nil
+}
+
+// AddRecordID adds i to the "record_id" field.
+func (m *CRMDeliveryMutation) AddRecordID(i int) {
+	if m.addrecord_id != nil {
+		*m.addrecord_id += i
+	} else {
+		m.addrecord_id = &i
+	}
+}
+
+// AddedRecordID returns the value that was added to the "record_id" field in this mutation.
+func (m *CRMDeliveryMutation) AddedRecordID() (r int, exists bool) {
+	v := m.addrecord_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRecordID resets all changes to the "record_id" field.
+func (m *CRMDeliveryMutation) ResetRecordID() {
+	m.record_id = nil
+	m.addrecord_id = nil
+}
+
+// SetRecordVersion sets the "record_version" field.
+func (m *CRMDeliveryMutation) SetRecordVersion(i int) {
+	m.record_version = &i
+	m.addrecord_version = nil
+}
+
+// RecordVersion returns the value of the "record_version" field in the mutation.
+func (m *CRMDeliveryMutation) RecordVersion() (r int, exists bool) {
+	v := m.record_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordVersion returns the old "record_version" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldRecordVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordVersion: %w", err)
+	}
+	return oldValue.RecordVersion, nil
+}
+
+// AddRecordVersion adds i to the "record_version" field.
+func (m *CRMDeliveryMutation) AddRecordVersion(i int) {
+	if m.addrecord_version != nil {
+		*m.addrecord_version += i
+	} else {
+		m.addrecord_version = &i
+	}
+}
+
+// AddedRecordVersion returns the value that was added to the "record_version" field in this mutation.
+func (m *CRMDeliveryMutation) AddedRecordVersion() (r int, exists bool) {
+	v := m.addrecord_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRecordVersion resets all changes to the "record_version" field.
+func (m *CRMDeliveryMutation) ResetRecordVersion() {
+	m.record_version = nil
+	m.addrecord_version = nil
+}
+
+// SetPayload sets the "payload" field.
+func (m *CRMDeliveryMutation) SetPayload(value map[string]interface{}) {
+	m.payload = &value
+}
+
+// Payload returns the value of the "payload" field in the mutation.
+func (m *CRMDeliveryMutation) Payload() (r map[string]interface{}, exists bool) {
+	v := m.payload
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayload returns the old "payload" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldPayload(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayload is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayload requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayload: %w", err)
+	}
+	return oldValue.Payload, nil
+}
+
+// ResetPayload resets all changes to the "payload" field.
+func (m *CRMDeliveryMutation) ResetPayload() {
+	m.payload = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *CRMDeliveryMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *CRMDeliveryMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *CRMDeliveryMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *CRMDeliveryMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *CRMDeliveryMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *CRMDeliveryMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *CRMDeliveryMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldNextAttemptAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (m *CRMDeliveryMutation) ClearNextAttemptAt() {
+	m.next_attempt_at = nil
+	m.clearedFields[crmdelivery.FieldNextAttemptAt] = struct{}{}
+}
+
+// NextAttemptAtCleared returns if the "next_attempt_at" field was cleared in this mutation.
+func (m *CRMDeliveryMutation) NextAttemptAtCleared() bool {
+	_, ok := m.clearedFields[crmdelivery.FieldNextAttemptAt]
+	return ok
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *CRMDeliveryMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+	delete(m.clearedFields, crmdelivery.FieldNextAttemptAt)
+}
+
+// SetDeliveredAt sets the "delivered_at" field.
+func (m *CRMDeliveryMutation) SetDeliveredAt(t time.Time) {
+	m.delivered_at = &t
+}
+
+// DeliveredAt returns the value of the "delivered_at" field in the mutation.
+func (m *CRMDeliveryMutation) DeliveredAt() (r time.Time, exists bool) {
+	v := m.delivered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveredAt returns the old "delivered_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldDeliveredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveredAt: %w", err)
+	}
+	return oldValue.DeliveredAt, nil
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (m *CRMDeliveryMutation) ClearDeliveredAt() {
+	m.delivered_at = nil
+	m.clearedFields[crmdelivery.FieldDeliveredAt] = struct{}{}
+}
+
+// DeliveredAtCleared returns if the "delivered_at" field was cleared in this mutation.
+func (m *CRMDeliveryMutation) DeliveredAtCleared() bool {
+	_, ok := m.clearedFields[crmdelivery.FieldDeliveredAt]
+	return ok
+}
+
+// ResetDeliveredAt resets all changes to the "delivered_at" field.
+func (m *CRMDeliveryMutation) ResetDeliveredAt() {
+	m.delivered_at = nil
+	delete(m.clearedFields, crmdelivery.FieldDeliveredAt)
+}
+
+// SetDeadLetteredAt sets the "dead_lettered_at" field.
+func (m *CRMDeliveryMutation) SetDeadLetteredAt(t time.Time) {
+	m.dead_lettered_at = &t
+}
+
+// DeadLetteredAt returns the value of the "dead_lettered_at" field in the mutation.
+func (m *CRMDeliveryMutation) DeadLetteredAt() (r time.Time, exists bool) {
+	v := m.dead_lettered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadLetteredAt returns the old "dead_lettered_at" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldDeadLetteredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadLetteredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadLetteredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadLetteredAt: %w", err)
+	}
+	return oldValue.DeadLetteredAt, nil
+}
+
+// ClearDeadLetteredAt clears the value of the "dead_lettered_at" field.
+func (m *CRMDeliveryMutation) ClearDeadLetteredAt() {
+	m.dead_lettered_at = nil
+	m.clearedFields[crmdelivery.FieldDeadLetteredAt] = struct{}{}
+}
+
+// DeadLetteredAtCleared returns if the "dead_lettered_at" field was cleared in this mutation.
+func (m *CRMDeliveryMutation) DeadLetteredAtCleared() bool {
+	_, ok := m.clearedFields[crmdelivery.FieldDeadLetteredAt]
+	return ok
+}
+
+// ResetDeadLetteredAt resets all changes to the "dead_lettered_at" field.
+func (m *CRMDeliveryMutation) ResetDeadLetteredAt() {
+	m.dead_lettered_at = nil
+	delete(m.clearedFields, crmdelivery.FieldDeadLetteredAt)
+}
+
+// SetLastError sets the "last_error" field.
+func (m *CRMDeliveryMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *CRMDeliveryMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the CRMDelivery entity.
+// If the CRMDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMDeliveryMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *CRMDeliveryMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[crmdelivery.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *CRMDeliveryMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[crmdelivery.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *CRMDeliveryMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, crmdelivery.FieldLastError)
+}
+
+// Where appends a list predicates to the CRMDeliveryMutation builder.
+func (m *CRMDeliveryMutation) Where(ps ...predicate.CRMDelivery) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CRMDeliveryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CRMDeliveryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CRMDelivery, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CRMDeliveryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CRMDeliveryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CRMDelivery).
+func (m *CRMDeliveryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CRMDeliveryMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, crmdelivery.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, crmdelivery.FieldUpdatedAt)
+	}
+	if m.event_id != nil {
+		fields = append(fields, crmdelivery.FieldEventID)
+	}
+	if m.record_id != nil {
+		fields = append(fields, crmdelivery.FieldRecordID)
+	}
+	if m.record_version != nil {
+		fields = append(fields, crmdelivery.FieldRecordVersion)
+	}
+	if m.payload != nil {
+		fields = append(fields, crmdelivery.FieldPayload)
+	}
+	if m.attempts != nil {
+		fields = append(fields, crmdelivery.FieldAttempts)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, crmdelivery.FieldNextAttemptAt)
+	}
+	if m.delivered_at != nil {
+		fields = append(fields, crmdelivery.FieldDeliveredAt)
+	}
+	if m.dead_lettered_at != nil {
+		fields = append(fields, crmdelivery.FieldDeadLetteredAt)
+	}
+	if m.last_error != nil {
+		fields = append(fields, crmdelivery.FieldLastError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CRMDeliveryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case crmdelivery.FieldCreatedAt:
+		return m.CreatedAt()
+	case crmdelivery.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case crmdelivery.FieldEventID:
+		return m.EventID()
+	case crmdelivery.FieldRecordID:
+		return m.RecordID()
+	case crmdelivery.FieldRecordVersion:
+		return m.RecordVersion()
+	case crmdelivery.FieldPayload:
+		return m.Payload()
+	case crmdelivery.FieldAttempts:
+		return m.Attempts()
+	case crmdelivery.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case crmdelivery.FieldDeliveredAt:
+		return m.DeliveredAt()
+	case crmdelivery.FieldDeadLetteredAt:
+		return m.DeadLetteredAt()
+	case crmdelivery.FieldLastError:
+		return m.LastError()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CRMDeliveryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case crmdelivery.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case crmdelivery.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case crmdelivery.FieldEventID:
+		return m.OldEventID(ctx)
+	case crmdelivery.FieldRecordID:
+		return m.OldRecordID(ctx)
+	case crmdelivery.FieldRecordVersion:
+		return m.OldRecordVersion(ctx)
+	case crmdelivery.FieldPayload:
+		return m.OldPayload(ctx)
+	case crmdelivery.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case crmdelivery.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case crmdelivery.FieldDeliveredAt:
+		return m.OldDeliveredAt(ctx)
+	case crmdelivery.FieldDeadLetteredAt:
+		return m.OldDeadLetteredAt(ctx)
+	case crmdelivery.FieldLastError:
+		return m.OldLastError(ctx)
+	}
+	return nil, fmt.Errorf("unknown CRMDelivery field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CRMDeliveryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case crmdelivery.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case crmdelivery.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case crmdelivery.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case crmdelivery.FieldRecordID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordID(v)
+		return nil
+	case crmdelivery.FieldRecordVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordVersion(v)
+		return nil
+	case crmdelivery.FieldPayload:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayload(v)
+		return nil
+	case crmdelivery.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case crmdelivery.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case crmdelivery.FieldDeliveredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveredAt(v)
+		return nil
+	case crmdelivery.FieldDeadLetteredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadLetteredAt(v)
+		return nil
+	case crmdelivery.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CRMDelivery field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CRMDeliveryMutation) AddedFields() []string {
+	var fields []string
+	if m.addevent_id != nil {
+		fields = append(fields, crmdelivery.FieldEventID)
+	}
+	if m.addrecord_id != nil {
+		fields = append(fields, crmdelivery.FieldRecordID)
+	}
+	if m.addrecord_version != nil {
+		fields = append(fields, crmdelivery.FieldRecordVersion)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, crmdelivery.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CRMDeliveryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case crmdelivery.FieldEventID:
+		return m.AddedEventID()
+	case crmdelivery.FieldRecordID:
+		return m.AddedRecordID()
+	case crmdelivery.FieldRecordVersion:
+		return m.AddedRecordVersion()
+	case crmdelivery.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CRMDeliveryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case crmdelivery.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEventID(v)
+		return nil
+	case crmdelivery.FieldRecordID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordID(v)
+		return nil
+	case crmdelivery.FieldRecordVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordVersion(v)
+		return nil
+	case crmdelivery.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CRMDelivery numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CRMDeliveryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(crmdelivery.FieldNextAttemptAt) {
+		fields = append(fields, crmdelivery.FieldNextAttemptAt)
+	}
+	if m.FieldCleared(crmdelivery.FieldDeliveredAt) {
+		fields = append(fields, crmdelivery.FieldDeliveredAt)
+	}
+	if m.FieldCleared(crmdelivery.FieldDeadLetteredAt) {
+		fields = append(fields, crmdelivery.FieldDeadLetteredAt)
+	}
+	if m.FieldCleared(crmdelivery.FieldLastError) {
+		fields = append(fields, crmdelivery.FieldLastError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CRMDeliveryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CRMDeliveryMutation) ClearField(name string) error {
+	switch name {
+	case crmdelivery.FieldNextAttemptAt:
+		m.ClearNextAttemptAt()
+		return nil
+	case crmdelivery.FieldDeliveredAt:
+		m.ClearDeliveredAt()
+		return nil
+	case crmdelivery.FieldDeadLetteredAt:
+		m.ClearDeadLetteredAt()
+		return nil
+	case crmdelivery.FieldLastError:
+		m.ClearLastError()
+		return nil
+	}
+	return fmt.Errorf("unknown CRMDelivery nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CRMDeliveryMutation) ResetField(name string) error {
+	switch name {
+	case crmdelivery.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case crmdelivery.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case crmdelivery.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case crmdelivery.FieldRecordID:
+		m.ResetRecordID()
+		return nil
+	case crmdelivery.FieldRecordVersion:
+		m.ResetRecordVersion()
+		return nil
+	case crmdelivery.FieldPayload:
+		m.ResetPayload()
+		return nil
+	case crmdelivery.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case crmdelivery.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case crmdelivery.FieldDeliveredAt:
+		m.ResetDeliveredAt()
+		return nil
+	case crmdelivery.FieldDeadLetteredAt:
+		m.ResetDeadLetteredAt()
+		return nil
+	case crmdelivery.FieldLastError:
+		m.ResetLastError()
+		return nil
+	}
+	return fmt.Errorf("unknown CRMDelivery field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CRMDeliveryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CRMDeliveryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CRMDeliveryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CRMDeliveryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CRMDeliveryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CRMDeliveryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CRMDeliveryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CRMDelivery unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CRMDeliveryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CRMDelivery edge %s", name)
+}
+
 // CRMRecordMutation represents an operation that mutates the CRMRecord nodes in the graph.
 type CRMRecordMutation struct {
 	config
@@ -3269,6 +4461,8 @@ type CRMRecordMutation struct {
 	appendtags         []string
 	metadata           *map[string]interface{}
 	closed_at          *time.Time
+	version            *int
+	addversion         *int
 	clearedFields      map[string]struct{}
 	queue              *int
 	clearedqueue       bool
@@ -3785,6 +4979,62 @@ func (m *CRMRecordMutation) ResetCustomerID() {
 	delete(m.clearedFields, crmrecord.FieldCustomerID)
 }
 
+// SetVersion sets the "version" field.
+func (m *CRMRecordMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *CRMRecordMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the CRMRecord entity.
+// If the CRMRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CRMRecordMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *CRMRecordMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *CRMRecordMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *CRMRecordMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
 // ClearQueue clears the "queue" edge to the Queue entity.
 func (m *CRMRecordMutation) ClearQueue() {
 	m.clearedqueue = true
@@ -3927,7 +5177,7 @@ func (m *CRMRecordMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CRMRecordMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, crmrecord.FieldCreatedAt)
 	}
@@ -3955,6 +5205,9 @@ func (m *CRMRecordMutation) Fields() []string {
 	if m.customer != nil {
 		fields = append(fields, crmrecord.FieldCustomerID)
 	}
+	if m.version != nil {
+		fields = append(fields, crmrecord.FieldVersion)
+	}
 	return fields
 }
 
@@ -3981,6 +5234,8 @@ func (m *CRMRecordMutation) Field(name string) (ent.Value, bool) {
 		return m.QueueID()
 	case crmrecord.FieldCustomerID:
 		return m.CustomerID()
+	case crmrecord.FieldVersion:
+		return m.Version()
 	}
 	return nil, false
 }
@@ -4008,6 +5263,8 @@ func (m *CRMRecordMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldQueueID(ctx)
 	case crmrecord.FieldCustomerID:
 		return m.OldCustomerID(ctx)
+	case crmrecord.FieldVersion:
+		return m.OldVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown CRMRecord field %s", name)
 }
@@ -4080,6 +5337,13 @@ func (m *CRMRecordMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCustomerID(v)
 		return nil
+	case crmrecord.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CRMRecord field %s", name)
 }
@@ -4088,6 +5352,9 @@ func (m *CRMRecordMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *CRMRecordMutation) AddedFields() []string {
 	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, crmrecord.FieldVersion)
+	}
 	return fields
 }
 
@@ -4096,6 +5363,8 @@ func (m *CRMRecordMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *CRMRecordMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case crmrecord.FieldVersion:
+		return m.AddedVersion()
 	}
 	return nil, false
 }
@@ -4105,6 +5374,13 @@ func (m *CRMRecordMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *CRMRecordMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case crmrecord.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CRMRecord numeric field %s", name)
 }
@@ -4191,6 +5467,9 @@ func (m *CRMRecordMutation) ResetField(name string) error {
 		return nil
 	case crmrecord.FieldCustomerID:
 		m.ResetCustomerID()
+		return nil
+	case crmrecord.FieldVersion:
+		m.ResetVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown CRMRecord field %s", name)
@@ -8841,84 +10120,92 @@ func (m *DeliveryMutation) ResetEdge(name string) error {
 // EngagementMutation represents an operation that mutates the Engagement nodes in the graph.
 type EngagementMutation struct {
 	config
-	op                   Op
-	typ                  string
-	id                   *int
-	created_at           *time.Time
-	updated_at           *time.Time
-	channel              *enum.Channel
-	direction            *enum.Direction
-	state                *engagement.State
-	session_type         *enum.SessionType
-	flow_variables       *map[string]interface{}
-	bot_summary          *string
-	language             *string
-	menu_path            *string
-	priority             *int
-	addpriority          *int
-	queued_at            *time.Time
-	connected_at         *time.Time
-	ended_at             *time.Time
-	closed_at            *time.Time
-	wait_ms              *int64
-	addwait_ms           *int64
-	handle_ms            *int64
-	addhandle_ms         *int64
-	wrap_up_ms           *int64
-	addwrap_up_ms        *int64
-	timer_started_at     *time.Time
-	wrap_up_deadline     *time.Time
-	parked_from          *engagement.ParkedFrom
-	auto_parked          *bool
-	customer_left        *bool
-	front_of_queue       *bool
-	released_by_id       *int
-	addreleased_by_id    *int
-	idempotency_key      *string
-	customer_token_hash  *string
-	version              *int
-	addversion           *int
-	customer_messages    *int
-	addcustomer_messages *int
-	customer_address     *string
-	clearedFields        map[string]struct{}
-	customer             *int
-	clearedcustomer      bool
-	queue                *int
-	clearedqueue         bool
-	agent                *int
-	clearedagent         bool
-	entry_point          *int
-	clearedentry_point   bool
-	offers               map[int]struct{}
-	removedoffers        map[int]struct{}
-	clearedoffers        bool
-	transfers            map[int]struct{}
-	removedtransfers     map[int]struct{}
-	clearedtransfers     bool
-	messages             map[int]struct{}
-	removedmessages      map[int]struct{}
-	clearedmessages      bool
-	transcript           map[int]struct{}
-	removedtranscript    map[int]struct{}
-	clearedtranscript    bool
-	notes                map[int]struct{}
-	removednotes         map[int]struct{}
-	clearednotes         bool
-	dispositions         map[int]struct{}
-	removeddispositions  map[int]struct{}
-	cleareddispositions  bool
-	records              map[int]struct{}
-	removedrecords       map[int]struct{}
-	clearedrecords       bool
-	previous             *int
-	clearedprevious      bool
-	next                 map[int]struct{}
-	removednext          map[int]struct{}
-	clearednext          bool
-	done                 bool
-	oldValue             func(context.Context) (*Engagement, error)
-	predicates           []predicate.Engagement
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	channel                 *enum.Channel
+	direction               *enum.Direction
+	state                   *engagement.State
+	session_type            *enum.SessionType
+	flow_variables          *map[string]interface{}
+	bot_summary             *string
+	language                *string
+	menu_path               *string
+	priority                *int
+	addpriority             *int
+	queued_at               *time.Time
+	connected_at            *time.Time
+	ended_at                *time.Time
+	closed_at               *time.Time
+	wait_ms                 *int64
+	addwait_ms              *int64
+	handle_ms               *int64
+	addhandle_ms            *int64
+	wrap_up_ms              *int64
+	addwrap_up_ms           *int64
+	timer_started_at        *time.Time
+	wrap_up_deadline        *time.Time
+	parked_from             *engagement.ParkedFrom
+	auto_parked             *bool
+	customer_left           *bool
+	front_of_queue          *bool
+	released_by_id          *int
+	addreleased_by_id       *int
+	idempotency_key         *string
+	customer_token_hash     *string
+	version                 *int
+	addversion              *int
+	customer_messages       *int
+	addcustomer_messages    *int
+	customer_address        *string
+	post_session_status     *engagement.PostSessionStatus
+	post_session_deadline   *time.Time
+	post_session_parameters *map[string]interface{}
+	post_session_record_in  *engagement.PostSessionRecordIn
+	post_session_result     *map[string]interface{}
+	post_session_reason     *string
+	clearedFields           map[string]struct{}
+	customer                *int
+	clearedcustomer         bool
+	queue                   *int
+	clearedqueue            bool
+	agent                   *int
+	clearedagent            bool
+	entry_point             *int
+	clearedentry_point      bool
+	offers                  map[int]struct{}
+	removedoffers           map[int]struct{}
+	clearedoffers           bool
+	transfers               map[int]struct{}
+	removedtransfers        map[int]struct{}
+	clearedtransfers        bool
+	messages                map[int]struct{}
+	removedmessages         map[int]struct{}
+	clearedmessages         bool
+	transcript              map[int]struct{}
+	removedtranscript       map[int]struct{}
+	clearedtranscript       bool
+	notes                   map[int]struct{}
+	removednotes            map[int]struct{}
+	clearednotes            bool
+	dispositions            map[int]struct{}
+	removeddispositions     map[int]struct{}
+	cleareddispositions     bool
+	records                 map[int]struct{}
+	removedrecords          map[int]struct{}
+	clearedrecords          bool
+	virtual_agent           *int
+	clearedvirtual_agent    bool
+	previous                *int
+	clearedprevious         bool
+	next                    map[int]struct{}
+	removednext             map[int]struct{}
+	clearednext             bool
+	done                    bool
+	oldValue                func(context.Context) (*Engagement, error)
+	predicates              []predicate.Engagement
 }
 
 var _ ent.Mutation = (*EngagementMutation)(nil)
@@ -10644,6 +11931,349 @@ func (m *EngagementMutation) ResetCustomerAddress() {
 	delete(m.clearedFields, engagement.FieldCustomerAddress)
 }
 
+// SetVirtualAgentID sets the "virtual_agent_id" field.
+func (m *EngagementMutation) SetVirtualAgentID(i int) {
+	m.virtual_agent = &i
+}
+
+// VirtualAgentID returns the value of the "virtual_agent_id" field in the mutation.
+func (m *EngagementMutation) VirtualAgentID() (r int, exists bool) {
+	v := m.virtual_agent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVirtualAgentID returns the old "virtual_agent_id" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldVirtualAgentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVirtualAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVirtualAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVirtualAgentID: %w", err)
+	}
+	return oldValue.VirtualAgentID, nil
+}
+
+// ClearVirtualAgentID clears the value of the "virtual_agent_id" field.
+func (m *EngagementMutation) ClearVirtualAgentID() {
+	m.virtual_agent = nil
+	m.clearedFields[engagement.FieldVirtualAgentID] = struct{}{}
+}
+
+// VirtualAgentIDCleared returns if the "virtual_agent_id" field was cleared in this mutation.
+func (m *EngagementMutation) VirtualAgentIDCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldVirtualAgentID]
+	return ok
+}
+
+// ResetVirtualAgentID resets all changes to the "virtual_agent_id" field.
+func (m *EngagementMutation) ResetVirtualAgentID() {
+	m.virtual_agent = nil
+	delete(m.clearedFields, engagement.FieldVirtualAgentID)
+}
+
+// SetPostSessionStatus sets the "post_session_status" field.
+func (m *EngagementMutation) SetPostSessionStatus(ess engagement.PostSessionStatus) {
+	m.post_session_status = &ess
+}
+
+// PostSessionStatus returns the value of the "post_session_status" field in the mutation.
+func (m *EngagementMutation) PostSessionStatus() (r engagement.PostSessionStatus, exists bool) {
+	v := m.post_session_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionStatus returns the old "post_session_status" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionStatus(ctx context.Context) (v *engagement.PostSessionStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionStatus: %w", err)
+	}
+	return oldValue.PostSessionStatus, nil
+}
+
+// ClearPostSessionStatus clears the value of the "post_session_status" field.
+func (m *EngagementMutation) ClearPostSessionStatus() {
+	m.post_session_status = nil
+	m.clearedFields[engagement.FieldPostSessionStatus] = struct{}{}
+}
+
+// PostSessionStatusCleared returns if the "post_session_status" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionStatusCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionStatus]
+	return ok
+}
+
+// ResetPostSessionStatus resets all changes to the "post_session_status" field.
+func (m *EngagementMutation) ResetPostSessionStatus() {
+	m.post_session_status = nil
+	delete(m.clearedFields, engagement.FieldPostSessionStatus)
+}
+
+// SetPostSessionDeadline sets the "post_session_deadline" field.
+func (m *EngagementMutation) SetPostSessionDeadline(t time.Time) {
+	m.post_session_deadline = &t
+}
+
+// PostSessionDeadline returns the value of the "post_session_deadline" field in the mutation.
+func (m *EngagementMutation) PostSessionDeadline() (r time.Time, exists bool) {
+	v := m.post_session_deadline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionDeadline returns the old "post_session_deadline" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionDeadline(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionDeadline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionDeadline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionDeadline: %w", err)
+	}
+	return oldValue.PostSessionDeadline, nil
+}
+
+// ClearPostSessionDeadline clears the value of the "post_session_deadline" field.
+func (m *EngagementMutation) ClearPostSessionDeadline() {
+	m.post_session_deadline = nil
+	m.clearedFields[engagement.FieldPostSessionDeadline] = struct{}{}
+}
+
+// PostSessionDeadlineCleared returns if the "post_session_deadline" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionDeadlineCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionDeadline]
+	return ok
+}
+
+// ResetPostSessionDeadline resets all changes to the "post_session_deadline" field.
+func (m *EngagementMutation) ResetPostSessionDeadline() {
+	m.post_session_deadline = nil
+	delete(m.clearedFields, engagement.FieldPostSessionDeadline)
+}
+
+// SetPostSessionParameters sets the "post_session_parameters" field.
+func (m *EngagementMutation) SetPostSessionParameters(value map[string]interface{}) {
+	m.post_session_parameters = &value
+}
+
+// PostSessionParameters returns the value of the "post_session_parameters" field in the mutation.
+func (m *EngagementMutation) PostSessionParameters() (r map[string]interface{}, exists bool) {
+	v := m.post_session_parameters
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionParameters returns the old "post_session_parameters" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionParameters(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionParameters is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionParameters requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionParameters: %w", err)
+	}
+	return oldValue.PostSessionParameters, nil
+}
+
+// ClearPostSessionParameters clears the value of the "post_session_parameters" field.
+func (m *EngagementMutation) ClearPostSessionParameters() {
+	m.post_session_parameters = nil
+	m.clearedFields[engagement.FieldPostSessionParameters] = struct{}{}
+}
+
+// PostSessionParametersCleared returns if the "post_session_parameters" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionParametersCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionParameters]
+	return ok
+}
+
+// ResetPostSessionParameters resets all changes to the "post_session_parameters" field.
+func (m *EngagementMutation) ResetPostSessionParameters() {
+	m.post_session_parameters = nil
+	delete(m.clearedFields, engagement.FieldPostSessionParameters)
+}
+
+// SetPostSessionRecordIn sets the "post_session_record_in" field.
+func (m *EngagementMutation) SetPostSessionRecordIn(esri engagement.PostSessionRecordIn) {
+	m.post_session_record_in = &esri
+}
+
+// PostSessionRecordIn returns the value of the "post_session_record_in" field in the mutation.
+func (m *EngagementMutation) PostSessionRecordIn() (r engagement.PostSessionRecordIn, exists bool) {
+	v := m.post_session_record_in
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionRecordIn returns the old "post_session_record_in" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionRecordIn(ctx context.Context) (v *engagement.PostSessionRecordIn, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionRecordIn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionRecordIn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionRecordIn: %w", err)
+	}
+	return oldValue.PostSessionRecordIn, nil
+}
+
+// ClearPostSessionRecordIn clears the value of the "post_session_record_in" field.
+func (m *EngagementMutation) ClearPostSessionRecordIn() {
+	m.post_session_record_in = nil
+	m.clearedFields[engagement.FieldPostSessionRecordIn] = struct{}{}
+}
+
+// PostSessionRecordInCleared returns if the "post_session_record_in" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionRecordInCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionRecordIn]
+	return ok
+}
+
+// ResetPostSessionRecordIn resets all changes to the "post_session_record_in" field.
+func (m *EngagementMutation) ResetPostSessionRecordIn() {
+	m.post_session_record_in = nil
+	delete(m.clearedFields, engagement.FieldPostSessionRecordIn)
+}
+
+// SetPostSessionResult sets the "post_session_result" field.
+func (m *EngagementMutation) SetPostSessionResult(value map[string]interface{}) {
+	m.post_session_result = &value
+}
+
+// PostSessionResult returns the value of the "post_session_result" field in the mutation.
+func (m *EngagementMutation) PostSessionResult() (r map[string]interface{}, exists bool) {
+	v := m.post_session_result
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionResult returns the old "post_session_result" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionResult(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionResult is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionResult requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionResult: %w", err)
+	}
+	return oldValue.PostSessionResult, nil
+}
+
+// ClearPostSessionResult clears the value of the "post_session_result" field.
+func (m *EngagementMutation) ClearPostSessionResult() {
+	m.post_session_result = nil
+	m.clearedFields[engagement.FieldPostSessionResult] = struct{}{}
+}
+
+// PostSessionResultCleared returns if the "post_session_result" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionResultCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionResult]
+	return ok
+}
+
+// ResetPostSessionResult resets all changes to the "post_session_result" field.
+func (m *EngagementMutation) ResetPostSessionResult() {
+	m.post_session_result = nil
+	delete(m.clearedFields, engagement.FieldPostSessionResult)
+}
+
+// SetPostSessionReason sets the "post_session_reason" field.
+func (m *EngagementMutation) SetPostSessionReason(s string) {
+	m.post_session_reason = &s
+}
+
+// PostSessionReason returns the value of the "post_session_reason" field in the mutation.
+func (m *EngagementMutation) PostSessionReason() (r string, exists bool) {
+	v := m.post_session_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostSessionReason returns the old "post_session_reason" field's value of the Engagement entity.
+// If the Engagement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EngagementMutation) OldPostSessionReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostSessionReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostSessionReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostSessionReason: %w", err)
+	}
+	return oldValue.PostSessionReason, nil
+}
+
+// ClearPostSessionReason clears the value of the "post_session_reason" field.
+func (m *EngagementMutation) ClearPostSessionReason() {
+	m.post_session_reason = nil
+	m.clearedFields[engagement.FieldPostSessionReason] = struct{}{}
+}
+
+// PostSessionReasonCleared returns if the "post_session_reason" field was cleared in this mutation.
+func (m *EngagementMutation) PostSessionReasonCleared() bool {
+	_, ok := m.clearedFields[engagement.FieldPostSessionReason]
+	return ok
+}
+
+// ResetPostSessionReason resets all changes to the "post_session_reason" field.
+func (m *EngagementMutation) ResetPostSessionReason() {
+	m.post_session_reason = nil
+	delete(m.clearedFields, engagement.FieldPostSessionReason)
+}
+
 // SetPreviousID sets the "previous_id" field.
 func (m *EngagementMutation) SetPreviousID(i int) {
 	m.previous = &i
@@ -11179,6 +12809,33 @@ func (m *EngagementMutation) ResetRecords() {
 	m.removedrecords = nil
 }
 
+// ClearVirtualAgent clears the "virtual_agent" edge to the VirtualAgent entity.
+func (m *EngagementMutation) ClearVirtualAgent() {
+	m.clearedvirtual_agent = true
+	m.clearedFields[engagement.FieldVirtualAgentID] = struct{}{}
+}
+
+// VirtualAgentCleared reports if the "virtual_agent" edge to the VirtualAgent entity was cleared.
+func (m *EngagementMutation) VirtualAgentCleared() bool {
+	return m.VirtualAgentIDCleared() || m.clearedvirtual_agent
+}
+
+// VirtualAgentIDs returns the "virtual_agent" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VirtualAgentID instead. It exists only for internal usage by the builders.
+func (m *EngagementMutation) VirtualAgentIDs() (ids []int) {
+	if id := m.virtual_agent; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVirtualAgent resets all changes to the "virtual_agent" edge.
+func (m *EngagementMutation) ResetVirtualAgent() {
+	m.virtual_agent = nil
+	m.clearedvirtual_agent = false
+}
+
 // ClearPrevious clears the "previous" edge to the Engagement entity.
 func (m *EngagementMutation) ClearPrevious() {
 	m.clearedprevious = true
@@ -11294,7 +12951,7 @@ func (m *EngagementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EngagementMutation) Fields() []string {
-	fields := make([]string, 0, 35)
+	fields := make([]string, 0, 42)
 	if m.created_at != nil {
 		fields = append(fields, engagement.FieldCreatedAt)
 	}
@@ -11397,6 +13054,27 @@ func (m *EngagementMutation) Fields() []string {
 	if m.customer_address != nil {
 		fields = append(fields, engagement.FieldCustomerAddress)
 	}
+	if m.virtual_agent != nil {
+		fields = append(fields, engagement.FieldVirtualAgentID)
+	}
+	if m.post_session_status != nil {
+		fields = append(fields, engagement.FieldPostSessionStatus)
+	}
+	if m.post_session_deadline != nil {
+		fields = append(fields, engagement.FieldPostSessionDeadline)
+	}
+	if m.post_session_parameters != nil {
+		fields = append(fields, engagement.FieldPostSessionParameters)
+	}
+	if m.post_session_record_in != nil {
+		fields = append(fields, engagement.FieldPostSessionRecordIn)
+	}
+	if m.post_session_result != nil {
+		fields = append(fields, engagement.FieldPostSessionResult)
+	}
+	if m.post_session_reason != nil {
+		fields = append(fields, engagement.FieldPostSessionReason)
+	}
 	if m.previous != nil {
 		fields = append(fields, engagement.FieldPreviousID)
 	}
@@ -11476,6 +13154,20 @@ func (m *EngagementMutation) Field(name string) (ent.Value, bool) {
 		return m.EntryPointID()
 	case engagement.FieldCustomerAddress:
 		return m.CustomerAddress()
+	case engagement.FieldVirtualAgentID:
+		return m.VirtualAgentID()
+	case engagement.FieldPostSessionStatus:
+		return m.PostSessionStatus()
+	case engagement.FieldPostSessionDeadline:
+		return m.PostSessionDeadline()
+	case engagement.FieldPostSessionParameters:
+		return m.PostSessionParameters()
+	case engagement.FieldPostSessionRecordIn:
+		return m.PostSessionRecordIn()
+	case engagement.FieldPostSessionResult:
+		return m.PostSessionResult()
+	case engagement.FieldPostSessionReason:
+		return m.PostSessionReason()
 	case engagement.FieldPreviousID:
 		return m.PreviousID()
 	}
@@ -11555,6 +13247,20 @@ func (m *EngagementMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldEntryPointID(ctx)
 	case engagement.FieldCustomerAddress:
 		return m.OldCustomerAddress(ctx)
+	case engagement.FieldVirtualAgentID:
+		return m.OldVirtualAgentID(ctx)
+	case engagement.FieldPostSessionStatus:
+		return m.OldPostSessionStatus(ctx)
+	case engagement.FieldPostSessionDeadline:
+		return m.OldPostSessionDeadline(ctx)
+	case engagement.FieldPostSessionParameters:
+		return m.OldPostSessionParameters(ctx)
+	case engagement.FieldPostSessionRecordIn:
+		return m.OldPostSessionRecordIn(ctx)
+	case engagement.FieldPostSessionResult:
+		return m.OldPostSessionResult(ctx)
+	case engagement.FieldPostSessionReason:
+		return m.OldPostSessionReason(ctx)
 	case engagement.FieldPreviousID:
 		return m.OldPreviousID(ctx)
 	}
@@ -11804,6 +13510,55 @@ func (m *EngagementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCustomerAddress(v)
 		return nil
+	case engagement.FieldVirtualAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVirtualAgentID(v)
+		return nil
+	case engagement.FieldPostSessionStatus:
+		v, ok := value.(engagement.PostSessionStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionStatus(v)
+		return nil
+	case engagement.FieldPostSessionDeadline:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionDeadline(v)
+		return nil
+	case engagement.FieldPostSessionParameters:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionParameters(v)
+		return nil
+	case engagement.FieldPostSessionRecordIn:
+		v, ok := value.(engagement.PostSessionRecordIn)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionRecordIn(v)
+		return nil
+	case engagement.FieldPostSessionResult:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionResult(v)
+		return nil
+	case engagement.FieldPostSessionReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostSessionReason(v)
+		return nil
 	case engagement.FieldPreviousID:
 		v, ok := value.(int)
 		if !ok {
@@ -11988,6 +13743,27 @@ func (m *EngagementMutation) ClearedFields() []string {
 	if m.FieldCleared(engagement.FieldCustomerAddress) {
 		fields = append(fields, engagement.FieldCustomerAddress)
 	}
+	if m.FieldCleared(engagement.FieldVirtualAgentID) {
+		fields = append(fields, engagement.FieldVirtualAgentID)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionStatus) {
+		fields = append(fields, engagement.FieldPostSessionStatus)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionDeadline) {
+		fields = append(fields, engagement.FieldPostSessionDeadline)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionParameters) {
+		fields = append(fields, engagement.FieldPostSessionParameters)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionRecordIn) {
+		fields = append(fields, engagement.FieldPostSessionRecordIn)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionResult) {
+		fields = append(fields, engagement.FieldPostSessionResult)
+	}
+	if m.FieldCleared(engagement.FieldPostSessionReason) {
+		fields = append(fields, engagement.FieldPostSessionReason)
+	}
 	if m.FieldCleared(engagement.FieldPreviousID) {
 		fields = append(fields, engagement.FieldPreviousID)
 	}
@@ -12064,6 +13840,27 @@ func (m *EngagementMutation) ClearField(name string) error {
 		return nil
 	case engagement.FieldCustomerAddress:
 		m.ClearCustomerAddress()
+		return nil
+	case engagement.FieldVirtualAgentID:
+		m.ClearVirtualAgentID()
+		return nil
+	case engagement.FieldPostSessionStatus:
+		m.ClearPostSessionStatus()
+		return nil
+	case engagement.FieldPostSessionDeadline:
+		m.ClearPostSessionDeadline()
+		return nil
+	case engagement.FieldPostSessionParameters:
+		m.ClearPostSessionParameters()
+		return nil
+	case engagement.FieldPostSessionRecordIn:
+		m.ClearPostSessionRecordIn()
+		return nil
+	case engagement.FieldPostSessionResult:
+		m.ClearPostSessionResult()
+		return nil
+	case engagement.FieldPostSessionReason:
+		m.ClearPostSessionReason()
 		return nil
 	case engagement.FieldPreviousID:
 		m.ClearPreviousID()
@@ -12178,6 +13975,27 @@ func (m *EngagementMutation) ResetField(name string) error {
 	case engagement.FieldCustomerAddress:
 		m.ResetCustomerAddress()
 		return nil
+	case engagement.FieldVirtualAgentID:
+		m.ResetVirtualAgentID()
+		return nil
+	case engagement.FieldPostSessionStatus:
+		m.ResetPostSessionStatus()
+		return nil
+	case engagement.FieldPostSessionDeadline:
+		m.ResetPostSessionDeadline()
+		return nil
+	case engagement.FieldPostSessionParameters:
+		m.ResetPostSessionParameters()
+		return nil
+	case engagement.FieldPostSessionRecordIn:
+		m.ResetPostSessionRecordIn()
+		return nil
+	case engagement.FieldPostSessionResult:
+		m.ResetPostSessionResult()
+		return nil
+	case engagement.FieldPostSessionReason:
+		m.ResetPostSessionReason()
+		return nil
 	case engagement.FieldPreviousID:
 		m.ResetPreviousID()
 		return nil
@@ -12187,7 +14005,7 @@ func (m *EngagementMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *EngagementMutation) AddedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.customer != nil {
 		edges = append(edges, engagement.EdgeCustomer)
 	}
@@ -12220,6 +14038,9 @@ func (m *EngagementMutation) AddedEdges() []string {
 	}
 	if m.records != nil {
 		edges = append(edges, engagement.EdgeRecords)
+	}
+	if m.virtual_agent != nil {
+		edges = append(edges, engagement.EdgeVirtualAgent)
 	}
 	if m.previous != nil {
 		edges = append(edges, engagement.EdgePrevious)
@@ -12292,6 +14113,10 @@ func (m *EngagementMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case engagement.EdgeVirtualAgent:
+		if id := m.virtual_agent; id != nil {
+			return []ent.Value{*id}
+		}
 	case engagement.EdgePrevious:
 		if id := m.previous; id != nil {
 			return []ent.Value{*id}
@@ -12308,7 +14133,7 @@ func (m *EngagementMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *EngagementMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.removedoffers != nil {
 		edges = append(edges, engagement.EdgeOffers)
 	}
@@ -12394,7 +14219,7 @@ func (m *EngagementMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *EngagementMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.clearedcustomer {
 		edges = append(edges, engagement.EdgeCustomer)
 	}
@@ -12427,6 +14252,9 @@ func (m *EngagementMutation) ClearedEdges() []string {
 	}
 	if m.clearedrecords {
 		edges = append(edges, engagement.EdgeRecords)
+	}
+	if m.clearedvirtual_agent {
+		edges = append(edges, engagement.EdgeVirtualAgent)
 	}
 	if m.clearedprevious {
 		edges = append(edges, engagement.EdgePrevious)
@@ -12463,6 +14291,8 @@ func (m *EngagementMutation) EdgeCleared(name string) bool {
 		return m.cleareddispositions
 	case engagement.EdgeRecords:
 		return m.clearedrecords
+	case engagement.EdgeVirtualAgent:
+		return m.clearedvirtual_agent
 	case engagement.EdgePrevious:
 		return m.clearedprevious
 	case engagement.EdgeNext:
@@ -12486,6 +14316,9 @@ func (m *EngagementMutation) ClearEdge(name string) error {
 		return nil
 	case engagement.EdgeEntryPoint:
 		m.ClearEntryPoint()
+		return nil
+	case engagement.EdgeVirtualAgent:
+		m.ClearVirtualAgent()
 		return nil
 	case engagement.EdgePrevious:
 		m.ClearPrevious()
@@ -12530,6 +14363,9 @@ func (m *EngagementMutation) ResetEdge(name string) error {
 		return nil
 	case engagement.EdgeRecords:
 		m.ResetRecords()
+		return nil
+	case engagement.EdgeVirtualAgent:
+		m.ResetVirtualAgent()
 		return nil
 	case engagement.EdgePrevious:
 		m.ResetPrevious()

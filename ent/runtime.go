@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/authtoken"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -139,6 +140,31 @@ func init() {
 	authtokenDescCreatedAt := authtokenFields[1].Descriptor()
 	// authtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
 	authtoken.DefaultCreatedAt = authtokenDescCreatedAt.Default.(func() time.Time)
+	crmdeliveryMixin := schema.CRMDelivery{}.Mixin()
+	crmdeliveryMixinFields0 := crmdeliveryMixin[0].Fields()
+	_ = crmdeliveryMixinFields0
+	crmdeliveryFields := schema.CRMDelivery{}.Fields()
+	_ = crmdeliveryFields
+	// crmdeliveryDescCreatedAt is the schema descriptor for created_at field.
+	crmdeliveryDescCreatedAt := crmdeliveryMixinFields0[0].Descriptor()
+	// crmdelivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	crmdelivery.DefaultCreatedAt = crmdeliveryDescCreatedAt.Default.(func() time.Time)
+	// crmdeliveryDescUpdatedAt is the schema descriptor for updated_at field.
+	crmdeliveryDescUpdatedAt := crmdeliveryMixinFields0[1].Descriptor()
+	// crmdelivery.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	crmdelivery.DefaultUpdatedAt = crmdeliveryDescUpdatedAt.Default.(func() time.Time)
+	// crmdelivery.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	crmdelivery.UpdateDefaultUpdatedAt = crmdeliveryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// crmdeliveryDescAttempts is the schema descriptor for attempts field.
+	crmdeliveryDescAttempts := crmdeliveryFields[4].Descriptor()
+	// crmdelivery.DefaultAttempts holds the default value on creation for the attempts field.
+	crmdelivery.DefaultAttempts = crmdeliveryDescAttempts.Default.(int)
+	// crmdelivery.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	crmdelivery.AttemptsValidator = crmdeliveryDescAttempts.Validators[0].(func(int) error)
+	// crmdeliveryDescLastError is the schema descriptor for last_error field.
+	crmdeliveryDescLastError := crmdeliveryFields[8].Descriptor()
+	// crmdelivery.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	crmdelivery.LastErrorValidator = crmdeliveryDescLastError.Validators[0].(func(string) error)
 	crmrecordMixin := schema.CRMRecord{}.Mixin()
 	crmrecordMixinFields0 := crmrecordMixin[0].Fields()
 	_ = crmrecordMixinFields0
@@ -158,6 +184,10 @@ func init() {
 	crmrecordDescTitle := crmrecordFields[0].Descriptor()
 	// crmrecord.TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	crmrecord.TitleValidator = crmrecordDescTitle.Validators[0].(func(string) error)
+	// crmrecordDescVersion is the schema descriptor for version field.
+	crmrecordDescVersion := crmrecordFields[7].Descriptor()
+	// crmrecord.DefaultVersion holds the default value on creation for the version field.
+	crmrecord.DefaultVersion = crmrecordDescVersion.Default.(int)
 	crmsettingMixin := schema.CRMSetting{}.Mixin()
 	crmsettingMixinFields0 := crmsettingMixin[0].Fields()
 	_ = crmsettingMixinFields0

@@ -20,6 +20,8 @@ type Tx struct {
 	Agent *AgentClient
 	// AuthToken is the client for interacting with the AuthToken builders.
 	AuthToken *AuthTokenClient
+	// CRMDelivery is the client for interacting with the CRMDelivery builders.
+	CRMDelivery *CRMDeliveryClient
 	// CRMRecord is the client for interacting with the CRMRecord builders.
 	CRMRecord *CRMRecordClient
 	// CRMSetting is the client for interacting with the CRMSetting builders.
@@ -194,6 +196,7 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Agent = NewAgentClient(tx.config)
 	tx.AuthToken = NewAuthTokenClient(tx.config)
+	tx.CRMDelivery = NewCRMDeliveryClient(tx.config)
 	tx.CRMRecord = NewCRMRecordClient(tx.config)
 	tx.CRMSetting = NewCRMSettingClient(tx.config)
 	tx.CapacityProfile = NewCapacityProfileClient(tx.config)

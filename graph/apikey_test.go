@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +15,13 @@ const createAPIKeyMutation = `mutation($in: CreateAPIKeyInput!) {
 // createAPIKey creates an API key with scopes as admin and returns its secret.
 func createAPIKey(t testing.TB, s *apitest.Server, scopes ...string) string {
 	t.Helper()
-	out := do[struct{ CreateAPIKey struct{ Secret string } }](t, s.Admin, createAPIKeyMutation,
-		map[string]any{"in": map[string]any{"name": "key " + strings.Join(scopes, "+"), "scopes": scopes}})
+	in := map[string]any{"name": "key " + strings.Join(scopes, "+"), "scopes": scopes}
+	if slices.Contains(scopes, "VIRTUAL_AGENT") {
+		// Such a key acts as one virtual agent.
+		in["virtualAgentID"] = createNode(t, s.Admin, "virtualAgent", "virtualAgent",
+			map[string]any{"name": "bot for " + t.Name() + " " + strings.Join(scopes, "+"), "channels": []string{"CHAT"}})
+	}
+	out := do[struct{ CreateAPIKey struct{ Secret string } }](t, s.Admin, createAPIKeyMutation, map[string]any{"in": in})
 	return out.CreateAPIKey.Secret
 }
 
@@ -64,6 +70,14 @@ func TestAPIKey(t *testing.T) {
 			{name: "create another key", query: `mutation { createAPIKey(input: {name: "k", scopes: [CRM]}) { secret } }`, code: "FORBIDDEN"},
 			{name: "set a password", query: `mutation { setPassword(agentID: "1", password: "long enough password") { agent { id } } }`, code: "FORBIDDEN"},
 			{name: "revoke a login token", query: `mutation { revokeToken { revoked } }`, code: "FORBIDDEN"},
+		})
+		runErrorCases(t, s.Admin, []errorCase{
+			{name: "virtual agent key without its virtual agent", query: createAPIKeyMutation, code: "VALIDATION", field: "virtualAgentID",
+				vars: map[string]any{"in": map[string]any{"name": "bot", "scopes": []string{"VIRTUAL_AGENT"}}}},
+			{name: "a virtual agent for another scope", query: createAPIKeyMutation, code: "VALIDATION", field: "virtualAgentID",
+				vars: map[string]any{"in": map[string]any{"name": "crm", "scopes": []string{"CRM"}, "virtualAgentID": "1"}}},
+			{name: "a virtual agent that does not exist", query: createAPIKeyMutation, code: "NOT_FOUND",
+				vars: map[string]any{"in": map[string]any{"name": "bot", "scopes": []string{"VIRTUAL_AGENT"}, "virtualAgentID": "1"}}},
 		})
 		runErrorCases(t, only, []errorCase{
 			{name: "customers without the scope", query: `{ customers { totalCount } }`, code: "FORBIDDEN"},

@@ -31,7 +31,7 @@ func (r *mutationResolver) RevokeToken(ctx context.Context) (*model.RevokeTokenP
 
 // CreateAPIKey is the resolver for the createAPIKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
-	key, secret, err := r.Auth.CreateAPIKey(ctx, input.Name, input.Scopes)
+	key, secret, err := r.Auth.CreateAPIKeyFor(ctx, input.Name, input.Scopes, input.VirtualAgentID)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,11 @@ func (r *queryResolver) Agents(ctx context.Context, after *entgql.Cursor[int], f
 	return r.Client.Agent.Query().Paginate(ctx, after, first, before, last, ent.WithAgentOrder(orderBy), ent.WithAgentFilter(where.Filter))
 }
 
+// CrmDeliveries is the resolver for the crmDeliveries field.
+func (r *queryResolver) CrmDeliveries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMDeliveryOrder, where *ent.CRMDeliveryWhereInput) (*ent.CRMDeliveryConnection, error) {
+	return r.Client.CRMDelivery.Query().Paginate(ctx, after, first, before, last, ent.WithCRMDeliveryOrder(orderBy), ent.WithCRMDeliveryFilter(where.Filter))
+}
+
 // CrmRecords is the resolver for the crmRecords field.
 func (r *queryResolver) CrmRecords(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMRecordOrder, where *ent.CRMRecordWhereInput) (*ent.CRMRecordConnection, error) {
 	return r.Client.CRMRecord.Query().Paginate(ctx, after, first, before, last, ent.WithCRMRecordOrder(orderBy), ent.WithCRMRecordFilter(where.Filter))

@@ -62,14 +62,15 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	APIKey struct {
-		CreatedAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		LastUsedAt func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Prefix     func(childComplexity int) int
-		RevokedAt  func(childComplexity int) int
-		Scopes     func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastUsedAt     func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Prefix         func(childComplexity int) int
+		RevokedAt      func(childComplexity int) int
+		Scopes         func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		VirtualAgentID func(childComplexity int) int
 	}
 
 	APIKeyConnection struct {
@@ -150,6 +151,32 @@ type ComplexityRoot struct {
 		Segments func(childComplexity int) int
 	}
 
+	CRMDelivery struct {
+		Attempts       func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		DeadLetteredAt func(childComplexity int) int
+		DeliveredAt    func(childComplexity int) int
+		EventID        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastError      func(childComplexity int) int
+		NextAttemptAt  func(childComplexity int) int
+		Payload        func(childComplexity int) int
+		RecordID       func(childComplexity int) int
+		RecordVersion  func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	CRMDeliveryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CRMDeliveryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	CRMRecord struct {
 		ClosedAt    func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -164,6 +191,16 @@ type ComplexityRoot struct {
 		Tags        func(childComplexity int) int
 		Title       func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	CRMRecordChanged struct {
+		Action   func(childComplexity int) int
+		RecordID func(childComplexity int) int
+		Rule     func(childComplexity int) int
+		Status   func(childComplexity int) int
+		Title    func(childComplexity int) int
+		Version  func(childComplexity int) int
 	}
 
 	CRMRecordConnection struct {
@@ -175,6 +212,10 @@ type ComplexityRoot struct {
 	CRMRecordEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CRMRecordPayload struct {
+		CrmRecord func(childComplexity int) int
 	}
 
 	CRMSetting struct {
@@ -333,56 +374,66 @@ type ComplexityRoot struct {
 	}
 
 	Engagement struct {
-		Agent            func(childComplexity int) int
-		AgentID          func(childComplexity int) int
-		AutoParked       func(childComplexity int) int
-		BotSummary       func(childComplexity int) int
-		Channel          func(childComplexity int) int
-		ClosedAt         func(childComplexity int) int
-		ConnectedAt      func(childComplexity int) int
-		CreatedAt        func(childComplexity int) int
-		Customer         func(childComplexity int) int
-		CustomerAddress  func(childComplexity int) int
-		CustomerID       func(childComplexity int) int
-		CustomerLeft     func(childComplexity int) int
-		CustomerMessages func(childComplexity int) int
-		Direction        func(childComplexity int) int
-		Dispositions     func(childComplexity int) int
-		EndedAt          func(childComplexity int) int
-		EntryPoint       func(childComplexity int) int
-		EntryPointID     func(childComplexity int) int
-		FlowVariables    func(childComplexity int) int
-		HandleMs         func(childComplexity int) int
-		History          func(childComplexity int, first *int, after *string) int
-		ID               func(childComplexity int) int
-		Language         func(childComplexity int) int
-		Live             func(childComplexity int) int
-		MenuPath         func(childComplexity int) int
-		Messages         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
-		Next             func(childComplexity int) int
-		Notes            func(childComplexity int) int
-		Offers           func(childComplexity int) int
-		ParkedFrom       func(childComplexity int) int
-		Previous         func(childComplexity int) int
-		PreviousID       func(childComplexity int) int
-		Priority         func(childComplexity int) int
-		Queue            func(childComplexity int) int
-		QueueID          func(childComplexity int) int
-		QueuedAt         func(childComplexity int) int
-		Records          func(childComplexity int) int
-		SearchTranscript func(childComplexity int, query string) int
-		SessionType      func(childComplexity int) int
-		State            func(childComplexity int) int
-		Transcript       func(childComplexity int) int
-		Transfers        func(childComplexity int) int
-		UpdatedAt        func(childComplexity int) int
-		WaitMs           func(childComplexity int) int
-		WrapUpDeadline   func(childComplexity int) int
-		WrapUpMs         func(childComplexity int) int
+		Agent                 func(childComplexity int) int
+		AgentID               func(childComplexity int) int
+		AutoParked            func(childComplexity int) int
+		BotSummary            func(childComplexity int) int
+		Channel               func(childComplexity int) int
+		ClosedAt              func(childComplexity int) int
+		ConnectedAt           func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		Customer              func(childComplexity int) int
+		CustomerAddress       func(childComplexity int) int
+		CustomerID            func(childComplexity int) int
+		CustomerLeft          func(childComplexity int) int
+		CustomerMessages      func(childComplexity int) int
+		Direction             func(childComplexity int) int
+		Dispositions          func(childComplexity int) int
+		EndedAt               func(childComplexity int) int
+		EntryPoint            func(childComplexity int) int
+		EntryPointID          func(childComplexity int) int
+		FlowVariables         func(childComplexity int) int
+		HandleMs              func(childComplexity int) int
+		History               func(childComplexity int, first *int, after *string) int
+		ID                    func(childComplexity int) int
+		Language              func(childComplexity int) int
+		Live                  func(childComplexity int) int
+		MenuPath              func(childComplexity int) int
+		Messages              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
+		MetadataFile          func(childComplexity int) int
+		Next                  func(childComplexity int) int
+		Notes                 func(childComplexity int) int
+		Offers                func(childComplexity int) int
+		ParkedFrom            func(childComplexity int) int
+		PostSessionDeadline   func(childComplexity int) int
+		PostSessionParameters func(childComplexity int) int
+		PostSessionReason     func(childComplexity int) int
+		PostSessionRecordIn   func(childComplexity int) int
+		PostSessionResult     func(childComplexity int) int
+		PostSessionStatus     func(childComplexity int) int
+		Previous              func(childComplexity int) int
+		PreviousID            func(childComplexity int) int
+		Priority              func(childComplexity int) int
+		Queue                 func(childComplexity int) int
+		QueueID               func(childComplexity int) int
+		QueuedAt              func(childComplexity int) int
+		Records               func(childComplexity int) int
+		SearchTranscript      func(childComplexity int, query string) int
+		SessionType           func(childComplexity int) int
+		State                 func(childComplexity int) int
+		Transcript            func(childComplexity int) int
+		Transfers             func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+		VirtualAgent          func(childComplexity int) int
+		VirtualAgentID        func(childComplexity int) int
+		WaitMs                func(childComplexity int) int
+		WrapUpDeadline        func(childComplexity int) int
+		WrapUpMs              func(childComplexity int) int
 	}
 
 	EngagementAssigned struct {
 		Channel func(childComplexity int) int
+		Record  func(childComplexity int) int
 		State   func(childComplexity int) int
 	}
 
@@ -476,6 +527,12 @@ type ComplexityRoot struct {
 		Name func(childComplexity int) int
 	}
 
+	EventRecord struct {
+		ID     func(childComplexity int) int
+		Status func(childComplexity int) int
+		Title  func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		Agent     func(childComplexity int) int
 		ExpiresAt func(childComplexity int) int
@@ -522,6 +579,7 @@ type ComplexityRoot struct {
 		AcceptOffer              func(childComplexity int, id int) int
 		AcceptTransfer           func(childComplexity int, id int) int
 		AddNote                  func(childComplexity int, engagementID int, body string) int
+		AnswerPostSessionConsent func(childComplexity int, engagementID int, accept bool) int
 		AppendTranscript         func(childComplexity int, engagementID int, segments []*model.TranscriptSegmentInput) int
 		CompleteWrapUp           func(childComplexity int, input model.CompleteWrapUpInput) int
 		CreateAPIKey             func(childComplexity int, input model.CreateAPIKeyInput) int
@@ -545,19 +603,23 @@ type ComplexityRoot struct {
 		DeleteVirtualAgent       func(childComplexity int, id int) int
 		DeleteWrapUpReason       func(childComplexity int, id int) int
 		EndEngagement            func(childComplexity int, id int) int
+		EndPostSession           func(childComplexity int, engagementID int, result map[string]any) int
 		Login                    func(childComplexity int, email string, password string) int
 		Logout                   func(childComplexity int) int
 		ParkEngagement           func(childComplexity int, id int) int
 		PickEngagement           func(childComplexity int, id int) int
 		PostMessage              func(childComplexity int, input model.PostMessageInput) int
+		RedriveCRMDeliveries     func(childComplexity int) int
 		ReleaseEngagement        func(childComplexity int, id int) int
 		ResumeEngagement         func(childComplexity int, id int) int
 		RetryDelivery            func(childComplexity int, id int) int
 		RevokeAPIKey             func(childComplexity int, id int) int
 		RevokeToken              func(childComplexity int) int
 		SetAgentState            func(childComplexity int, state agent.State, reason *string) int
+		SetCRMRecordStatus       func(childComplexity int, id int, status crmrecord.Status) int
 		SetPassword              func(childComplexity int, agentID int, password string) int
 		StartOutbound            func(childComplexity int, input model.StartOutboundInput) int
+		TakePostSession          func(childComplexity int, engagementID int) int
 		TransferEngagement       func(childComplexity int, input model.TransferEngagementInput) int
 		UpdateAgent              func(childComplexity int, id int, input ent.UpdateAgentInput) int
 		UpdateCRMSetting         func(childComplexity int, input ent.UpdateCRMSettingInput) int
@@ -619,6 +681,7 @@ type ComplexityRoot struct {
 		MenuPath      func(childComplexity int) int
 		OfferID       func(childComplexity int) int
 		Queue         func(childComplexity int) int
+		Record        func(childComplexity int) int
 		SessionType   func(childComplexity int) int
 		TransferID    func(childComplexity int) int
 	}
@@ -670,6 +733,17 @@ type ComplexityRoot struct {
 		Message func(childComplexity int) int
 	}
 
+	PostSessionChanged struct {
+		Channel        func(childComplexity int) int
+		Deadline       func(childComplexity int) int
+		Parameters     func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Result         func(childComplexity int) int
+		SessionType    func(childComplexity int) int
+		Status         func(childComplexity int) int
+		VirtualAgentID func(childComplexity int) int
+	}
+
 	PostSessionSetting struct {
 		AskConsent     func(childComplexity int) int
 		Channel        func(childComplexity int) int
@@ -705,6 +779,7 @@ type ComplexityRoot struct {
 		APIKeys             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIKeyOrder, where *ent.APIKeyWhereInput) int
 		Agents              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AgentOrder, where *ent.AgentWhereInput) int
 		CapacityProfiles    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CapacityProfileOrder, where *ent.CapacityProfileWhereInput) int
+		CrmDeliveries       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMDeliveryOrder, where *ent.CRMDeliveryWhereInput) int
 		CrmRecords          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMRecordOrder, where *ent.CRMRecordWhereInput) int
 		CrmSettings         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMSettingOrder, where *ent.CRMSettingWhereInput) int
 		Customers           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CustomerOrder, where *ent.CustomerWhereInput) int
@@ -777,6 +852,10 @@ type ComplexityRoot struct {
 		Waiting            func(childComplexity int) int
 	}
 
+	RedriveCRMDeliveriesPayload struct {
+		Requeued func(childComplexity int) int
+	}
+
 	RevokeTokenPayload struct {
 		Revoked func(childComplexity int) int
 	}
@@ -787,9 +866,10 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		AgentEvents      func(childComplexity int, after *string) int
-		EngagementEvents func(childComplexity int, id int, after *string) int
-		QueueEvents      func(childComplexity int, queueIDs []int, after *string) int
+		AgentEvents        func(childComplexity int, after *string) int
+		EngagementEvents   func(childComplexity int, id int, after *string) int
+		QueueEvents        func(childComplexity int, queueIDs []int, after *string) int
+		VirtualAgentEvents func(childComplexity int, after *string) int
 	}
 
 	Template struct {
@@ -943,6 +1023,7 @@ type EngagementResolver interface {
 	Live(ctx context.Context, obj *ent.Engagement) (bool, error)
 	SearchTranscript(ctx context.Context, obj *ent.Engagement, query string) ([]*ent.TranscriptSegment, error)
 	History(ctx context.Context, obj *ent.Engagement, first *int, after *string) ([]*ent.Event, error)
+	MetadataFile(ctx context.Context, obj *ent.Engagement) (*string, error)
 }
 type EventResolver interface {
 	Sequence(ctx context.Context, obj *ent.Event) (string, error)
@@ -985,6 +1066,8 @@ type MutationResolver interface {
 	CreateTemplate(ctx context.Context, input ent.CreateTemplateInput) (*model.TemplatePayload, error)
 	UpdateTemplate(ctx context.Context, id int, input ent.UpdateTemplateInput) (*model.TemplatePayload, error)
 	DeleteTemplate(ctx context.Context, id int) (*model.DeletePayload, error)
+	SetCRMRecordStatus(ctx context.Context, id int, status crmrecord.Status) (*model.CRMRecordPayload, error)
+	RedriveCRMDeliveries(ctx context.Context) (*model.RedriveCRMDeliveriesPayload, error)
 	CreateEngagement(ctx context.Context, input model.CreateEngagementInput) (*model.CreateEngagementPayload, error)
 	EndEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
 	PostMessage(ctx context.Context, input model.PostMessageInput) (*model.PostMessagePayload, error)
@@ -1004,12 +1087,16 @@ type MutationResolver interface {
 	ReleaseEngagement(ctx context.Context, id int) (*model.EngagementPayload, error)
 	StartOutbound(ctx context.Context, input model.StartOutboundInput) (*model.StartOutboundPayload, error)
 	RetryDelivery(ctx context.Context, id int) (*model.DeliveryPayload, error)
+	AnswerPostSessionConsent(ctx context.Context, engagementID int, accept bool) (*model.EngagementPayload, error)
+	TakePostSession(ctx context.Context, engagementID int) (*model.EngagementPayload, error)
+	EndPostSession(ctx context.Context, engagementID int, result map[string]any) (*model.EngagementPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
 	APIKeys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIKeyOrder, where *ent.APIKeyWhereInput) (*ent.APIKeyConnection, error)
 	Agents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AgentOrder, where *ent.AgentWhereInput) (*ent.AgentConnection, error)
+	CrmDeliveries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMDeliveryOrder, where *ent.CRMDeliveryWhereInput) (*ent.CRMDeliveryConnection, error)
 	CrmRecords(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMRecordOrder, where *ent.CRMRecordWhereInput) (*ent.CRMRecordConnection, error)
 	CrmSettings(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMSettingOrder, where *ent.CRMSettingWhereInput) (*ent.CRMSettingConnection, error)
 	CapacityProfiles(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CapacityProfileOrder, where *ent.CapacityProfileWhereInput) (*ent.CapacityProfileConnection, error)
@@ -1034,6 +1121,7 @@ type SubscriptionResolver interface {
 	AgentEvents(ctx context.Context, after *string) (<-chan *ent.Event, error)
 	QueueEvents(ctx context.Context, queueIDs []int, after *string) (<-chan *live.QueueStats, error)
 	EngagementEvents(ctx context.Context, id int, after *string) (<-chan *ent.Event, error)
+	VirtualAgentEvents(ctx context.Context, after *string) (<-chan *ent.Event, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1102,6 +1190,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKey.UpdatedAt(childComplexity), true
+	case "APIKey.virtualAgentID":
+		if e.ComplexityRoot.APIKey.VirtualAgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKey.VirtualAgentID(childComplexity), true
 
 	case "APIKeyConnection.edges":
 		if e.ComplexityRoot.APIKeyConnection.Edges == nil {
@@ -1377,6 +1471,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AppendTranscriptPayload.Segments(childComplexity), true
 
+	case "CRMDelivery.attempts":
+		if e.ComplexityRoot.CRMDelivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.Attempts(childComplexity), true
+	case "CRMDelivery.createdAt":
+		if e.ComplexityRoot.CRMDelivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.CreatedAt(childComplexity), true
+	case "CRMDelivery.deadLetteredAt":
+		if e.ComplexityRoot.CRMDelivery.DeadLetteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.DeadLetteredAt(childComplexity), true
+	case "CRMDelivery.deliveredAt":
+		if e.ComplexityRoot.CRMDelivery.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.DeliveredAt(childComplexity), true
+	case "CRMDelivery.eventID":
+		if e.ComplexityRoot.CRMDelivery.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.EventID(childComplexity), true
+	case "CRMDelivery.id":
+		if e.ComplexityRoot.CRMDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.ID(childComplexity), true
+	case "CRMDelivery.lastError":
+		if e.ComplexityRoot.CRMDelivery.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.LastError(childComplexity), true
+	case "CRMDelivery.nextAttemptAt":
+		if e.ComplexityRoot.CRMDelivery.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.NextAttemptAt(childComplexity), true
+	case "CRMDelivery.payload":
+		if e.ComplexityRoot.CRMDelivery.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.Payload(childComplexity), true
+	case "CRMDelivery.recordID":
+		if e.ComplexityRoot.CRMDelivery.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.RecordID(childComplexity), true
+	case "CRMDelivery.recordVersion":
+		if e.ComplexityRoot.CRMDelivery.RecordVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.RecordVersion(childComplexity), true
+	case "CRMDelivery.updatedAt":
+		if e.ComplexityRoot.CRMDelivery.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDelivery.UpdatedAt(childComplexity), true
+
+	case "CRMDeliveryConnection.edges":
+		if e.ComplexityRoot.CRMDeliveryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDeliveryConnection.Edges(childComplexity), true
+	case "CRMDeliveryConnection.pageInfo":
+		if e.ComplexityRoot.CRMDeliveryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDeliveryConnection.PageInfo(childComplexity), true
+	case "CRMDeliveryConnection.totalCount":
+		if e.ComplexityRoot.CRMDeliveryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDeliveryConnection.TotalCount(childComplexity), true
+
+	case "CRMDeliveryEdge.cursor":
+		if e.ComplexityRoot.CRMDeliveryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDeliveryEdge.Cursor(childComplexity), true
+	case "CRMDeliveryEdge.node":
+		if e.ComplexityRoot.CRMDeliveryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMDeliveryEdge.Node(childComplexity), true
+
 	case "CRMRecord.closedAt":
 		if e.ComplexityRoot.CRMRecord.ClosedAt == nil {
 			break
@@ -1455,6 +1654,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CRMRecord.UpdatedAt(childComplexity), true
+	case "CRMRecord.version":
+		if e.ComplexityRoot.CRMRecord.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecord.Version(childComplexity), true
+
+	case "CRMRecordChanged.action":
+		if e.ComplexityRoot.CRMRecordChanged.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Action(childComplexity), true
+	case "CRMRecordChanged.recordID":
+		if e.ComplexityRoot.CRMRecordChanged.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.RecordID(childComplexity), true
+	case "CRMRecordChanged.rule":
+		if e.ComplexityRoot.CRMRecordChanged.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Rule(childComplexity), true
+	case "CRMRecordChanged.status":
+		if e.ComplexityRoot.CRMRecordChanged.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Status(childComplexity), true
+	case "CRMRecordChanged.title":
+		if e.ComplexityRoot.CRMRecordChanged.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Title(childComplexity), true
+	case "CRMRecordChanged.version":
+		if e.ComplexityRoot.CRMRecordChanged.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordChanged.Version(childComplexity), true
 
 	case "CRMRecordConnection.edges":
 		if e.ComplexityRoot.CRMRecordConnection.Edges == nil {
@@ -1487,6 +1729,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CRMRecordEdge.Node(childComplexity), true
+
+	case "CRMRecordPayload.crmRecord":
+		if e.ComplexityRoot.CRMRecordPayload.CrmRecord == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CRMRecordPayload.CrmRecord(childComplexity), true
 
 	case "CRMSetting.abandonedCallRecords":
 		if e.ComplexityRoot.CRMSetting.AbandonedCallRecords == nil {
@@ -2237,6 +2486,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.Messages(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.MessageOrder), args["where"].(*ent.MessageWhereInput)), true
+	case "Engagement.metadataFile":
+		if e.ComplexityRoot.Engagement.MetadataFile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.MetadataFile(childComplexity), true
 	case "Engagement.next":
 		if e.ComplexityRoot.Engagement.Next == nil {
 			break
@@ -2261,6 +2516,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.ParkedFrom(childComplexity), true
+	case "Engagement.postSessionDeadline":
+		if e.ComplexityRoot.Engagement.PostSessionDeadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionDeadline(childComplexity), true
+	case "Engagement.postSessionParameters":
+		if e.ComplexityRoot.Engagement.PostSessionParameters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionParameters(childComplexity), true
+	case "Engagement.postSessionReason":
+		if e.ComplexityRoot.Engagement.PostSessionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionReason(childComplexity), true
+	case "Engagement.postSessionRecordIn":
+		if e.ComplexityRoot.Engagement.PostSessionRecordIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionRecordIn(childComplexity), true
+	case "Engagement.postSessionResult":
+		if e.ComplexityRoot.Engagement.PostSessionResult == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionResult(childComplexity), true
+	case "Engagement.postSessionStatus":
+		if e.ComplexityRoot.Engagement.PostSessionStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.PostSessionStatus(childComplexity), true
 	case "Engagement.previous":
 		if e.ComplexityRoot.Engagement.Previous == nil {
 			break
@@ -2344,6 +2635,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Engagement.UpdatedAt(childComplexity), true
+	case "Engagement.virtualAgent":
+		if e.ComplexityRoot.Engagement.VirtualAgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.VirtualAgent(childComplexity), true
+	case "Engagement.virtualAgentID":
+		if e.ComplexityRoot.Engagement.VirtualAgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Engagement.VirtualAgentID(childComplexity), true
 	case "Engagement.waitMs":
 		if e.ComplexityRoot.Engagement.WaitMs == nil {
 			break
@@ -2369,6 +2672,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EngagementAssigned.Channel(childComplexity), true
+	case "EngagementAssigned.record":
+		if e.ComplexityRoot.EngagementAssigned.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementAssigned.Record(childComplexity), true
 	case "EngagementAssigned.state":
 		if e.ComplexityRoot.EngagementAssigned.State == nil {
 			break
@@ -2695,6 +3004,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventQueue.Name(childComplexity), true
 
+	case "EventRecord.id":
+		if e.ComplexityRoot.EventRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecord.ID(childComplexity), true
+	case "EventRecord.status":
+		if e.ComplexityRoot.EventRecord.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecord.Status(childComplexity), true
+	case "EventRecord.title":
+		if e.ComplexityRoot.EventRecord.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventRecord.Title(childComplexity), true
+
 	case "LoginPayload.agent":
 		if e.ComplexityRoot.LoginPayload.Agent == nil {
 			break
@@ -2895,6 +3223,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddNote(childComplexity, args["engagementID"].(int), args["body"].(string)), true
+	case "Mutation.answerPostSessionConsent":
+		if e.ComplexityRoot.Mutation.AnswerPostSessionConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerPostSessionConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerPostSessionConsent(childComplexity, args["engagementID"].(int), args["accept"].(bool)), true
 	case "Mutation.appendTranscript":
 		if e.ComplexityRoot.Mutation.AppendTranscript == nil {
 			break
@@ -3148,6 +3487,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndEngagement(childComplexity, args["id"].(int)), true
+	case "Mutation.endPostSession":
+		if e.ComplexityRoot.Mutation.EndPostSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endPostSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndPostSession(childComplexity, args["engagementID"].(int), args["result"].(map[string]any)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -3198,6 +3548,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PostMessage(childComplexity, args["input"].(model.PostMessageInput)), true
+	case "Mutation.redriveCRMDeliveries":
+		if e.ComplexityRoot.Mutation.RedriveCRMDeliveries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RedriveCRMDeliveries(childComplexity), true
 	case "Mutation.releaseEngagement":
 		if e.ComplexityRoot.Mutation.ReleaseEngagement == nil {
 			break
@@ -3259,6 +3615,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetAgentState(childComplexity, args["state"].(agent.State), args["reason"].(*string)), true
+	case "Mutation.setCRMRecordStatus":
+		if e.ComplexityRoot.Mutation.SetCRMRecordStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCRMRecordStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCRMRecordStatus(childComplexity, args["id"].(int), args["status"].(crmrecord.Status)), true
 	case "Mutation.setPassword":
 		if e.ComplexityRoot.Mutation.SetPassword == nil {
 			break
@@ -3281,6 +3648,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartOutbound(childComplexity, args["input"].(model.StartOutboundInput)), true
+	case "Mutation.takePostSession":
+		if e.ComplexityRoot.Mutation.TakePostSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_takePostSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TakePostSession(childComplexity, args["engagementID"].(int)), true
 	case "Mutation.transferEngagement":
 		if e.ComplexityRoot.Mutation.TransferEngagement == nil {
 			break
@@ -3617,6 +3995,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfferCreated.Queue(childComplexity), true
+	case "OfferCreated.record":
+		if e.ComplexityRoot.OfferCreated.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferCreated.Record(childComplexity), true
 	case "OfferCreated.sessionType":
 		if e.ComplexityRoot.OfferCreated.SessionType == nil {
 			break
@@ -3776,6 +4160,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PostMessagePayload.Message(childComplexity), true
 
+	case "PostSessionChanged.channel":
+		if e.ComplexityRoot.PostSessionChanged.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Channel(childComplexity), true
+	case "PostSessionChanged.deadline":
+		if e.ComplexityRoot.PostSessionChanged.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Deadline(childComplexity), true
+	case "PostSessionChanged.parameters":
+		if e.ComplexityRoot.PostSessionChanged.Parameters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Parameters(childComplexity), true
+	case "PostSessionChanged.reason":
+		if e.ComplexityRoot.PostSessionChanged.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Reason(childComplexity), true
+	case "PostSessionChanged.result":
+		if e.ComplexityRoot.PostSessionChanged.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Result(childComplexity), true
+	case "PostSessionChanged.sessionType":
+		if e.ComplexityRoot.PostSessionChanged.SessionType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.SessionType(childComplexity), true
+	case "PostSessionChanged.status":
+		if e.ComplexityRoot.PostSessionChanged.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.Status(childComplexity), true
+	case "PostSessionChanged.virtualAgentID":
+		if e.ComplexityRoot.PostSessionChanged.VirtualAgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionChanged.VirtualAgentID(childComplexity), true
+
 	case "PostSessionSetting.askConsent":
 		if e.ComplexityRoot.PostSessionSetting.AskConsent == nil {
 			break
@@ -3927,6 +4360,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CapacityProfiles(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.CapacityProfileOrder), args["where"].(*ent.CapacityProfileWhereInput)), true
+	case "Query.crmDeliveries":
+		if e.ComplexityRoot.Query.CrmDeliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_crmDeliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CrmDeliveries(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.CRMDeliveryOrder), args["where"].(*ent.CRMDeliveryWhereInput)), true
 	case "Query.crmRecords":
 		if e.ComplexityRoot.Query.CrmRecords == nil {
 			break
@@ -4332,6 +4776,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QueueStats.Waiting(childComplexity), true
 
+	case "RedriveCRMDeliveriesPayload.requeued":
+		if e.ComplexityRoot.RedriveCRMDeliveriesPayload.Requeued == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RedriveCRMDeliveriesPayload.Requeued(childComplexity), true
+
 	case "RevokeTokenPayload.revoked":
 		if e.ComplexityRoot.RevokeTokenPayload.Revoked == nil {
 			break
@@ -4385,6 +4836,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.QueueEvents(childComplexity, args["queueIDs"].([]int), args["after"].(*string)), true
+	case "Subscription.virtualAgentEvents":
+		if e.ComplexityRoot.Subscription.VirtualAgentEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_virtualAgentEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.VirtualAgentEvents(childComplexity, args["after"].(*string)), true
 
 	case "Template.active":
 		if e.ComplexityRoot.Template.Active == nil {
@@ -4886,6 +5348,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAPIKeyWhereInput,
 		ec.unmarshalInputAgentOrder,
 		ec.unmarshalInputAgentWhereInput,
+		ec.unmarshalInputCRMDeliveryOrder,
+		ec.unmarshalInputCRMDeliveryWhereInput,
 		ec.unmarshalInputCRMRecordOrder,
 		ec.unmarshalInputCRMRecordWhereInput,
 		ec.unmarshalInputCRMSettingOrder,
@@ -5146,6 +5610,8 @@ type RevokeTokenPayload { revoked: Boolean! }
 input CreateAPIKeyInput {
   name: String!
   scopes: [APIKeyScope!]!
+  """Required with scope VIRTUAL_AGENT, refused without: the virtual agent the key acts as."""
+  virtualAgentID: ID
 }
 
 type CreateAPIKeyPayload {
@@ -5155,6 +5621,29 @@ type CreateAPIKeyPayload {
 }
 
 type APIKeyPayload { apiKey: APIKey! }
+`, BuiltIn: false},
+	{Name: "../schema/crm.graphqls", Input: `# CRM records (SPEC §7): the built-in record store. Records are created,
+# attached and reopened by the engine as sessions move through their
+# lifecycle, following crmSettings; every change is a ` + "`" + `crm_record.changed` + "`" + `
+# event naming the rule that fired.
+
+extend type Mutation {
+  """
+  Sets a record's status (staff, or an integration with scope CRM). CLOSED
+  stamps closedAt, from which ` + "`" + `reopenWithinDays` + "`" + ` counts; any other status
+  clears it. The record's version goes up.
+  """
+  setCRMRecordStatus(id: ID!, status: CRMRecordStatus!): CRMRecordPayload! @auth(roles: [ADMIN, SUPERVISOR], scopes: [CRM])
+  """
+  Queues every dead-lettered delivery to the external CRM's webhook again
+  (attempts reset) and returns how many (see crmDeliveries).
+  """
+  redriveCRMDeliveries: RedriveCRMDeliveriesPayload! @auth(roles: [ADMIN])
+}
+
+type RedriveCRMDeliveriesPayload { requeued: Int! }
+
+type CRMRecordPayload { crmRecord: CRMRecord! }
 `, BuiltIn: false},
 	{Name: "../schema/directives.graphqls", Input: `"""
 Restricts a field to principals with one of the roles, or integration API keys
@@ -5169,7 +5658,8 @@ directive @auth(roles: [Role!], scopes: [APIKeyScope!]) on FIELD_DEFINITION
 #
 # States: QUEUED → OFFERED (ringing, MANUAL queues) → CONNECTED → (PARKED ↔
 # CONNECTED)* → WRAP_UP → CLOSED; ABANDONED when the customer leaves before
-# connection; TRANSFERRING while a transfer to an agent is pending.
+# connection; TRANSFERRING while a transfer to an agent is pending;
+# POST_SESSION after wrap-up while a virtual agent has it (postsession.graphqls).
 # Illegal transitions fail with PRECONDITION_FAILED and a reason; actions that
 # race with another change fail with CONFLICT and can be retried.
 
@@ -5187,6 +5677,8 @@ extend type Mutation {
   a parked chat ended by the customer resumes into wrap-up. A parked chat
   ended by its agent goes to wrap-up when the agent has a free chat slot;
   otherwise it stays PARKED (parkedFrom WRAP_UP) and resumes into wrap-up.
+  By the customer while a virtual agent has it (POST_SESSION): it closes
+  (postSessionStatus CUSTOMER_LEFT).
   """
   endEngagement(id: ID!): EngagementPayload!
   """
@@ -5473,6 +5965,10 @@ type APIKey implements Node {
   scopes: [APIKeyScope!]!
   revokedAt: Time
   lastUsedAt: Time
+  """
+  Set for a key with scope VIRTUAL_AGENT: the one virtual agent it acts as.
+  """
+  virtualAgentID: Int
 }
 """
 A connection to a list of items.
@@ -5624,6 +6120,19 @@ input APIKeyWhereInput {
   lastUsedAtLTE: Time
   lastUsedAtIsNil: Boolean
   lastUsedAtNotNil: Boolean
+  """
+  virtual_agent_id field predicates
+  """
+  virtualAgentID: Int
+  virtualAgentIDNEQ: Int
+  virtualAgentIDIn: [Int!]
+  virtualAgentIDNotIn: [Int!]
+  virtualAgentIDGT: Int
+  virtualAgentIDGTE: Int
+  virtualAgentIDLT: Int
+  virtualAgentIDLTE: Int
+  virtualAgentIDIsNil: Boolean
+  virtualAgentIDNotNil: Boolean
 }
 type Agent implements Node {
   id: ID!
@@ -5965,6 +6474,225 @@ input AgentWhereInput {
   hasEngagements: Boolean
   hasEngagementsWith: [EngagementWhereInput!]
 }
+type CRMDelivery implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  """
+  The crm_record.changed event it mirrors: its sequence number.
+  """
+  eventID: Int!
+  recordID: Int!
+  """
+  The record's version in the payload; receivers drop older ones.
+  """
+  recordVersion: Int!
+  payload: Map!
+  attempts: Int!
+  """
+  When the adapter tries (again); nil once delivered or dead-lettered.
+  """
+  nextAttemptAt: Time
+  deliveredAt: Time
+  """
+  Set when the adapter gave up; redriveCRMDeliveries queues it again.
+  """
+  deadLetteredAt: Time
+  lastError: String
+}
+"""
+A connection to a list of items.
+"""
+type CRMDeliveryConnection {
+  """
+  A list of edges.
+  """
+  edges: [CRMDeliveryEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type CRMDeliveryEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: CRMDelivery
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for CRMDelivery connections
+"""
+input CRMDeliveryOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order CRMDeliveries.
+  """
+  field: CRMDeliveryOrderField!
+}
+"""
+Properties by which CRMDelivery connections can be ordered.
+"""
+enum CRMDeliveryOrderField {
+  CREATED_AT
+  UPDATED_AT
+}
+"""
+CRMDeliveryWhereInput is used for filtering CRMDelivery objects.
+Input was generated by ent.
+"""
+input CRMDeliveryWhereInput {
+  not: CRMDeliveryWhereInput
+  and: [CRMDeliveryWhereInput!]
+  or: [CRMDeliveryWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  event_id field predicates
+  """
+  eventID: Int
+  eventIDNEQ: Int
+  eventIDIn: [Int!]
+  eventIDNotIn: [Int!]
+  eventIDGT: Int
+  eventIDGTE: Int
+  eventIDLT: Int
+  eventIDLTE: Int
+  """
+  record_id field predicates
+  """
+  recordID: Int
+  recordIDNEQ: Int
+  recordIDIn: [Int!]
+  recordIDNotIn: [Int!]
+  recordIDGT: Int
+  recordIDGTE: Int
+  recordIDLT: Int
+  recordIDLTE: Int
+  """
+  record_version field predicates
+  """
+  recordVersion: Int
+  recordVersionNEQ: Int
+  recordVersionIn: [Int!]
+  recordVersionNotIn: [Int!]
+  recordVersionGT: Int
+  recordVersionGTE: Int
+  recordVersionLT: Int
+  recordVersionLTE: Int
+  """
+  attempts field predicates
+  """
+  attempts: Int
+  attemptsNEQ: Int
+  attemptsIn: [Int!]
+  attemptsNotIn: [Int!]
+  attemptsGT: Int
+  attemptsGTE: Int
+  attemptsLT: Int
+  attemptsLTE: Int
+  """
+  next_attempt_at field predicates
+  """
+  nextAttemptAt: Time
+  nextAttemptAtNEQ: Time
+  nextAttemptAtIn: [Time!]
+  nextAttemptAtNotIn: [Time!]
+  nextAttemptAtGT: Time
+  nextAttemptAtGTE: Time
+  nextAttemptAtLT: Time
+  nextAttemptAtLTE: Time
+  nextAttemptAtIsNil: Boolean
+  nextAttemptAtNotNil: Boolean
+  """
+  delivered_at field predicates
+  """
+  deliveredAt: Time
+  deliveredAtNEQ: Time
+  deliveredAtIn: [Time!]
+  deliveredAtNotIn: [Time!]
+  deliveredAtGT: Time
+  deliveredAtGTE: Time
+  deliveredAtLT: Time
+  deliveredAtLTE: Time
+  deliveredAtIsNil: Boolean
+  deliveredAtNotNil: Boolean
+  """
+  dead_lettered_at field predicates
+  """
+  deadLetteredAt: Time
+  deadLetteredAtNEQ: Time
+  deadLetteredAtIn: [Time!]
+  deadLetteredAtNotIn: [Time!]
+  deadLetteredAtGT: Time
+  deadLetteredAtGTE: Time
+  deadLetteredAtLT: Time
+  deadLetteredAtLTE: Time
+  deadLetteredAtIsNil: Boolean
+  deadLetteredAtNotNil: Boolean
+  """
+  last_error field predicates
+  """
+  lastError: String
+  lastErrorNEQ: String
+  lastErrorIn: [String!]
+  lastErrorNotIn: [String!]
+  lastErrorGT: String
+  lastErrorGTE: String
+  lastErrorLT: String
+  lastErrorLTE: String
+  lastErrorContains: String
+  lastErrorHasPrefix: String
+  lastErrorHasSuffix: String
+  lastErrorIsNil: Boolean
+  lastErrorNotNil: Boolean
+  lastErrorEqualFold: String
+  lastErrorContainsFold: String
+}
 type CRMRecord implements Node {
   id: ID!
   createdAt: Time!
@@ -5976,6 +6704,10 @@ type CRMRecord implements Node {
   closedAt: Time
   queueID: ID
   customerID: ID
+  """
+  Bumped by every change of the record; external CRMs drop updates older than the version they have.
+  """
+  version: Int!
   queue: Queue
   customer: Customer
   engagements: [Engagement!]
@@ -6135,6 +6867,17 @@ input CRMRecordWhereInput {
   customerIDNotIn: [ID!]
   customerIDIsNil: Boolean
   customerIDNotNil: Boolean
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   queue edge predicates
   """
@@ -7392,6 +8135,34 @@ type Engagement implements Node {
   """
   customerAddress: String
   """
+  The virtual agent the session was handed to after its human part (P1).
+  """
+  virtualAgentID: ID
+  """
+  How the post-session part stands; set once, when the session is handed over (at most one post-session transfer per engagement).
+  """
+  postSessionStatus: EngagementPostSessionStatus
+  """
+  When the customer's consent, or the virtual agent's take, is due.
+  """
+  postSessionDeadline: Time
+  """
+  The data parameters passed to the virtual agent, resolved when the session was handed over.
+  """
+  postSessionParameters: Map
+  """
+  Where the data parameters and the result are recorded, from the post-session setting.
+  """
+  postSessionRecordIn: EngagementPostSessionRecordIn
+  """
+  What the virtual agent ended the session with (e.g. survey answers).
+  """
+  postSessionResult: Map
+  """
+  Why the post-session part ended: POST_SESSION_COMPLETED, CUSTOMER_ENDED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT, POST_SESSION_LIMIT.
+  """
+  postSessionReason: String
+  """
   The earlier conversation with the same customer address and entry point this one continues (O7).
   """
   previousID: ID
@@ -7436,6 +8207,7 @@ type Engagement implements Node {
   notes: [Note!]
   dispositions: [WrapUpReason!]
   records: [CRMRecord!]
+  virtualAgent: VirtualAgent
   """
   previous: the conversation this one continues; next: those continuing it.
   """
@@ -7500,6 +8272,27 @@ EngagementParkedFrom is enum for the field parked_from
 enum EngagementParkedFrom @goModel(model: "github.com/switchboard/switchboard/ent/engagement.ParkedFrom") {
   CONNECTED
   WRAP_UP
+}
+"""
+EngagementPostSessionRecordIn is enum for the field post_session_record_in
+"""
+enum EngagementPostSessionRecordIn @goModel(model: "github.com/switchboard/switchboard/ent/engagement.PostSessionRecordIn") {
+  METADATA
+  CRM
+  BOTH
+}
+"""
+EngagementPostSessionStatus is enum for the field post_session_status
+"""
+enum EngagementPostSessionStatus @goModel(model: "github.com/switchboard/switchboard/ent/engagement.PostSessionStatus") {
+  AWAITING_CONSENT
+  WAITING
+  TAKEN
+  COMPLETED
+  CONSENT_REFUSED
+  CONSENT_TIMED_OUT
+  TIMED_OUT
+  CUSTOMER_LEFT
 }
 """
 EngagementState is enum for the field state
@@ -7834,6 +8627,64 @@ input EngagementWhereInput {
   customerAddressEqualFold: String
   customerAddressContainsFold: String
   """
+  virtual_agent_id field predicates
+  """
+  virtualAgentID: ID
+  virtualAgentIDNEQ: ID
+  virtualAgentIDIn: [ID!]
+  virtualAgentIDNotIn: [ID!]
+  virtualAgentIDIsNil: Boolean
+  virtualAgentIDNotNil: Boolean
+  """
+  post_session_status field predicates
+  """
+  postSessionStatus: EngagementPostSessionStatus
+  postSessionStatusNEQ: EngagementPostSessionStatus
+  postSessionStatusIn: [EngagementPostSessionStatus!]
+  postSessionStatusNotIn: [EngagementPostSessionStatus!]
+  postSessionStatusIsNil: Boolean
+  postSessionStatusNotNil: Boolean
+  """
+  post_session_deadline field predicates
+  """
+  postSessionDeadline: Time
+  postSessionDeadlineNEQ: Time
+  postSessionDeadlineIn: [Time!]
+  postSessionDeadlineNotIn: [Time!]
+  postSessionDeadlineGT: Time
+  postSessionDeadlineGTE: Time
+  postSessionDeadlineLT: Time
+  postSessionDeadlineLTE: Time
+  postSessionDeadlineIsNil: Boolean
+  postSessionDeadlineNotNil: Boolean
+  """
+  post_session_record_in field predicates
+  """
+  postSessionRecordIn: EngagementPostSessionRecordIn
+  postSessionRecordInNEQ: EngagementPostSessionRecordIn
+  postSessionRecordInIn: [EngagementPostSessionRecordIn!]
+  postSessionRecordInNotIn: [EngagementPostSessionRecordIn!]
+  postSessionRecordInIsNil: Boolean
+  postSessionRecordInNotNil: Boolean
+  """
+  post_session_reason field predicates
+  """
+  postSessionReason: String
+  postSessionReasonNEQ: String
+  postSessionReasonIn: [String!]
+  postSessionReasonNotIn: [String!]
+  postSessionReasonGT: String
+  postSessionReasonGTE: String
+  postSessionReasonLT: String
+  postSessionReasonLTE: String
+  postSessionReasonContains: String
+  postSessionReasonHasPrefix: String
+  postSessionReasonHasSuffix: String
+  postSessionReasonIsNil: Boolean
+  postSessionReasonNotNil: Boolean
+  postSessionReasonEqualFold: String
+  postSessionReasonContainsFold: String
+  """
   previous_id field predicates
   """
   previousID: ID
@@ -7897,6 +8748,11 @@ input EngagementWhereInput {
   """
   hasRecords: Boolean
   hasRecordsWith: [CRMRecordWhereInput!]
+  """
+  virtual_agent edge predicates
+  """
+  hasVirtualAgent: Boolean
+  hasVirtualAgentWith: [VirtualAgentWhereInput!]
   """
   previous edge predicates
   """
@@ -9043,6 +9899,37 @@ type Query {
     """
     where: AgentWhereInput
   ): AgentConnection! @auth(roles: [ADMIN,SUPERVISOR])
+  crmDeliveries(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for CRMDeliveries returned from the connection.
+    """
+    orderBy: [CRMDeliveryOrder!]
+
+    """
+    Filtering options for CRMDeliveries returned from the connection.
+    """
+    where: CRMDeliveryWhereInput
+  ): CRMDeliveryConnection! @auth(roles: [ADMIN,SUPERVISOR], scopes: [CRM])
   crmRecords(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -10795,6 +11682,8 @@ union EventDetails =
   | NoteAdded
   | TranscriptAppended
   | DeliveryChanged
+  | CRMRecordChanged
+  | PostSessionChanged
 
 """` + "`" + `offer.created` + "`" + `: a ring (or a transfer offer), with what the agent needs to decide without another query."""
 type OfferCreated {
@@ -10814,6 +11703,15 @@ type OfferCreated {
   botSummary: String!
   """Set when this offers a transfer."""
   transferID: ID
+  """The session's CRM record, when it already has one (record pop)."""
+  record: EventRecord
+}
+
+"""A CRM record named inside an event (record pop)."""
+type EventRecord {
+  id: ID!
+  title: String!
+  status: CRMRecordStatus!
 }
 
 """A queue named inside an event."""
@@ -10851,6 +11749,8 @@ type EngagementCreated {
 type EngagementAssigned {
   channel: Channel!
   state: EngagementState!
+  """The session's CRM record, when it already has one (record pop)."""
+  record: EventRecord
 }
 
 """` + "`" + `engagement.state_changed` + "`" + `: one lifecycle transition; ` + "`" + `reason` + "`" + ` says which (e.g. RINGING, ACCEPTED, PARKED, AGENT_ENDED, WRAP_UP_LIMIT)."""
@@ -10925,6 +11825,46 @@ type TranscriptAppended {
   """How many."""
   segments: Int!
 }
+
+"""
+` + "`" + `crm_record.changed` + "`" + `: what the CRM rules did with the session's record and
+which rule fired. ` + "`" + `action` + "`" + ` is CREATED, ATTACHED, REOPENED, SKIPPED or
+UPDATED; ` + "`" + `rule` + "`" + ` is one of CALL_ASSIGNED, CALL_CONNECTED (C3),
+CHAT_CONNECTED, CHAT_CUSTOMER_MESSAGES (C4), SESSION_ASSIGNED (SMS, email),
+ATTACH_TO_OPEN_RECORD, REOPEN_WITHIN_DAYS (C2), ABANDONED_CALL,
+ABANDONED_CALL_OFF (C5), ABANDONED_CHAT_ALL, ABANDONED_CHAT_MIN_MESSAGES,
+ABANDONED_CHAT_OFF, SHORT_ABANDONMENT, TOO_FEW_MESSAGES (C6),
+STATUS_SET (setCRMRecordStatus), POST_SESSION_RESULT (P2).
+"""
+type CRMRecordChanged {
+  """Unset when the record was skipped."""
+  recordID: ID
+  action: String!
+  rule: String!
+  title: String
+  status: CRMRecordStatus
+  """The record's version after the change."""
+  version: Int
+}
+
+"""
+` + "`" + `post_session.changed` + "`" + `: a step of the post-session transfer to a virtual
+agent. ` + "`" + `status` + "`" + ` is AWAITING_CONSENT, WAITING (handed over, not yet taken),
+TAKEN, COMPLETED, CONSENT_REFUSED, CONSENT_TIMED_OUT or TIMED_OUT.
+"""
+type PostSessionChanged {
+  virtualAgentID: ID!
+  status: EngagementPostSessionStatus!
+  channel: Channel!
+  sessionType: SessionType
+  reason: String
+  """The data parameters passed to the virtual agent."""
+  parameters: Map
+  """What the virtual agent ended the session with."""
+  result: Map
+  """When consent or the virtual agent's take is due."""
+  deadline: Time
+}
 `, BuiltIn: false},
 	{Name: "../schema/outbound.graphqls", Input: `# Outbound conversations (agent-started SMS and email) and message delivery.
 # Rules and reasons: see startOutbound. Inbound messages and provider status
@@ -10980,6 +11920,62 @@ type StartOutboundPayload {
 
 type DeliveryPayload { delivery: Delivery! }
 `, BuiltIn: false},
+	{Name: "../schema/postsession.graphqls", Input: `# Post-session transfers to a virtual agent (SPEC §6). When the wrap-up of an
+# eligible session ends, it goes to POST_SESSION with the virtual agent of
+# its post-session setting instead of closing. Virtual agents are API keys
+# with scope VIRTUAL_AGENT bound to one virtual agent (createAPIKey with
+# virtualAgentID): they hear of handed-over sessions on virtualAgentEvents,
+# take them, exchange messages with the customer on the engagement
+# (postMessage) and end them with a result.
+
+extend type Mutation {
+  """
+  The customer's answer to the consent question of a chat whose setting asks
+  for consent (` + "`" + `post_session.changed` + "`" + ` with status AWAITING_CONSENT): true
+  hands it to the virtual agent, false closes it (reason CONSENT_REFUSED).
+  No answer within 2 minutes closes it too (CONSENT_TIMED_OUT). For the
+  customer token of the engagement, integrations with scope ENGAGEMENTS and
+  staff.
+  """
+  answerPostSessionConsent(engagementID: ID!, accept: Boolean!): EngagementPayload!
+  """
+  Takes a session handed to the caller's virtual agent (status WAITING →
+  TAKEN). A session not taken within 1 minute closes with reason
+  VIRTUAL_AGENT_TIMEOUT; one kept over 30 minutes after it was taken closes
+  with POST_SESSION_LIMIT.
+  """
+  takePostSession(engagementID: ID!): EngagementPayload! @auth(scopes: [VIRTUAL_AGENT])
+  """
+  Ends a session the caller's virtual agent took, with its result (e.g.
+  survey answers as key/value): the engagement closes (reason
+  POST_SESSION_COMPLETED); the result is stored on the engagement
+  (` + "`" + `postSessionResult` + "`" + `), in its CRM record (` + "`" + `metadata.postSession` + "`" + `) and in
+  its metadata file.
+  """
+  endPostSession(engagementID: ID!, result: Map): EngagementPayload! @auth(scopes: [VIRTUAL_AGENT])
+}
+
+extend type Subscription {
+  """
+  The events of the caller's virtual agent: ` + "`" + `post_session.changed` + "`" + ` of every
+  session handed to it (with its data parameters), and ` + "`" + `message.created` + "`" + ` of
+  the sessions it has while they are with it. ` + "`" + `after` + "`" + ` replays what was
+  missed.
+  """
+  virtualAgentEvents(after: String): Event! @auth(scopes: [VIRTUAL_AGENT])
+}
+
+extend type Engagement {
+  """
+  The session metadata file (JSON, see the README), once the session is over
+  (CLOSED or ABANDONED): ids, session type, times and durations,
+  participants, transfers, dispositions, data parameters, the post-session
+  result and the state timeline. PRECONDITION_FAILED (reason
+  SESSION_NOT_OVER) before; SESSION_FILES_OFF when the server writes none.
+  """
+  metadataFile: String
+}
+`, BuiltIn: false},
 	{Name: "../schema/query.graphqls", Input: `extend type Query {
   """The authenticated agent."""
   me: Agent! @auth(roles: [ADMIN, SUPERVISOR, AGENT])
@@ -11029,6 +12025,8 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 		return ec.fieldContext_APIKey_revokedAt(ctx, field)
 	case "lastUsedAt":
 		return ec.fieldContext_APIKey_lastUsedAt(ctx, field)
+	case "virtualAgentID":
+		return ec.fieldContext_APIKey_virtualAgentID(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
 }
@@ -11169,6 +12167,58 @@ func (ec *executionContext) childFields_AppendTranscriptPayload(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type AppendTranscriptPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CRMDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CRMDelivery_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CRMDelivery_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CRMDelivery_updatedAt(ctx, field)
+	case "eventID":
+		return ec.fieldContext_CRMDelivery_eventID(ctx, field)
+	case "recordID":
+		return ec.fieldContext_CRMDelivery_recordID(ctx, field)
+	case "recordVersion":
+		return ec.fieldContext_CRMDelivery_recordVersion(ctx, field)
+	case "payload":
+		return ec.fieldContext_CRMDelivery_payload(ctx, field)
+	case "attempts":
+		return ec.fieldContext_CRMDelivery_attempts(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_CRMDelivery_nextAttemptAt(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_CRMDelivery_deliveredAt(ctx, field)
+	case "deadLetteredAt":
+		return ec.fieldContext_CRMDelivery_deadLetteredAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_CRMDelivery_lastError(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CRMDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_CRMDeliveryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CRMDeliveryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CRMDeliveryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CRMDeliveryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CRMDeliveryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CRMDeliveryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CRMDeliveryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CRMDeliveryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CRMDeliveryEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CRMRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -11191,6 +12241,8 @@ func (ec *executionContext) childFields_CRMRecord(ctx context.Context, field gra
 		return ec.fieldContext_CRMRecord_queueID(ctx, field)
 	case "customerID":
 		return ec.fieldContext_CRMRecord_customerID(ctx, field)
+	case "version":
+		return ec.fieldContext_CRMRecord_version(ctx, field)
 	case "queue":
 		return ec.fieldContext_CRMRecord_queue(ctx, field)
 	case "customer":
@@ -11221,6 +12273,14 @@ func (ec *executionContext) childFields_CRMRecordEdge(ctx context.Context, field
 		return ec.fieldContext_CRMRecordEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CRMRecordEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CRMRecordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "crmRecord":
+		return ec.fieldContext_CRMRecordPayload_crmRecord(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CRMRecordPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CRMSetting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11571,6 +12631,20 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_entryPointID(ctx, field)
 	case "customerAddress":
 		return ec.fieldContext_Engagement_customerAddress(ctx, field)
+	case "virtualAgentID":
+		return ec.fieldContext_Engagement_virtualAgentID(ctx, field)
+	case "postSessionStatus":
+		return ec.fieldContext_Engagement_postSessionStatus(ctx, field)
+	case "postSessionDeadline":
+		return ec.fieldContext_Engagement_postSessionDeadline(ctx, field)
+	case "postSessionParameters":
+		return ec.fieldContext_Engagement_postSessionParameters(ctx, field)
+	case "postSessionRecordIn":
+		return ec.fieldContext_Engagement_postSessionRecordIn(ctx, field)
+	case "postSessionResult":
+		return ec.fieldContext_Engagement_postSessionResult(ctx, field)
+	case "postSessionReason":
+		return ec.fieldContext_Engagement_postSessionReason(ctx, field)
 	case "previousID":
 		return ec.fieldContext_Engagement_previousID(ctx, field)
 	case "customer":
@@ -11595,6 +12669,8 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_dispositions(ctx, field)
 	case "records":
 		return ec.fieldContext_Engagement_records(ctx, field)
+	case "virtualAgent":
+		return ec.fieldContext_Engagement_virtualAgent(ctx, field)
 	case "previous":
 		return ec.fieldContext_Engagement_previous(ctx, field)
 	case "next":
@@ -11605,6 +12681,8 @@ func (ec *executionContext) childFields_Engagement(ctx context.Context, field gr
 		return ec.fieldContext_Engagement_searchTranscript(ctx, field)
 	case "history":
 		return ec.fieldContext_Engagement_history(ctx, field)
+	case "metadataFile":
+		return ec.fieldContext_Engagement_metadataFile(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Engagement", field.Name)
 }
@@ -11761,6 +12839,18 @@ func (ec *executionContext) childFields_EventQueue(ctx context.Context, field gr
 		return ec.fieldContext_EventQueue_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventQueue", field.Name)
+}
+
+func (ec *executionContext) childFields_EventRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EventRecord_id(ctx, field)
+	case "title":
+		return ec.fieldContext_EventRecord_title(ctx, field)
+	case "status":
+		return ec.fieldContext_EventRecord_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventRecord", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12129,6 +13219,14 @@ func (ec *executionContext) childFields_QueueStats(ctx context.Context, field gr
 		return ec.fieldContext_QueueStats_agentsBusy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type QueueStats", field.Name)
+}
+
+func (ec *executionContext) childFields_RedriveCRMDeliveriesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "requeued":
+		return ec.fieldContext_RedriveCRMDeliveriesPayload_requeued(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RedriveCRMDeliveriesPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RevokeTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12881,6 +13979,28 @@ func (ec *executionContext) field_Mutation_addNote_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_answerPostSessionConsent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "accept",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accept"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_appendTranscript_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13219,6 +14339,28 @@ func (ec *executionContext) field_Mutation_endEngagement_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_endPostSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "result",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOMap2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["result"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13361,6 +14503,28 @@ func (ec *executionContext) field_Mutation_setAgentState_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setCRMRecordStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (crmrecord.Status, error) {
+			return ec.unmarshalNCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13394,6 +14558,20 @@ func (ec *executionContext) field_Mutation_startOutbound_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_takePostSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
 	return args, nil
 }
 
@@ -13791,6 +14969,60 @@ func (ec *executionContext) field_Query_capacityProfiles_args(ctx context.Contex
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.CapacityProfileWhereInput, error) {
 			return ec.unmarshalOCapacityProfileWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCapacityProfileWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_crmDeliveries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.CRMDeliveryOrder, error) {
+			return ec.unmarshalOCRMDeliveryOrder2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.CRMDeliveryWhereInput, error) {
+			return ec.unmarshalOCRMDeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14647,6 +15879,20 @@ func (ec *executionContext) field_Subscription_queueEvents_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_virtualAgentEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14889,6 +16135,29 @@ func (ec *executionContext) _APIKey_lastUsedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_APIKey_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _APIKey_virtualAgentID(ctx context.Context, field graphql.CollectedField, obj *ent.APIKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_APIKey_virtualAgentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VirtualAgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_APIKey_virtualAgentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("APIKey", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _APIKeyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.APIKeyConnection) (ret graphql.Marshaler) {
@@ -16016,6 +17285,424 @@ func (ec *executionContext) fieldContext_AppendTranscriptPayload_segments(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _CRMDelivery_id(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_eventID(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_eventID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_eventID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_recordID(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_recordID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_recordID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_recordVersion(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_recordVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_recordVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_payload(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_payload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_nextAttemptAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextAttemptAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_deliveredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_deadLetteredAt(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_deadLetteredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeadLetteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_deadLetteredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDelivery_lastError(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDelivery_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDelivery_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDelivery", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDeliveryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDeliveryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CRMDeliveryEdge) graphql.Marshaler {
+			return ec.marshalOCRMDeliveryEdge2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDeliveryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CRMDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CRMDeliveryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CRMDeliveryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDeliveryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDeliveryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CRMDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CRMDeliveryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDeliveryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDeliveryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDeliveryConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CRMDeliveryEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDeliveryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CRMDelivery) graphql.Marshaler {
+			return ec.marshalOCRMDelivery2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDelivery(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDeliveryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CRMDeliveryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CRMDelivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CRMDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CRMDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMDeliveryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMDeliveryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMDeliveryEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
 func (ec *executionContext) _CRMRecord_id(ctx context.Context, field graphql.CollectedField, obj *ent.CRMRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16246,6 +17933,29 @@ func (ec *executionContext) fieldContext_CRMRecord_customerID(_ context.Context,
 	return graphql.NewScalarFieldContext("CRMRecord", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _CRMRecord_version(ctx context.Context, field graphql.CollectedField, obj *ent.CRMRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecord_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecord_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecord", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _CRMRecord_queue(ctx context.Context, field graphql.CollectedField, obj *ent.CRMRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16340,6 +18050,144 @@ func (ec *executionContext) fieldContext_CRMRecord_engagements(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CRMRecordChanged_recordID(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_recordID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_recordID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_action(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_rule(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_title(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_status(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v crmrecord.Status) graphql.Marshaler {
+			return ec.marshalOCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type CRMRecordStatus does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordChanged_version(ctx context.Context, field graphql.CollectedField, obj *events.CRMRecordChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordChanged_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalOInt2int(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordChanged_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CRMRecordChanged", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _CRMRecordConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CRMRecordConnection) (ret graphql.Marshaler) {
@@ -16482,6 +18330,38 @@ func (ec *executionContext) _CRMRecordEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_CRMRecordEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CRMRecordEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _CRMRecordPayload_crmRecord(ctx context.Context, field graphql.CollectedField, obj *model.CRMRecordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CRMRecordPayload_crmRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CrmRecord, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CRMRecord) graphql.Marshaler {
+			return ec.marshalNCRMRecord2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CRMRecordPayload_crmRecord(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CRMRecordPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CRMRecord(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CRMSetting_id(ctx context.Context, field graphql.CollectedField, obj *ent.CRMSetting) (ret graphql.Marshaler) {
@@ -19489,6 +21369,167 @@ func (ec *executionContext) fieldContext_Engagement_customerAddress(_ context.Co
 	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Engagement_virtualAgentID(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_virtualAgentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VirtualAgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_virtualAgentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *engagement.PostSessionStatus) graphql.Marshaler {
+			return ec.marshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type EngagementPostSessionStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionDeadline(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionDeadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionDeadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionDeadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionParameters(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionParameters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionParameters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionParameters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionRecordIn(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionRecordIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionRecordIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *engagement.PostSessionRecordIn) graphql.Marshaler {
+			return ec.marshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionRecordIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type EngagementPostSessionRecordIn does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionResult(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionResult(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionResult, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionResult(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _Engagement_postSessionReason(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_postSessionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostSessionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_postSessionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Engagement_previousID(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19876,6 +21917,38 @@ func (ec *executionContext) fieldContext_Engagement_records(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Engagement_virtualAgent(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_virtualAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VirtualAgent(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VirtualAgent) graphql.Marshaler {
+			return ec.marshalOVirtualAgent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐVirtualAgent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_virtualAgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Engagement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VirtualAgent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Engagement_previous(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20051,6 +22124,29 @@ func (ec *executionContext) fieldContext_Engagement_history(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Engagement_metadataFile(ctx context.Context, field graphql.CollectedField, obj *ent.Engagement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Engagement_metadataFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Engagement().MetadataFile(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Engagement_metadataFile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Engagement", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _EngagementAssigned_channel(ctx context.Context, field graphql.CollectedField, obj *events.EngagementAssignedDetails) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20095,6 +22191,38 @@ func (ec *executionContext) _EngagementAssigned_state(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_EngagementAssigned_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EngagementAssigned", field, false, false, errors.New("field of type EngagementState does not have child fields"))
+}
+
+func (ec *executionContext) _EngagementAssigned_record(ctx context.Context, field graphql.CollectedField, obj *events.EngagementAssignedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementAssigned_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Record, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *events.EventRecord) graphql.Marshaler {
+			return ec.marshalOEventRecord2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementAssigned_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EngagementAssigned",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventRecord(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _EngagementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EngagementConnection) (ret graphql.Marshaler) {
@@ -21367,6 +23495,75 @@ func (ec *executionContext) _EventQueue_name(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_EventQueue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventQueue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventRecord_id(ctx context.Context, field graphql.CollectedField, obj *events.EventRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecord_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecord", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _EventRecord_title(ctx context.Context, field graphql.CollectedField, obj *events.EventRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecord_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecord_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecord", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EventRecord_status(ctx context.Context, field graphql.CollectedField, obj *events.EventRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventRecord_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v crmrecord.Status) graphql.Marshaler {
+			return ec.marshalNCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventRecord_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventRecord", field, false, false, errors.New("field of type CRMRecordStatus does not have child fields"))
 }
 
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -23955,6 +26152,123 @@ func (ec *executionContext) fieldContext_Mutation_deleteTemplate(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setCRMRecordStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCRMRecordStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCRMRecordStatus(ctx, fc.Args["id"].(int), fc.Args["status"].(crmrecord.Status))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal *model.CRMRecordPayload
+					return zeroVal, err
+				}
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"CRM"})
+				if err != nil {
+					var zeroVal *model.CRMRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CRMRecordPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CRMRecordPayload) graphql.Marshaler {
+			return ec.marshalNCRMRecordPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCRMRecordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCRMRecordStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CRMRecordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCRMRecordStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_redriveCRMDeliveries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_redriveCRMDeliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RedriveCRMDeliveries(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.RedriveCRMDeliveriesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RedriveCRMDeliveriesPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RedriveCRMDeliveriesPayload) graphql.Marshaler {
+			return ec.marshalNRedriveCRMDeliveriesPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐRedriveCRMDeliveriesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_redriveCRMDeliveries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RedriveCRMDeliveriesPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createEngagement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25100,6 +27414,174 @@ func (ec *executionContext) fieldContext_Mutation_retryDelivery(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_answerPostSessionConsent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerPostSessionConsent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerPostSessionConsent(ctx, fc.Args["engagementID"].(int), fc.Args["accept"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerPostSessionConsent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerPostSessionConsent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_takePostSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_takePostSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TakePostSession(ctx, fc.Args["engagementID"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"VIRTUAL_AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_takePostSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_takePostSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endPostSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endPostSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndPostSession(ctx, fc.Args["engagementID"].(int), fc.Args["result"].(map[string]any))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"VIRTUAL_AGENT"})
+				if err != nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EngagementPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EngagementPayload) graphql.Marshaler {
+			return ec.marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEngagementPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endPostSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endPostSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26032,6 +28514,38 @@ func (ec *executionContext) fieldContext_OfferCreated_transferID(_ context.Conte
 	return graphql.NewScalarFieldContext("OfferCreated", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _OfferCreated_record(ctx context.Context, field graphql.CollectedField, obj *events.OfferCreatedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfferCreated_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Record, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *events.EventRecord) graphql.Marshaler {
+			return ec.marshalOEventRecord2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfferCreated_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfferCreated",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OfferEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OfferEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26622,6 +29136,190 @@ func (ec *executionContext) fieldContext_PostMessagePayload_message(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PostSessionChanged_virtualAgentID(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_virtualAgentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VirtualAgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_virtualAgentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_status(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v engagement.PostSessionStatus) graphql.Marshaler {
+			return ec.marshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type EngagementPostSessionStatus does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_channel(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type Channel does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_sessionType(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_sessionType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.SessionType) graphql.Marshaler {
+			return ec.marshalOSessionType2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐSessionType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_sessionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type SessionType does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_reason(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_parameters(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_parameters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parameters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_parameters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_result(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type Map does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionChanged_deadline(ctx context.Context, field graphql.CollectedField, obj *events.PostSessionChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionChanged_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionChanged_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionChanged", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _PostSessionSetting_id(ctx context.Context, field graphql.CollectedField, obj *ent.PostSessionSetting) (ret graphql.Marshaler) {
@@ -27330,6 +30028,73 @@ func (ec *executionContext) fieldContext_Query_agents(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_agents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_crmDeliveries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_crmDeliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CrmDeliveries(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.CRMDeliveryOrder), fc.Args["where"].(*ent.CRMDeliveryWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal *ent.CRMDeliveryConnection
+					return zeroVal, err
+				}
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"CRM"})
+				if err != nil {
+					var zeroVal *ent.CRMDeliveryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.CRMDeliveryConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CRMDeliveryConnection) graphql.Marshaler {
+			return ec.marshalNCRMDeliveryConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_crmDeliveries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CRMDeliveryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_crmDeliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29290,6 +32055,29 @@ func (ec *executionContext) fieldContext_QueueStats_agentsBusy(_ context.Context
 	return graphql.NewScalarFieldContext("QueueStats", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _RedriveCRMDeliveriesPayload_requeued(ctx context.Context, field graphql.CollectedField, obj *model.RedriveCRMDeliveriesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RedriveCRMDeliveriesPayload_requeued(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requeued, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RedriveCRMDeliveriesPayload_requeued(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RedriveCRMDeliveriesPayload", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _RevokeTokenPayload_revoked(ctx context.Context, field graphql.CollectedField, obj *model.RevokeTokenPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29539,6 +32327,68 @@ func (ec *executionContext) fieldContext_Subscription_engagementEvents(ctx conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_engagementEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_virtualAgentEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_virtualAgentEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().VirtualAgentEvents(ctx, fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scopes, err := ec.unmarshalOAPIKeyScope2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐScopeᚄ(ctx, []any{"VIRTUAL_AGENT"})
+				if err != nil {
+					var zeroVal *ent.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.Event
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, scopes)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_virtualAgentEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_virtualAgentEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -32666,7 +35516,7 @@ func (ec *executionContext) unmarshalInputAPIKeyWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "prefix", "prefixNEQ", "prefixIn", "prefixNotIn", "prefixGT", "prefixGTE", "prefixLT", "prefixLTE", "prefixContains", "prefixHasPrefix", "prefixHasSuffix", "prefixEqualFold", "prefixContainsFold", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "prefix", "prefixNEQ", "prefixIn", "prefixNotIn", "prefixGT", "prefixGTE", "prefixLT", "prefixLTE", "prefixContains", "prefixHasPrefix", "prefixHasSuffix", "prefixEqualFold", "prefixContainsFold", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil", "virtualAgentID", "virtualAgentIDNEQ", "virtualAgentIDIn", "virtualAgentIDNotIn", "virtualAgentIDGT", "virtualAgentIDGTE", "virtualAgentIDLT", "virtualAgentIDLTE", "virtualAgentIDIsNil", "virtualAgentIDNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33184,6 +36034,76 @@ func (ec *executionContext) unmarshalInputAPIKeyWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.LastUsedAtNotNil = data
+		case "virtualAgentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentID"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentID = data
+		case "virtualAgentIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNEQ = data
+		case "virtualAgentIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDIn = data
+		case "virtualAgentIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNotIn = data
+		case "virtualAgentIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDGT = data
+		case "virtualAgentIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDGTE = data
+		case "virtualAgentIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDLT = data
+		case "virtualAgentIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDLTE = data
+		case "virtualAgentIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDIsNil = data
+		case "virtualAgentIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNotNil = data
 		}
 	}
 	return it, nil
@@ -34107,6 +37027,798 @@ func (ec *executionContext) unmarshalInputAgentWhereInput(ctx context.Context, o
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCRMDeliveryOrder(ctx context.Context, obj any) (ent.CRMDeliveryOrder, error) {
+	var it ent.CRMDeliveryOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCRMDeliveryOrderField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCRMDeliveryWhereInput(ctx context.Context, obj any) (ent.CRMDeliveryWhereInput, error) {
+	var it ent.CRMDeliveryWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "eventID", "eventIDNEQ", "eventIDIn", "eventIDNotIn", "eventIDGT", "eventIDGTE", "eventIDLT", "eventIDLTE", "recordID", "recordIDNEQ", "recordIDIn", "recordIDNotIn", "recordIDGT", "recordIDGTE", "recordIDLT", "recordIDLTE", "recordVersion", "recordVersionNEQ", "recordVersionIn", "recordVersionNotIn", "recordVersionGT", "recordVersionGTE", "recordVersionLT", "recordVersionLTE", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "nextAttemptAtIsNil", "nextAttemptAtNotNil", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "deadLetteredAt", "deadLetteredAtNEQ", "deadLetteredAtIn", "deadLetteredAtNotIn", "deadLetteredAtGT", "deadLetteredAtGTE", "deadLetteredAtLT", "deadLetteredAtLTE", "deadLetteredAtIsNil", "deadLetteredAtNotNil", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOCRMDeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOCRMDeliveryWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOCRMDeliveryWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "eventID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventID"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventID = data
+		case "eventIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIDNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIDNEQ = data
+		case "eventIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIDIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIDIn = data
+		case "eventIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIDNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIDNotIn = data
+		case "eventIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIDGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIDGT = data
+		case "eventIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIDGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIDGTE = data
+		case "eventIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIDLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIDLT = data
+		case "eventIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventIDLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventIDLTE = data
+		case "recordID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordID"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordID = data
+		case "recordIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDNEQ = data
+		case "recordIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDIn = data
+		case "recordIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDNotIn = data
+		case "recordIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDGT = data
+		case "recordIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDGTE = data
+		case "recordIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDLT = data
+		case "recordIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIDLTE = data
+		case "recordVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordVersion = data
+		case "recordVersionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordVersionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordVersionNEQ = data
+		case "recordVersionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordVersionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordVersionIn = data
+		case "recordVersionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordVersionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordVersionNotIn = data
+		case "recordVersionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordVersionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordVersionGT = data
+		case "recordVersionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordVersionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordVersionGTE = data
+		case "recordVersionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordVersionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordVersionLT = data
+		case "recordVersionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordVersionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordVersionLTE = data
+		case "attempts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attempts"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attempts = data
+		case "attemptsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsNEQ = data
+		case "attemptsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsIn = data
+		case "attemptsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsNotIn = data
+		case "attemptsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsGT = data
+		case "attemptsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsGTE = data
+		case "attemptsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsLT = data
+		case "attemptsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsLTE = data
+		case "nextAttemptAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAt = data
+		case "nextAttemptAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtNEQ = data
+		case "nextAttemptAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtIn = data
+		case "nextAttemptAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtNotIn = data
+		case "nextAttemptAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtGT = data
+		case "nextAttemptAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtGTE = data
+		case "nextAttemptAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtLT = data
+		case "nextAttemptAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtLTE = data
+		case "nextAttemptAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtIsNil = data
+		case "nextAttemptAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtNotNil = data
+		case "deliveredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAt = data
+		case "deliveredAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtNEQ = data
+		case "deliveredAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtIn = data
+		case "deliveredAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtNotIn = data
+		case "deliveredAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtGT = data
+		case "deliveredAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtGTE = data
+		case "deliveredAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtLT = data
+		case "deliveredAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtLTE = data
+		case "deliveredAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtIsNil = data
+		case "deliveredAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliveredAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliveredAtNotNil = data
+		case "deadLetteredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAt = data
+		case "deadLetteredAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtNEQ = data
+		case "deadLetteredAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtIn = data
+		case "deadLetteredAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtNotIn = data
+		case "deadLetteredAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtGT = data
+		case "deadLetteredAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtGTE = data
+		case "deadLetteredAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtLT = data
+		case "deadLetteredAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtLTE = data
+		case "deadLetteredAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtIsNil = data
+		case "deadLetteredAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deadLetteredAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeadLetteredAtNotNil = data
+		case "lastError":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastError"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastError = data
+		case "lastErrorNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorNEQ = data
+		case "lastErrorIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorIn = data
+		case "lastErrorNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorNotIn = data
+		case "lastErrorGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorGT = data
+		case "lastErrorGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorGTE = data
+		case "lastErrorLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorLT = data
+		case "lastErrorLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorLTE = data
+		case "lastErrorContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorContains = data
+		case "lastErrorHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorHasPrefix = data
+		case "lastErrorHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorHasSuffix = data
+		case "lastErrorIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorIsNil = data
+		case "lastErrorNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorNotNil = data
+		case "lastErrorEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorEqualFold = data
+		case "lastErrorContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorContainsFold = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCRMRecordOrder(ctx context.Context, obj any) (ent.CRMRecordOrder, error) {
 	var it ent.CRMRecordOrder
 	if obj == nil {
@@ -34159,7 +37871,7 @@ func (ec *executionContext) unmarshalInputCRMRecordWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "hasQueue", "hasQueueWith", "hasCustomer", "hasCustomerWith", "hasEngagements", "hasEngagementsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "hasQueue", "hasQueueWith", "hasCustomer", "hasCustomerWith", "hasEngagements", "hasEngagementsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34628,6 +38340,62 @@ func (ec *executionContext) unmarshalInputCRMRecordWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.CustomerIDNotNil = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "hasQueue":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasQueue"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -36300,7 +40068,7 @@ func (ec *executionContext) unmarshalInputCreateAPIKeyInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "scopes"}
+	fieldsInOrder := [...]string{"name", "scopes", "virtualAgentID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36321,6 +40089,13 @@ func (ec *executionContext) unmarshalInputCreateAPIKeyInput(ctx context.Context,
 				return it, err
 			}
 			it.Scopes = data
+		case "virtualAgentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentID = data
 		}
 	}
 	return it, nil
@@ -38828,7 +42603,7 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "sessionType", "sessionTypeNEQ", "sessionTypeIn", "sessionTypeNotIn", "sessionTypeIsNil", "sessionTypeNotNil", "botSummary", "botSummaryNEQ", "botSummaryIn", "botSummaryNotIn", "botSummaryGT", "botSummaryGTE", "botSummaryLT", "botSummaryLTE", "botSummaryContains", "botSummaryHasPrefix", "botSummaryHasSuffix", "botSummaryIsNil", "botSummaryNotNil", "botSummaryEqualFold", "botSummaryContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "menuPath", "menuPathNEQ", "menuPathIn", "menuPathNotIn", "menuPathGT", "menuPathGTE", "menuPathLT", "menuPathLTE", "menuPathContains", "menuPathHasPrefix", "menuPathHasSuffix", "menuPathIsNil", "menuPathNotNil", "menuPathEqualFold", "menuPathContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "queuedAt", "queuedAtNEQ", "queuedAtIn", "queuedAtNotIn", "queuedAtGT", "queuedAtGTE", "queuedAtLT", "queuedAtLTE", "queuedAtIsNil", "queuedAtNotNil", "connectedAt", "connectedAtNEQ", "connectedAtIn", "connectedAtNotIn", "connectedAtGT", "connectedAtGTE", "connectedAtLT", "connectedAtLTE", "connectedAtIsNil", "connectedAtNotNil", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "waitMs", "waitMsNEQ", "waitMsIn", "waitMsNotIn", "waitMsGT", "waitMsGTE", "waitMsLT", "waitMsLTE", "handleMs", "handleMsNEQ", "handleMsIn", "handleMsNotIn", "handleMsGT", "handleMsGTE", "handleMsLT", "handleMsLTE", "wrapUpMs", "wrapUpMsNEQ", "wrapUpMsIn", "wrapUpMsNotIn", "wrapUpMsGT", "wrapUpMsGTE", "wrapUpMsLT", "wrapUpMsLTE", "wrapUpDeadline", "wrapUpDeadlineNEQ", "wrapUpDeadlineIn", "wrapUpDeadlineNotIn", "wrapUpDeadlineGT", "wrapUpDeadlineGTE", "wrapUpDeadlineLT", "wrapUpDeadlineLTE", "wrapUpDeadlineIsNil", "wrapUpDeadlineNotNil", "parkedFrom", "parkedFromNEQ", "parkedFromIn", "parkedFromNotIn", "parkedFromIsNil", "parkedFromNotNil", "autoParked", "autoParkedNEQ", "customerLeft", "customerLeftNEQ", "customerMessages", "customerMessagesNEQ", "customerMessagesIn", "customerMessagesNotIn", "customerMessagesGT", "customerMessagesGTE", "customerMessagesLT", "customerMessagesLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "entryPointID", "entryPointIDNEQ", "entryPointIDIn", "entryPointIDNotIn", "entryPointIDIsNil", "entryPointIDNotNil", "customerAddress", "customerAddressNEQ", "customerAddressIn", "customerAddressNotIn", "customerAddressGT", "customerAddressGTE", "customerAddressLT", "customerAddressLTE", "customerAddressContains", "customerAddressHasPrefix", "customerAddressHasSuffix", "customerAddressIsNil", "customerAddressNotNil", "customerAddressEqualFold", "customerAddressContainsFold", "previousID", "previousIDNEQ", "previousIDIn", "previousIDNotIn", "previousIDIsNil", "previousIDNotNil", "hasCustomer", "hasCustomerWith", "hasQueue", "hasQueueWith", "hasAgent", "hasAgentWith", "hasEntryPoint", "hasEntryPointWith", "hasOffers", "hasOffersWith", "hasTransfers", "hasTransfersWith", "hasMessages", "hasMessagesWith", "hasTranscript", "hasTranscriptWith", "hasNotes", "hasNotesWith", "hasDispositions", "hasDispositionsWith", "hasRecords", "hasRecordsWith", "hasPrevious", "hasPreviousWith", "hasNext", "hasNextWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "state", "stateNEQ", "stateIn", "stateNotIn", "sessionType", "sessionTypeNEQ", "sessionTypeIn", "sessionTypeNotIn", "sessionTypeIsNil", "sessionTypeNotNil", "botSummary", "botSummaryNEQ", "botSummaryIn", "botSummaryNotIn", "botSummaryGT", "botSummaryGTE", "botSummaryLT", "botSummaryLTE", "botSummaryContains", "botSummaryHasPrefix", "botSummaryHasSuffix", "botSummaryIsNil", "botSummaryNotNil", "botSummaryEqualFold", "botSummaryContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "menuPath", "menuPathNEQ", "menuPathIn", "menuPathNotIn", "menuPathGT", "menuPathGTE", "menuPathLT", "menuPathLTE", "menuPathContains", "menuPathHasPrefix", "menuPathHasSuffix", "menuPathIsNil", "menuPathNotNil", "menuPathEqualFold", "menuPathContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "queuedAt", "queuedAtNEQ", "queuedAtIn", "queuedAtNotIn", "queuedAtGT", "queuedAtGTE", "queuedAtLT", "queuedAtLTE", "queuedAtIsNil", "queuedAtNotNil", "connectedAt", "connectedAtNEQ", "connectedAtIn", "connectedAtNotIn", "connectedAtGT", "connectedAtGTE", "connectedAtLT", "connectedAtLTE", "connectedAtIsNil", "connectedAtNotNil", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "waitMs", "waitMsNEQ", "waitMsIn", "waitMsNotIn", "waitMsGT", "waitMsGTE", "waitMsLT", "waitMsLTE", "handleMs", "handleMsNEQ", "handleMsIn", "handleMsNotIn", "handleMsGT", "handleMsGTE", "handleMsLT", "handleMsLTE", "wrapUpMs", "wrapUpMsNEQ", "wrapUpMsIn", "wrapUpMsNotIn", "wrapUpMsGT", "wrapUpMsGTE", "wrapUpMsLT", "wrapUpMsLTE", "wrapUpDeadline", "wrapUpDeadlineNEQ", "wrapUpDeadlineIn", "wrapUpDeadlineNotIn", "wrapUpDeadlineGT", "wrapUpDeadlineGTE", "wrapUpDeadlineLT", "wrapUpDeadlineLTE", "wrapUpDeadlineIsNil", "wrapUpDeadlineNotNil", "parkedFrom", "parkedFromNEQ", "parkedFromIn", "parkedFromNotIn", "parkedFromIsNil", "parkedFromNotNil", "autoParked", "autoParkedNEQ", "customerLeft", "customerLeftNEQ", "customerMessages", "customerMessagesNEQ", "customerMessagesIn", "customerMessagesNotIn", "customerMessagesGT", "customerMessagesGTE", "customerMessagesLT", "customerMessagesLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "agentID", "agentIDNEQ", "agentIDIn", "agentIDNotIn", "agentIDIsNil", "agentIDNotNil", "entryPointID", "entryPointIDNEQ", "entryPointIDIn", "entryPointIDNotIn", "entryPointIDIsNil", "entryPointIDNotNil", "customerAddress", "customerAddressNEQ", "customerAddressIn", "customerAddressNotIn", "customerAddressGT", "customerAddressGTE", "customerAddressLT", "customerAddressLTE", "customerAddressContains", "customerAddressHasPrefix", "customerAddressHasSuffix", "customerAddressIsNil", "customerAddressNotNil", "customerAddressEqualFold", "customerAddressContainsFold", "virtualAgentID", "virtualAgentIDNEQ", "virtualAgentIDIn", "virtualAgentIDNotIn", "virtualAgentIDIsNil", "virtualAgentIDNotNil", "postSessionStatus", "postSessionStatusNEQ", "postSessionStatusIn", "postSessionStatusNotIn", "postSessionStatusIsNil", "postSessionStatusNotNil", "postSessionDeadline", "postSessionDeadlineNEQ", "postSessionDeadlineIn", "postSessionDeadlineNotIn", "postSessionDeadlineGT", "postSessionDeadlineGTE", "postSessionDeadlineLT", "postSessionDeadlineLTE", "postSessionDeadlineIsNil", "postSessionDeadlineNotNil", "postSessionRecordIn", "postSessionRecordInNEQ", "postSessionRecordInIn", "postSessionRecordInNotIn", "postSessionRecordInIsNil", "postSessionRecordInNotNil", "postSessionReason", "postSessionReasonNEQ", "postSessionReasonIn", "postSessionReasonNotIn", "postSessionReasonGT", "postSessionReasonGTE", "postSessionReasonLT", "postSessionReasonLTE", "postSessionReasonContains", "postSessionReasonHasPrefix", "postSessionReasonHasSuffix", "postSessionReasonIsNil", "postSessionReasonNotNil", "postSessionReasonEqualFold", "postSessionReasonContainsFold", "previousID", "previousIDNEQ", "previousIDIn", "previousIDNotIn", "previousIDIsNil", "previousIDNotNil", "hasCustomer", "hasCustomerWith", "hasQueue", "hasQueueWith", "hasAgent", "hasAgentWith", "hasEntryPoint", "hasEntryPointWith", "hasOffers", "hasOffersWith", "hasTransfers", "hasTransfersWith", "hasMessages", "hasMessagesWith", "hasTranscript", "hasTranscriptWith", "hasNotes", "hasNotesWith", "hasDispositions", "hasDispositionsWith", "hasRecords", "hasRecordsWith", "hasVirtualAgent", "hasVirtualAgentWith", "hasPrevious", "hasPreviousWith", "hasNext", "hasNextWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40438,6 +44213,307 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.CustomerAddressContainsFold = data
+		case "virtualAgentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentID = data
+		case "virtualAgentIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNEQ = data
+		case "virtualAgentIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDIn = data
+		case "virtualAgentIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNotIn = data
+		case "virtualAgentIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDIsNil = data
+		case "virtualAgentIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("virtualAgentIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VirtualAgentIDNotNil = data
+		case "postSessionStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatus"))
+			data, err := ec.unmarshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatus = data
+		case "postSessionStatusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusNEQ"))
+			data, err := ec.unmarshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusNEQ = data
+		case "postSessionStatusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusIn"))
+			data, err := ec.unmarshalOEngagementPostSessionStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusIn = data
+		case "postSessionStatusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusNotIn"))
+			data, err := ec.unmarshalOEngagementPostSessionStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusNotIn = data
+		case "postSessionStatusIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusIsNil = data
+		case "postSessionStatusNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionStatusNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionStatusNotNil = data
+		case "postSessionDeadline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadline"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadline = data
+		case "postSessionDeadlineNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineNEQ = data
+		case "postSessionDeadlineIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineIn = data
+		case "postSessionDeadlineNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineNotIn = data
+		case "postSessionDeadlineGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineGT = data
+		case "postSessionDeadlineGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineGTE = data
+		case "postSessionDeadlineLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineLT = data
+		case "postSessionDeadlineLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineLTE = data
+		case "postSessionDeadlineIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineIsNil = data
+		case "postSessionDeadlineNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionDeadlineNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionDeadlineNotNil = data
+		case "postSessionRecordIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordIn"))
+			data, err := ec.unmarshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordIn = data
+		case "postSessionRecordInNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInNEQ"))
+			data, err := ec.unmarshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInNEQ = data
+		case "postSessionRecordInIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInIn"))
+			data, err := ec.unmarshalOEngagementPostSessionRecordIn2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordInᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInIn = data
+		case "postSessionRecordInNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInNotIn"))
+			data, err := ec.unmarshalOEngagementPostSessionRecordIn2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordInᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInNotIn = data
+		case "postSessionRecordInIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInIsNil = data
+		case "postSessionRecordInNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionRecordInNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionRecordInNotNil = data
+		case "postSessionReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReason = data
+		case "postSessionReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonNEQ = data
+		case "postSessionReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonIn = data
+		case "postSessionReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonNotIn = data
+		case "postSessionReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonGT = data
+		case "postSessionReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonGTE = data
+		case "postSessionReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonLT = data
+		case "postSessionReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonLTE = data
+		case "postSessionReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonContains = data
+		case "postSessionReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonHasPrefix = data
+		case "postSessionReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonHasSuffix = data
+		case "postSessionReasonIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonIsNil = data
+		case "postSessionReasonNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonNotNil = data
+		case "postSessionReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonEqualFold = data
+		case "postSessionReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postSessionReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostSessionReasonContainsFold = data
 		case "previousID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -40634,6 +44710,20 @@ func (ec *executionContext) unmarshalInputEngagementWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.HasRecordsWith = data
+		case "hasVirtualAgent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVirtualAgent"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVirtualAgent = data
+		case "hasVirtualAgentWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVirtualAgentWith"))
+			data, err := ec.unmarshalOVirtualAgentWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐVirtualAgentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVirtualAgentWith = data
 		case "hasPrevious":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPrevious"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -48451,6 +52541,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._TranscriptAppended(ctx, sel, obj)
+	case events.PostSessionChangedDetails:
+		return ec._PostSessionChanged(ctx, sel, &obj)
+	case *events.PostSessionChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PostSessionChanged(ctx, sel, obj)
 	case events.OfferEndedDetails:
 		return ec._OfferEnded(ctx, sel, &obj)
 	case *events.OfferEndedDetails:
@@ -48507,6 +52604,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._DeliveryChanged(ctx, sel, obj)
+	case events.CRMRecordChangedDetails:
+		return ec._CRMRecordChanged(ctx, sel, &obj)
+	case *events.CRMRecordChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CRMRecordChanged(ctx, sel, obj)
 	case events.AgentStateChangedDetails:
 		return ec._AgentStateChanged(ctx, sel, &obj)
 	case *events.AgentStateChangedDetails:
@@ -48624,6 +52728,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._CRMRecord(ctx, sel, obj)
+	case *ent.CRMDelivery:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CRMDelivery(ctx, sel, obj)
 	case *ent.Agent:
 		if obj == nil {
 			return graphql.Null
@@ -48696,6 +52805,11 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "lastUsedAt":
 			out.Values[i] = ec._APIKey_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "virtualAgentID":
+			out.Values[i] = ec._APIKey_virtualAgentID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -49491,6 +53605,190 @@ func (ec *executionContext) _AppendTranscriptPayload(ctx context.Context, sel as
 	return out
 }
 
+var cRMDeliveryImplementors = []string{"CRMDelivery", "Node"}
+
+func (ec *executionContext) _CRMDelivery(ctx context.Context, sel ast.SelectionSet, obj *ent.CRMDelivery) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cRMDeliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CRMDelivery")
+		case "id":
+			out.Values[i] = ec._CRMDelivery_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._CRMDelivery_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CRMDelivery_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventID":
+			out.Values[i] = ec._CRMDelivery_eventID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordID":
+			out.Values[i] = ec._CRMDelivery_recordID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordVersion":
+			out.Values[i] = ec._CRMDelivery_recordVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payload":
+			out.Values[i] = ec._CRMDelivery_payload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._CRMDelivery_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextAttemptAt":
+			out.Values[i] = ec._CRMDelivery_nextAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deliveredAt":
+			out.Values[i] = ec._CRMDelivery_deliveredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deadLetteredAt":
+			out.Values[i] = ec._CRMDelivery_deadLetteredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._CRMDelivery_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var cRMDeliveryConnectionImplementors = []string{"CRMDeliveryConnection"}
+
+func (ec *executionContext) _CRMDeliveryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CRMDeliveryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cRMDeliveryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CRMDeliveryConnection")
+		case "edges":
+			out.Values[i] = ec._CRMDeliveryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CRMDeliveryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CRMDeliveryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var cRMDeliveryEdgeImplementors = []string{"CRMDeliveryEdge"}
+
+func (ec *executionContext) _CRMDeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CRMDeliveryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cRMDeliveryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CRMDeliveryEdge")
+		case "node":
+			out.Values[i] = ec._CRMDeliveryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._CRMDeliveryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var cRMRecordImplementors = []string{"CRMRecord", "Node"}
 
 func (ec *executionContext) _CRMRecord(ctx context.Context, sel ast.SelectionSet, obj *ent.CRMRecord) graphql.Marshaler {
@@ -49551,6 +53849,11 @@ func (ec *executionContext) _CRMRecord(ctx context.Context, sel ast.SelectionSet
 		case "customerID":
 			out.Values[i] = ec._CRMRecord_customerID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._CRMRecord_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "queue":
@@ -49688,6 +53991,69 @@ func (ec *executionContext) _CRMRecord(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var cRMRecordChangedImplementors = []string{"CRMRecordChanged", "EventDetails"}
+
+func (ec *executionContext) _CRMRecordChanged(ctx context.Context, sel ast.SelectionSet, obj *events.CRMRecordChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cRMRecordChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CRMRecordChanged")
+		case "recordID":
+			out.Values[i] = ec._CRMRecordChanged_recordID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._CRMRecordChanged_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._CRMRecordChanged_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._CRMRecordChanged_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._CRMRecordChanged_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._CRMRecordChanged_version(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var cRMRecordConnectionImplementors = []string{"CRMRecordConnection"}
 
 func (ec *executionContext) _CRMRecordConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CRMRecordConnection) graphql.Marshaler {
@@ -49755,6 +54121,44 @@ func (ec *executionContext) _CRMRecordEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._CRMRecordEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var cRMRecordPayloadImplementors = []string{"CRMRecordPayload"}
+
+func (ec *executionContext) _CRMRecordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CRMRecordPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cRMRecordPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CRMRecordPayload")
+		case "crmRecord":
+			out.Values[i] = ec._CRMRecordPayload_crmRecord(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -51221,6 +55625,41 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "virtualAgentID":
+			out.Values[i] = ec._Engagement_virtualAgentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionStatus":
+			out.Values[i] = ec._Engagement_postSessionStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionDeadline":
+			out.Values[i] = ec._Engagement_postSessionDeadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionParameters":
+			out.Values[i] = ec._Engagement_postSessionParameters(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionRecordIn":
+			out.Values[i] = ec._Engagement_postSessionRecordIn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionResult":
+			out.Values[i] = ec._Engagement_postSessionResult(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postSessionReason":
+			out.Values[i] = ec._Engagement_postSessionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "previousID":
 			out.Values[i] = ec._Engagement_previousID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -51644,6 +56083,44 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "virtualAgent":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Engagement_virtualAgent(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "previous":
 			field := field
 
@@ -51834,6 +56311,44 @@ func (ec *executionContext) _Engagement(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "metadataFile":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Engagement_metadataFile(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51875,6 +56390,11 @@ func (ec *executionContext) _EngagementAssigned(ctx context.Context, sel ast.Sel
 		case "state":
 			out.Values[i] = ec._EngagementAssigned_state(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "record":
+			out.Values[i] = ec._EngagementAssigned_record(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -52780,6 +57300,54 @@ func (ec *executionContext) _EventQueue(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var eventRecordImplementors = []string{"EventRecord"}
+
+func (ec *executionContext) _EventRecord(ctx context.Context, sel ast.SelectionSet, obj *events.EventRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventRecord")
+		case "id":
+			out.Values[i] = ec._EventRecord_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._EventRecord_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._EventRecord_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -53416,6 +57984,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setCRMRecordStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCRMRecordStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redriveCRMDeliveries":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_redriveCRMDeliveries(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createEngagement":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createEngagement(ctx, field)
@@ -53545,6 +58127,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "retryDelivery":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_retryDelivery(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerPostSessionConsent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerPostSessionConsent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "takePostSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_takePostSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endPostSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endPostSession(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -54064,6 +58667,11 @@ func (ec *executionContext) _OfferCreated(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "record":
+			out.Values[i] = ec._OfferCreated_record(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -54497,6 +59105,79 @@ func (ec *executionContext) _PostMessagePayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var postSessionChangedImplementors = []string{"PostSessionChanged", "EventDetails"}
+
+func (ec *executionContext) _PostSessionChanged(ctx context.Context, sel ast.SelectionSet, obj *events.PostSessionChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, postSessionChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PostSessionChanged")
+		case "virtualAgentID":
+			out.Values[i] = ec._PostSessionChanged_virtualAgentID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PostSessionChanged_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._PostSessionChanged_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sessionType":
+			out.Values[i] = ec._PostSessionChanged_sessionType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PostSessionChanged_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "parameters":
+			out.Values[i] = ec._PostSessionChanged_parameters(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "result":
+			out.Values[i] = ec._PostSessionChanged_result(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deadline":
+			out.Values[i] = ec._PostSessionChanged_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var postSessionSettingImplementors = []string{"PostSessionSetting", "Node"}
 
 func (ec *executionContext) _PostSessionSetting(ctx context.Context, sel ast.SelectionSet, obj *ent.PostSessionSetting) graphql.Marshaler {
@@ -54886,6 +59567,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_agents(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "crmDeliveries":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_crmDeliveries(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -55905,6 +60608,44 @@ func (ec *executionContext) _QueueStats(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var redriveCRMDeliveriesPayloadImplementors = []string{"RedriveCRMDeliveriesPayload"}
+
+func (ec *executionContext) _RedriveCRMDeliveriesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RedriveCRMDeliveriesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, redriveCRMDeliveriesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RedriveCRMDeliveriesPayload")
+		case "requeued":
+			out.Values[i] = ec._RedriveCRMDeliveriesPayload_requeued(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var revokeTokenPayloadImplementors = []string{"RevokeTokenPayload"}
 
 func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeTokenPayload) graphql.Marshaler {
@@ -56005,6 +60746,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_queueEvents(ctx, fields[0])
 	case "engagementEvents":
 		return ec._Subscription_engagementEvents(ctx, fields[0])
+	case "virtualAgentEvents":
+		return ec._Subscription_virtualAgentEvents(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -57889,6 +62632,42 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCRMDeliveryConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CRMDeliveryConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CRMDeliveryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCRMDeliveryOrder2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryOrder(ctx context.Context, v any) (*ent.CRMDeliveryOrder, error) {
+	res, err := ec.unmarshalInputCRMDeliveryOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCRMDeliveryOrderField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryOrderField(ctx context.Context, v any) (*ent.CRMDeliveryOrderField, error) {
+	var res = new(ent.CRMDeliveryOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCRMDeliveryOrderField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.CRMDeliveryOrderField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNCRMDeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryWhereInput(ctx context.Context, v any) (*ent.CRMDeliveryWhereInput, error) {
+	res, err := ec.unmarshalInputCRMDeliveryWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCRMRecord2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMRecord(ctx context.Context, sel ast.SelectionSet, v *ent.CRMRecord) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -57928,6 +62707,16 @@ func (ec *executionContext) marshalNCRMRecordOrderField2ᚖgithubᚗcomᚋswitch
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNCRMRecordPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCRMRecordPayload(ctx context.Context, sel ast.SelectionSet, v *model.CRMRecordPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CRMRecordPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx context.Context, v any) (crmrecord.Status, error) {
@@ -58435,6 +63224,26 @@ func (ec *executionContext) marshalNEngagementPayload2ᚖgithubᚗcomᚋswitchbo
 	return ec._EngagementPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNEngagementPostSessionRecordIn2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx context.Context, v any) (engagement.PostSessionRecordIn, error) {
+	var res engagement.PostSessionRecordIn
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEngagementPostSessionRecordIn2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx context.Context, sel ast.SelectionSet, v engagement.PostSessionRecordIn) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx context.Context, v any) (engagement.PostSessionStatus, error) {
+	var res engagement.PostSessionStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx context.Context, sel ast.SelectionSet, v engagement.PostSessionStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNEngagementState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐState(ctx context.Context, v any) (engagement.State, error) {
 	var res engagement.State
 	err := res.UnmarshalGQL(v)
@@ -58627,6 +63436,28 @@ func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋswitchboard�
 		return graphql.Null
 	}
 	return ec._LoginPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMap2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNMessage2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐMessage(ctx context.Context, sel ast.SelectionSet, v *ent.Message) graphql.Marshaler {
@@ -59008,6 +63839,16 @@ func (ec *executionContext) marshalNQueueStats2ᚖgithubᚗcomᚋswitchboardᚋs
 func (ec *executionContext) unmarshalNQueueWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐQueueWhereInput(ctx context.Context, v any) (*ent.QueueWhereInput, error) {
 	res, err := ec.unmarshalInputQueueWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRedriveCRMDeliveriesPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐRedriveCRMDeliveriesPayload(ctx context.Context, sel ast.SelectionSet, v *model.RedriveCRMDeliveriesPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RedriveCRMDeliveriesPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRevokeTokenPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐRevokeTokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeTokenPayload) graphql.Marshaler {
@@ -59908,6 +64749,75 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCRMDelivery2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDelivery(ctx context.Context, sel ast.SelectionSet, v *ent.CRMDelivery) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CRMDelivery(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCRMDeliveryEdge2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CRMDeliveryEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCRMDeliveryEdge2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCRMDeliveryEdge2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CRMDeliveryEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CRMDeliveryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCRMDeliveryOrder2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryOrderᚄ(ctx context.Context, v any) ([]*ent.CRMDeliveryOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.CRMDeliveryOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCRMDeliveryOrder2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCRMDeliveryWhereInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryWhereInputᚄ(ctx context.Context, v any) ([]*ent.CRMDeliveryWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.CRMDeliveryWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCRMDeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCRMDeliveryWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMDeliveryWhereInput(ctx context.Context, v any) (*ent.CRMDeliveryWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCRMDeliveryWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCRMRecord2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐCRMRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CRMRecord) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -59969,6 +64879,16 @@ func (ec *executionContext) unmarshalOCRMRecordOrder2ᚕᚖgithubᚗcomᚋswitch
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx context.Context, v any) (crmrecord.Status, error) {
+	var res crmrecord.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCRMRecordStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatus(ctx context.Context, sel ast.SelectionSet, v crmrecord.Status) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalOCRMRecordStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋcrmrecordᚐStatusᚄ(ctx context.Context, v any) ([]crmrecord.Status, error) {
@@ -60769,6 +65689,110 @@ func (ec *executionContext) marshalOEngagementParkedFrom2ᚖgithubᚗcomᚋswitc
 	return v
 }
 
+func (ec *executionContext) unmarshalOEngagementPostSessionRecordIn2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordInᚄ(ctx context.Context, v any) ([]engagement.PostSessionRecordIn, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]engagement.PostSessionRecordIn, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEngagementPostSessionRecordIn2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEngagementPostSessionRecordIn2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordInᚄ(ctx context.Context, sel ast.SelectionSet, v []engagement.PostSessionRecordIn) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEngagementPostSessionRecordIn2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx context.Context, v any) (*engagement.PostSessionRecordIn, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(engagement.PostSessionRecordIn)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEngagementPostSessionRecordIn2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionRecordIn(ctx context.Context, sel ast.SelectionSet, v *engagement.PostSessionRecordIn) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOEngagementPostSessionStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatusᚄ(ctx context.Context, v any) ([]engagement.PostSessionStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]engagement.PostSessionStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEngagementPostSessionStatus2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []engagement.PostSessionStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEngagementPostSessionStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx context.Context, v any) (*engagement.PostSessionStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(engagement.PostSessionStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEngagementPostSessionStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐPostSessionStatus(ctx context.Context, sel ast.SelectionSet, v *engagement.PostSessionStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOEngagementState2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋengagementᚐStateᚄ(ctx context.Context, v any) ([]engagement.State, error) {
 	if v == nil {
 		return nil, nil
@@ -60936,6 +65960,13 @@ func (ec *executionContext) marshalOEventQueue2ᚖgithubᚗcomᚋswitchboardᚋs
 	return ec._EventQueue(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOEventRecord2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋinternalᚋeventsᚐEventRecord(ctx context.Context, sel ast.SelectionSet, v *events.EventRecord) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EventRecord(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalIntID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -60998,6 +66029,18 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalIntID(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(v)
 	return res
 }
 

@@ -100,6 +100,12 @@ func checkInvariants(t testing.TB, s *apitest.Server) {
 			}
 			held[key{agentID, eg.Channel.Index()}]++
 			loadOf(agentID).occupy(eg.Channel, false)
+		case engagement.StatePostSession:
+			// With its virtual agent (P1): no ring, no slot of its agent.
+			if eg.VirtualAgentID == nil || eg.PostSessionStatus == nil || eg.PostSessionDeadline == nil || len(pending) != 0 {
+				fail("POST_SESSION engagement %d has virtual agent %v, status %v, deadline %v, %d pending offers",
+					eg.ID, eg.VirtualAgentID, eg.PostSessionStatus, eg.PostSessionDeadline, len(pending))
+			}
 		case engagement.StateClosed, engagement.StateAbandoned:
 			if len(pending) != 0 {
 				fail("%s engagement %d has pending offers", eg.State, eg.ID)

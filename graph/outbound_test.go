@@ -139,7 +139,7 @@ func TestStartOutbound(t *testing.T) {
 	for _, want := range []string{"engagement.assigned", "message.created", "delivery.changed"} {
 		for {
 			ev := nextEvent(t, events, "agentEvents")
-			if ev.Topic == "agent.state_changed" {
+			if ev.Topic == "agent.state_changed" || ev.Topic == "crm_record.changed" {
 				continue
 			}
 			if ev.Topic != want || deref(ev.EngagementID) != eg.ID {

@@ -25,3 +25,7 @@ func agentPayload(a *ent.Agent) *model.AgentPayload { return &model.AgentPayload
 func transferPayload(t *ent.Transfer) *model.TransferPayload {
 	return &model.TransferPayload{Transfer: t}
 }
+
+func crmRecordPayload(r *ent.CRMRecord) *model.CRMRecordPayload {
+	return &model.CRMRecordPayload{CrmRecord: r}
+}

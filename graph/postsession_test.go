@@ -66,6 +66,8 @@ func TestPostSessionSetting(t *testing.T) {
 			vars: map[string]any{"id": voice, "in": map[string]any{"appendSessionTypes": []string{"INBOUND_CALL_APP"}}}},
 		{name: "parameter with value and field", query: create, code: "VALIDATION", field: "dataParameters",
 			vars: in(map[string]any{"channel": "CHAT", "queueID": otherChat, "dataParameters": []map[string]any{{"name": "x", "value": "1", "field": "language"}}})},
+		{name: "parameter naming an unknown session field", query: create, code: "VALIDATION", field: "dataParameters",
+			vars: in(map[string]any{"channel": "CHAT", "queueID": otherChat, "dataParameters": []map[string]any{{"name": "x", "field": "agentMood"}}})},
 		{name: "parameter with neither", query: create, code: "VALIDATION", field: "dataParameters",
 			vars: in(map[string]any{"channel": "CHAT", "queueID": otherChat, "dataParameters": []map[string]any{{"name": "x"}}})},
 		{name: "parameter without a name", query: create, code: "VALIDATION", field: "dataParameters",

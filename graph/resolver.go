@@ -7,10 +7,12 @@ import (
 	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/crm"
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/live"
 	"github.com/switchboard/switchboard/internal/messaging"
+	"github.com/switchboard/switchboard/internal/sessionfile"
 )
 
 // Resolver is the resolver root; it only carries dependencies.
@@ -23,4 +25,8 @@ type Resolver struct {
 	Engine *engine.Engine
 	Live   *live.Service
 	Outbox *messaging.Outbox
+	// SessionFiles reads the session metadata files (C9).
+	SessionFiles *sessionfile.Store
+	// CRMWebhook is the external CRM adapter.
+	CRMWebhook *crm.Webhook
 }

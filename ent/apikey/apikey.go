@@ -29,6 +29,8 @@ const (
 	FieldRevokedAt = "revoked_at"
 	// FieldLastUsedAt holds the string denoting the last_used_at field in the database.
 	FieldLastUsedAt = "last_used_at"
+	// FieldVirtualAgentID holds the string denoting the virtual_agent_id field in the database.
+	FieldVirtualAgentID = "virtual_agent_id"
 	// Table holds the table name of the apikey in the database.
 	Table = "api_keys"
 )
@@ -44,6 +46,7 @@ var Columns = []string{
 	FieldScopes,
 	FieldRevokedAt,
 	FieldLastUsedAt,
+	FieldVirtualAgentID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -103,4 +106,9 @@ func ByRevokedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByLastUsedAt orders the results by the last_used_at field.
 func ByLastUsedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastUsedAt, opts...).ToFunc()
+}
+
+// ByVirtualAgentID orders the results by the virtual_agent_id field.
+func ByVirtualAgentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVirtualAgentID, opts...).ToFunc()
 }

@@ -89,6 +89,11 @@ func LastUsedAt(v time.Time) predicate.APIKey {
 	return predicate.APIKey(sql.FieldEQ(FieldLastUsedAt, v))
 }
 
+// VirtualAgentID applies equality check predicate on the "virtual_agent_id" field. It's identical to VirtualAgentIDEQ.
+func VirtualAgentID(v int) predicate.APIKey {
+	return predicate.APIKey(sql.FieldEQ(FieldVirtualAgentID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.APIKey {
 	return predicate.APIKey(sql.FieldEQ(FieldCreatedAt, v))
@@ -437,6 +442,56 @@ func LastUsedAtIsNil() predicate.APIKey {
 // LastUsedAtNotNil applies the NotNil predicate on the "last_used_at" field.
 func LastUsedAtNotNil() predicate.APIKey {
 	return predicate.APIKey(sql.FieldNotNull(FieldLastUsedAt))
+}
+
+// VirtualAgentIDEQ applies the EQ predicate on the "virtual_agent_id" field.
+func VirtualAgentIDEQ(v int) predicate.APIKey {
+	return predicate.APIKey(sql.FieldEQ(FieldVirtualAgentID, v))
+}
+
+// VirtualAgentIDNEQ applies the NEQ predicate on the "virtual_agent_id" field.
+func VirtualAgentIDNEQ(v int) predicate.APIKey {
+	return predicate.APIKey(sql.FieldNEQ(FieldVirtualAgentID, v))
+}
+
+// VirtualAgentIDIn applies the In predicate on the "virtual_agent_id" field.
+func VirtualAgentIDIn(vs ...int) predicate.APIKey {
+	return predicate.APIKey(sql.FieldIn(FieldVirtualAgentID, vs...))
+}
+
+// VirtualAgentIDNotIn applies the NotIn predicate on the "virtual_agent_id" field.
+func VirtualAgentIDNotIn(vs ...int) predicate.APIKey {
+	return predicate.APIKey(sql.FieldNotIn(FieldVirtualAgentID, vs...))
+}
+
+// VirtualAgentIDGT applies the GT predicate on the "virtual_agent_id" field.
+func VirtualAgentIDGT(v int) predicate.APIKey {
+	return predicate.APIKey(sql.FieldGT(FieldVirtualAgentID, v))
+}
+
+// VirtualAgentIDGTE applies the GTE predicate on the "virtual_agent_id" field.
+func VirtualAgentIDGTE(v int) predicate.APIKey {
+	return predicate.APIKey(sql.FieldGTE(FieldVirtualAgentID, v))
+}
+
+// VirtualAgentIDLT applies the LT predicate on the "virtual_agent_id" field.
+func VirtualAgentIDLT(v int) predicate.APIKey {
+	return predicate.APIKey(sql.FieldLT(FieldVirtualAgentID, v))
+}
+
+// VirtualAgentIDLTE applies the LTE predicate on the "virtual_agent_id" field.
+func VirtualAgentIDLTE(v int) predicate.APIKey {
+	return predicate.APIKey(sql.FieldLTE(FieldVirtualAgentID, v))
+}
+
+// VirtualAgentIDIsNil applies the IsNil predicate on the "virtual_agent_id" field.
+func VirtualAgentIDIsNil() predicate.APIKey {
+	return predicate.APIKey(sql.FieldIsNull(FieldVirtualAgentID))
+}
+
+// VirtualAgentIDNotNil applies the NotNil predicate on the "virtual_agent_id" field.
+func VirtualAgentIDNotNil() predicate.APIKey {
+	return predicate.APIKey(sql.FieldNotNull(FieldVirtualAgentID))
 }
 
 // And groups predicates with the AND operator between them.

@@ -85,6 +85,11 @@ func CustomerID(v int) predicate.CRMRecord {
 	return predicate.CRMRecord(sql.FieldEQ(FieldCustomerID, v))
 }
 
+// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
+func Version(v int) predicate.CRMRecord {
+	return predicate.CRMRecord(sql.FieldEQ(FieldVersion, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CRMRecord {
 	return predicate.CRMRecord(sql.FieldEQ(FieldCreatedAt, v))
@@ -378,6 +383,46 @@ func CustomerIDIsNil() predicate.CRMRecord {
 // CustomerIDNotNil applies the NotNil predicate on the "customer_id" field.
 func CustomerIDNotNil() predicate.CRMRecord {
 	return predicate.CRMRecord(sql.FieldNotNull(FieldCustomerID))
+}
+
+// VersionEQ applies the EQ predicate on the "version" field.
+func VersionEQ(v int) predicate.CRMRecord {
+	return predicate.CRMRecord(sql.FieldEQ(FieldVersion, v))
+}
+
+// VersionNEQ applies the NEQ predicate on the "version" field.
+func VersionNEQ(v int) predicate.CRMRecord {
+	return predicate.CRMRecord(sql.FieldNEQ(FieldVersion, v))
+}
+
+// VersionIn applies the In predicate on the "version" field.
+func VersionIn(vs ...int) predicate.CRMRecord {
+	return predicate.CRMRecord(sql.FieldIn(FieldVersion, vs...))
+}
+
+// VersionNotIn applies the NotIn predicate on the "version" field.
+func VersionNotIn(vs ...int) predicate.CRMRecord {
+	return predicate.CRMRecord(sql.FieldNotIn(FieldVersion, vs...))
+}
+
+// VersionGT applies the GT predicate on the "version" field.
+func VersionGT(v int) predicate.CRMRecord {
+	return predicate.CRMRecord(sql.FieldGT(FieldVersion, v))
+}
+
+// VersionGTE applies the GTE predicate on the "version" field.
+func VersionGTE(v int) predicate.CRMRecord {
+	return predicate.CRMRecord(sql.FieldGTE(FieldVersion, v))
+}
+
+// VersionLT applies the LT predicate on the "version" field.
+func VersionLT(v int) predicate.CRMRecord {
+	return predicate.CRMRecord(sql.FieldLT(FieldVersion, v))
+}
+
+// VersionLTE applies the LTE predicate on the "version" field.
+func VersionLTE(v int) predicate.CRMRecord {
+	return predicate.CRMRecord(sql.FieldLTE(FieldVersion, v))
 }
 
 // HasQueue applies the HasEdge predicate on the "queue" edge.

@@ -87,6 +87,20 @@ const (
 	FieldEntryPointID = "entry_point_id"
 	// FieldCustomerAddress holds the string denoting the customer_address field in the database.
 	FieldCustomerAddress = "customer_address"
+	// FieldVirtualAgentID holds the string denoting the virtual_agent_id field in the database.
+	FieldVirtualAgentID = "virtual_agent_id"
+	// FieldPostSessionStatus holds the string denoting the post_session_status field in the database.
+	FieldPostSessionStatus = "post_session_status"
+	// FieldPostSessionDeadline holds the string denoting the post_session_deadline field in the database.
+	FieldPostSessionDeadline = "post_session_deadline"
+	// FieldPostSessionParameters holds the string denoting the post_session_parameters field in the database.
+	FieldPostSessionParameters = "post_session_parameters"
+	// FieldPostSessionRecordIn holds the string denoting the post_session_record_in field in the database.
+	FieldPostSessionRecordIn = "post_session_record_in"
+	// FieldPostSessionResult holds the string denoting the post_session_result field in the database.
+	FieldPostSessionResult = "post_session_result"
+	// FieldPostSessionReason holds the string denoting the post_session_reason field in the database.
+	FieldPostSessionReason = "post_session_reason"
 	// FieldPreviousID holds the string denoting the previous_id field in the database.
 	FieldPreviousID = "previous_id"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
@@ -111,6 +125,8 @@ const (
 	EdgeDispositions = "dispositions"
 	// EdgeRecords holds the string denoting the records edge name in mutations.
 	EdgeRecords = "records"
+	// EdgeVirtualAgent holds the string denoting the virtual_agent edge name in mutations.
+	EdgeVirtualAgent = "virtual_agent"
 	// EdgePrevious holds the string denoting the previous edge name in mutations.
 	EdgePrevious = "previous"
 	// EdgeNext holds the string denoting the next edge name in mutations.
@@ -190,6 +206,13 @@ const (
 	// RecordsInverseTable is the table name for the CRMRecord entity.
 	// It exists in this package in order to avoid circular dependency with the "crmrecord" package.
 	RecordsInverseTable = "crm_records"
+	// VirtualAgentTable is the table that holds the virtual_agent relation/edge.
+	VirtualAgentTable = "engagements"
+	// VirtualAgentInverseTable is the table name for the VirtualAgent entity.
+	// It exists in this package in order to avoid circular dependency with the "virtualagent" package.
+	VirtualAgentInverseTable = "virtual_agents"
+	// VirtualAgentColumn is the table column denoting the virtual_agent relation/edge.
+	VirtualAgentColumn = "virtual_agent_id"
 	// PreviousTable is the table that holds the previous relation/edge.
 	PreviousTable = "engagements"
 	// PreviousColumn is the table column denoting the previous relation/edge.
@@ -237,6 +260,13 @@ var Columns = []string{
 	FieldAgentID,
 	FieldEntryPointID,
 	FieldCustomerAddress,
+	FieldVirtualAgentID,
+	FieldPostSessionStatus,
+	FieldPostSessionDeadline,
+	FieldPostSessionParameters,
+	FieldPostSessionRecordIn,
+	FieldPostSessionResult,
+	FieldPostSessionReason,
 	FieldPreviousID,
 }
 
@@ -379,6 +409,59 @@ func ParkedFromValidator(pf ParkedFrom) error {
 		return nil
 	default:
 		return fmt.Errorf("engagement: invalid enum value for parked_from field: %q", pf)
+	}
+}
+
+// PostSessionStatus defines the type for the "post_session_status" enum field.
+type PostSessionStatus string
+
+// PostSessionStatus values.
+const (
+	PostSessionStatusAwaitingConsent PostSessionStatus = "AWAITING_CONSENT"
+	PostSessionStatusWaiting         PostSessionStatus = "WAITING"
+	PostSessionStatusTaken           PostSessionStatus = "TAKEN"
+	PostSessionStatusCompleted       PostSessionStatus = "COMPLETED"
+	PostSessionStatusConsentRefused  PostSessionStatus = "CONSENT_REFUSED"
+	PostSessionStatusConsentTimedOut PostSessionStatus = "CONSENT_TIMED_OUT"
+	PostSessionStatusTimedOut        PostSessionStatus = "TIMED_OUT"
+	PostSessionStatusCustomerLeft    PostSessionStatus = "CUSTOMER_LEFT"
+)
+
+func (pss PostSessionStatus) String() string {
+	return string(pss)
+}
+
+// PostSessionStatusValidator is a validator for the "post_session_status" field enum values. It is called by the builders before save.
+func PostSessionStatusValidator(pss PostSessionStatus) error {
+	switch pss {
+	case PostSessionStatusAwaitingConsent, PostSessionStatusWaiting, PostSessionStatusTaken, PostSessionStatusCompleted, PostSessionStatusConsentRefused, PostSessionStatusConsentTimedOut, PostSessionStatusTimedOut, PostSessionStatusCustomerLeft:
+		return nil
+	default:
+		return fmt.Errorf("engagement: invalid enum value for post_session_status field: %q", pss)
+	}
+}
+
+// PostSessionRecordIn defines the type for the "post_session_record_in" enum field.
+type PostSessionRecordIn string
+
+// PostSessionRecordIn values.
+const (
+	PostSessionRecordInMetadata PostSessionRecordIn = "METADATA"
+	PostSessionRecordInCRM      PostSessionRecordIn = "CRM"
+	PostSessionRecordInBoth     PostSessionRecordIn = "BOTH"
+)
+
+func (psri PostSessionRecordIn) String() string {
+	return string(psri)
+}
+
+// PostSessionRecordInValidator is a validator for the "post_session_record_in" field enum values. It is called by the builders before save.
+func PostSessionRecordInValidator(psri PostSessionRecordIn) error {
+	switch psri {
+	case PostSessionRecordInMetadata, PostSessionRecordInCRM, PostSessionRecordInBoth:
+		return nil
+	default:
+		return fmt.Errorf("engagement: invalid enum value for post_session_record_in field: %q", psri)
 	}
 }
 
@@ -555,6 +638,31 @@ func ByCustomerAddress(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerAddress, opts...).ToFunc()
 }
 
+// ByVirtualAgentID orders the results by the virtual_agent_id field.
+func ByVirtualAgentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVirtualAgentID, opts...).ToFunc()
+}
+
+// ByPostSessionStatus orders the results by the post_session_status field.
+func ByPostSessionStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPostSessionStatus, opts...).ToFunc()
+}
+
+// ByPostSessionDeadline orders the results by the post_session_deadline field.
+func ByPostSessionDeadline(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPostSessionDeadline, opts...).ToFunc()
+}
+
+// ByPostSessionRecordIn orders the results by the post_session_record_in field.
+func ByPostSessionRecordIn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPostSessionRecordIn, opts...).ToFunc()
+}
+
+// ByPostSessionReason orders the results by the post_session_reason field.
+func ByPostSessionReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPostSessionReason, opts...).ToFunc()
+}
+
 // ByPreviousID orders the results by the previous_id field.
 func ByPreviousID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPreviousID, opts...).ToFunc()
@@ -686,6 +794,13 @@ func ByRecords(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByVirtualAgentField orders the results by virtual_agent field.
+func ByVirtualAgentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newVirtualAgentStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // ByPreviousField orders the results by previous field.
 func ByPreviousField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -783,6 +898,13 @@ func newRecordsStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2M, true, RecordsTable, RecordsPrimaryKey...),
 	)
 }
+func newVirtualAgentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(VirtualAgentInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, VirtualAgentTable, VirtualAgentColumn),
+	)
+}
 func newPreviousStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -851,6 +973,42 @@ func (e *ParkedFrom) UnmarshalGQL(val interface{}) error {
 	*e = ParkedFrom(str)
 	if err := ParkedFromValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid ParkedFrom", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e PostSessionStatus) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *PostSessionStatus) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = PostSessionStatus(str)
+	if err := PostSessionStatusValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid PostSessionStatus", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e PostSessionRecordIn) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *PostSessionRecordIn) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = PostSessionRecordIn(str)
+	if err := PostSessionRecordInValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid PostSessionRecordIn", str)
 	}
 	return nil
 }

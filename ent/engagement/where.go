@@ -196,6 +196,21 @@ func CustomerAddress(v string) predicate.Engagement {
 	return predicate.Engagement(sql.FieldEQ(FieldCustomerAddress, v))
 }
 
+// VirtualAgentID applies equality check predicate on the "virtual_agent_id" field. It's identical to VirtualAgentIDEQ.
+func VirtualAgentID(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldVirtualAgentID, v))
+}
+
+// PostSessionDeadline applies equality check predicate on the "post_session_deadline" field. It's identical to PostSessionDeadlineEQ.
+func PostSessionDeadline(v time.Time) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldPostSessionDeadline, v))
+}
+
+// PostSessionReason applies equality check predicate on the "post_session_reason" field. It's identical to PostSessionReasonEQ.
+func PostSessionReason(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldPostSessionReason, v))
+}
+
 // PreviousID applies equality check predicate on the "previous_id" field. It's identical to PreviousIDEQ.
 func PreviousID(v int) predicate.Engagement {
 	return predicate.Engagement(sql.FieldEQ(FieldPreviousID, v))
@@ -1631,6 +1646,241 @@ func CustomerAddressContainsFold(v string) predicate.Engagement {
 	return predicate.Engagement(sql.FieldContainsFold(FieldCustomerAddress, v))
 }
 
+// VirtualAgentIDEQ applies the EQ predicate on the "virtual_agent_id" field.
+func VirtualAgentIDEQ(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldVirtualAgentID, v))
+}
+
+// VirtualAgentIDNEQ applies the NEQ predicate on the "virtual_agent_id" field.
+func VirtualAgentIDNEQ(v int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNEQ(FieldVirtualAgentID, v))
+}
+
+// VirtualAgentIDIn applies the In predicate on the "virtual_agent_id" field.
+func VirtualAgentIDIn(vs ...int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldIn(FieldVirtualAgentID, vs...))
+}
+
+// VirtualAgentIDNotIn applies the NotIn predicate on the "virtual_agent_id" field.
+func VirtualAgentIDNotIn(vs ...int) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotIn(FieldVirtualAgentID, vs...))
+}
+
+// VirtualAgentIDIsNil applies the IsNil predicate on the "virtual_agent_id" field.
+func VirtualAgentIDIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldVirtualAgentID))
+}
+
+// VirtualAgentIDNotNil applies the NotNil predicate on the "virtual_agent_id" field.
+func VirtualAgentIDNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldVirtualAgentID))
+}
+
+// PostSessionStatusEQ applies the EQ predicate on the "post_session_status" field.
+func PostSessionStatusEQ(v PostSessionStatus) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldPostSessionStatus, v))
+}
+
+// PostSessionStatusNEQ applies the NEQ predicate on the "post_session_status" field.
+func PostSessionStatusNEQ(v PostSessionStatus) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNEQ(FieldPostSessionStatus, v))
+}
+
+// PostSessionStatusIn applies the In predicate on the "post_session_status" field.
+func PostSessionStatusIn(vs ...PostSessionStatus) predicate.Engagement {
+	return predicate.Engagement(sql.FieldIn(FieldPostSessionStatus, vs...))
+}
+
+// PostSessionStatusNotIn applies the NotIn predicate on the "post_session_status" field.
+func PostSessionStatusNotIn(vs ...PostSessionStatus) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotIn(FieldPostSessionStatus, vs...))
+}
+
+// PostSessionStatusIsNil applies the IsNil predicate on the "post_session_status" field.
+func PostSessionStatusIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldPostSessionStatus))
+}
+
+// PostSessionStatusNotNil applies the NotNil predicate on the "post_session_status" field.
+func PostSessionStatusNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldPostSessionStatus))
+}
+
+// PostSessionDeadlineEQ applies the EQ predicate on the "post_session_deadline" field.
+func PostSessionDeadlineEQ(v time.Time) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldPostSessionDeadline, v))
+}
+
+// PostSessionDeadlineNEQ applies the NEQ predicate on the "post_session_deadline" field.
+func PostSessionDeadlineNEQ(v time.Time) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNEQ(FieldPostSessionDeadline, v))
+}
+
+// PostSessionDeadlineIn applies the In predicate on the "post_session_deadline" field.
+func PostSessionDeadlineIn(vs ...time.Time) predicate.Engagement {
+	return predicate.Engagement(sql.FieldIn(FieldPostSessionDeadline, vs...))
+}
+
+// PostSessionDeadlineNotIn applies the NotIn predicate on the "post_session_deadline" field.
+func PostSessionDeadlineNotIn(vs ...time.Time) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotIn(FieldPostSessionDeadline, vs...))
+}
+
+// PostSessionDeadlineGT applies the GT predicate on the "post_session_deadline" field.
+func PostSessionDeadlineGT(v time.Time) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGT(FieldPostSessionDeadline, v))
+}
+
+// PostSessionDeadlineGTE applies the GTE predicate on the "post_session_deadline" field.
+func PostSessionDeadlineGTE(v time.Time) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGTE(FieldPostSessionDeadline, v))
+}
+
+// PostSessionDeadlineLT applies the LT predicate on the "post_session_deadline" field.
+func PostSessionDeadlineLT(v time.Time) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLT(FieldPostSessionDeadline, v))
+}
+
+// PostSessionDeadlineLTE applies the LTE predicate on the "post_session_deadline" field.
+func PostSessionDeadlineLTE(v time.Time) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLTE(FieldPostSessionDeadline, v))
+}
+
+// PostSessionDeadlineIsNil applies the IsNil predicate on the "post_session_deadline" field.
+func PostSessionDeadlineIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldPostSessionDeadline))
+}
+
+// PostSessionDeadlineNotNil applies the NotNil predicate on the "post_session_deadline" field.
+func PostSessionDeadlineNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldPostSessionDeadline))
+}
+
+// PostSessionParametersIsNil applies the IsNil predicate on the "post_session_parameters" field.
+func PostSessionParametersIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldPostSessionParameters))
+}
+
+// PostSessionParametersNotNil applies the NotNil predicate on the "post_session_parameters" field.
+func PostSessionParametersNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldPostSessionParameters))
+}
+
+// PostSessionRecordInEQ applies the EQ predicate on the "post_session_record_in" field.
+func PostSessionRecordInEQ(v PostSessionRecordIn) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldPostSessionRecordIn, v))
+}
+
+// PostSessionRecordInNEQ applies the NEQ predicate on the "post_session_record_in" field.
+func PostSessionRecordInNEQ(v PostSessionRecordIn) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNEQ(FieldPostSessionRecordIn, v))
+}
+
+// PostSessionRecordInIn applies the In predicate on the "post_session_record_in" field.
+func PostSessionRecordInIn(vs ...PostSessionRecordIn) predicate.Engagement {
+	return predicate.Engagement(sql.FieldIn(FieldPostSessionRecordIn, vs...))
+}
+
+// PostSessionRecordInNotIn applies the NotIn predicate on the "post_session_record_in" field.
+func PostSessionRecordInNotIn(vs ...PostSessionRecordIn) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotIn(FieldPostSessionRecordIn, vs...))
+}
+
+// PostSessionRecordInIsNil applies the IsNil predicate on the "post_session_record_in" field.
+func PostSessionRecordInIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldPostSessionRecordIn))
+}
+
+// PostSessionRecordInNotNil applies the NotNil predicate on the "post_session_record_in" field.
+func PostSessionRecordInNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldPostSessionRecordIn))
+}
+
+// PostSessionResultIsNil applies the IsNil predicate on the "post_session_result" field.
+func PostSessionResultIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldPostSessionResult))
+}
+
+// PostSessionResultNotNil applies the NotNil predicate on the "post_session_result" field.
+func PostSessionResultNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldPostSessionResult))
+}
+
+// PostSessionReasonEQ applies the EQ predicate on the "post_session_reason" field.
+func PostSessionReasonEQ(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEQ(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonNEQ applies the NEQ predicate on the "post_session_reason" field.
+func PostSessionReasonNEQ(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNEQ(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonIn applies the In predicate on the "post_session_reason" field.
+func PostSessionReasonIn(vs ...string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldIn(FieldPostSessionReason, vs...))
+}
+
+// PostSessionReasonNotIn applies the NotIn predicate on the "post_session_reason" field.
+func PostSessionReasonNotIn(vs ...string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotIn(FieldPostSessionReason, vs...))
+}
+
+// PostSessionReasonGT applies the GT predicate on the "post_session_reason" field.
+func PostSessionReasonGT(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGT(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonGTE applies the GTE predicate on the "post_session_reason" field.
+func PostSessionReasonGTE(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldGTE(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonLT applies the LT predicate on the "post_session_reason" field.
+func PostSessionReasonLT(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLT(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonLTE applies the LTE predicate on the "post_session_reason" field.
+func PostSessionReasonLTE(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldLTE(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonContains applies the Contains predicate on the "post_session_reason" field.
+func PostSessionReasonContains(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldContains(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonHasPrefix applies the HasPrefix predicate on the "post_session_reason" field.
+func PostSessionReasonHasPrefix(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldHasPrefix(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonHasSuffix applies the HasSuffix predicate on the "post_session_reason" field.
+func PostSessionReasonHasSuffix(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldHasSuffix(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonIsNil applies the IsNil predicate on the "post_session_reason" field.
+func PostSessionReasonIsNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldIsNull(FieldPostSessionReason))
+}
+
+// PostSessionReasonNotNil applies the NotNil predicate on the "post_session_reason" field.
+func PostSessionReasonNotNil() predicate.Engagement {
+	return predicate.Engagement(sql.FieldNotNull(FieldPostSessionReason))
+}
+
+// PostSessionReasonEqualFold applies the EqualFold predicate on the "post_session_reason" field.
+func PostSessionReasonEqualFold(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldEqualFold(FieldPostSessionReason, v))
+}
+
+// PostSessionReasonContainsFold applies the ContainsFold predicate on the "post_session_reason" field.
+func PostSessionReasonContainsFold(v string) predicate.Engagement {
+	return predicate.Engagement(sql.FieldContainsFold(FieldPostSessionReason, v))
+}
+
 // PreviousIDEQ applies the EQ predicate on the "previous_id" field.
 func PreviousIDEQ(v int) predicate.Engagement {
 	return predicate.Engagement(sql.FieldEQ(FieldPreviousID, v))
@@ -1906,6 +2156,29 @@ func HasRecords() predicate.Engagement {
 func HasRecordsWith(preds ...predicate.CRMRecord) predicate.Engagement {
 	return predicate.Engagement(func(s *sql.Selector) {
 		step := newRecordsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasVirtualAgent applies the HasEdge predicate on the "virtual_agent" edge.
+func HasVirtualAgent() predicate.Engagement {
+	return predicate.Engagement(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, VirtualAgentTable, VirtualAgentColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasVirtualAgentWith applies the HasEdge predicate on the "virtual_agent" edge with a given conditions (other predicates).
+func HasVirtualAgentWith(preds ...predicate.VirtualAgent) predicate.Engagement {
+	return predicate.Engagement(func(s *sql.Selector) {
+		step := newVirtualAgentStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -45,6 +45,18 @@ func (f AuthTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuthTokenMutation", m)
 }
 
+// The CRMDeliveryFunc type is an adapter to allow the use of ordinary
+// function as CRMDelivery mutator.
+type CRMDeliveryFunc func(context.Context, *ent.CRMDeliveryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CRMDeliveryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CRMDeliveryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CRMDeliveryMutation", m)
+}
+
 // The CRMRecordFunc type is an adapter to allow the use of ordinary
 // function as CRMRecord mutator.
 type CRMRecordFunc func(context.Context, *ent.CRMRecordMutation) (ent.Value, error)

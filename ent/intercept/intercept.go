@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard/switchboard/ent/apikey"
 	"github.com/switchboard/switchboard/ent/authtoken"
 	"github.com/switchboard/switchboard/ent/capacityprofile"
+	"github.com/switchboard/switchboard/ent/crmdelivery"
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/crmsetting"
 	"github.com/switchboard/switchboard/ent/customer"
@@ -169,6 +170,33 @@ func (f TraverseAuthToken) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuthTokenQuery", q)
+}
+
+// The CRMDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CRMDeliveryFunc func(context.Context, *ent.CRMDeliveryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CRMDeliveryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CRMDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CRMDeliveryQuery", q)
+}
+
+// The TraverseCRMDelivery type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCRMDelivery func(context.Context, *ent.CRMDeliveryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCRMDelivery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCRMDelivery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CRMDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CRMDeliveryQuery", q)
 }
 
 // The CRMRecordFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -720,6 +748,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AgentQuery, predicate.Agent, agent.OrderOption]{typ: ent.TypeAgent, tq: q}, nil
 	case *ent.AuthTokenQuery:
 		return &query[*ent.AuthTokenQuery, predicate.AuthToken, authtoken.OrderOption]{typ: ent.TypeAuthToken, tq: q}, nil
+	case *ent.CRMDeliveryQuery:
+		return &query[*ent.CRMDeliveryQuery, predicate.CRMDelivery, crmdelivery.OrderOption]{typ: ent.TypeCRMDelivery, tq: q}, nil
 	case *ent.CRMRecordQuery:
 		return &query[*ent.CRMRecordQuery, predicate.CRMRecord, crmrecord.OrderOption]{typ: ent.TypeCRMRecord, tq: q}, nil
 	case *ent.CRMSettingQuery:

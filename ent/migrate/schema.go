@@ -20,6 +20,7 @@ var (
 		{Name: "scopes", Type: field.TypeJSON},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "virtual_agent_id", Type: field.TypeInt, Nullable: true},
 	}
 	// APIKeysTable holds the schema information for the "api_keys" table.
 	APIKeysTable = &schema.Table{
@@ -92,6 +93,39 @@ var (
 			},
 		},
 	}
+	// CrmDeliveriesColumns holds the columns for the "crm_deliveries" table.
+	CrmDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "event_id", Type: field.TypeInt, Unique: true},
+		{Name: "record_id", Type: field.TypeInt},
+		{Name: "record_version", Type: field.TypeInt},
+		{Name: "payload", Type: field.TypeJSON},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "dead_lettered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
+	}
+	// CrmDeliveriesTable holds the schema information for the "crm_deliveries" table.
+	CrmDeliveriesTable = &schema.Table{
+		Name:       "crm_deliveries",
+		Columns:    CrmDeliveriesColumns,
+		PrimaryKey: []*schema.Column{CrmDeliveriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "crmdelivery_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{CrmDeliveriesColumns[8]},
+			},
+			{
+				Name:    "crmdelivery_dead_lettered_at",
+				Unique:  false,
+				Columns: []*schema.Column{CrmDeliveriesColumns[10]},
+			},
+		},
+	}
 	// CrmRecordsColumns holds the columns for the "crm_records" table.
 	CrmRecordsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -102,6 +136,7 @@ var (
 		{Name: "tags", Type: field.TypeJSON, Nullable: true},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "queue_id", Type: field.TypeInt, Nullable: true},
 		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -113,13 +148,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "crm_records_queues_queue",
-				Columns:    []*schema.Column{CrmRecordsColumns[8]},
+				Columns:    []*schema.Column{CrmRecordsColumns[9]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "crm_records_customers_customer",
-				Columns:    []*schema.Column{CrmRecordsColumns[9]},
+				Columns:    []*schema.Column{CrmRecordsColumns[10]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -128,7 +163,7 @@ var (
 			{
 				Name:    "crmrecord_queue_id_status_updated_at",
 				Unique:  false,
-				Columns: []*schema.Column{CrmRecordsColumns[8], CrmRecordsColumns[4], CrmRecordsColumns[2]},
+				Columns: []*schema.Column{CrmRecordsColumns[9], CrmRecordsColumns[4], CrmRecordsColumns[2]},
 			},
 		},
 	}
@@ -270,10 +305,17 @@ var (
 		{Name: "version", Type: field.TypeInt, Default: 0},
 		{Name: "customer_messages", Type: field.TypeInt, Default: 0},
 		{Name: "customer_address", Type: field.TypeString, Nullable: true, Size: 320},
+		{Name: "post_session_status", Type: field.TypeEnum, Nullable: true, Enums: []string{"AWAITING_CONSENT", "WAITING", "TAKEN", "COMPLETED", "CONSENT_REFUSED", "CONSENT_TIMED_OUT", "TIMED_OUT", "CUSTOMER_LEFT"}},
+		{Name: "post_session_deadline", Type: field.TypeTime, Nullable: true},
+		{Name: "post_session_parameters", Type: field.TypeJSON, Nullable: true},
+		{Name: "post_session_record_in", Type: field.TypeEnum, Nullable: true, Enums: []string{"METADATA", "CRM", "BOTH"}},
+		{Name: "post_session_result", Type: field.TypeJSON, Nullable: true},
+		{Name: "post_session_reason", Type: field.TypeString, Nullable: true},
 		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
 		{Name: "queue_id", Type: field.TypeInt, Nullable: true},
 		{Name: "agent_id", Type: field.TypeInt, Nullable: true},
 		{Name: "entry_point_id", Type: field.TypeInt, Nullable: true},
+		{Name: "virtual_agent_id", Type: field.TypeInt, Nullable: true},
 		{Name: "previous_id", Type: field.TypeInt, Nullable: true},
 	}
 	// EngagementsTable holds the schema information for the "engagements" table.
@@ -284,31 +326,37 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "engagements_customers_customer",
-				Columns:    []*schema.Column{EngagementsColumns[31]},
+				Columns:    []*schema.Column{EngagementsColumns[37]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_queues_queue",
-				Columns:    []*schema.Column{EngagementsColumns[32]},
+				Columns:    []*schema.Column{EngagementsColumns[38]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_agents_agent",
-				Columns:    []*schema.Column{EngagementsColumns[33]},
+				Columns:    []*schema.Column{EngagementsColumns[39]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "engagements_entry_points_entry_point",
-				Columns:    []*schema.Column{EngagementsColumns[34]},
+				Columns:    []*schema.Column{EngagementsColumns[40]},
 				RefColumns: []*schema.Column{EntryPointsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
+				Symbol:     "engagements_virtual_agents_virtual_agent",
+				Columns:    []*schema.Column{EngagementsColumns[41]},
+				RefColumns: []*schema.Column{VirtualAgentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
 				Symbol:     "engagements_engagements_next",
-				Columns:    []*schema.Column{EngagementsColumns[35]},
+				Columns:    []*schema.Column{EngagementsColumns[42]},
 				RefColumns: []*schema.Column{EngagementsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -317,17 +365,17 @@ var (
 			{
 				Name:    "engagement_agent_id_state",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[33], EngagementsColumns[5]},
+				Columns: []*schema.Column{EngagementsColumns[39], EngagementsColumns[5]},
 			},
 			{
 				Name:    "engagement_queue_id_state_queued_at",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[32], EngagementsColumns[5], EngagementsColumns[12]},
+				Columns: []*schema.Column{EngagementsColumns[38], EngagementsColumns[5], EngagementsColumns[12]},
 			},
 			{
 				Name:    "engagement_customer_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EngagementsColumns[31], EngagementsColumns[1]},
+				Columns: []*schema.Column{EngagementsColumns[37], EngagementsColumns[1]},
 			},
 			{
 				Name:    "engagement_state",
@@ -337,7 +385,7 @@ var (
 			{
 				Name:    "engagement_one_active_conversation",
 				Unique:  true,
-				Columns: []*schema.Column{EngagementsColumns[30], EngagementsColumns[34]},
+				Columns: []*schema.Column{EngagementsColumns[30], EngagementsColumns[40]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "customer_address IS NOT NULL AND ended_at IS NULL AND closed_at IS NULL",
 				},
@@ -922,6 +970,7 @@ var (
 		APIKeysTable,
 		AgentsTable,
 		AuthTokensTable,
+		CrmDeliveriesTable,
 		CrmRecordsTable,
 		CrmSettingsTable,
 		CapacityProfilesTable,
@@ -961,6 +1010,9 @@ func init() {
 	AuthTokensTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
 	}
+	CrmDeliveriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
 	CrmRecordsTable.ForeignKeys[0].RefTable = QueuesTable
 	CrmRecordsTable.ForeignKeys[1].RefTable = CustomersTable
 	CrmRecordsTable.Annotation = &entsql.Annotation{
@@ -983,7 +1035,8 @@ func init() {
 	EngagementsTable.ForeignKeys[1].RefTable = QueuesTable
 	EngagementsTable.ForeignKeys[2].RefTable = AgentsTable
 	EngagementsTable.ForeignKeys[3].RefTable = EntryPointsTable
-	EngagementsTable.ForeignKeys[4].RefTable = EngagementsTable
+	EngagementsTable.ForeignKeys[4].RefTable = VirtualAgentsTable
+	EngagementsTable.ForeignKeys[5].RefTable = EngagementsTable
 	EngagementsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}

@@ -15,6 +15,9 @@ type Agent func(*sql.Selector)
 // AuthToken is the predicate function for authtoken builders.
 type AuthToken func(*sql.Selector)
 
+// CRMDelivery is the predicate function for crmdelivery builders.
+type CRMDelivery func(*sql.Selector)
+
 // CRMRecord is the predicate function for crmrecord builders.
 type CRMRecord func(*sql.Selector)
 

@@ -49,6 +49,7 @@ func (APIKey) Fields() []ent.Field {
 		field.JSON("scopes", []enum.Scope{}).Annotations(entgql.Type("[APIKeyScope!]")),
 		field.Time("revoked_at").Optional().Nillable(),
 		field.Time("last_used_at").Optional().Nillable(),
+		field.Int("virtual_agent_id").Optional().Nillable().Immutable().Comment("Set for a key with scope VIRTUAL_AGENT: the one virtual agent it acts as."),
 	}
 }
 

@@ -55,6 +55,7 @@ func (CRMRecord) Fields() []ent.Field {
 		field.Time("closed_at").Optional().Nillable(),
 		field.Int("queue_id").Optional(),
 		field.Int("customer_id").Optional(),
+		field.Int("version").Default(1).Comment("Bumped by every change of the record; external CRMs drop updates older than the version they have."),
 	}
 }
 

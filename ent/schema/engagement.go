@@ -67,6 +67,25 @@ func (Engagement) Fields() []ent.Field {
 		field.Int("entry_point_id").Optional(),
 		field.String("customer_address").Optional().Nillable().MaxLen(320).
 			Comment("SMS and email: the customer's number (E.164) or email address, normalised; one active conversation per address and entry point (O4)."),
+		field.Int("virtual_agent_id").Optional().Nillable().Comment("The virtual agent the session was handed to after its human part (P1)."),
+		field.Enum("post_session_status").NamedValues(
+			"AwaitingConsent", "AWAITING_CONSENT",
+			"Waiting", "WAITING",
+			"Taken", "TAKEN",
+			"Completed", "COMPLETED",
+			"ConsentRefused", "CONSENT_REFUSED",
+			"ConsentTimedOut", "CONSENT_TIMED_OUT",
+			"TimedOut", "TIMED_OUT",
+			"CustomerLeft", "CUSTOMER_LEFT",
+		).Optional().Nillable().Comment("How the post-session part stands; set once, when the session is handed over (at most one post-session transfer per engagement)."),
+		field.Time("post_session_deadline").Optional().Nillable().Comment("When the customer's consent, or the virtual agent's take, is due."),
+		field.JSON("post_session_parameters", map[string]any{}).Optional().Annotations(entgql.Type("Map")).
+			Comment("The data parameters passed to the virtual agent, resolved when the session was handed over."),
+		field.Enum("post_session_record_in").NamedValues("Metadata", "METADATA", "CRM", "CRM", "Both", "BOTH").Optional().Nillable().
+			Comment("Where the data parameters and the result are recorded, from the post-session setting."),
+		field.JSON("post_session_result", map[string]any{}).Optional().Annotations(entgql.Type("Map")).
+			Comment("What the virtual agent ended the session with (e.g. survey answers)."),
+		field.String("post_session_reason").Optional().Comment("Why the post-session part ended: POST_SESSION_COMPLETED, CUSTOMER_ENDED, CONSENT_REFUSED, CONSENT_TIMED_OUT, VIRTUAL_AGENT_TIMEOUT, POST_SESSION_LIMIT."),
 		field.Int("previous_id").Optional().Nillable().
 			Comment("The earlier conversation with the same customer address and entry point this one continues (O7)."),
 	}
@@ -86,6 +105,7 @@ func (Engagement) Edges() []ent.Edge {
 		edge.From("notes", Note.Type).Ref("engagement"),
 		edge.To("dispositions", WrapUpReason.Type),
 		edge.From("records", CRMRecord.Type).Ref("engagements"),
+		edge.To("virtual_agent", VirtualAgent.Type).Field("virtual_agent_id").Unique(),
 		edge.To("next", Engagement.Type).From("previous").Field("previous_id").Unique().
 			Comment("previous: the conversation this one continues; next: those continuing it."),
 	}

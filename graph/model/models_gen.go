@@ -36,6 +36,10 @@ type AppendTranscriptPayload struct {
 	Segments []*ent.TranscriptSegment `json:"segments"`
 }
 
+type CRMRecordPayload struct {
+	CrmRecord *ent.CRMRecord `json:"crmRecord"`
+}
+
 type CRMSettingPayload struct {
 	CrmSetting *ent.CRMSetting `json:"crmSetting"`
 }
@@ -53,6 +57,8 @@ type CompleteWrapUpInput struct {
 type CreateAPIKeyInput struct {
 	Name   string       `json:"name"`
 	Scopes []enum.Scope `json:"scopes"`
+	// Required with scope VIRTUAL_AGENT, refused without: the virtual agent the key acts as.
+	VirtualAgentID *int `json:"virtualAgentID,omitempty"`
 }
 
 type CreateAPIKeyPayload struct {
@@ -172,6 +178,10 @@ type QueueAvailability struct {
 
 type QueuePayload struct {
 	Queue *ent.Queue `json:"queue"`
+}
+
+type RedriveCRMDeliveriesPayload struct {
+	Requeued int `json:"requeued"`
 }
 
 type RevokeTokenPayload struct {

@@ -3,12 +3,10 @@ package admin
 import (
 	"context"
 	"net/url"
-	"regexp"
-	"slices"
-	"strings"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/crm"
 )
 
 // CRMSetting returns the single CRM settings row, creating it with defaults.
@@ -29,7 +27,7 @@ func crmSetting(ctx context.Context, tx *ent.Tx) (*ent.CRMSetting, error) {
 // UpdateCRMSetting updates the CRM settings.
 func (s *Service) UpdateCRMSetting(ctx context.Context, in ent.UpdateCRMSettingInput) (*ent.CRMSetting, error) {
 	if in.TitleTemplate != nil {
-		if err := checkTitleTemplate(*in.TitleTemplate); err != nil {
+		if err := crm.CheckTitleTemplate(*in.TitleTemplate); err != nil {
 			return nil, err
 		}
 	}
@@ -43,26 +41,6 @@ func (s *Service) UpdateCRMSetting(ctx context.Context, in ent.UpdateCRMSettingI
 		}
 		return cs.Update().SetInput(in).Save(ctx)
 	})
-}
-
-// TitleVariables are the variables a CRM record title template may use (C7).
-var TitleVariables = []string{"CALL_TYPE", "CALL_ID", "MENU_PATH", "PHONE_NUMBER", "LANGUAGE", "TIMESTAMP"}
-
-var titleVariable = regexp.MustCompile(`\{([^{}]*)\}`)
-
-// checkTitleTemplate refuses unknown {VARIABLES} and unbalanced braces,
-// which would otherwise show up verbatim in every record title.
-func checkTitleTemplate(tmpl string) error {
-	matches := titleVariable.FindAllStringSubmatch(tmpl, -1)
-	for _, m := range matches {
-		if !slices.Contains(TitleVariables, m[1]) {
-			return apperr.Invalid("titleTemplate", "unknown variable {%s}; use %v", m[1], TitleVariables)
-		}
-	}
-	if strings.Count(tmpl, "{") != len(matches) || strings.Count(tmpl, "}") != len(matches) {
-		return apperr.Invalid("titleTemplate", "unbalanced braces in %q", tmpl)
-	}
-	return nil
 }
 
 // checkWebhookURL accepts nothing (no webhook) or an absolute http(s) URL.

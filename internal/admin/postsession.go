@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/postsession"
 )
 
 // CreateVirtualAgent creates a bot for post-session work.
@@ -113,14 +114,6 @@ func (s *Service) DeletePostSessionSetting(ctx context.Context, id int) (int, er
 	})
 }
 
-// postSessionTypes are the session types each channel's post-session
-// setting may hand to a virtual agent: the channel's own types, without
-// mobile-app sessions, for which the feature does not exist (SPEC P4).
-var postSessionTypes = map[enum.Channel][]enum.SessionType{
-	enum.ChannelVoice: {enum.SessionIVRCall, enum.SessionInboundCallWeb, enum.SessionScheduledCallWeb, enum.SessionOutboundCall},
-	enum.ChannelChat:  {enum.SessionInboundWebChat},
-}
-
 // checkPostSession enforces SPEC §6: only chat and call channels; queue
 // overrides only for chat queues; an enabled setting needs a virtual agent
 // serving its channel; data parameters have a name and one source.
@@ -156,14 +149,19 @@ func checkPostSession(ctx context.Context, tx *ent.Tx, ps *ent.PostSessionSettin
 		return apperr.Invalid("askConsent", "only chat asks the end user for consent; calls are handed over directly")
 	}
 	for _, st := range ps.SessionTypes {
-		if !slices.Contains(postSessionTypes[ps.Channel], st) {
+		if !slices.Contains(postsession.Types[ps.Channel], st) {
 			return apperr.Invalid("sessionTypes", "%s sessions cannot be handed to a virtual agent from a %s setting; allowed: %v (mobile-app sessions are not supported)",
-				st, ps.Channel, postSessionTypes[ps.Channel])
+				st, ps.Channel, postsession.Types[ps.Channel])
 		}
 	}
 	for _, p := range ps.DataParameters {
 		if p.Name == "" || (p.Value == "") == (p.Field == "") {
 			return apperr.Invalid("dataParameters", "each parameter needs a name and exactly one of value or field")
+		}
+		if p.Field != "" {
+			if err := postsession.CheckField(p.Field); err != nil {
+				return apperr.Invalid("dataParameters", "parameter %q: %v", p.Name, err)
+			}
 		}
 	}
 	return nil

@@ -48,6 +48,7 @@ func Start(t testing.TB, options ...func(*app.Config)) *Server {
 	fake := clock.NewFake(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
 	cfg := app.Defaults()
 	cfg.DatabaseURL = filepath.Join(t.TempDir(), "switchboard.db")
+	cfg.SessionFilesDir = filepath.Join(t.TempDir(), "sessions")
 	cfg.AdminEmail, cfg.AdminPassword = AdminEmail, AdminPassword
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.Clock = fake

@@ -23,25 +23,31 @@ import (
 	"github.com/switchboard/switchboard/internal/admin"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/crm"
 	"github.com/switchboard/switchboard/internal/engine"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/messaging"
+	"github.com/switchboard/switchboard/internal/sessionfile"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
 // App is a running Switchboard: services and the HTTP handler over them.
 type App struct {
-	Config  Config
-	Client  *ent.Client
-	Auth    *auth.Service
-	Admin   *admin.Service
-	Bus     *events.Bus
-	Engine  *engine.Engine
-	Outbox  *messaging.Outbox
-	Log     *slog.Logger
-	metrics *metrics
-	sockets *socketTracker
-	handler http.Handler
+	Config Config
+	Client *ent.Client
+	Auth   *auth.Service
+	Admin  *admin.Service
+	Bus    *events.Bus
+	Engine *engine.Engine
+	Outbox *messaging.Outbox
+	// CRMWebhook mirrors record changes to an external CRM.
+	CRMWebhook *crm.Webhook
+	// SessionFiles writes the session metadata files (C9).
+	SessionFiles *sessionfile.Store
+	Log          *slog.Logger
+	metrics      *metrics
+	sockets      *socketTracker
+	handler      http.Handler
 	// metricsHandler serves /metrics: on the API's mux, or on the
 	// listener of -metrics-addr (MetricsHandler).
 	metricsHandler http.Handler
@@ -103,6 +109,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Engine = engine.New(engine.Config{Client: client, Bus: a.Bus, Writer: writer, Clock: cfg.Clock, Log: cfg.Log,
 		MissedRingsLimit: cfg.MissedRingsLimit, DisconnectGrace: cfg.DisconnectGrace, MediaPriority: cfg.MediaPriority,
 		Messaging: engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}, Lead: a.leadership(postgres)})
+	a.CRMWebhook = crm.NewWebhook(crm.WebhookConfig{Client: client, Writer: writer, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
+		Secret: cfg.CRMWebhookSecret, Timeout: cfg.CRMWebhookTimeout, MaxAttempts: cfg.DeliveryAttempts, Backoff: cfg.DeliveryBackoff})
+	a.SessionFiles = &sessionfile.Store{Client: client, Bus: a.Bus, Dir: cfg.SessionFilesDir, Log: cfg.Log}
 	if a.Outbox, err = newOutbox(cfg, writer); err != nil {
 		client.Close()
 		return nil, err
@@ -127,6 +136,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Engine.Start()
 	a.Outbox.Start()
+	a.SessionFiles.Start()
+	a.CRMWebhook.Start()
 	return a, nil
 }
 
@@ -167,6 +178,8 @@ func (a *App) Shutdown(ctx context.Context) {
 
 // Close stops the dispatcher and releases the store.
 func (a *App) Close() error {
+	a.CRMWebhook.Stop()
+	a.SessionFiles.Stop()
 	a.Outbox.Stop()
 	a.Engine.Stop()
 	if a.stopShared != nil {

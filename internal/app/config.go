@@ -36,6 +36,12 @@ type Config struct {
 	// MissedRingsLimit and DisconnectGrace: see engine.Config.
 	MissedRingsLimit int
 	DisconnectGrace  time.Duration
+	// CRMWebhookSecret and CRMWebhookTimeout: see crm.WebhookConfig.
+	CRMWebhookSecret  string
+	CRMWebhookTimeout time.Duration
+	// SessionFilesDir is where session metadata files are written (C9);
+	// empty writes none.
+	SessionFilesDir string
 	// MediaPriority orders channels competing for agents (R2).
 	MediaPriority []enum.Channel
 	// LogFormat is "text" or "json"; LogLevel the least level logged.
@@ -117,6 +123,7 @@ var options = []option{
 		}
 		return nil
 	}},
+	{"session-files", "SWITCHBOARD_SESSION_FILES", "", "directory for the session metadata files (one JSON document per ended session, `Engagement.metadataFile`); empty writes none", str(func(c *Config) *string { return &c.SessionFilesDir })},
 	{"disconnect-grace", "SWITCHBOARD_DISCONNECT_GRACE", "60s", "how long an agent may lose its connection before it is logged out and its chats requeued", func(c *Config, v string) (err error) { c.DisconnectGrace, err = time.ParseDuration(v); return err }},
 	{"log-format", "SWITCHBOARD_LOG_FORMAT", "text", "log format: `text` (key=value) or `json` (one object a line)", func(c *Config, v string) error {
 		if v != "text" && v != "json" {
@@ -138,7 +145,9 @@ var options = []option{
 	{"sms-webhook-url", "SWITCHBOARD_SMS_WEBHOOK_URL", "", "URL of the SMS gateway that outgoing SMS are POSTed to (signed JSON); empty keeps outgoing SMS queued", str(func(c *Config) *string { return &c.SMSWebhook.URL })},
 	{"sms-webhook-secret", "SWITCHBOARD_SMS_WEBHOOK_SECRET", "", "shared secret of the HMAC-SHA256 signature of each SMS webhook request", str(func(c *Config) *string { return &c.SMSWebhook.Secret })},
 	{"sms-webhook-timeout", "SWITCHBOARD_SMS_WEBHOOK_TIMEOUT", "10s", "bound on each SMS webhook request", func(c *Config, v string) (err error) { c.SMSWebhook.Timeout, err = time.ParseDuration(v); return err }},
-	{"delivery-attempts", "SWITCHBOARD_DELIVERY_ATTEMPTS", "5", "hand-overs of a message to its provider tried before it is dead-lettered", integer(func(c *Config) *int { return &c.DeliveryAttempts })},
+	{"crm-webhook-secret", "SWITCHBOARD_CRM_WEBHOOK_SECRET", "", "shared secret of the HMAC-SHA256 signature of each request to the external CRM's webhook (crmSettings.webhookURL)", str(func(c *Config) *string { return &c.CRMWebhookSecret })},
+	{"crm-webhook-timeout", "SWITCHBOARD_CRM_WEBHOOK_TIMEOUT", "10s", "bound on each request to the external CRM's webhook", func(c *Config, v string) (err error) { c.CRMWebhookTimeout, err = time.ParseDuration(v); return err }},
+	{"delivery-attempts", "SWITCHBOARD_DELIVERY_ATTEMPTS", "5", "hand-overs of a message to its provider (or of a record change to the CRM webhook) tried before it is dead-lettered", integer(func(c *Config) *int { return &c.DeliveryAttempts })},
 	{"delivery-backoff", "SWITCHBOARD_DELIVERY_BACKOFF", "30s", "wait before the second attempt; doubled for each further one (at most 1h), jittered by ±50%", func(c *Config, v string) (err error) { c.DeliveryBackoff, err = time.ParseDuration(v); return err }},
 	{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", "10s", "how long shutdown waits for requests to finish", func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 }

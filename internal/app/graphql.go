@@ -29,7 +29,7 @@ func (a *App) graphqlHandler() http.Handler {
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers: &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin, Bus: a.Bus, Clock: a.Config.Clock, Engine: a.Engine,
 			Live: &live.Service{Client: a.Client, Bus: a.Bus, Clock: a.Config.Clock, Presence: a.Engine, Log: a.Log,
-				SlowDisconnect: a.metrics.slowDisconnects.Inc}, Outbox: a.Outbox},
+				SlowDisconnect: a.metrics.slowDisconnects.Inc}, Outbox: a.Outbox, SessionFiles: a.SessionFiles, CRMWebhook: a.CRMWebhook},
 		Directives: graph.DirectiveRoot{Auth: auth.Directive},
 	})
 	srv := handler.New(schema)

@@ -113,6 +113,10 @@ func (w *writer) hasRoom(ctx context.Context, agentID int, ch enum.Channel) (boo
 
 // emitAssigned tells an agent it has an engagement without a ring.
 func (w *writer) emitAssigned(ctx context.Context, eg *ent.Engagement) error {
+	r, err := w.logSession(ctx, eg, momentConnected)
+	if err != nil {
+		return err
+	}
 	return w.emit(ctx, events.Event{EngagementID: eg.ID, AgentID: deref(eg.AgentID), QueueID: eg.QueueID,
-		Payload: events.EngagementAssignedDetails{Channel: eg.Channel, State: eg.State}})
+		Payload: events.EngagementAssignedDetails{Channel: eg.Channel, State: eg.State, Record: eventRecord(r)}})
 }

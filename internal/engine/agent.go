@@ -191,12 +191,29 @@ func (w *writer) close(ctx context.Context, eg *ent.Engagement, reason string, d
 			return nil, err
 		}
 	}
-	return w.move(ctx, eg, engagement.StateClosed, reason, func(m *ent.EngagementMutation) {
+	// P1: an eligible session goes to its virtual agent instead of closing.
+	h, err := w.postSessionFor(ctx, eg)
+	if err != nil {
+		return nil, err
+	}
+	to := engagement.StateClosed
+	if h != nil {
+		to = engagement.StatePostSession
+	}
+	next, err := w.move(ctx, eg, to, reason, func(m *ent.EngagementMutation) {
 		w.stopTimer(eg, m)
-		m.SetClosedAt(w.now)
+		if h != nil {
+			h.set(m)
+		} else {
+			m.SetClosedAt(w.now)
+		}
 		m.ClearWrapUpDeadline()
 		m.ClearParkedFrom()
 		m.SetAutoParked(false)
 		m.AddDispositionIDs(dispositions...)
 	})
+	if err != nil || h == nil {
+		return next, err
+	}
+	return next, w.emitPostSession(ctx, next, "")
 }

@@ -315,6 +315,8 @@ func (d *dispatcher) fire() {
 			err = d.e.expireWrapUp(acting(d.ctx, events.ActorWrapUpLimit), t.id)
 		case timerGrace:
 			err = d.e.expireGrace(acting(d.ctx, events.ActorDisconnectGrace), t.id)
+		case timerPostSession:
+			err = d.e.expirePostSession(acting(d.ctx, events.ActorPostSessionDeadline), t.id)
 		case timerRetry:
 			d.rebuild()
 		}

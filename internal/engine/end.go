@@ -75,6 +75,11 @@ func (w *writer) end(ctx context.Context, eg *ent.Engagement, reason string, byC
 			return nil, err
 		}
 	case engagement.StateConnected:
+	case engagement.StatePostSession:
+		if !byCustomer {
+			return nil, illegal("engagement %d is with its virtual agent", eg.ID)
+		}
+		return w.finishPostSession(ctx, eg, "CUSTOMER_ENDED", engagement.PostSessionStatusCustomerLeft, nil)
 	default:
 		return nil, illegal("engagement %d is %s; it has already ended", eg.ID, eg.State)
 	}
@@ -133,7 +138,7 @@ func (w *writer) abandon(ctx context.Context, eg *ent.Engagement) (*ent.Engageme
 	case !ent.IsNotFound(err):
 		return nil, err
 	}
-	return w.move(ctx, eg, engagement.StateAbandoned, "CUSTOMER_ABANDONED", func(m *ent.EngagementMutation) {
+	next, err := w.move(ctx, eg, engagement.StateAbandoned, "CUSTOMER_ABANDONED", func(m *ent.EngagementMutation) {
 		if eg.QueuedAt != nil {
 			m.AddWaitMs(w.now.Sub(*eg.QueuedAt).Milliseconds())
 		}
@@ -141,4 +146,9 @@ func (w *writer) abandon(ctx context.Context, eg *ent.Engagement) (*ent.Engageme
 		m.SetEndedAt(w.now)
 		m.SetClosedAt(w.now)
 	})
+	if err != nil {
+		return nil, err
+	}
+	_, err = w.logSession(ctx, next, momentAbandoned)
+	return next, err
 }

@@ -89,7 +89,7 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 		}
 		c := w.Engagement.Create().SetChannel(in.Channel).SetQueueID(q.ID).SetPriority(q.Priority).
 			SetQueuedAt(w.now).SetSessionType(st).SetFlowVariables(in.FlowVariables).SetBotSummary(in.BotSummary).
-			SetLanguage(in.Language).SetMenuPath(menu).SetCustomerID(customerID)
+			SetLanguage(in.Language).SetMenuPath(menu).SetCustomerID(customerID).SetCreatedAt(w.now)
 		if in.EntryPointID != 0 {
 			c.SetEntryPointID(in.EntryPointID)
 		}
@@ -214,8 +214,15 @@ func (e *Engine) PostMessage(ctx context.Context, id int, t Text) (*ent.Message,
 			}
 			out, err = w.agentReply(ctx, e, eg, v.AgentID, t)
 			return err
+		case v.HasScope(enum.ScopeVirtualAgent):
+			out, err = w.postMessageAsVirtualAgent(ctx, v, id, t.Body)
+			return err
 		case v.HasScope(enum.ScopeEngagements) || v.EngagementID == id:
-			if lifecycle.Is(eg.State, lifecycle.Terminal) || eg.CustomerLeft {
+			withBot := eg.State == engagement.StatePostSession
+			if withBot && deref(eg.PostSessionStatus) != engagement.PostSessionStatusTaken {
+				return precondition(ReasonNotPostSession, "engagement %d waits for its virtual agent", id)
+			}
+			if !withBot && (lifecycle.Is(eg.State, lifecycle.Terminal) || eg.CustomerLeft) {
 				return illegal("engagement %d has ended", id)
 			}
 			if t.TemplateID != 0 {
@@ -224,10 +231,19 @@ func (e *Engine) PostMessage(ctx context.Context, id int, t Text) (*ent.Message,
 			if out, err = w.Message.Create().SetEngagementID(id).SetBody(t.Body).SetSubject(t.Subject).SetSender("CUSTOMER").Save(ctx); err != nil {
 				return err
 			}
-			if err := w.Engagement.UpdateOneID(id).AddCustomerMessages(1).Exec(ctx); err != nil {
+			counted, err := w.Engagement.UpdateOneID(id).AddCustomerMessages(1).Save(ctx)
+			if err != nil {
 				return err
 			}
-			return w.emit(ctx, events.Event{EngagementID: id, AgentID: deref(eg.AgentID),
+			// C4: a chat's record may wait for the customer's messages.
+			if _, err := w.logSession(ctx, counted, momentMessage); err != nil {
+				return err
+			}
+			to := deref(eg.AgentID)
+			if withBot {
+				to = 0 // the human part is over: the answers are the virtual agent's
+			}
+			return w.emit(ctx, events.Event{EngagementID: id, AgentID: to,
 				Payload: events.MessageCreatedDetails{MessageID: out.ID, Sender: out.Sender, Body: out.Body, Subject: out.Subject}})
 		default:
 			return apperr.New(apperr.Forbidden, "engagement %d is not yours", id).WithReason(ReasonNotOwner)

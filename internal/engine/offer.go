@@ -141,7 +141,7 @@ func (w *writer) connect(ctx context.Context, eg *ent.Engagement, agentID int, r
 			return nil, err
 		}
 	}
-	return w.move(ctx, eg, engagement.StateConnected, reason, func(m *ent.EngagementMutation) {
+	next, err := w.move(ctx, eg, engagement.StateConnected, reason, func(m *ent.EngagementMutation) {
 		w.restartTimer(eg, m)
 		m.SetAgentID(agentID)
 		m.ClearReleasedByID()
@@ -153,6 +153,14 @@ func (w *writer) connect(ctx context.Context, eg *ent.Engagement, agentID int, r
 			m.AddWaitMs(w.now.Sub(*eg.QueuedAt).Milliseconds())
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
+	// Connecting is when a chat's record is due, and a call's with C3.
+	if _, err := w.logSession(ctx, next, momentConnected); err != nil {
+		return nil, err
+	}
+	return next, nil
 }
 
 // parkChatsFor parks the agent's connected chats because a call reached it,

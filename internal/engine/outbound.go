@@ -356,7 +356,7 @@ func (w *writer) openConversation(ctx context.Context, c conversation) (*ent.Eng
 		st = enum.SessionInboundEmail
 	}
 	create := w.Engagement.Create().SetChannel(c.channel).SetDirection(c.direction).SetQueueID(q.ID).SetPriority(q.Priority).
-		SetEntryPointID(c.ep.ID).SetCustomerID(c.customerID).SetCustomerAddress(c.address).SetSessionType(st).SetMenuPath(menu)
+		SetEntryPointID(c.ep.ID).SetCustomerID(c.customerID).SetCustomerAddress(c.address).SetSessionType(st).SetMenuPath(menu).SetCreatedAt(w.now)
 	if c.previousID != 0 {
 		create.SetPreviousID(c.previousID)
 	} else {

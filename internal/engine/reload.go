@@ -106,6 +106,11 @@ func (d *dispatcher) loadEngagements(ids []int) error {
 			if eg.WrapUpDeadline != nil {
 				d.schedule(timer{at: *eg.WrapUpDeadline, kind: timerWrapUp, id: eg.ID})
 			}
+		case engagement.StatePostSession:
+			d.view.Unqueue(eg.ID)
+			if eg.PostSessionDeadline != nil {
+				d.schedule(timer{at: *eg.PostSessionDeadline, kind: timerPostSession, id: eg.ID})
+			}
 		default:
 			d.view.Unqueue(eg.ID)
 		}

@@ -16,6 +16,13 @@ func (w *writer) emitOffer(ctx context.Context, o *ent.Offer, eg *ent.Engagement
 		MenuPath: eg.MenuPath, Language: eg.Language, SessionType: eg.SessionType,
 		FlowVariables: eg.FlowVariables, BotSummary: eg.BotSummary, TransferID: o.TransferID,
 	}
+	// A ring is the moment a call's record is created by default (C3); a
+	// record the session already has pops up with it (C1).
+	r, err := w.logSession(ctx, eg, momentAssigned)
+	if err != nil {
+		return err
+	}
+	d.Record = eventRecord(r)
 	if eg.CustomerID != 0 {
 		c, err := w.Customer.Get(ctx, eg.CustomerID)
 		if err != nil {

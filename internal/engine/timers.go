@@ -10,6 +10,7 @@ const (
 	timerWrapUp
 	timerGrace
 	timerRetry
+	timerPostSession
 )
 
 type timer struct {

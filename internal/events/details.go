@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/agent"
+	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/message"
@@ -39,6 +40,15 @@ type OfferCreatedDetails struct {
 	FlowVariables map[string]any   `json:"flowVariables"`
 	BotSummary    string           `json:"botSummary"`
 	TransferID    *int             `json:"transferID,string,omitempty"`
+	// Record is the session's CRM record when it has one (record pop, C1).
+	Record *EventRecord `json:"record,omitempty"`
+}
+
+// EventRecord names a CRM record inside an event (record pop, C1).
+type EventRecord struct {
+	ID     int              `json:"id,string"`
+	Title  string           `json:"title"`
+	Status crmrecord.Status `json:"status"`
 }
 
 // EventQueue names a queue inside an event.
@@ -76,6 +86,8 @@ type EngagementCreatedDetails struct {
 type EngagementAssignedDetails struct {
 	Channel enum.Channel     `json:"channel"`
 	State   engagement.State `json:"state"`
+	// Record is the session's CRM record when it has one (record pop, C1).
+	Record *EventRecord `json:"record,omitempty"`
 }
 
 // EngagementStateChangedDetails records one lifecycle transition.
@@ -147,6 +159,30 @@ type TranscriptAppendedDetails struct {
 	Segments int `json:"segments"`
 }
 
+// CRMRecordChangedDetails says what the CRM rules did with a session's
+// record and which rule fired (C1–C8). RecordID is nil when the rule
+// skipped the record (an abandoned session the settings do not log).
+type CRMRecordChangedDetails struct {
+	RecordID *int             `json:"recordID,string,omitempty"`
+	Action   string           `json:"action"`
+	Rule     string           `json:"rule"`
+	Title    string           `json:"title,omitempty"`
+	Status   crmrecord.Status `json:"status,omitempty"`
+	Version  int              `json:"version,omitempty"`
+}
+
+// PostSessionChangedDetails is one step of a post-session transfer (P1–P4).
+type PostSessionChangedDetails struct {
+	VirtualAgentID int                          `json:"virtualAgentID,string"`
+	Status         engagement.PostSessionStatus `json:"status"`
+	Channel        enum.Channel                 `json:"channel"`
+	SessionType    enum.SessionType             `json:"sessionType,omitempty"`
+	Reason         string                       `json:"reason,omitempty"`
+	Parameters     map[string]any               `json:"parameters,omitempty"`
+	Result         map[string]any               `json:"result,omitempty"`
+	Deadline       *time.Time                   `json:"deadline,omitempty"`
+}
+
 // Topic implementations: the topic each type belongs to.
 func (OfferCreatedDetails) Topic() string           { return OfferCreated }
 func (OfferEndedDetails) Topic() string             { return OfferEnded }
@@ -161,13 +197,15 @@ func (NoteAddedDetails) Topic() string              { return NoteAdded }
 func (TranscriptAppendedDetails) Topic() string     { return TranscriptAppended }
 func (DeliveryChangedDetails) Topic() string        { return DeliveryChanged }
 func (ConfigChangedDetails) Topic() string          { return ConfigChanged }
+func (CRMRecordChangedDetails) Topic() string       { return CRMRecordChanged }
+func (PostSessionChangedDetails) Topic() string     { return PostSessionChanged }
 
 // DetailsTypes are a zero value of every Details type, one per topic.
 var DetailsTypes = []Details{
 	OfferCreatedDetails{}, OfferEndedDetails{}, EngagementCreatedDetails{}, EngagementAssignedDetails{},
 	EngagementStateChangedDetails{}, AgentStateChangedDetails{}, AgentDisconnectedDetails{},
 	MessageCreatedDetails{}, TransferChangedDetails{}, NoteAddedDetails{}, TranscriptAppendedDetails{},
-	DeliveryChangedDetails{}, ConfigChangedDetails{},
+	DeliveryChangedDetails{}, ConfigChangedDetails{}, CRMRecordChangedDetails{}, PostSessionChangedDetails{},
 }
 
 // DetailsOf returns the typed details of a stored event, nil for a topic
@@ -199,6 +237,10 @@ func DetailsOf(e *ent.Event) (Details, error) {
 		return decode[TranscriptAppendedDetails](e)
 	case DeliveryChanged:
 		return decode[DeliveryChangedDetails](e)
+	case CRMRecordChanged:
+		return decode[CRMRecordChangedDetails](e)
+	case PostSessionChanged:
+		return decode[PostSessionChangedDetails](e)
 	}
 	return nil, nil
 }

@@ -46,6 +46,13 @@ const (
 	DeliveryChanged = "delivery.changed"
 	// TranscriptAppended records new transcript segments.
 	TranscriptAppended = "transcript.appended"
+	// CRMRecordChanged records what the CRM rules did with a session's
+	// record (created, attached, reopened, skipped, updated) and which rule
+	// fired.
+	CRMRecordChanged = "crm_record.changed"
+	// PostSessionChanged records every step of a post-session transfer to
+	// a virtual agent (P1–P4): consent asked, handed over, taken, ended.
+	PostSessionChanged = "post_session.changed"
 )
 
 // Actor is who caused an event: an agent (of any role), an integration's
@@ -69,6 +76,9 @@ const (
 	ActorWrapUpLimit = "WRAP_UP_LIMIT"
 	// ActorDisconnectGrace: an agent stayed disconnected past the grace.
 	ActorDisconnectGrace = "DISCONNECT_GRACE"
+	// ActorPostSessionDeadline: a post-session part reached its deadline
+	// (consent, the virtual agent's take, or its limit).
+	ActorPostSessionDeadline = "POST_SESSION_DEADLINE"
 )
 
 // Event is an event to append. The IDs say who it concerns: the agent whose

@@ -31,6 +31,7 @@ const (
 	wrapUp       = engagement.StateWrapUp
 	closed       = engagement.StateClosed
 	abandoned    = engagement.StateAbandoned
+	postSession  = engagement.StatePostSession
 )
 
 // leaving are the reasons an agent's engagements go back to their queues,
@@ -57,6 +58,12 @@ var Transitions = []Transition{
 	{parked, closed, leaving},
 	{wrapUp, parked, []string{"PARKED"}},
 	{wrapUp, closed, append([]string{"WRAP_UP_COMPLETED", "WRAP_UP_LIMIT"}, leaving...)},
+	// P1: instead of closing, an eligible session goes to its virtual agent
+	// when its wrap-up ends; it is over when the virtual agent ends it, the
+	// customer leaves or refuses, or a deadline passes.
+	{wrapUp, postSession, append([]string{"WRAP_UP_COMPLETED", "WRAP_UP_LIMIT"}, leaving...)},
+	{postSession, closed, []string{"POST_SESSION_COMPLETED", "CUSTOMER_ENDED", "CONSENT_REFUSED", "CONSENT_TIMED_OUT",
+		"VIRTUAL_AGENT_TIMEOUT", "POST_SESSION_LIMIT"}},
 }
 
 // Allowed reports whether an engagement in state from may go to state to
@@ -85,12 +92,14 @@ var (
 	Waiting = []State{queued}
 	// Routed: what the dispatcher keeps in its view (waiting, ringing, or
 	// with a deadline it schedules).
-	Routed = []State{queued, offered, transferring, wrapUp}
+	Routed = []State{queued, offered, transferring, wrapUp, postSession}
 	// WithAgent: held by an agent (connected, parked, transferring, in
 	// wrap-up).
 	WithAgent = []State{connected, transferring, wrapUp, parked}
 	// BeforeConnection: the customer has not reached an agent yet.
 	BeforeConnection = []State{queued, offered}
+	// WithVirtualAgent: in its post-session part, with a virtual agent.
+	WithVirtualAgent = []State{postSession}
 	// Terminal: over; nothing follows.
 	Terminal = []State{closed, abandoned}
 )

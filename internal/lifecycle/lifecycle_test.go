@@ -9,9 +9,8 @@ import (
 	"github.com/switchboard/switchboard/ent/engagement"
 )
 
-// states are the states the engine uses; POST_SESSION is in the schema but
-// no transition reaches it yet.
-var states = []State{queued, offered, connected, parked, transferring, wrapUp, closed, abandoned}
+// states are the states the engine uses: every state of the schema.
+var states = []State{queued, offered, connected, parked, transferring, wrapUp, postSession, closed, abandoned}
 
 // reasons are every reason some transition is allowed for.
 func reasons() []string {
@@ -93,7 +92,7 @@ func TestTransitionsFormAStateMachine(t *testing.T) {
 			t.Errorf("%s can never end", s)
 		}
 	}
-	for _, set := range [][]State{Waiting, Routed, WithAgent, BeforeConnection, Terminal} {
+	for _, set := range [][]State{Waiting, Routed, WithAgent, WithVirtualAgent, BeforeConnection, Terminal} {
 		for _, s := range set {
 			if !slices.Contains(states, s) {
 				t.Errorf("state set holds unknown state %s", s)

@@ -21,6 +21,8 @@ import (
 var customerTopics = map[string]bool{
 	events.EngagementStateChanged: true,
 	events.MessageCreated:         true,
+	// The consent question and the virtual agent's steps (P2).
+	events.PostSessionChanged: true,
 }
 
 // AgentEvents streams the calling agent's events: those after the cursor
@@ -92,7 +94,11 @@ func (s *Service) mayFollow(ctx context.Context, id int) (func(*ent.Event) bool,
 		if v.EngagementID != id {
 			return nil, apperr.New(apperr.Forbidden, "a customer token may follow only its own engagement")
 		}
-		return func(e *ent.Event) bool { return customerTopics[e.Topic] }, nil
+		return func(e *ent.Event) bool {
+			// The hand-over to the virtual agent carries the data
+			// parameters, which are the contact center's business.
+			return customerTopics[e.Topic] && !(e.Topic == events.PostSessionChanged && e.Payload["parameters"] != nil)
+		}, nil
 	case v.APIKeyID != 0 && !v.HasScope(enum.ScopeEngagements):
 		return nil, apperr.New(apperr.Forbidden, "this API key lacks scope ENGAGEMENTS")
 	case !v.Staff() && !v.IsAgent() && v.APIKeyID == 0:
