@@ -3933,11 +3933,6 @@ func (_q *VirtualAgentQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, virtualagent.FieldChannels)
 				fieldSeen[virtualagent.FieldChannels] = struct{}{}
 			}
-		case "webhookURL":
-			if _, ok := fieldSeen[virtualagent.FieldWebhookURL]; !ok {
-				selectedFields = append(selectedFields, virtualagent.FieldWebhookURL)
-				fieldSeen[virtualagent.FieldWebhookURL] = struct{}{}
-			}
 		case "active":
 			if _, ok := fieldSeen[virtualagent.FieldActive]; !ok {
 				selectedFields = append(selectedFields, virtualagent.FieldActive)

@@ -891,10 +891,9 @@ func (c *TemplateUpdateOne) SetInput(i UpdateTemplateInput) *TemplateUpdateOne {
 
 // CreateVirtualAgentInput represents a mutation input for creating virtualagents.
 type CreateVirtualAgentInput struct {
-	Name       string
-	Channels   []enum.Channel
-	WebhookURL *string
-	Active     *bool
+	Name     string
+	Channels []enum.Channel
+	Active   *bool
 }
 
 // Mutate applies the CreateVirtualAgentInput on the VirtualAgentMutation builder.
@@ -902,9 +901,6 @@ func (i *CreateVirtualAgentInput) Mutate(m *VirtualAgentMutation) {
 	m.SetName(i.Name)
 	if v := i.Channels; v != nil {
 		m.SetChannels(v)
-	}
-	if v := i.WebhookURL; v != nil {
-		m.SetWebhookURL(*v)
 	}
 	if v := i.Active; v != nil {
 		m.SetActive(*v)
@@ -919,12 +915,10 @@ func (c *VirtualAgentCreate) SetInput(i CreateVirtualAgentInput) *VirtualAgentCr
 
 // UpdateVirtualAgentInput represents a mutation input for updating virtualagents.
 type UpdateVirtualAgentInput struct {
-	Name            *string
-	Channels        []enum.Channel
-	AppendChannels  []enum.Channel
-	ClearWebhookURL bool
-	WebhookURL      *string
-	Active          *bool
+	Name           *string
+	Channels       []enum.Channel
+	AppendChannels []enum.Channel
+	Active         *bool
 }
 
 // Mutate applies the UpdateVirtualAgentInput on the VirtualAgentMutation builder.
@@ -937,12 +931,6 @@ func (i *UpdateVirtualAgentInput) Mutate(m *VirtualAgentMutation) {
 	}
 	if i.AppendChannels != nil {
 		m.AppendChannels(i.Channels)
-	}
-	if i.ClearWebhookURL {
-		m.ClearWebhookURL()
-	}
-	if v := i.WebhookURL; v != nil {
-		m.SetWebhookURL(*v)
 	}
 	if v := i.Active; v != nil {
 		m.SetActive(*v)

@@ -9920,23 +9920,6 @@ type VirtualAgentWhereInput struct {
 	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
 	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
 
-	// "webhook_url" field predicates.
-	WebhookURL             *string  `json:"webhookURL,omitempty"`
-	WebhookURLNEQ          *string  `json:"webhookURLNEQ,omitempty"`
-	WebhookURLIn           []string `json:"webhookURLIn,omitempty"`
-	WebhookURLNotIn        []string `json:"webhookURLNotIn,omitempty"`
-	WebhookURLGT           *string  `json:"webhookURLGT,omitempty"`
-	WebhookURLGTE          *string  `json:"webhookURLGTE,omitempty"`
-	WebhookURLLT           *string  `json:"webhookURLLT,omitempty"`
-	WebhookURLLTE          *string  `json:"webhookURLLTE,omitempty"`
-	WebhookURLContains     *string  `json:"webhookURLContains,omitempty"`
-	WebhookURLHasPrefix    *string  `json:"webhookURLHasPrefix,omitempty"`
-	WebhookURLHasSuffix    *string  `json:"webhookURLHasSuffix,omitempty"`
-	WebhookURLIsNil        bool     `json:"webhookURLIsNil,omitempty"`
-	WebhookURLNotNil       bool     `json:"webhookURLNotNil,omitempty"`
-	WebhookURLEqualFold    *string  `json:"webhookURLEqualFold,omitempty"`
-	WebhookURLContainsFold *string  `json:"webhookURLContainsFold,omitempty"`
-
 	// "active" field predicates.
 	Active    *bool `json:"active,omitempty"`
 	ActiveNEQ *bool `json:"activeNEQ,omitempty"`
@@ -10123,51 +10106,6 @@ func (i *VirtualAgentWhereInput) P() (predicate.VirtualAgent, error) {
 	}
 	if i.NameContainsFold != nil {
 		predicates = append(predicates, virtualagent.NameContainsFold(*i.NameContainsFold))
-	}
-	if i.WebhookURL != nil {
-		predicates = append(predicates, virtualagent.WebhookURLEQ(*i.WebhookURL))
-	}
-	if i.WebhookURLNEQ != nil {
-		predicates = append(predicates, virtualagent.WebhookURLNEQ(*i.WebhookURLNEQ))
-	}
-	if len(i.WebhookURLIn) > 0 {
-		predicates = append(predicates, virtualagent.WebhookURLIn(i.WebhookURLIn...))
-	}
-	if len(i.WebhookURLNotIn) > 0 {
-		predicates = append(predicates, virtualagent.WebhookURLNotIn(i.WebhookURLNotIn...))
-	}
-	if i.WebhookURLGT != nil {
-		predicates = append(predicates, virtualagent.WebhookURLGT(*i.WebhookURLGT))
-	}
-	if i.WebhookURLGTE != nil {
-		predicates = append(predicates, virtualagent.WebhookURLGTE(*i.WebhookURLGTE))
-	}
-	if i.WebhookURLLT != nil {
-		predicates = append(predicates, virtualagent.WebhookURLLT(*i.WebhookURLLT))
-	}
-	if i.WebhookURLLTE != nil {
-		predicates = append(predicates, virtualagent.WebhookURLLTE(*i.WebhookURLLTE))
-	}
-	if i.WebhookURLContains != nil {
-		predicates = append(predicates, virtualagent.WebhookURLContains(*i.WebhookURLContains))
-	}
-	if i.WebhookURLHasPrefix != nil {
-		predicates = append(predicates, virtualagent.WebhookURLHasPrefix(*i.WebhookURLHasPrefix))
-	}
-	if i.WebhookURLHasSuffix != nil {
-		predicates = append(predicates, virtualagent.WebhookURLHasSuffix(*i.WebhookURLHasSuffix))
-	}
-	if i.WebhookURLIsNil {
-		predicates = append(predicates, virtualagent.WebhookURLIsNil())
-	}
-	if i.WebhookURLNotNil {
-		predicates = append(predicates, virtualagent.WebhookURLNotNil())
-	}
-	if i.WebhookURLEqualFold != nil {
-		predicates = append(predicates, virtualagent.WebhookURLEqualFold(*i.WebhookURLEqualFold))
-	}
-	if i.WebhookURLContainsFold != nil {
-		predicates = append(predicates, virtualagent.WebhookURLContainsFold(*i.WebhookURLContainsFold))
 	}
 	if i.Active != nil {
 		predicates = append(predicates, virtualagent.ActiveEQ(*i.Active))

@@ -25067,7 +25067,6 @@ type VirtualAgentMutation struct {
 	name           *string
 	channels       *[]enum.Channel
 	appendchannels []enum.Channel
-	webhook_url    *string
 	active         *bool
 	clearedFields  map[string]struct{}
 	done           bool
@@ -25332,55 +25331,6 @@ func (m *VirtualAgentMutation) ResetChannels() {
 	m.appendchannels = nil
 }
 
-// SetWebhookURL sets the "webhook_url" field.
-func (m *VirtualAgentMutation) SetWebhookURL(s string) {
-	m.webhook_url = &s
-}
-
-// WebhookURL returns the value of the "webhook_url" field in the mutation.
-func (m *VirtualAgentMutation) WebhookURL() (r string, exists bool) {
-	v := m.webhook_url
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldWebhookURL returns the old "webhook_url" field's value of the VirtualAgent entity.
-// If the VirtualAgent object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *VirtualAgentMutation) OldWebhookURL(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldWebhookURL is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldWebhookURL requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldWebhookURL: %w", err)
-	}
-	return oldValue.WebhookURL, nil
-}
-
-// ClearWebhookURL clears the value of the "webhook_url" field.
-func (m *VirtualAgentMutation) ClearWebhookURL() {
-	m.webhook_url = nil
-	m.clearedFields[virtualagent.FieldWebhookURL] = struct{}{}
-}
-
-// WebhookURLCleared returns if the "webhook_url" field was cleared in this mutation.
-func (m *VirtualAgentMutation) WebhookURLCleared() bool {
-	_, ok := m.clearedFields[virtualagent.FieldWebhookURL]
-	return ok
-}
-
-// ResetWebhookURL resets all changes to the "webhook_url" field.
-func (m *VirtualAgentMutation) ResetWebhookURL() {
-	m.webhook_url = nil
-	delete(m.clearedFields, virtualagent.FieldWebhookURL)
-}
-
 // SetActive sets the "active" field.
 func (m *VirtualAgentMutation) SetActive(b bool) {
 	m.active = &b
@@ -25451,7 +25401,7 @@ func (m *VirtualAgentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *VirtualAgentMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 5)
 	if m.created_at != nil {
 		fields = append(fields, virtualagent.FieldCreatedAt)
 	}
@@ -25463,9 +25413,6 @@ func (m *VirtualAgentMutation) Fields() []string {
 	}
 	if m.channels != nil {
 		fields = append(fields, virtualagent.FieldChannels)
-	}
-	if m.webhook_url != nil {
-		fields = append(fields, virtualagent.FieldWebhookURL)
 	}
 	if m.active != nil {
 		fields = append(fields, virtualagent.FieldActive)
@@ -25486,8 +25433,6 @@ func (m *VirtualAgentMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case virtualagent.FieldChannels:
 		return m.Channels()
-	case virtualagent.FieldWebhookURL:
-		return m.WebhookURL()
 	case virtualagent.FieldActive:
 		return m.Active()
 	}
@@ -25507,8 +25452,6 @@ func (m *VirtualAgentMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldName(ctx)
 	case virtualagent.FieldChannels:
 		return m.OldChannels(ctx)
-	case virtualagent.FieldWebhookURL:
-		return m.OldWebhookURL(ctx)
 	case virtualagent.FieldActive:
 		return m.OldActive(ctx)
 	}
@@ -25548,13 +25491,6 @@ func (m *VirtualAgentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetChannels(v)
 		return nil
-	case virtualagent.FieldWebhookURL:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetWebhookURL(v)
-		return nil
 	case virtualagent.FieldActive:
 		v, ok := value.(bool)
 		if !ok {
@@ -25591,11 +25527,7 @@ func (m *VirtualAgentMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *VirtualAgentMutation) ClearedFields() []string {
-	var fields []string
-	if m.FieldCleared(virtualagent.FieldWebhookURL) {
-		fields = append(fields, virtualagent.FieldWebhookURL)
-	}
-	return fields
+	return nil
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -25608,11 +25540,6 @@ func (m *VirtualAgentMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *VirtualAgentMutation) ClearField(name string) error {
-	switch name {
-	case virtualagent.FieldWebhookURL:
-		m.ClearWebhookURL()
-		return nil
-	}
 	return fmt.Errorf("unknown VirtualAgent nullable field %s", name)
 }
 
@@ -25631,9 +25558,6 @@ func (m *VirtualAgentMutation) ResetField(name string) error {
 		return nil
 	case virtualagent.FieldChannels:
 		m.ResetChannels()
-		return nil
-	case virtualagent.FieldWebhookURL:
-		m.ResetWebhookURL()
 		return nil
 	case virtualagent.FieldActive:
 		m.ResetActive()

@@ -825,12 +825,8 @@ func init() {
 			return nil
 		}
 	}()
-	// virtualagentDescWebhookURL is the schema descriptor for webhook_url field.
-	virtualagentDescWebhookURL := virtualagentFields[2].Descriptor()
-	// virtualagent.WebhookURLValidator is a validator for the "webhook_url" field. It is called by the builders before save.
-	virtualagent.WebhookURLValidator = virtualagentDescWebhookURL.Validators[0].(func(string) error)
 	// virtualagentDescActive is the schema descriptor for active field.
-	virtualagentDescActive := virtualagentFields[3].Descriptor()
+	virtualagentDescActive := virtualagentFields[2].Descriptor()
 	// virtualagent.DefaultActive holds the default value on creation for the active field.
 	virtualagent.DefaultActive = virtualagentDescActive.Default.(bool)
 	wrapupreasonMixin := schema.WrapUpReason{}.Mixin()

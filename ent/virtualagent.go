@@ -27,8 +27,6 @@ type VirtualAgent struct {
 	Name string `json:"name,omitempty"`
 	// Channels holds the value of the "channels" field.
 	Channels []enum.Channel `json:"channels,omitempty"`
-	// Where sessions handed to the bot are announced.
-	WebhookURL string `json:"webhook_url,omitempty"`
 	// Active holds the value of the "active" field.
 	Active       bool `json:"active,omitempty"`
 	selectValues sql.SelectValues
@@ -45,7 +43,7 @@ func (*VirtualAgent) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case virtualagent.FieldID:
 			values[i] = new(sql.NullInt64)
-		case virtualagent.FieldName, virtualagent.FieldWebhookURL:
+		case virtualagent.FieldName:
 			values[i] = new(sql.NullString)
 		case virtualagent.FieldCreatedAt, virtualagent.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -95,12 +93,6 @@ func (_m *VirtualAgent) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.Channels); err != nil {
 					return fmt.Errorf("unmarshal field channels: %w", err)
 				}
-			}
-		case virtualagent.FieldWebhookURL:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field webhook_url", values[i])
-			} else if value.Valid {
-				_m.WebhookURL = value.String
 			}
 		case virtualagent.FieldActive:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -155,9 +147,6 @@ func (_m *VirtualAgent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("channels=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Channels))
-	builder.WriteString(", ")
-	builder.WriteString("webhook_url=")
-	builder.WriteString(_m.WebhookURL)
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))

@@ -63,20 +63,6 @@ func (_c *VirtualAgentCreate) SetChannels(v []enum.Channel) *VirtualAgentCreate 
 	return _c
 }
 
-// SetWebhookURL sets the "webhook_url" field.
-func (_c *VirtualAgentCreate) SetWebhookURL(v string) *VirtualAgentCreate {
-	_c.mutation.SetWebhookURL(v)
-	return _c
-}
-
-// SetNillableWebhookURL sets the "webhook_url" field if the given value is not nil.
-func (_c *VirtualAgentCreate) SetNillableWebhookURL(v *string) *VirtualAgentCreate {
-	if v != nil {
-		_c.SetWebhookURL(*v)
-	}
-	return _c
-}
-
 // SetActive sets the "active" field.
 func (_c *VirtualAgentCreate) SetActive(v bool) *VirtualAgentCreate {
 	_c.mutation.SetActive(v)
@@ -159,11 +145,6 @@ func (_c *VirtualAgentCreate) check() error {
 	if _, ok := _c.mutation.Channels(); !ok {
 		return &ValidationError{Name: "channels", err: errors.New(`ent: missing required field "VirtualAgent.channels"`)}
 	}
-	if v, ok := _c.mutation.WebhookURL(); ok {
-		if err := virtualagent.WebhookURLValidator(v); err != nil {
-			return &ValidationError{Name: "webhook_url", err: fmt.Errorf(`ent: validator failed for field "VirtualAgent.webhook_url": %w`, err)}
-		}
-	}
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "VirtualAgent.active"`)}
 	}
@@ -209,10 +190,6 @@ func (_c *VirtualAgentCreate) createSpec() (*VirtualAgent, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.Channels(); ok {
 		_spec.SetField(virtualagent.FieldChannels, field.TypeJSON, value)
 		_node.Channels = value
-	}
-	if value, ok := _c.mutation.WebhookURL(); ok {
-		_spec.SetField(virtualagent.FieldWebhookURL, field.TypeString, value)
-		_node.WebhookURL = value
 	}
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(virtualagent.FieldActive, field.TypeBool, value)
@@ -303,24 +280,6 @@ func (u *VirtualAgentUpsert) SetChannels(v []enum.Channel) *VirtualAgentUpsert {
 // UpdateChannels sets the "channels" field to the value that was provided on create.
 func (u *VirtualAgentUpsert) UpdateChannels() *VirtualAgentUpsert {
 	u.SetExcluded(virtualagent.FieldChannels)
-	return u
-}
-
-// SetWebhookURL sets the "webhook_url" field.
-func (u *VirtualAgentUpsert) SetWebhookURL(v string) *VirtualAgentUpsert {
-	u.Set(virtualagent.FieldWebhookURL, v)
-	return u
-}
-
-// UpdateWebhookURL sets the "webhook_url" field to the value that was provided on create.
-func (u *VirtualAgentUpsert) UpdateWebhookURL() *VirtualAgentUpsert {
-	u.SetExcluded(virtualagent.FieldWebhookURL)
-	return u
-}
-
-// ClearWebhookURL clears the value of the "webhook_url" field.
-func (u *VirtualAgentUpsert) ClearWebhookURL() *VirtualAgentUpsert {
-	u.SetNull(virtualagent.FieldWebhookURL)
 	return u
 }
 
@@ -420,27 +379,6 @@ func (u *VirtualAgentUpsertOne) SetChannels(v []enum.Channel) *VirtualAgentUpser
 func (u *VirtualAgentUpsertOne) UpdateChannels() *VirtualAgentUpsertOne {
 	return u.Update(func(s *VirtualAgentUpsert) {
 		s.UpdateChannels()
-	})
-}
-
-// SetWebhookURL sets the "webhook_url" field.
-func (u *VirtualAgentUpsertOne) SetWebhookURL(v string) *VirtualAgentUpsertOne {
-	return u.Update(func(s *VirtualAgentUpsert) {
-		s.SetWebhookURL(v)
-	})
-}
-
-// UpdateWebhookURL sets the "webhook_url" field to the value that was provided on create.
-func (u *VirtualAgentUpsertOne) UpdateWebhookURL() *VirtualAgentUpsertOne {
-	return u.Update(func(s *VirtualAgentUpsert) {
-		s.UpdateWebhookURL()
-	})
-}
-
-// ClearWebhookURL clears the value of the "webhook_url" field.
-func (u *VirtualAgentUpsertOne) ClearWebhookURL() *VirtualAgentUpsertOne {
-	return u.Update(func(s *VirtualAgentUpsert) {
-		s.ClearWebhookURL()
 	})
 }
 
@@ -708,27 +646,6 @@ func (u *VirtualAgentUpsertBulk) SetChannels(v []enum.Channel) *VirtualAgentUpse
 func (u *VirtualAgentUpsertBulk) UpdateChannels() *VirtualAgentUpsertBulk {
 	return u.Update(func(s *VirtualAgentUpsert) {
 		s.UpdateChannels()
-	})
-}
-
-// SetWebhookURL sets the "webhook_url" field.
-func (u *VirtualAgentUpsertBulk) SetWebhookURL(v string) *VirtualAgentUpsertBulk {
-	return u.Update(func(s *VirtualAgentUpsert) {
-		s.SetWebhookURL(v)
-	})
-}
-
-// UpdateWebhookURL sets the "webhook_url" field to the value that was provided on create.
-func (u *VirtualAgentUpsertBulk) UpdateWebhookURL() *VirtualAgentUpsertBulk {
-	return u.Update(func(s *VirtualAgentUpsert) {
-		s.UpdateWebhookURL()
-	})
-}
-
-// ClearWebhookURL clears the value of the "webhook_url" field.
-func (u *VirtualAgentUpsertBulk) ClearWebhookURL() *VirtualAgentUpsertBulk {
-	return u.Update(func(s *VirtualAgentUpsert) {
-		s.ClearWebhookURL()
 	})
 }
 

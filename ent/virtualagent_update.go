@@ -63,26 +63,6 @@ func (_u *VirtualAgentUpdate) AppendChannels(v []enum.Channel) *VirtualAgentUpda
 	return _u
 }
 
-// SetWebhookURL sets the "webhook_url" field.
-func (_u *VirtualAgentUpdate) SetWebhookURL(v string) *VirtualAgentUpdate {
-	_u.mutation.SetWebhookURL(v)
-	return _u
-}
-
-// SetNillableWebhookURL sets the "webhook_url" field if the given value is not nil.
-func (_u *VirtualAgentUpdate) SetNillableWebhookURL(v *string) *VirtualAgentUpdate {
-	if v != nil {
-		_u.SetWebhookURL(*v)
-	}
-	return _u
-}
-
-// ClearWebhookURL clears the value of the "webhook_url" field.
-func (_u *VirtualAgentUpdate) ClearWebhookURL() *VirtualAgentUpdate {
-	_u.mutation.ClearWebhookURL()
-	return _u
-}
-
 // SetActive sets the "active" field.
 func (_u *VirtualAgentUpdate) SetActive(v bool) *VirtualAgentUpdate {
 	_u.mutation.SetActive(v)
@@ -145,11 +125,6 @@ func (_u *VirtualAgentUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "VirtualAgent.name": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.WebhookURL(); ok {
-		if err := virtualagent.WebhookURLValidator(v); err != nil {
-			return &ValidationError{Name: "webhook_url", err: fmt.Errorf(`ent: validator failed for field "VirtualAgent.webhook_url": %w`, err)}
-		}
-	}
 	return nil
 }
 
@@ -184,12 +159,6 @@ func (_u *VirtualAgentUpdate) sqlSave(ctx context.Context) (_node int, err error
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, virtualagent.FieldChannels, value)
 		})
-	}
-	if value, ok := _u.mutation.WebhookURL(); ok {
-		_spec.SetField(virtualagent.FieldWebhookURL, field.TypeString, value)
-	}
-	if _u.mutation.WebhookURLCleared() {
-		_spec.ClearField(virtualagent.FieldWebhookURL, field.TypeString)
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(virtualagent.FieldActive, field.TypeBool, value)
@@ -245,26 +214,6 @@ func (_u *VirtualAgentUpdateOne) SetChannels(v []enum.Channel) *VirtualAgentUpda
 // AppendChannels appends value to the "channels" field.
 func (_u *VirtualAgentUpdateOne) AppendChannels(v []enum.Channel) *VirtualAgentUpdateOne {
 	_u.mutation.AppendChannels(v)
-	return _u
-}
-
-// SetWebhookURL sets the "webhook_url" field.
-func (_u *VirtualAgentUpdateOne) SetWebhookURL(v string) *VirtualAgentUpdateOne {
-	_u.mutation.SetWebhookURL(v)
-	return _u
-}
-
-// SetNillableWebhookURL sets the "webhook_url" field if the given value is not nil.
-func (_u *VirtualAgentUpdateOne) SetNillableWebhookURL(v *string) *VirtualAgentUpdateOne {
-	if v != nil {
-		_u.SetWebhookURL(*v)
-	}
-	return _u
-}
-
-// ClearWebhookURL clears the value of the "webhook_url" field.
-func (_u *VirtualAgentUpdateOne) ClearWebhookURL() *VirtualAgentUpdateOne {
-	_u.mutation.ClearWebhookURL()
 	return _u
 }
 
@@ -343,11 +292,6 @@ func (_u *VirtualAgentUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "VirtualAgent.name": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.WebhookURL(); ok {
-		if err := virtualagent.WebhookURLValidator(v); err != nil {
-			return &ValidationError{Name: "webhook_url", err: fmt.Errorf(`ent: validator failed for field "VirtualAgent.webhook_url": %w`, err)}
-		}
-	}
 	return nil
 }
 
@@ -399,12 +343,6 @@ func (_u *VirtualAgentUpdateOne) sqlSave(ctx context.Context) (_node *VirtualAge
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, virtualagent.FieldChannels, value)
 		})
-	}
-	if value, ok := _u.mutation.WebhookURL(); ok {
-		_spec.SetField(virtualagent.FieldWebhookURL, field.TypeString, value)
-	}
-	if _u.mutation.WebhookURLCleared() {
-		_spec.ClearField(virtualagent.FieldWebhookURL, field.TypeString)
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(virtualagent.FieldActive, field.TypeBool, value)

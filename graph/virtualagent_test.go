@@ -8,25 +8,23 @@ import (
 
 func TestVirtualAgent(t *testing.T) {
 	s := apitest.Start(t)
-	const create = `mutation($in: CreateVirtualAgentInput!) { createVirtualAgent(input: $in) { virtualAgent { id name channels webhookURL active } } }`
+	const create = `mutation($in: CreateVirtualAgentInput!) { createVirtualAgent(input: $in) { virtualAgent { id name channels active } } }`
 	const update = `mutation($id: ID!, $in: UpdateVirtualAgentInput!) { updateVirtualAgent(id: $id, input: $in) { virtualAgent { id channels active } } }`
 	const remove = `mutation($id: ID!) { deleteVirtualAgent(id: $id) { deletedID } }`
 
 	survey := createNode(t, s.Admin, "virtualAgent", "virtualAgent", map[string]any{
-		"name": "Survey", "channels": []string{"CHAT", "VOICE"}, "webhookURL": "https://bots.example.com/survey",
+		"name": "Survey", "channels": []string{"CHAT", "VOICE"},
 	})
 	spare := createNode(t, s.Admin, "virtualAgent", "virtualAgent", map[string]any{"name": "Spare", "channels": []string{"CHAT"}})
 	createNode(t, s.Admin, "postSessionSetting", "postSessionSetting", map[string]any{"channel": "CHAT", "enabled": true, "virtualAgentID": survey})
 
-	in := func(name string, channels []string, url string) map[string]any {
-		return map[string]any{"in": map[string]any{"name": name, "channels": channels, "webhookURL": url}}
+	in := func(name string, channels []string) map[string]any {
+		return map[string]any{"in": map[string]any{"name": name, "channels": channels}}
 	}
 	runErrorCases(t, s.Admin, []errorCase{
-		{name: "no channels", query: create, code: "VALIDATION", field: "channels", vars: in("Mute", []string{}, "")},
-		{name: "empty name", query: create, code: "VALIDATION", field: "name", vars: in("", []string{"CHAT"}, "")},
-		{name: "duplicate name", query: create, code: "CONFLICT", vars: in("Survey", []string{"CHAT"}, "")},
-		{name: "webhook not a URL", query: create, code: "VALIDATION", field: "webhookURL", vars: in("Bot", []string{"CHAT"}, "bots.example.com")},
-		{name: "webhook not http", query: create, code: "VALIDATION", field: "webhookURL", vars: in("Bot", []string{"CHAT"}, "javascript:alert(1)")},
+		{name: "no channels", query: create, code: "VALIDATION", field: "channels", vars: in("Mute", []string{})},
+		{name: "empty name", query: create, code: "VALIDATION", field: "name", vars: in("", []string{"CHAT"})},
+		{name: "duplicate name", query: create, code: "CONFLICT", vars: in("Survey", []string{"CHAT"})},
 		{name: "drop a channel a setting uses", query: update, code: "CONFLICT",
 			vars: map[string]any{"id": survey, "in": map[string]any{"channels": []string{"VOICE"}}}},
 		{name: "clear all channels", query: update, code: "VALIDATION", field: "channels",

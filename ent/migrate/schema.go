@@ -841,7 +841,6 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Unique: true, Size: 200},
 		{Name: "channels", Type: field.TypeJSON},
-		{Name: "webhook_url", Type: field.TypeString, Nullable: true, Size: 2048},
 		{Name: "active", Type: field.TypeBool, Default: true},
 	}
 	// VirtualAgentsTable holds the schema information for the "virtual_agents" table.

@@ -20,7 +20,6 @@ func (VirtualAgent) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(200).Unique().Annotations(entgql.OrderField("NAME")),
 		field.JSON("channels", []enum.Channel{}).Annotations(channelsGQL),
-		field.String("webhook_url").Optional().MaxLen(2048).Comment("Where sessions handed to the bot are announced."),
 		field.Bool("active").Default(true),
 	}
 }

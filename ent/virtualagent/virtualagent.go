@@ -21,8 +21,6 @@ const (
 	FieldName = "name"
 	// FieldChannels holds the string denoting the channels field in the database.
 	FieldChannels = "channels"
-	// FieldWebhookURL holds the string denoting the webhook_url field in the database.
-	FieldWebhookURL = "webhook_url"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
 	// Table holds the table name of the virtualagent in the database.
@@ -36,7 +34,6 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldName,
 	FieldChannels,
-	FieldWebhookURL,
 	FieldActive,
 }
 
@@ -59,8 +56,6 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
-	// WebhookURLValidator is a validator for the "webhook_url" field. It is called by the builders before save.
-	WebhookURLValidator func(string) error
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
 )
@@ -86,11 +81,6 @@ func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByName orders the results by the name field.
 func ByName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldName, opts...).ToFunc()
-}
-
-// ByWebhookURL orders the results by the webhook_url field.
-func ByWebhookURL(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldWebhookURL, opts...).ToFunc()
 }
 
 // ByActive orders the results by the active field.

@@ -69,11 +69,6 @@ func Name(v string) predicate.VirtualAgent {
 	return predicate.VirtualAgent(sql.FieldEQ(FieldName, v))
 }
 
-// WebhookURL applies equality check predicate on the "webhook_url" field. It's identical to WebhookURLEQ.
-func WebhookURL(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldEQ(FieldWebhookURL, v))
-}
-
 // Active applies equality check predicate on the "active" field. It's identical to ActiveEQ.
 func Active(v bool) predicate.VirtualAgent {
 	return predicate.VirtualAgent(sql.FieldEQ(FieldActive, v))
@@ -222,81 +217,6 @@ func NameEqualFold(v string) predicate.VirtualAgent {
 // NameContainsFold applies the ContainsFold predicate on the "name" field.
 func NameContainsFold(v string) predicate.VirtualAgent {
 	return predicate.VirtualAgent(sql.FieldContainsFold(FieldName, v))
-}
-
-// WebhookURLEQ applies the EQ predicate on the "webhook_url" field.
-func WebhookURLEQ(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldEQ(FieldWebhookURL, v))
-}
-
-// WebhookURLNEQ applies the NEQ predicate on the "webhook_url" field.
-func WebhookURLNEQ(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldNEQ(FieldWebhookURL, v))
-}
-
-// WebhookURLIn applies the In predicate on the "webhook_url" field.
-func WebhookURLIn(vs ...string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldIn(FieldWebhookURL, vs...))
-}
-
-// WebhookURLNotIn applies the NotIn predicate on the "webhook_url" field.
-func WebhookURLNotIn(vs ...string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldNotIn(FieldWebhookURL, vs...))
-}
-
-// WebhookURLGT applies the GT predicate on the "webhook_url" field.
-func WebhookURLGT(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldGT(FieldWebhookURL, v))
-}
-
-// WebhookURLGTE applies the GTE predicate on the "webhook_url" field.
-func WebhookURLGTE(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldGTE(FieldWebhookURL, v))
-}
-
-// WebhookURLLT applies the LT predicate on the "webhook_url" field.
-func WebhookURLLT(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldLT(FieldWebhookURL, v))
-}
-
-// WebhookURLLTE applies the LTE predicate on the "webhook_url" field.
-func WebhookURLLTE(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldLTE(FieldWebhookURL, v))
-}
-
-// WebhookURLContains applies the Contains predicate on the "webhook_url" field.
-func WebhookURLContains(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldContains(FieldWebhookURL, v))
-}
-
-// WebhookURLHasPrefix applies the HasPrefix predicate on the "webhook_url" field.
-func WebhookURLHasPrefix(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldHasPrefix(FieldWebhookURL, v))
-}
-
-// WebhookURLHasSuffix applies the HasSuffix predicate on the "webhook_url" field.
-func WebhookURLHasSuffix(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldHasSuffix(FieldWebhookURL, v))
-}
-
-// WebhookURLIsNil applies the IsNil predicate on the "webhook_url" field.
-func WebhookURLIsNil() predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldIsNull(FieldWebhookURL))
-}
-
-// WebhookURLNotNil applies the NotNil predicate on the "webhook_url" field.
-func WebhookURLNotNil() predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldNotNull(FieldWebhookURL))
-}
-
-// WebhookURLEqualFold applies the EqualFold predicate on the "webhook_url" field.
-func WebhookURLEqualFold(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldEqualFold(FieldWebhookURL, v))
-}
-
-// WebhookURLContainsFold applies the ContainsFold predicate on the "webhook_url" field.
-func WebhookURLContainsFold(v string) predicate.VirtualAgent {
-	return predicate.VirtualAgent(sql.FieldContainsFold(FieldWebhookURL, v))
 }
 
 // ActiveEQ applies the EQ predicate on the "active" field.

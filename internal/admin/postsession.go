@@ -18,9 +18,6 @@ func (s *Service) CreateVirtualAgent(ctx context.Context, in ent.CreateVirtualAg
 	if len(in.Channels) == 0 {
 		return nil, apperr.Invalid("channels", "give the channels the virtual agent serves")
 	}
-	if err := checkWebhookURL("webhookURL", in.WebhookURL); err != nil {
-		return nil, err
-	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.VirtualAgent, error) {
 		return tx.VirtualAgent.Create().SetInput(in).Save(ctx)
 	})
@@ -28,9 +25,6 @@ func (s *Service) CreateVirtualAgent(ctx context.Context, in ent.CreateVirtualAg
 
 // UpdateVirtualAgent updates a virtual agent; settings using it must still match its channels.
 func (s *Service) UpdateVirtualAgent(ctx context.Context, id int, in ent.UpdateVirtualAgentInput) (*ent.VirtualAgent, error) {
-	if err := checkWebhookURL("webhookURL", in.WebhookURL); err != nil {
-		return nil, err
-	}
 	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.VirtualAgent, error) {
 		var appendChannels []enum.Channel
 		in.Channels, appendChannels = listUpdate(false, in.Channels, in.AppendChannels)
