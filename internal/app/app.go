@@ -82,9 +82,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg.MustRegister(newStateCollector(client, cfg.Clock, cfg.Log))
 	a := &App{Config: cfg, Client: client, Log: cfg.Log, sockets: sockets, metrics: m,
 		metricsHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(cfg.Log.Handler(), slog.LevelWarn)})}
-	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
-	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
 	a.Bus = events.NewBus(store.IsPostgres(cfg.DatabaseURL))
+	a.Auth = &auth.Service{Client: client, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log, Bus: a.Bus}
+	a.Admin = &admin.Service{Client: client, Auth: a.Auth}
 	a.Bus.OnCommit(m.rings.commit)
 	ids, err := messaging.LoadMessageIDs(auth.SystemContext(ctx), client)
 	if err != nil {

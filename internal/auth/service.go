@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -31,6 +32,10 @@ type Service struct {
 	// BcryptCost is bcrypt's work factor; tests lower it.
 	BcryptCost int
 	Log        *slog.Logger
+	// Bus commits the writes that revoke credentials with their events
+	// (credential.revoked, agent.access_changed), so that open websockets
+	// on every instance hear of them.
+	Bus *events.Bus
 
 	// dummyHash is compared against for unknown emails, at BcryptCost, so a
 	// login takes as long whether or not the email exists.
@@ -111,7 +116,7 @@ func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, err
 		if !a.Active {
 			return nil, apperr.New(apperr.Unauthenticated, "this agent is deactivated")
 		}
-		return &Viewer{AgentID: a.ID, Role: a.Role, TokenID: tok.ID}, nil
+		return &Viewer{AgentID: a.ID, Role: a.Role, TokenID: tok.ID, ExpiresAt: tok.ExpiresAt}, nil
 	case strings.HasPrefix(secret, apiKeyPrefix):
 		key, err := s.Client.APIKey.Query().Where(apikey.Hash(hashSecret(secret))).Only(ctx)
 		if ent.IsNotFound(err) {
@@ -178,13 +183,17 @@ func (s *Service) RevokeToken(ctx context.Context) error {
 	if v == nil || v.TokenID == 0 {
 		return apperr.New(apperr.PreconditionFailed, "this request was not made with a login token")
 	}
-	return store.WithTx(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) error {
-		return tx.AuthToken.UpdateOneID(v.TokenID).SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
+	_, err := WriteWithEvents(ctx, s, func(ctx context.Context, tx *ent.Tx, b *events.Batch) (struct{}, error) {
+		b.Append(TokenRevoked(ctx, v.AgentID, v.TokenID, ReasonRevoked))
+		return struct{}{}, tx.AuthToken.UpdateOneID(v.TokenID).SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
 	})
+	return err
 }
 
-// RevokeAgentTokens revokes every live token of an agent, inside tx.
-func (s *Service) RevokeAgentTokens(ctx context.Context, tx *ent.Tx, agentID int) error {
+// RevokeAgentTokens revokes every live token of an agent, inside tx; the
+// caller commits b, where it appends credential.revoked.
+func (s *Service) RevokeAgentTokens(ctx context.Context, tx *ent.Tx, b *events.Batch, agentID int, reason string) error {
+	b.Append(events.Event{AgentID: agentID, Actor: Actor(ctx), Payload: events.CredentialRevokedDetails{Reason: reason}})
 	return tx.AuthToken.Update().
 		Where(authtoken.AgentID(agentID), authtoken.RevokedAtIsNil()).
 		SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
@@ -208,11 +217,12 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []enum.S
 
 // RevokeAPIKey revokes an API key.
 func (s *Service) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error) {
-	return store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.APIKey, error) {
+	return WriteWithEvents(ctx, s, func(ctx context.Context, tx *ent.Tx, b *events.Batch) (*ent.APIKey, error) {
 		key, err := tx.APIKey.Get(ctx, id)
 		if err != nil || key.RevokedAt != nil {
 			return key, err // revoking twice keeps the first time
 		}
+		b.Append(events.Event{Actor: Actor(ctx), Payload: events.CredentialRevokedDetails{APIKeyID: &id, Reason: ReasonRevoked}})
 		return key.Update().SetRevokedAt(s.Clock.Now()).Save(ctx)
 	})
 }
@@ -245,11 +255,16 @@ func (s *Service) SetPassword(ctx context.Context, agentID int, password string)
 	if err != nil {
 		return nil, err
 	}
-	return store.Write(ctx, s.Client, func(ctx context.Context, tx *ent.Tx) (*ent.Agent, error) {
+	return WriteWithEvents(ctx, s, func(ctx context.Context, tx *ent.Tx, b *events.Batch) (*ent.Agent, error) {
 		a, err := tx.Agent.UpdateOneID(agentID).SetPasswordHash(hash).Save(ctx)
 		if err != nil {
 			return nil, err
 		}
+		d := events.CredentialRevokedDetails{Reason: ReasonPasswordChanged}
+		if v.TokenID != 0 {
+			d.ExceptTokenID = &v.TokenID
+		}
+		b.Append(events.Event{AgentID: agentID, Actor: Actor(ctx), Payload: d})
 		return a, tx.AuthToken.Update().
 			Where(authtoken.AgentID(agentID), authtoken.RevokedAtIsNil(), authtoken.IDNEQ(v.TokenID)).
 			SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))

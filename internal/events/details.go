@@ -143,6 +143,22 @@ type TranscriptAppendedDetails struct {
 	Segments int `json:"segments"`
 }
 
+// CredentialRevokedDetails says which credential stopped being valid: one
+// login token (TokenID), all of an agent's tokens but ExceptTokenID (a
+// password change, a deactivation), or an API key (APIKeyID).
+type CredentialRevokedDetails struct {
+	TokenID       *int   `json:"tokenID,string,omitempty"`
+	ExceptTokenID *int   `json:"exceptTokenID,string,omitempty"`
+	APIKeyID      *int   `json:"apiKeyID,string,omitempty"`
+	Reason        string `json:"reason"`
+}
+
+// AgentAccessChangedDetails says an agent's role or active flag changed.
+type AgentAccessChangedDetails struct {
+	Role   enum.Role `json:"role"`
+	Active bool      `json:"active"`
+}
+
 // Topic implementations: the topic each type belongs to.
 func (OfferCreatedDetails) Topic() string           { return OfferCreated }
 func (OfferEndedDetails) Topic() string             { return OfferEnded }
@@ -156,13 +172,15 @@ func (TransferChangedDetails) Topic() string        { return TransferChanged }
 func (NoteAddedDetails) Topic() string              { return NoteAdded }
 func (TranscriptAppendedDetails) Topic() string     { return TranscriptAppended }
 func (DeliveryChangedDetails) Topic() string        { return DeliveryChanged }
+func (CredentialRevokedDetails) Topic() string      { return CredentialRevoked }
+func (AgentAccessChangedDetails) Topic() string     { return AgentAccessChanged }
 
 // DetailsTypes are a zero value of every Details type, one per topic.
 var DetailsTypes = []Details{
 	OfferCreatedDetails{}, OfferEndedDetails{}, EngagementCreatedDetails{}, EngagementAssignedDetails{},
 	EngagementStateChangedDetails{}, AgentStateChangedDetails{}, AgentDisconnectedDetails{},
 	MessageCreatedDetails{}, TransferChangedDetails{}, NoteAddedDetails{}, TranscriptAppendedDetails{},
-	DeliveryChangedDetails{},
+	DeliveryChangedDetails{}, CredentialRevokedDetails{}, AgentAccessChangedDetails{},
 }
 
 // DetailsOf returns the typed details of a stored event, nil for a topic
@@ -193,6 +211,10 @@ func DetailsOf(e *ent.Event) (Details, error) {
 		return decode[TranscriptAppendedDetails](e)
 	case DeliveryChanged:
 		return decode[DeliveryChangedDetails](e)
+	case CredentialRevoked:
+		return decode[CredentialRevokedDetails](e)
+	case AgentAccessChanged:
+		return decode[AgentAccessChangedDetails](e)
 	}
 	return nil, nil
 }

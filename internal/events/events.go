@@ -42,6 +42,12 @@ const (
 	DeliveryChanged = "delivery.changed"
 	// TranscriptAppended records new transcript segments.
 	TranscriptAppended = "transcript.appended"
+	// CredentialRevoked says login tokens or an API key stopped being
+	// valid: open websockets that authenticated with them are closed.
+	CredentialRevoked = "credential.revoked"
+	// AgentAccessChanged says an agent was deactivated, reactivated or
+	// given another role: its open websockets are closed.
+	AgentAccessChanged = "agent.access_changed"
 )
 
 // Actor is who caused an event: an agent (of any role), an integration's
