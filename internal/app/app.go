@@ -40,6 +40,7 @@ type App struct {
 	Log     *slog.Logger
 	metrics *metrics
 	sockets *socketTracker
+	guard   *socketGuard
 	handler http.Handler
 	// metricsHandler serves /metrics: on the API's mux, or on the
 	// listener of -metrics-addr (MetricsHandler).
@@ -114,7 +115,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("fill queue menu paths: %w", err)
 	}
 	a.Admin.Changed = a.Engine.ConfigChanged
+	a.guard = newSocketGuard(a.Auth, a.Bus, cfg.Clock, cfg.Log)
 	a.handler = a.routes()
+	a.guard.start()
 	a.Engine.Start()
 	a.Outbox.Start()
 	return a, nil
@@ -137,6 +140,7 @@ func (a *App) Shutdown(ctx context.Context) {
 func (a *App) Close() error {
 	a.Outbox.Stop()
 	a.Engine.Stop()
+	a.guard.close()
 	return a.Client.Close()
 }
 

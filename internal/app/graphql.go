@@ -58,6 +58,7 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.SetParserTokenLimit(cfg.TokenLimit)
 	srv.SetErrorPresenter(apperr.Presenter(a.Log))
 	srv.SetRecoverFunc(apperr.Recover(a.Log))
+	srv.AroundOperations(a.guard.checkOnSubscribe)
 	srv.AroundOperations(a.introspectionGate)
 	srv.AroundOperations(a.metrics.rings.aroundOperations)
 	srv.AroundRootFields(auth.RootFieldGuard)

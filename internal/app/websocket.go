@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
+	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/live"
 )
 
@@ -104,10 +105,13 @@ func (a *App) websocketInit(ctx context.Context, p transport.InitPayload) (conte
 	}
 	slot, _ := ctx.Value(socketSlotKey{}).(*socketSlot)
 	ctx, cancel := context.WithCancel(ctx)
-	return live.WithCloseFunc(ctx, func(code int, reason string) {
+	closeFunc := func(code int, reason string) {
 		if slot != nil && slot.conn != nil {
 			_ = slot.conn.WriteClose(code, reason)
 		}
 		cancel()
-	}), ack, nil
+	}
+	guarded := a.guard.watch(ctx, auth.InitCredential(p), auth.FromContext(ctx), closeFunc)
+	ctx = context.WithValue(ctx, guardedSocketKey{}, guarded)
+	return live.WithCloseFunc(ctx, closeFunc), ack, nil
 }
