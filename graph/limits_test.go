@@ -99,13 +99,10 @@ func TestRequestLimits(t *testing.T) {
 	s := apitest.Start(t)
 
 	t.Run("complexity", func(t *testing.T) {
-		var b strings.Builder
-		b.WriteString("{")
-		for i := range 600 { // 600 × (me + id) = 1200 > 1000
-			b.WriteString(" a" + strconv.Itoa(i) + ": me { id }")
-		}
-		b.WriteString(" }")
-		e := apitest.ExpectCode(t, s.Admin, "LIMIT_EXCEEDED", b.String(), nil)
+		// Three nested connections of 100 (the page size when first is
+		// absent): 100 × 100 × 100 nodes, far above 50,000.
+		q := `{ queues { edges { node { agents { edges { node { queues { edges { node { id } } } } } } } } } }`
+		e := apitest.ExpectCode(t, s.Admin, "LIMIT_EXCEEDED", q, nil)
 		if !strings.Contains(e.Message, "complexity") {
 			t.Errorf("message %q", e.Message)
 		}

@@ -64,6 +64,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.ComplexityLimit = cmp.Or(cfg.ComplexityLimit, def.ComplexityLimit)
 	cfg.TokenLimit = cmp.Or(cfg.TokenLimit, def.TokenLimit)
 	cfg.MaxPageSize = cmp.Or(cfg.MaxPageSize, def.MaxPageSize)
+	cfg.MaxDepth = cmp.Or(cfg.MaxDepth, def.MaxDepth)
+	cfg.MaxFields = cmp.Or(cfg.MaxFields, def.MaxFields)
+	cfg.OperationTimeout = cmp.Or(cfg.OperationTimeout, def.OperationTimeout)
 	cfg.DatabaseURL = cmp.Or(cfg.DatabaseURL, def.DatabaseURL)
 	sockets := newSocketTracker()
 	reg := prometheus.NewRegistry()
@@ -148,7 +151,7 @@ func (a *App) Close() error {
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	gql := a.graphqlHandler()
-	mux.Handle("/graphql", cors(a.Config.AllowedOrigins, limitBody(a.Config.MaxBodyBytes, a.Auth.Middleware(gql))))
+	mux.Handle("/graphql", cors(a.Config.AllowedOrigins, limitBody(a.Config.MaxBodyBytes, withDeadline(a.Config.OperationTimeout, a.Auth.Middleware(gql)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})

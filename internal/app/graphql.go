@@ -53,8 +53,9 @@ func (a *App) graphqlHandler() http.Handler {
 	// Persisted queries first: the mutators after it see the full document.
 	srv.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(tokenLimit(cfg.TokenLimit))
+	srv.Use(documentShape{maxFields: cfg.MaxFields, maxDepth: cfg.MaxDepth, tokenLimit: cfg.TokenLimit})
+	srv.Use(costLimit{limit: cfg.ComplexityLimit, maxPage: cfg.MaxPageSize})
 	srv.SetParserTokenLimit(cfg.TokenLimit)
 	srv.SetErrorPresenter(apperr.Presenter(a.Log))
 	srv.SetRecoverFunc(apperr.Recover(a.Log))
