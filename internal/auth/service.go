@@ -41,42 +41,65 @@ type Service struct {
 	// login takes as long whether or not the email exists.
 	dummyHash     []byte
 	dummyHashOnce sync.Once
+	// throttle slows down password guessing (throttle.go).
+	throttle loginThrottle
 }
 
 // errBadLogin is deliberately the same for an unknown email and a wrong
 // password.
 var errBadLogin = apperr.New(apperr.Unauthenticated, "email or password is wrong")
 
-// CheckPassword returns the active agent with this email and password.
+// CheckPassword returns the active agent with this email and password. It
+// answers the same error, after the same bcrypt work, for an unknown email,
+// an agent without a password, a wrong password and a deactivated agent,
+// so that neither the answer nor its timing tells them apart.
 func (s *Service) CheckPassword(ctx context.Context, email, password string) (*ent.Agent, error) {
 	ctx = SystemContext(ctx)
 	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(NormaliseEmail(email))).Only(ctx)
-	if ent.IsNotFound(err) {
-		// Spend the same time as a real check, so timing does not reveal emails.
-		s.dummyHashOnce.Do(func() {
-			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(RandomToken(16)), s.BcryptCost)
-		})
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
-		return nil, errBadLogin
-	}
-	if err != nil {
+	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}
-	if a.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
-		return nil, errBadLogin
+	hash := s.dummy()
+	if a != nil && a.PasswordHash != "" {
+		hash = []byte(a.PasswordHash)
 	}
-	if !a.Active {
-		return nil, apperr.New(apperr.Forbidden, "this agent is deactivated")
+	matches := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	if a == nil || a.PasswordHash == "" || !matches || !a.Active {
+		return nil, errBadLogin
 	}
 	return a, nil
 }
 
-// Login checks an agent's password and issues a bearer token.
+// dummy is a hash at BcryptCost that no password matches, compared against
+// when there is no real one, so that every check does the same work.
+func (s *Service) dummy() []byte {
+	s.dummyHashOnce.Do(func() {
+		s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(RandomToken(16)), s.BcryptCost)
+	})
+	return s.dummyHash
+}
+
+// Login checks an agent's password and issues a bearer token. Attempts are
+// throttled per account and per client address (throttle.go): a throttled
+// attempt is refused with LIMIT_EXCEEDED and extensions.retryAfter before
+// any password is checked.
 func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
+	account := throttleKey{"account:" + NormaliseEmail(email), AccountFreeFailures}
+	var address []throttleKey
+	if addr := clientAddr(ctx); addr != "" {
+		address = append(address, throttleKey{"address:" + addr, AddressFreeFailures})
+	}
+	if wait := s.throttle.attempt(s.Clock.Now(), []throttleKey{account}, address...); wait > 0 {
+		return "", nil, nil, throttled(wait)
+	}
 	a, err := s.CheckPassword(ctx, email, password)
+	if apperr.Is(err, apperr.Unauthenticated) {
+		s.throttle.failed(s.Clock.Now(), address...)
+	}
 	if err != nil {
 		return "", nil, nil, err
 	}
+	s.throttle.succeeded(account)
 	secret := NewSecret(tokenPrefix)
 	var tok *ent.AuthToken
 	err = store.WithTx(SystemContext(ctx), s.Client, func(ctx context.Context, tx *ent.Tx) error {
