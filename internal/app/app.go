@@ -68,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.MaxFields = cmp.Or(cfg.MaxFields, def.MaxFields)
 	cfg.OperationTimeout = cmp.Or(cfg.OperationTimeout, def.OperationTimeout)
 	cfg.DatabaseURL = cmp.Or(cfg.DatabaseURL, def.DatabaseURL)
-	sockets := newSocketTracker()
+	sockets := newSocketTracker(cfg.Clock)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg, sockets)

@@ -36,9 +36,12 @@ func (a *App) graphqlHandler() http.Handler {
 	persisted := lru.New[string](persistedQueryCacheSize)
 	transports := []graphql.Transport{
 		transport.Websocket{
-			Implementation:        a.websocketAcceptor(),
-			InitFunc:              a.websocketInit,
-			InitTimeout:           3 * time.Second,
+			Implementation: a.websocketAcceptor(),
+			InitFunc:       a.websocketInit,
+			// The connection closes with 4408 at InitTimeout (wsprotocol.go);
+			// gqlgen's own timeout, later, is a backstop.
+			InitTimeout:           InitTimeout + 2*time.Second,
+			PayloadReadLimit:      &cfg.MaxBodyBytes,
 			KeepAlivePingInterval: 10 * time.Second,
 			PingPongInterval:      10 * time.Second,
 		},

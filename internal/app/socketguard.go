@@ -131,20 +131,29 @@ func (g *socketGuard) matching(match func(*guardedSocket) bool) []*guardedSocket
 // (4403, with the reason) when it fails or now names another role. It
 // returns the error the socket was closed for.
 func (g *socketGuard) check(ctx context.Context, s *guardedSocket) *apperr.Error {
+	if e := g.recheck(ctx, s); e != nil {
+		if e.Code != apperr.Internal {
+			s.end(e.Message)
+		}
+		return e
+	}
+	return nil
+}
+
+// recheck is check without closing the socket.
+func (g *socketGuard) recheck(ctx context.Context, s *guardedSocket) *apperr.Error {
 	v, err := g.auth.Authenticate(ctx, s.credential)
 	if err == nil && v != nil && v.Role != s.viewer.Role {
 		err = apperr.New(apperr.Unauthenticated, "your role changed to %s: connect again", v.Role)
 	}
-	if err == nil {
-		return nil
+	if err == nil || ctx.Err() != nil {
+		return nil // valid, or the operation asking is over anyway
 	}
 	e := apperr.From(err)
 	if e.Code == apperr.Internal {
 		// The database could not say; the next event or subscribe asks again.
 		g.log.ErrorContext(ctx, "websocket credential check failed", "err", err)
-		return e
 	}
-	s.end(e.Message)
 	return e
 }
 
@@ -178,6 +187,20 @@ func (g *socketGuard) watch(ctx context.Context, credential string, v *auth.View
 	return s
 }
 
+// open counts the open sockets of v's principal and returns the count
+// with the most it may have.
+func (g *socketGuard) open(v *auth.Viewer) (n, limit int) {
+	same := func(s *guardedSocket) bool { return s.viewer.AgentID == v.AgentID }
+	limit = MaxSocketsPerAgent
+	switch {
+	case v.IsCustomer():
+		same, limit = func(s *guardedSocket) bool { return s.viewer.EngagementID == v.EngagementID }, MaxSocketsPerCustomer
+	case v.APIKeyID != 0:
+		same, limit = func(s *guardedSocket) bool { return s.viewer.APIKeyID == v.APIKeyID }, MaxSocketsPerAPIKey
+	}
+	return len(g.matching(same)), limit
+}
+
 type guardedSocketKey struct{}
 
 // checkOnSubscribe checks the socket's credential again before each
@@ -189,13 +212,17 @@ func (g *socketGuard) checkOnSubscribe(ctx context.Context, next graphql.Operati
 	if !ok || oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
 		return next(ctx)
 	}
-	e := g.check(auth.SystemContext(ctx), s)
+	e := g.recheck(auth.SystemContext(ctx), s)
 	if e == nil {
 		return next(ctx)
 	}
 	sent := false
 	return func(ctx context.Context) *graphql.Response {
 		if sent {
+			// Asked again once the error was written: now the socket closes.
+			if e.Code != apperr.Internal {
+				s.end(e.Message)
+			}
 			return nil
 		}
 		sent = true
