@@ -67,6 +67,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.MaxDepth = cmp.Or(cfg.MaxDepth, def.MaxDepth)
 	cfg.MaxFields = cmp.Or(cfg.MaxFields, def.MaxFields)
 	cfg.OperationTimeout = cmp.Or(cfg.OperationTimeout, def.OperationTimeout)
+	cfg.BodyReadTimeout = cmp.Or(cfg.BodyReadTimeout, def.BodyReadTimeout)
 	cfg.DatabaseURL = cmp.Or(cfg.DatabaseURL, def.DatabaseURL)
 	sockets := newSocketTracker(cfg.Clock)
 	reg := prometheus.NewRegistry()
@@ -171,7 +172,7 @@ func (a *App) routes() http.Handler {
 	(&messaging.Handler{Receiver: a.Engine, Outbox: a.Outbox, MaxBytes: max(a.Config.MaxBodyBytes, 25<<20), Log: a.Log}).
 		Routes(mux, a.Auth.Middleware)
 	a.mountPlayground(mux)
-	return mux
+	return boundSlowClients(a.Config.BodyReadTimeout, a.Config.OperationTimeout+WriteTimeout, mux)
 }
 
 // newOutbox builds the delivery worker with the providers the

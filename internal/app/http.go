@@ -44,6 +44,24 @@ func limitBody(max int64, next http.Handler) http.Handler {
 	})
 }
 
+// boundSlowClients gives each HTTP request (not websocket upgrades, which
+// live on) a deadline to send its body in and one to take its response
+// in, on the connection itself: a client trickling a body a byte at a
+// time, or never reading the answer, is cut off instead of holding a
+// connection and a goroutine for ever. (http.Server's ReadTimeout and
+// WriteTimeout would also cut off websockets.)
+func boundSlowClients(read, write time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			rc := http.NewResponseController(w)
+			now := time.Now()
+			_ = rc.SetReadDeadline(now.Add(read)) // ErrNotSupported outside a real server
+			_ = rc.SetWriteDeadline(now.Add(write))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // withDeadline runs each HTTP request (not websocket upgrades, whose
 // subscriptions live as long as the connection) under a deadline. The
 // request's context also ends when the client goes away, and the database
