@@ -170,9 +170,11 @@ func TestEngagementEventsAuthorization(t *testing.T) {
 		id          int
 		code        string
 	}{
-		{"unrelated agent", carolToken, chat, "FORBIDDEN"},
-		{"agent, another engagement", aliceToken, other, "FORBIDDEN"},
-		{"customer token, another engagement", otherCustomer, chat, "FORBIDDEN"},
+		// An engagement the caller may not see answers as one that does
+		// not exist: no existence oracle.
+		{"unrelated agent", carolToken, chat, "NOT_FOUND"},
+		{"agent, another engagement", aliceToken, other, "NOT_FOUND"},
+		{"customer token, another engagement", otherCustomer, chat, "NOT_FOUND"},
 		{"integration without scope ENGAGEMENTS", crm, chat, "FORBIDDEN"},
 		{"unknown engagement", s.Admin.Token, chat + 1000, "NOT_FOUND"},
 	} {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -12,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/graph"
@@ -60,7 +62,7 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.Use(documentShape{maxFields: cfg.MaxFields, maxDepth: cfg.MaxDepth, tokenLimit: cfg.TokenLimit})
 	srv.Use(costLimit{limit: cfg.ComplexityLimit, maxPage: cfg.MaxPageSize})
 	srv.SetParserTokenLimit(cfg.TokenLimit)
-	srv.SetErrorPresenter(apperr.Presenter(a.Log))
+	srv.SetErrorPresenter(withoutSuggestions(!cfg.Dev, apperr.Presenter(a.Log)))
 	srv.SetRecoverFunc(apperr.Recover(a.Log))
 	srv.AroundOperations(a.guard.checkOnSubscribe)
 	srv.AroundOperations(a.introspectionGate)
@@ -83,6 +85,23 @@ func (a *App) graphqlHandler() http.Handler {
 // reading its own rows.
 func batchScope(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	return next(engine.WithAgentScope(admin.WithTreeScope(ctx)))
+}
+
+// suggestion is the "Did you mean …?" of gqlparser's validation messages.
+var suggestion = regexp.MustCompile(`\s*Did you mean [^?]*\?`)
+
+// withoutSuggestions drops, when strip is set (outside development mode),
+// the field and type names validation errors suggest: they would map the
+// schema out for anyone, introspection or not.
+func withoutSuggestions(strip bool, present graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	if !strip {
+		return present
+	}
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		e := present(ctx, err)
+		e.Message = suggestion.ReplaceAllString(e.Message, "")
+		return e
+	}
 }
 
 // persistedQueryCacheSize bounds the automatic persisted queries kept in

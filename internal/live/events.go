@@ -1,6 +1,7 @@
 package live
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"maps"
@@ -110,7 +111,7 @@ func (s *Service) mayFollow(ctx context.Context, id int) (events.Filter, error) 
 		return nil, apperr.New(apperr.Unauthenticated, "authentication required")
 	case v.IsCustomer():
 		if v.EngagementID != id {
-			return nil, apperr.New(apperr.Forbidden, "a customer token may follow only its own engagement")
+			return nil, errHidden // as if it did not exist: no existence oracle
 		}
 		return customerFilter, nil
 	case v.APIKeyID != 0 && !v.HasScope(enum.ScopeEngagements):
@@ -129,8 +130,8 @@ func (s *Service) mayFollow(ctx context.Context, id int) (events.Filter, error) 
 	case v.APIKeyID != 0:
 		return func(e *ent.Event) (bool, error) { return e.Topic != events.NoteAdded, nil }, nil
 	}
-	if err := s.agentHas(ctx, v.AgentID, e); err != nil {
-		return nil, err
+	if has, err := s.agentHas(ctx, v.AgentID, e); err != nil || !has {
+		return nil, cmp.Or(err, errHidden)
 	}
 	// The agent follows while it has the engagement or is offered it.
 	return func(ev *ent.Event) (bool, error) {
@@ -142,8 +143,8 @@ func (s *Service) mayFollow(ctx context.Context, id int) (events.Filter, error) 
 		if err != nil {
 			return false, err
 		}
-		if err := s.agentHas(ctx, v.AgentID, e); err != nil {
-			return false, apperr.From(err).WithReason(ReasonAccessLost)
+		if has, err := s.agentHas(ctx, v.AgentID, e); err != nil || !has {
+			return false, cmp.Or(err, errAccessLost)
 		}
 		return true, nil
 	}, nil
@@ -161,22 +162,21 @@ func customerFilter(e *ent.Event) (bool, error) {
 	return true, nil
 }
 
-// agentHas returns nil when the agent has the engagement or is offered it,
-// and FORBIDDEN otherwise.
-func (s *Service) agentHas(ctx context.Context, agentID int, e *ent.Engagement) error {
+// errHidden refuses to follow an engagement the caller may not see, with
+// the answer of one that does not exist.
+var errHidden error = apperr.New(apperr.NotFound, "not found")
+
+// errAccessLost ends an agent's stream of an engagement it no longer has.
+var errAccessLost error = apperr.New(apperr.Forbidden, "this engagement is no longer yours or offered to you").WithReason(ReasonAccessLost)
+
+// agentHas reports whether the agent has the engagement or is offered it.
+func (s *Service) agentHas(ctx context.Context, agentID int, e *ent.Engagement) (bool, error) {
 	if e.AgentID != nil && *e.AgentID == agentID {
-		return nil
+		return true, nil
 	}
-	offered, err := s.Client.Offer.Query().
+	return s.Client.Offer.Query().
 		Where(offer.EngagementID(e.ID), offer.AgentID(agentID), offer.StateEQ(offer.StatePending)).
 		Exist(auth.SystemContext(ctx))
-	if err != nil {
-		return err
-	}
-	if !offered {
-		return apperr.New(apperr.Forbidden, "only the agent who has this engagement, or is offered it, may follow it")
-	}
-	return nil
 }
 
 // EngagementOf loads the engagement an event belongs to, as the viewer may
