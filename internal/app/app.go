@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("fill queue menu paths: %w", err)
 	}
 	a.Admin.Changed = a.Engine.ConfigChanged
-	a.guard = newSocketGuard(a.Auth, a.Bus, cfg.Clock, cfg.Log)
+	a.guard = newSocketGuard(client, a.Auth, a.Bus, cfg.Clock, cfg.Log)
 	a.handler = a.routes()
 	a.guard.start()
 	a.Engine.Start()

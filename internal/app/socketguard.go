@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/clock"
@@ -29,10 +30,11 @@ import (
 //     expires;
 //   - every subscribe checks the credential again (checkOnSubscribe).
 type socketGuard struct {
-	auth  *auth.Service
-	bus   *events.Bus
-	clock clock.Clock
-	log   *slog.Logger
+	client *ent.Client
+	auth   *auth.Service
+	bus    *events.Bus
+	clock  clock.Clock
+	log    *slog.Logger
 
 	mu      sync.Mutex
 	sockets map[*guardedSocket]struct{}
@@ -53,8 +55,8 @@ type guardedSocket struct {
 // it falls behind it checks every socket instead.
 const guardBuffer = 4096
 
-func newSocketGuard(a *auth.Service, bus *events.Bus, clk clock.Clock, log *slog.Logger) *socketGuard {
-	return &socketGuard{auth: a, bus: bus, clock: clk, log: log, sockets: map[*guardedSocket]struct{}{}}
+func newSocketGuard(client *ent.Client, a *auth.Service, bus *events.Bus, clk clock.Clock, log *slog.Logger) *socketGuard {
+	return &socketGuard{client: client, auth: a, bus: bus, clock: clk, log: log, sockets: map[*guardedSocket]struct{}{}}
 }
 
 // start follows the bus until stopped.
@@ -95,6 +97,11 @@ func (g *socketGuard) close() {
 func (g *socketGuard) event(ctx context.Context, e *ent.Event) {
 	var match func(*guardedSocket) bool
 	switch e.Topic {
+	case events.EngagementStateChanged:
+		if e.EngagementID != nil && e.Payload["to"] == "CLOSED" {
+			g.expireCustomers(ctx, *e.EngagementID)
+		}
+		return
 	case events.CredentialRevoked, events.AgentAccessChanged:
 		d, err := events.DetailsOf(e)
 		if err != nil {
@@ -113,6 +120,34 @@ func (g *socketGuard) event(ctx context.Context, e *ent.Event) {
 	for _, s := range g.matching(match) {
 		g.check(ctx, s)
 	}
+}
+
+// expireCustomers checks the customer sockets of a closed engagement again
+// once the token's grace is over, which closes them.
+func (g *socketGuard) expireCustomers(ctx context.Context, engagementID int) {
+	sockets := g.matching(func(s *guardedSocket) bool { return s.viewer.IsCustomer() && s.viewer.EngagementID == engagementID })
+	if len(sockets) == 0 {
+		return
+	}
+	e, err := g.client.Engagement.Query().Where(engagement.ID(engagementID)).
+		Select(engagement.FieldClosedAt).Only(ctx)
+	if err != nil || e.ClosedAt == nil {
+		if err != nil && ctx.Err() == nil {
+			g.log.ErrorContext(ctx, "reading a closed engagement failed", "err", err)
+		}
+		return
+	}
+	// From the stored time, so an event heard late waits no longer.
+	over := g.clock.At(e.ClosedAt.Add(auth.CustomerTokenGrace))
+	go func() {
+		select {
+		case <-over:
+			for _, s := range sockets {
+				g.check(ctx, s)
+			}
+		case <-ctx.Done():
+		}
+	}()
 }
 
 func (g *socketGuard) matching(match func(*guardedSocket) bool) []*guardedSocket {

@@ -167,7 +167,8 @@ func (s *Service) authenticateCustomer(ctx context.Context, secret string) (*Vie
 	if !ok {
 		return nil, invalid
 	}
-	e, err := s.Client.Engagement.Query().Where(engagement.ID(id)).Select(engagement.FieldCustomerTokenHash).Only(ctx)
+	e, err := s.Client.Engagement.Query().Where(engagement.ID(id)).
+		Select(engagement.FieldCustomerTokenHash, engagement.FieldClosedAt).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, invalid
 	}
@@ -177,8 +178,16 @@ func (s *Service) authenticateCustomer(ctx context.Context, secret string) (*Vie
 	if !customerTokenMatches(secret, e.CustomerTokenHash) {
 		return nil, invalid
 	}
+	if e.ClosedAt != nil && !s.Clock.Now().Before(e.ClosedAt.Add(CustomerTokenGrace)) {
+		return nil, apperr.New(apperr.Unauthenticated, "the conversation is over: the customer token has expired")
+	}
 	return &Viewer{EngagementID: id}, nil
 }
+
+// CustomerTokenGrace is how long a customer token stays valid after its
+// engagement closed: time for the customer to read the end and answer a
+// survey.
+const CustomerTokenGrace = 10 * time.Minute
 
 // APIKeyUseResolution is how precisely an API key's lastUsedAt is kept:
 // recording every request would queue each integration call behind
