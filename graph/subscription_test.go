@@ -374,7 +374,8 @@ func TestSlowSubscriberIsClosed(t *testing.T) {
 	fast := subscribe(t, s.Dial(t, token), `subscription($after: String) { agentEvents(after: $after) { sequence } }`, map[string]any{"after": start}, 1024)
 
 	// Large payloads fill the socket buffers sooner; then the server's
-	// buffer of events.BufferSize fills and the bus drops the subscriber.
+	// buffer (events.BufferSize events, events.BufferBytes) fills and the
+	// bus drops the subscriber.
 	blob := strings.Repeat("x", 8<<10)
 	const batch, maxBatches = 250, 40
 	burst := make([]events.Event, batch)
@@ -396,8 +397,11 @@ func TestSlowSubscriberIsClosed(t *testing.T) {
 		}
 		break
 	}
-	if len(published) <= events.BufferSize {
-		t.Fatalf("dropped after %d events; the buffer holds %d", len(published), events.BufferSize)
+	// Not before either bound was passed: events.BufferSize events or
+	// events.BufferBytes of them.
+	fit := min(events.BufferSize, int(events.BufferBytes/events.EventSize(&ent.Event{Payload: burst[0].Payload.(map[string]any)})))
+	if len(published) <= fit {
+		t.Fatalf("dropped after %d events; the buffer holds %d of them", len(published), fit)
 	}
 	// The slow subscription's goroutine ends at once, though gqlgen's writer
 	// is still stuck on the client that does not read; the fast one stays.

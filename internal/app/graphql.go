@@ -71,6 +71,7 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.AroundRootFields(batchScope)
 	srv.AroundRootFields(refuseIntrospection)
 	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))
+	srv.AroundRootFields(limitMessageSize(a.Client))
 	srv.AroundFields(limitCustomerFields)
 	srv.AroundResponses(a.metrics.observe)
 	srv.AroundOperations(a.logOperation)

@@ -19,6 +19,12 @@ var ErrTooSlow = errors.New("subscriber fell too far behind; reconnect and resum
 // counts as too slow.
 const BufferSize = 1024
 
+// BufferBytes bounds the estimated size (EventSize) of the events waiting
+// for one stream's subscriber: a client that stops reading while large
+// messages arrive is dropped (and resumes from its cursor) before it holds
+// much memory.
+const BufferBytes = 4 << 20
+
 // Filter decides, for Stream, whether an event is sent and whether the
 // stream ends with it (a non-nil error).
 type Filter func(*ent.Event) (send bool, end error)
@@ -61,7 +67,7 @@ func Latest(ctx context.Context, client *ent.Client) (int, error) {
 // error, returned once the event is sent or skipped). ctx must see every
 // event row (auth.SystemContext).
 func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int, replay bool, keep Filter, out chan<- *ent.Event) error {
-	sub := b.Subscribe(key, BufferSize)
+	sub := b.SubscribeBytes(key, BufferSize, BufferBytes)
 	defer b.Unsubscribe(sub)
 	last := after
 	send := func(e *ent.Event) error {
@@ -113,6 +119,7 @@ func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int
 	for {
 		select {
 		case e := <-sub.C:
+			sub.Received(e)
 			if err := send(e); err != nil {
 				return ended(ctx, err)
 			}
