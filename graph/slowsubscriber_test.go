@@ -32,9 +32,13 @@ func TestSubscriberBoundedInBytes(t *testing.T) {
 	// Now the client reads nothing while 20 MB of messages arrive: more
 	// than the socket buffers and the bound together.
 	body := strings.Repeat("x", 128<<10)
-	for i := range 160 {
-		appendEvents(t, s, events.Event{Topic: events.MessageCreated, EngagementID: id,
-			Payload: events.MessageCreatedDetails{MessageID: 2 + i, Sender: "CUSTOMER", Body: body}})
+	for batch := range 8 {
+		evs := make([]events.Event, 20)
+		for i := range evs {
+			evs[i] = events.Event{Topic: events.MessageCreated, EngagementID: id,
+				Payload: map[string]any{"messageID": strconv.Itoa(2 + 20*batch + i), "sender": "CUSTOMER", "body": body}}
+		}
+		appendEvents(t, s, evs...)
 	}
 	r.expectClose(live.CloseTooSlow, "reconnect and resume")
 

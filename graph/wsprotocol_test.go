@@ -15,11 +15,15 @@ import (
 	"github.com/switchboard/switchboard/internal/app"
 )
 
-// rawSocket is a graphql-transport-ws connection driven frame by frame.
+// rawSocket is a graphql-transport-ws connection driven frame by frame;
+// each read and write waits at most deliveryTimeout.
 type rawSocket struct {
-	t   *testing.T
-	ws  *websocket.Conn
-	ctx context.Context
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func (r *rawSocket) op() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), deliveryTimeout)
 }
 
 func dialRaw(t *testing.T, s *apitest.Server) *rawSocket {
@@ -33,28 +37,34 @@ func dialRaw(t *testing.T, s *apitest.Server) *rawSocket {
 	}
 	ws.SetReadLimit(8 << 20)
 	t.Cleanup(func() { ws.CloseNow() })
-	return &rawSocket{t: t, ws: ws, ctx: ctx}
+	return &rawSocket{t: t, ws: ws}
 }
 
 func (r *rawSocket) send(v any) {
 	r.t.Helper()
-	if err := wsjson.Write(r.ctx, r.ws, v); err != nil {
+	ctx, cancel := r.op()
+	defer cancel()
+	if err := wsjson.Write(ctx, r.ws, v); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
 func (r *rawSocket) sendText(text string) {
 	r.t.Helper()
-	if err := r.ws.Write(r.ctx, websocket.MessageText, []byte(text)); err != nil {
+	ctx, cancel := r.op()
+	defer cancel()
+	if err := r.ws.Write(ctx, websocket.MessageText, []byte(text)); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
 // next returns the next frame that is not a ping.
 func (r *rawSocket) next() (map[string]any, error) {
+	ctx, cancel := r.op()
+	defer cancel()
 	for {
 		var m map[string]any
-		if err := wsjson.Read(r.ctx, r.ws, &m); err != nil {
+		if err := wsjson.Read(ctx, r.ws, &m); err != nil {
 			return nil, err
 		}
 		if m["type"] != "ping" {
@@ -86,8 +96,10 @@ func (r *rawSocket) subscribe(id, query string, vars map[string]any) {
 // expectClose reads until the server closes, and checks the close code.
 func (r *rawSocket) expectClose(code websocket.StatusCode, reason string) {
 	r.t.Helper()
+	ctx, cancel := r.op()
+	defer cancel()
 	for {
-		_, _, err := r.ws.Read(r.ctx)
+		_, _, err := r.ws.Read(ctx)
 		if err == nil {
 			continue
 		}
