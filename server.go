@@ -137,10 +137,14 @@ func serve(ctx context.Context, a *app.App) error {
 	if err != nil {
 		return err
 	}
+	// Bodies and responses have their own per-request deadlines (the
+	// handler sets them, sparing websockets); headers and idle keep-alive
+	// connections are bounded here.
 	srv := &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	if a.Config.MetricsAddr != "" {

@@ -115,6 +115,11 @@ type ComplexityRoot struct {
 		UpdatedAt         func(childComplexity int) int
 	}
 
+	AgentAccessChanged struct {
+		Active func(childComplexity int) int
+		Role   func(childComplexity int) int
+	}
+
 	AgentAvailability struct {
 		AgentID func(childComplexity int) int
 		CanTake func(childComplexity int) int
@@ -288,6 +293,13 @@ type ComplexityRoot struct {
 	CreateEngagementPayload struct {
 		CustomerToken func(childComplexity int) int
 		Engagement    func(childComplexity int) int
+	}
+
+	CredentialRevoked struct {
+		APIKeyID      func(childComplexity int) int
+		ExceptTokenID func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		TokenID       func(childComplexity int) int
 	}
 
 	Customer struct {
@@ -1373,6 +1385,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Agent.UpdatedAt(childComplexity), true
 
+	case "AgentAccessChanged.active":
+		if e.ComplexityRoot.AgentAccessChanged.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentAccessChanged.Active(childComplexity), true
+	case "AgentAccessChanged.role":
+		if e.ComplexityRoot.AgentAccessChanged.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentAccessChanged.Role(childComplexity), true
+
 	case "AgentAvailability.agentID":
 		if e.ComplexityRoot.AgentAvailability.AgentID == nil {
 			break
@@ -2002,6 +2027,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateEngagementPayload.Engagement(childComplexity), true
+
+	case "CredentialRevoked.apiKeyID":
+		if e.ComplexityRoot.CredentialRevoked.APIKeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CredentialRevoked.APIKeyID(childComplexity), true
+	case "CredentialRevoked.exceptTokenID":
+		if e.ComplexityRoot.CredentialRevoked.ExceptTokenID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CredentialRevoked.ExceptTokenID(childComplexity), true
+	case "CredentialRevoked.reason":
+		if e.ComplexityRoot.CredentialRevoked.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CredentialRevoked.Reason(childComplexity), true
+	case "CredentialRevoked.tokenID":
+		if e.ComplexityRoot.CredentialRevoked.TokenID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CredentialRevoked.TokenID(childComplexity), true
 
 	case "Customer.createdAt":
 		if e.ComplexityRoot.Customer.CreatedAt == nil {
@@ -11646,6 +11696,8 @@ union EventDetails =
   | DeliveryChanged
   | CRMRecordChanged
   | PostSessionChanged
+  | CredentialRevoked
+  | AgentAccessChanged
 
 """` + "`" + `offer.created` + "`" + `: a ring (or a transfer offer), with what the agent needs to decide without another query."""
 type OfferCreated {
@@ -11826,6 +11878,24 @@ type PostSessionChanged {
   result: Map
   """When consent or the virtual agent's take is due."""
   deadline: Time
+}
+
+"""` + "`" + `credential.revoked` + "`" + `: login tokens or an API key stopped being valid (revokeToken, logout, setPassword, deactivation, revokeAPIKey); websockets opened with them are closed with 4403."""
+type CredentialRevoked {
+  """The one token revoked (revokeToken, logout)."""
+  tokenID: ID
+  """Set when all of the agent's tokens but this one were revoked (setPassword)."""
+  exceptTokenID: ID
+  """The API key revoked."""
+  apiKeyID: ID
+  """Why: REVOKED, LOGOUT, PASSWORD_CHANGED, DEACTIVATED."""
+  reason: String!
+}
+
+"""` + "`" + `agent.access_changed` + "`" + `: an agent's role or active flag changed; its websockets are closed with 4403 and it signs in again."""
+type AgentAccessChanged {
+  role: Role!
+  active: Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../schema/outbound.graphqls", Input: `# Outbound conversations (agent-started SMS and email) and message delivery.
@@ -16855,6 +16925,52 @@ func (ec *executionContext) fieldContext_Agent_pendingOffers(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _AgentAccessChanged_role(ctx context.Context, field graphql.CollectedField, obj *events.AgentAccessChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentAccessChanged_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentAccessChanged_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentAccessChanged", field, false, false, errors.New("field of type Role does not have child fields"))
+}
+
+func (ec *executionContext) _AgentAccessChanged_active(ctx context.Context, field graphql.CollectedField, obj *events.AgentAccessChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentAccessChanged_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentAccessChanged_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentAccessChanged", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _AgentAvailability_agentID(ctx context.Context, field graphql.CollectedField, obj *model.AgentAvailability) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19399,6 +19515,98 @@ func (ec *executionContext) _CreateEngagementPayload_customerToken(ctx context.C
 }
 func (ec *executionContext) fieldContext_CreateEngagementPayload_customerToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateEngagementPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CredentialRevoked_tokenID(ctx context.Context, field graphql.CollectedField, obj *events.CredentialRevokedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CredentialRevoked_tokenID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TokenID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CredentialRevoked_tokenID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CredentialRevoked", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CredentialRevoked_exceptTokenID(ctx context.Context, field graphql.CollectedField, obj *events.CredentialRevokedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CredentialRevoked_exceptTokenID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExceptTokenID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CredentialRevoked_exceptTokenID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CredentialRevoked", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CredentialRevoked_apiKeyID(ctx context.Context, field graphql.CollectedField, obj *events.CredentialRevokedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CredentialRevoked_apiKeyID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CredentialRevoked_apiKeyID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CredentialRevoked", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CredentialRevoked_reason(ctx context.Context, field graphql.CollectedField, obj *events.CredentialRevokedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CredentialRevoked_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CredentialRevoked_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CredentialRevoked", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
@@ -52415,6 +52623,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._DeliveryChanged(ctx, sel, obj)
+	case events.CredentialRevokedDetails:
+		return ec._CredentialRevoked(ctx, sel, &obj)
+	case *events.CredentialRevokedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CredentialRevoked(ctx, sel, obj)
 	case events.CRMRecordChangedDetails:
 		return ec._CRMRecordChanged(ctx, sel, &obj)
 	case *events.CRMRecordChangedDetails:
@@ -52436,6 +52651,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._AgentDisconnected(ctx, sel, obj)
+	case events.AgentAccessChangedDetails:
+		return ec._AgentAccessChanged(ctx, sel, &obj)
+	case *events.AgentAccessChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AgentAccessChanged(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -53089,6 +53311,49 @@ func (ec *executionContext) _Agent(ctx context.Context, sel ast.SelectionSet, ob
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var agentAccessChangedImplementors = []string{"AgentAccessChanged", "EventDetails"}
+
+func (ec *executionContext) _AgentAccessChanged(ctx context.Context, sel ast.SelectionSet, obj *events.AgentAccessChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agentAccessChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgentAccessChanged")
+		case "role":
+			out.Values[i] = ec._AgentAccessChanged_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._AgentAccessChanged_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -54544,6 +54809,59 @@ func (ec *executionContext) _CreateEngagementPayload(ctx context.Context, sel as
 		case "customerToken":
 			out.Values[i] = ec._CreateEngagementPayload_customerToken(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var credentialRevokedImplementors = []string{"CredentialRevoked", "EventDetails"}
+
+func (ec *executionContext) _CredentialRevoked(ctx context.Context, sel ast.SelectionSet, obj *events.CredentialRevokedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, credentialRevokedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CredentialRevoked")
+		case "tokenID":
+			out.Values[i] = ec._CredentialRevoked_tokenID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exceptTokenID":
+			out.Values[i] = ec._CredentialRevoked_exceptTokenID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "apiKeyID":
+			out.Values[i] = ec._CredentialRevoked_apiKeyID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._CredentialRevoked_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:

@@ -47,8 +47,14 @@ func listUpdate[T any](clear bool, set, add []T) (newSet, newAdd []T) {
 // engine hears it in the event log like every other change and reads queue
 // settings, memberships and capacity profiles again.
 func write[T any](ctx context.Context, s *Service, fn func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
+	return writeWithEvents(ctx, s, func(ctx context.Context, tx *ent.Tx, _ *events.Batch) (T, error) { return fn(ctx, tx) })
+}
+
+// writeWithEvents is write for changes that append events of their own to
+// the transaction's batch as well.
+func writeWithEvents[T any](ctx context.Context, s *Service, fn func(ctx context.Context, tx *ent.Tx, b *events.Batch) (T, error)) (T, error) {
 	return store.Write(ctx, s.Writer, func(ctx context.Context, tx *store.Tx) (T, error) {
-		out, err := fn(ctx, tx.Tx)
+		out, err := fn(ctx, tx.Tx, tx.Batch())
 		if err == nil && !tx.Emitted(events.ConfigChanged) {
 			tx.Emit(events.Event{Payload: events.ConfigChangedDetails{}})
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/events"
 )
 
 // CreateAgent creates an agent, with a password when given.
@@ -43,7 +44,11 @@ func (s *Service) UpdateAgent(ctx context.Context, id int, in ent.UpdateAgentInp
 		}
 		in.Email = &email
 	}
-	return write(ctx, s, func(ctx context.Context, tx *ent.Tx) (*ent.Agent, error) {
+	return writeWithEvents(ctx, s, func(ctx context.Context, tx *ent.Tx, b *events.Batch) (*ent.Agent, error) {
+		before, err := tx.Agent.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
 		var appendSkills []string
 		in.Skills, appendSkills = listUpdate(in.ClearSkills, in.Skills, in.AppendSkills)
 		in.AppendSkills = nil
@@ -58,8 +63,11 @@ func (s *Service) UpdateAgent(ctx context.Context, id int, in ent.UpdateAgentInp
 		if err := checkAdminRemains(ctx, tx); err != nil {
 			return nil, err
 		}
+		if a.Role != before.Role || a.Active != before.Active {
+			b.Append(auth.AccessChanged(ctx, a))
+		}
 		if !a.Active {
-			if err := s.Auth.RevokeAgentTokens(ctx, tx, id); err != nil {
+			if err := s.Auth.RevokeAgentTokens(ctx, tx, b, id, auth.ReasonDeactivated); err != nil {
 				return nil, err
 			}
 		}

@@ -47,6 +47,7 @@ type App struct {
 	Log          *slog.Logger
 	metrics      *metrics
 	sockets      *socketTracker
+	guard        *socketGuard
 	handler      http.Handler
 	// metricsHandler serves /metrics: on the API's mux, or on the
 	// listener of -metrics-addr (MetricsHandler).
@@ -74,8 +75,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.ComplexityLimit = cmp.Or(cfg.ComplexityLimit, def.ComplexityLimit)
 	cfg.TokenLimit = cmp.Or(cfg.TokenLimit, def.TokenLimit)
 	cfg.MaxPageSize = cmp.Or(cfg.MaxPageSize, def.MaxPageSize)
+	cfg.MaxDepth = cmp.Or(cfg.MaxDepth, def.MaxDepth)
+	cfg.MaxFields = cmp.Or(cfg.MaxFields, def.MaxFields)
+	cfg.OperationTimeout = cmp.Or(cfg.OperationTimeout, def.OperationTimeout)
+	cfg.BodyReadTimeout = cmp.Or(cfg.BodyReadTimeout, def.BodyReadTimeout)
 	cfg.DatabaseURL = cmp.Or(cfg.DatabaseURL, def.DatabaseURL)
-	sockets := newSocketTracker()
+	sockets := newSocketTracker(cfg.Clock)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg, sockets)
@@ -130,7 +135,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		client.Close()
 		return nil, fmt.Errorf("fill queue menu paths: %w", err)
 	}
+	a.guard = newSocketGuard(client, a.Auth, a.Bus, cfg.Clock, cfg.Log)
 	a.handler = a.routes()
+	a.guard.start()
 	if postgres {
 		a.shareLog(cfg.DatabaseURL)
 	}
@@ -182,6 +189,7 @@ func (a *App) Close() error {
 	a.SessionFiles.Stop()
 	a.Outbox.Stop()
 	a.Engine.Stop()
+	a.guard.close()
 	if a.stopShared != nil {
 		a.stopShared()
 		a.shared.Wait()
@@ -193,7 +201,7 @@ func (a *App) Close() error {
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	gql := a.graphqlHandler()
-	mux.Handle("/graphql", cors(a.Config.AllowedOrigins, limitBody(a.Config.MaxBodyBytes, a.Auth.Middleware(gql))))
+	mux.Handle("/graphql", cors(a.Config.AllowedOrigins, limitBody(a.Config.MaxBodyBytes, withDeadline(a.Config.OperationTimeout, a.Auth.Middleware(gql)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -213,7 +221,7 @@ func (a *App) routes() http.Handler {
 	(&messaging.Handler{Receiver: a.Engine, Outbox: a.Outbox, MaxBytes: max(a.Config.MaxBodyBytes, 25<<20), Log: a.Log}).
 		Routes(mux, a.Auth.Middleware)
 	a.mountPlayground(mux)
-	return mux
+	return boundSlowClients(a.Config.BodyReadTimeout, a.Config.OperationTimeout+WriteTimeout, mux)
 }
 
 // newOutbox builds the delivery worker with the providers the

@@ -15,8 +15,9 @@ import (
 
 // checkArguments returns a root field interceptor that checks the arguments
 // of every field beneath a root field, fragments included, before it runs:
-// page sizes (first/last at most maxPage, nodes(ids:) as many) and, through
-// auth.CheckFilter, where filters. Checking each field as it resolves would
+// the bounds of inputs.go (strings, lists, Map values, empty filters,
+// contact details), page sizes (first/last at most maxPage, nodes(ids:) as
+// many) and, through auth.CheckFilter, where filters. Checking each field as it resolves would
 // be too late: the root resolver's CollectFields already loads the nested
 // connections with their arguments.
 func checkArguments(schema *ast.Schema, maxPage int) graphql.RootFieldMiddleware {
@@ -47,6 +48,11 @@ func (c *argumentChecker) field(f *ast.Field) error {
 		return nil
 	}
 	args := f.ArgumentMap(c.vars)
+	for _, def := range f.Definition.Arguments {
+		if err := c.input(def.Name, def.Type, args[def.Name]); err != nil {
+			return err
+		}
+	}
 	if err := c.connection(f, args); err != nil {
 		return err
 	}

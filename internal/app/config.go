@@ -32,6 +32,13 @@ type Config struct {
 	ComplexityLimit int
 	TokenLimit      int
 	MaxPageSize     int
+	// MaxDepth and MaxFields bound a document's nesting and its fields
+	// with fragments expanded; OperationTimeout bounds a query or mutation.
+	MaxDepth         int
+	MaxFields        int
+	OperationTimeout time.Duration
+	// BodyReadTimeout bounds reading a request's body.
+	BodyReadTimeout time.Duration
 	ShutdownTimeout time.Duration
 	// MissedRingsLimit and DisconnectGrace: see engine.Config.
 	MissedRingsLimit int
@@ -105,7 +112,11 @@ var options = []option{
 	{"token-ttl", "SWITCHBOARD_TOKEN_TTL", "12h", "lifetime of login tokens", func(c *Config, v string) (err error) { c.TokenTTL, err = time.ParseDuration(v); return err }},
 	{"bcrypt-cost", "SWITCHBOARD_BCRYPT_COST", "12", "bcrypt work factor for passwords", integer(func(c *Config) *int { return &c.BcryptCost })},
 	{"max-body-bytes", "SWITCHBOARD_MAX_BODY_BYTES", "1048576", "largest accepted request body", func(c *Config, v string) (err error) { c.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64); return err }},
-	{"complexity-limit", "SWITCHBOARD_COMPLEXITY_LIMIT", "1000", "largest accepted query complexity", integer(func(c *Config) *int { return &c.ComplexityLimit })},
+	{"complexity-limit", "SWITCHBOARD_COMPLEXITY_LIMIT", "50000", "largest accepted operation cost: each field 1, what a connection's edges or nodes select once per item (first/last, or -max-page-size when absent)", integer(func(c *Config) *int { return &c.ComplexityLimit })},
+	{"max-depth", "SWITCHBOARD_MAX_DEPTH", "20", "deepest accepted nesting of fields, fragments expanded", integer(func(c *Config) *int { return &c.MaxDepth })},
+	{"max-fields", "SWITCHBOARD_MAX_FIELDS", "5000", "most fields an operation may select once its fragment spreads are expanded (checked before validation)", integer(func(c *Config) *int { return &c.MaxFields })},
+	{"body-read-timeout", "SWITCHBOARD_BODY_READ_TIMEOUT", "30s", "how long a client may take to send a request body (slow clients are cut off); headers have 10s", func(c *Config, v string) (err error) { c.BodyReadTimeout, err = time.ParseDuration(v); return err }},
+	{"operation-timeout", "SWITCHBOARD_OPERATION_TIMEOUT", "30s", "deadline of a query or mutation over HTTP; its work also stops when the client goes away", func(c *Config, v string) (err error) { c.OperationTimeout, err = time.ParseDuration(v); return err }},
 	{"token-limit", "SWITCHBOARD_TOKEN_LIMIT", "5000", "largest number of tokens in a query document", integer(func(c *Config) *int { return &c.TokenLimit })},
 	{"max-page-size", "SWITCHBOARD_MAX_PAGE_SIZE", "100", "largest first/last on connections", integer(func(c *Config) *int { return &c.MaxPageSize })},
 	{"missed-rings", "SWITCHBOARD_MISSED_RINGS", "3", "rings an agent may miss in a row before it is set NOT_READY (MISSED); 0 disables", integer(func(c *Config) *int { return &c.MissedRingsLimit })},

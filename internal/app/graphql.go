@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -12,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/graph"
@@ -36,9 +38,12 @@ func (a *App) graphqlHandler() http.Handler {
 	persisted := lru.New[string](persistedQueryCacheSize)
 	transports := []graphql.Transport{
 		transport.Websocket{
-			Implementation:        a.websocketAcceptor(),
-			InitFunc:              a.websocketInit,
-			InitTimeout:           3 * time.Second,
+			Implementation: a.websocketAcceptor(),
+			InitFunc:       a.websocketInit,
+			// The connection closes with 4408 at InitTimeout (wsprotocol.go);
+			// gqlgen's own timeout, later, is a backstop.
+			InitTimeout:           InitTimeout + 2*time.Second,
+			PayloadReadLimit:      &cfg.MaxBodyBytes,
 			KeepAlivePingInterval: 10 * time.Second,
 			PingPongInterval:      10 * time.Second,
 		},
@@ -53,17 +58,21 @@ func (a *App) graphqlHandler() http.Handler {
 	// Persisted queries first: the mutators after it see the full document.
 	srv.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(tokenLimit(cfg.TokenLimit))
+	srv.Use(documentShape{maxFields: cfg.MaxFields, maxDepth: cfg.MaxDepth, tokenLimit: cfg.TokenLimit})
+	srv.Use(costLimit{limit: cfg.ComplexityLimit, maxPage: cfg.MaxPageSize})
 	srv.SetParserTokenLimit(cfg.TokenLimit)
-	srv.SetErrorPresenter(apperr.Presenter(a.Log))
+	srv.SetErrorPresenter(withoutSuggestions(!cfg.Dev, apperr.Presenter(a.Log)))
 	srv.SetRecoverFunc(apperr.Recover(a.Log))
+	srv.AroundOperations(a.guard.checkOnSubscribe)
 	srv.AroundOperations(a.introspectionGate)
 	srv.AroundOperations(a.metrics.rings.aroundOperations)
 	srv.AroundRootFields(auth.RootFieldGuard)
 	srv.AroundRootFields(batchScope)
 	srv.AroundRootFields(refuseIntrospection)
 	srv.AroundRootFields(checkArguments(schema.Schema(), cfg.MaxPageSize))
+	srv.AroundRootFields(limitMessageSize(a.Client))
+	srv.AroundFields(limitCustomerFields)
 	srv.AroundResponses(a.metrics.observe)
 	srv.AroundOperations(a.logOperation)
 	srv.AroundResponses(a.logRefused)
@@ -78,6 +87,23 @@ func (a *App) graphqlHandler() http.Handler {
 // reading its own rows.
 func batchScope(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	return next(engine.WithAgentScope(admin.WithTreeScope(ctx)))
+}
+
+// suggestion is the "Did you mean …?" of gqlparser's validation messages.
+var suggestion = regexp.MustCompile(`\s*Did you mean [^?]*\?`)
+
+// withoutSuggestions drops, when strip is set (outside development mode),
+// the field and type names validation errors suggest: they would map the
+// schema out for anyone, introspection or not.
+func withoutSuggestions(strip bool, present graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	if !strip {
+		return present
+	}
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		e := present(ctx, err)
+		e.Message = suggestion.ReplaceAllString(e.Message, "")
+		return e
+	}
 }
 
 // persistedQueryCacheSize bounds the automatic persisted queries kept in

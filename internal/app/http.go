@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -40,6 +41,41 @@ func limitBody(max int64, next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
+	})
+}
+
+// boundSlowClients gives each HTTP request (not websocket upgrades, which
+// live on) a deadline to send its body in and one to take its response
+// in, on the connection itself: a client trickling a body a byte at a
+// time, or never reading the answer, is cut off instead of holding a
+// connection and a goroutine for ever. (http.Server's ReadTimeout and
+// WriteTimeout would also cut off websockets.)
+func boundSlowClients(read, write time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			rc := http.NewResponseController(w)
+			now := time.Now()
+			_ = rc.SetReadDeadline(now.Add(read)) // ErrNotSupported outside a real server
+			_ = rc.SetWriteDeadline(now.Add(write))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withDeadline runs each HTTP request (not websocket upgrades, whose
+// subscriptions live as long as the connection) under a deadline. The
+// request's context also ends when the client goes away, and the database
+// queries of the operation stop with it; writes are detached from it and
+// commit or roll back whole.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -143,21 +143,21 @@ func (c *trackedConn) expect(data []byte, committed time.Time) {
 	c.pending = append(c.pending, pendingFrame{data: data, committed: committed})
 }
 
-// WriteJSON writes a frame. While a ring's frame is expected it encodes
+// writeTimed writes a frame. While a ring's frame is expected it encodes
 // the frame itself, to recognise that frame by its data, and observes the
 // ring latency once the write returned.
-func (c *trackedConn) WriteJSON(v any) error {
+func (c *trackedConn) writeTimed(v any) error {
 	c.pendingMu.Lock()
 	waiting := len(c.pending) > 0
 	c.pendingMu.Unlock()
 	if !waiting || c.t.rings == nil {
-		return c.WebsocketConn.WriteJSON(v)
+		return c.writeFrame(v)
 	}
 	frame, err := json.Marshal(v)
 	if err != nil {
-		return c.WebsocketConn.WriteJSON(v)
+		return c.writeFrame(v)
 	}
-	if err := c.WebsocketConn.WriteJSON(json.RawMessage(frame)); err != nil {
+	if err := c.writeFrame(json.RawMessage(frame)); err != nil {
 		return err
 	}
 	written := time.Now()

@@ -2,11 +2,15 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
+	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/clock"
 	"github.com/switchboard/switchboard/internal/live"
 )
 
@@ -17,10 +21,11 @@ type socketTracker struct {
 	mu    sync.Mutex
 	conns map[transport.WebsocketConn]struct{}
 	rings *ringLatency // times ring frames; nil: not timed
+	clock clock.Clock  // times the init timeout
 }
 
-func newSocketTracker() *socketTracker {
-	return &socketTracker{conns: map[transport.WebsocketConn]struct{}{}}
+func newSocketTracker(clk clock.Clock) *socketTracker {
+	return &socketTracker{conns: map[transport.WebsocketConn]struct{}{}, clock: clk}
 }
 
 // Accept accepts and tracks a connection.
@@ -30,6 +35,10 @@ func (t *socketTracker) Accept(w http.ResponseWriter, r *http.Request, o transpo
 		return nil, err
 	}
 	tc := &trackedConn{WebsocketConn: c, t: t}
+	if c.Subprotocol() == graphqlTransportWS {
+		tc.protocol = newProtocolState()
+		t.closeAtInitTimeout(tc)
+	}
 	if slot, ok := r.Context().Value(socketSlotKey{}).(*socketSlot); ok {
 		slot.conn = tc
 	}
@@ -63,6 +72,10 @@ type trackedConn struct {
 
 	pendingMu sync.Mutex
 	pending   []pendingFrame // ring frames to time when written
+
+	// protocol enforces graphql-transport-ws (wsprotocol.go); nil for the
+	// legacy graphql-ws.
+	protocol *protocolState
 }
 
 // Close forgets the connection and closes it.
@@ -70,6 +83,9 @@ func (c *trackedConn) Close() error {
 	c.t.mu.Lock()
 	delete(c.t.conns, c)
 	c.t.mu.Unlock()
+	if c.protocol != nil {
+		c.protocol.endInit()
+	}
 	return c.WebsocketConn.Close()
 }
 
@@ -104,10 +120,20 @@ func (a *App) websocketInit(ctx context.Context, p transport.InitPayload) (conte
 	}
 	slot, _ := ctx.Value(socketSlotKey{}).(*socketSlot)
 	ctx, cancel := context.WithCancel(ctx)
-	return live.WithCloseFunc(ctx, func(code int, reason string) {
+	closeFunc := func(code int, reason string) {
 		if slot != nil && slot.conn != nil {
 			_ = slot.conn.WriteClose(code, reason)
 		}
 		cancel()
-	}), ack, nil
+	}
+	v := auth.FromContext(ctx)
+	if n, limit := a.guard.open(v); n >= limit {
+		cancel()
+		ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx,
+			fmt.Sprintf("too many open websockets for this credential (at most %d)", limit)), CloseTooManyInits)
+		return ctx, nil, apperr.New(apperr.LimitExceeded, "too many open websockets for this credential")
+	}
+	guarded := a.guard.watch(ctx, auth.InitCredential(p), v, closeFunc)
+	ctx = context.WithValue(ctx, guardedSocketKey{}, guarded)
+	return live.WithCloseFunc(ctx, closeFunc), ack, nil
 }

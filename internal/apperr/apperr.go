@@ -44,6 +44,9 @@ type Error struct {
 	Reason  string
 	Field   string
 	Message string
+	// RetryAfter, when set, tells the client how many seconds to wait
+	// before it tries again (extensions.retryAfter).
+	RetryAfter int
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -137,6 +140,9 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		if e.Field != "" {
 			gqlErr.Extensions["field"] = e.Field
+		}
+		if e.RetryAfter > 0 {
+			gqlErr.Extensions["retryAfter"] = e.RetryAfter
 		}
 		return gqlErr
 	}

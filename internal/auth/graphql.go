@@ -22,7 +22,7 @@ type authErrKey struct{}
 // error with code UNAUTHENTICATED rather than a bare HTTP status.
 func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		ctx := withClientAddr(r.Context(), r)
 		v, err := s.Authenticate(ctx, r.Header.Get("Authorization"))
 		switch {
 		case err != nil:
@@ -85,14 +85,7 @@ const (
 // reason; a failure to check it closes with 4500 (logged, not shown). The
 // connection_ack it leads to has an empty payload.
 func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	cred := p.Authorization()
-	if cred == "" {
-		cred = p.GetString("token")
-	}
-	if cred == "" {
-		cred = p.GetString("Authorization")
-	}
-	v, err := s.Authenticate(ctx, cred)
+	v, err := s.Authenticate(ctx, InitCredential(p))
 	if err == nil && v == nil {
 		err = apperr.New(apperr.Unauthenticated, "connection_init must carry a token")
 	}
@@ -103,7 +96,7 @@ func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (c
 			s.Log.ErrorContext(ctx, "websocket authentication failed", "err", err)
 			code = CloseInternalError
 		}
-		ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, closeReason(e.Message)), code)
+		ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, CloseReason(e.Message)), code)
 		return ctx, nil, e
 	}
 	// The ack carries no payload: echoing connection_init would send the
@@ -111,9 +104,22 @@ func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (c
 	return NewContext(ctx, v), nil, nil
 }
 
-// closeReason shortens a message to what a websocket close frame carries
+// InitCredential is the credential of a connection_init payload: its
+// "authorization" ("Bearer <token>") or "token" entry.
+func InitCredential(p transport.InitPayload) string {
+	cred := p.Authorization()
+	if cred == "" {
+		cred = p.GetString("token")
+	}
+	if cred == "" {
+		cred = p.GetString("Authorization")
+	}
+	return cred
+}
+
+// CloseReason shortens a message to what a websocket close frame carries
 // (123 bytes), at a character boundary.
-func closeReason(msg string) string {
+func CloseReason(msg string) string {
 	const limit = 123
 	if len(msg) <= limit {
 		return msg

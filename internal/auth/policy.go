@@ -104,14 +104,17 @@ func restrict(ctx context.Context, q intercept.Query) error {
 	return nil
 }
 
-// restrictCustomer shows a customer token its engagement and that
-// engagement's messages, nothing else.
+// restrictCustomer shows a customer token its engagement, that
+// engagement's messages and the agent it is with (whose fields the API
+// limits to the name), nothing else.
 func restrictCustomer(engagementID int, q intercept.Query) {
 	switch q.Type() {
 	case ent.TypeEngagement:
 		q.WhereP(engagement.ID(engagementID))
 	case ent.TypeMessage:
 		q.WhereP(message.EngagementID(engagementID))
+	case ent.TypeAgent:
+		q.WhereP(agent.HasEngagementsWith(engagement.ID(engagementID)))
 	default:
 		q.WhereP(nothing)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/store"
 )
 
@@ -38,42 +39,65 @@ type Service struct {
 	// login takes as long whether or not the email exists.
 	dummyHash     []byte
 	dummyHashOnce sync.Once
+	// throttle slows down password guessing (throttle.go).
+	throttle loginThrottle
 }
 
 // errBadLogin is deliberately the same for an unknown email and a wrong
 // password.
 var errBadLogin = apperr.New(apperr.Unauthenticated, "email or password is wrong")
 
-// CheckPassword returns the active agent with this email and password.
+// CheckPassword returns the active agent with this email and password. It
+// answers the same error, after the same bcrypt work, for an unknown email,
+// an agent without a password, a wrong password and a deactivated agent,
+// so that neither the answer nor its timing tells them apart.
 func (s *Service) CheckPassword(ctx context.Context, email, password string) (*ent.Agent, error) {
 	ctx = SystemContext(ctx)
 	a, err := s.Client.Agent.Query().Where(agent.EmailEQ(NormaliseEmail(email))).Only(ctx)
-	if ent.IsNotFound(err) {
-		// Spend the same time as a real check, so timing does not reveal emails.
-		s.dummyHashOnce.Do(func() {
-			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(RandomToken(16)), s.BcryptCost)
-		})
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
-		return nil, errBadLogin
-	}
-	if err != nil {
+	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}
-	if a.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(password)) != nil {
-		return nil, errBadLogin
+	hash := s.dummy()
+	if a != nil && a.PasswordHash != "" {
+		hash = []byte(a.PasswordHash)
 	}
-	if !a.Active {
-		return nil, apperr.New(apperr.Forbidden, "this agent is deactivated")
+	matches := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	if a == nil || a.PasswordHash == "" || !matches || !a.Active {
+		return nil, errBadLogin
 	}
 	return a, nil
 }
 
-// Login checks an agent's password and issues a bearer token.
+// dummy is a hash at BcryptCost that no password matches, compared against
+// when there is no real one, so that every check does the same work.
+func (s *Service) dummy() []byte {
+	s.dummyHashOnce.Do(func() {
+		s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(RandomToken(16)), s.BcryptCost)
+	})
+	return s.dummyHash
+}
+
+// Login checks an agent's password and issues a bearer token. Attempts are
+// throttled per account and per client address (throttle.go): a throttled
+// attempt is refused with LIMIT_EXCEEDED and extensions.retryAfter before
+// any password is checked.
 func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.AuthToken, *ent.Agent, error) {
+	account := throttleKey{"account:" + NormaliseEmail(email), AccountFreeFailures}
+	var address []throttleKey
+	if addr := clientAddr(ctx); addr != "" {
+		address = append(address, throttleKey{"address:" + addr, AddressFreeFailures})
+	}
+	if wait := s.throttle.attempt(s.Clock.Now(), []throttleKey{account}, address...); wait > 0 {
+		return "", nil, nil, throttled(wait)
+	}
 	a, err := s.CheckPassword(ctx, email, password)
+	if apperr.Is(err, apperr.Unauthenticated) {
+		s.throttle.failed(s.Clock.Now(), address...)
+	}
 	if err != nil {
 		return "", nil, nil, err
 	}
+	s.throttle.succeeded(account)
 	secret := NewSecret(tokenPrefix)
 	var tok *ent.AuthToken
 	err = s.Writer.Do(SystemContext(ctx), func(ctx context.Context, tx *store.Tx) error {
@@ -113,7 +137,7 @@ func (s *Service) Authenticate(ctx context.Context, header string) (*Viewer, err
 		if !a.Active {
 			return nil, apperr.New(apperr.Unauthenticated, "this agent is deactivated")
 		}
-		return &Viewer{AgentID: a.ID, Role: a.Role, TokenID: tok.ID}, nil
+		return &Viewer{AgentID: a.ID, Role: a.Role, TokenID: tok.ID, ExpiresAt: tok.ExpiresAt}, nil
 	case strings.HasPrefix(secret, apiKeyPrefix):
 		key, err := s.Client.APIKey.Query().Where(apikey.Hash(hashSecret(secret))).Only(ctx)
 		if ent.IsNotFound(err) {
@@ -141,7 +165,8 @@ func (s *Service) authenticateCustomer(ctx context.Context, secret string) (*Vie
 	if !ok {
 		return nil, invalid
 	}
-	e, err := s.Client.Engagement.Query().Where(engagement.ID(id)).Select(engagement.FieldCustomerTokenHash).Only(ctx)
+	e, err := s.Client.Engagement.Query().Where(engagement.ID(id)).
+		Select(engagement.FieldCustomerTokenHash, engagement.FieldClosedAt).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, invalid
 	}
@@ -151,8 +176,16 @@ func (s *Service) authenticateCustomer(ctx context.Context, secret string) (*Vie
 	if !customerTokenMatches(secret, e.CustomerTokenHash) {
 		return nil, invalid
 	}
+	if e.ClosedAt != nil && !s.Clock.Now().Before(e.ClosedAt.Add(CustomerTokenGrace)) {
+		return nil, apperr.New(apperr.Unauthenticated, "the conversation is over: the customer token has expired")
+	}
 	return &Viewer{EngagementID: id}, nil
 }
+
+// CustomerTokenGrace is how long a customer token stays valid after its
+// engagement closed: time for the customer to read the end and answer a
+// survey.
+const CustomerTokenGrace = 10 * time.Minute
 
 // APIKeyUseResolution is how precisely an API key's lastUsedAt is kept:
 // recording every request would queue each integration call behind
@@ -180,13 +213,17 @@ func (s *Service) RevokeToken(ctx context.Context) error {
 	if v == nil || v.TokenID == 0 {
 		return apperr.New(apperr.PreconditionFailed, "this request was not made with a login token")
 	}
-	return s.Writer.Do(ctx, func(ctx context.Context, tx *store.Tx) error {
-		return tx.AuthToken.UpdateOneID(v.TokenID).SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
+	_, err := WriteWithEvents(ctx, s, func(ctx context.Context, tx *ent.Tx, b *events.Batch) (struct{}, error) {
+		b.Append(TokenRevoked(ctx, v.AgentID, v.TokenID, ReasonRevoked))
+		return struct{}{}, tx.AuthToken.UpdateOneID(v.TokenID).SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
 	})
+	return err
 }
 
-// RevokeAgentTokens revokes every live token of an agent, inside tx.
-func (s *Service) RevokeAgentTokens(ctx context.Context, tx *ent.Tx, agentID int) error {
+// RevokeAgentTokens revokes every live token of an agent, inside tx; the
+// caller commits b, where it appends credential.revoked.
+func (s *Service) RevokeAgentTokens(ctx context.Context, tx *ent.Tx, b *events.Batch, agentID int, reason string) error {
+	b.Append(events.Event{AgentID: agentID, Actor: Actor(ctx), Payload: events.CredentialRevokedDetails{Reason: reason}})
 	return tx.AuthToken.Update().
 		Where(authtoken.AgentID(agentID), authtoken.RevokedAtIsNil()).
 		SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))
@@ -210,11 +247,12 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []enum.S
 
 // RevokeAPIKey revokes an API key.
 func (s *Service) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error) {
-	return store.Write(ctx, s.Writer, func(ctx context.Context, tx *store.Tx) (*ent.APIKey, error) {
+	return WriteWithEvents(ctx, s, func(ctx context.Context, tx *ent.Tx, b *events.Batch) (*ent.APIKey, error) {
 		key, err := tx.APIKey.Get(ctx, id)
 		if err != nil || key.RevokedAt != nil {
 			return key, err // revoking twice keeps the first time
 		}
+		b.Append(events.Event{Actor: Actor(ctx), Payload: events.CredentialRevokedDetails{APIKeyID: &id, Reason: ReasonRevoked}})
 		return key.Update().SetRevokedAt(s.Clock.Now()).Save(ctx)
 	})
 }
@@ -247,11 +285,16 @@ func (s *Service) SetPassword(ctx context.Context, agentID int, password string)
 	if err != nil {
 		return nil, err
 	}
-	return store.Write(ctx, s.Writer, func(ctx context.Context, tx *store.Tx) (*ent.Agent, error) {
+	return WriteWithEvents(ctx, s, func(ctx context.Context, tx *ent.Tx, b *events.Batch) (*ent.Agent, error) {
 		a, err := tx.Agent.UpdateOneID(agentID).SetPasswordHash(hash).Save(ctx)
 		if err != nil {
 			return nil, err
 		}
+		d := events.CredentialRevokedDetails{Reason: ReasonPasswordChanged}
+		if v.TokenID != 0 {
+			d.ExceptTokenID = &v.TokenID
+		}
+		b.Append(events.Event{AgentID: agentID, Actor: Actor(ctx), Payload: d})
 		return a, tx.AuthToken.Update().
 			Where(authtoken.AgentID(agentID), authtoken.RevokedAtIsNil(), authtoken.IDNEQ(v.TokenID)).
 			SetRevokedAt(s.Clock.Now()).Exec(SystemContext(ctx))

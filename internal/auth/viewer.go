@@ -6,6 +6,7 @@ package auth
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/switchboard/switchboard/ent/schema/enum"
 )
@@ -17,6 +18,9 @@ type Viewer struct {
 	Role    enum.Role
 	// TokenID is the login token used, so it can be revoked.
 	TokenID int
+	// ExpiresAt is when that token expires (zero for other credentials):
+	// a websocket opened with it is closed then.
+	ExpiresAt time.Time
 	// APIKeyID and Scopes are set for an integration.
 	APIKeyID int
 	Scopes   []enum.Scope

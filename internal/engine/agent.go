@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/lifecycle"
 )
@@ -112,6 +113,9 @@ func (e *Engine) leave(ctx context.Context, agentID int, why string, tokenID int
 		}
 		if tokenID != 0 {
 			if err := w.AuthToken.UpdateOneID(tokenID).SetRevokedAt(w.now).Exec(ctx); err != nil {
+				return err
+			}
+			if err := w.emit(ctx, auth.TokenRevoked(ctx, agentID, tokenID, auth.ReasonLogout)); err != nil {
 				return err
 			}
 		}

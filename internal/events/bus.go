@@ -38,6 +38,43 @@ type Subscriber struct {
 	// subscriber gets nothing, so what it got has no gap.
 	failed  atomic.Bool
 	dropped bool
+	// maxBytes, when set, bounds the estimated size (EventSize) of the
+	// events waiting in C; bytes is that size now.
+	maxBytes int64
+	bytes    atomic.Int64
+}
+
+// Received tells s that an event taken from C is no longer waiting.
+func (s *Subscriber) Received(e *ent.Event) {
+	if s.maxBytes > 0 {
+		s.bytes.Add(-EventSize(e))
+	}
+}
+
+// EventSize estimates the memory an event holds: a fixed part and the
+// strings of its payload.
+func EventSize(e *ent.Event) int64 {
+	return 256 + valueSize(e.Payload)
+}
+
+func valueSize(v any) int64 {
+	switch v := v.(type) {
+	case string:
+		return int64(len(v))
+	case map[string]any:
+		n := int64(0)
+		for k, item := range v {
+			n += int64(len(k)) + 16 + valueSize(item)
+		}
+		return n
+	case []any:
+		n := int64(0)
+		for _, item := range v {
+			n += 16 + valueSize(item)
+		}
+		return n
+	}
+	return 8
 }
 
 // Bus fans committed events out to subscribers. Publishing never blocks.
@@ -72,7 +109,15 @@ func (b *Bus) OnCommit(f func(rows []*ent.Event, at time.Time)) { b.committed = 
 
 // Subscribe registers a subscriber for key with a buffer of size events.
 func (b *Bus) Subscribe(key Key, size int) *Subscriber {
-	s := &Subscriber{C: make(chan *ent.Event, size), Dropped: make(chan struct{}), key: key}
+	return b.SubscribeBytes(key, size, 0)
+}
+
+// SubscribeBytes registers a subscriber for key with a buffer of size
+// events and, when maxBytes is set, of at most maxBytes (EventSize) in
+// all: it is dropped when either is full. Its reader calls Received for
+// each event it takes.
+func (b *Bus) SubscribeBytes(key Key, size int, maxBytes int64) *Subscriber {
+	s := &Subscriber{C: make(chan *ent.Event, size), Dropped: make(chan struct{}), key: key, maxBytes: maxBytes}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	set := b.subs[key]
@@ -187,6 +232,11 @@ func (b *Bus) Publish(rows []*ent.Event) {
 func (b *Bus) deliver(k Key, e *ent.Event, drop []*Subscriber) []*Subscriber {
 	for s := range b.subs[k] {
 		if s.failed.Load() {
+			continue
+		}
+		if s.maxBytes > 0 && s.bytes.Add(EventSize(e)) > s.maxBytes {
+			s.failed.Store(true)
+			drop = append(drop, s)
 			continue
 		}
 		select {

@@ -183,6 +183,22 @@ type PostSessionChangedDetails struct {
 	Deadline       *time.Time                   `json:"deadline,omitempty"`
 }
 
+// CredentialRevokedDetails says which credential stopped being valid: one
+// login token (TokenID), all of an agent's tokens but ExceptTokenID (a
+// password change, a deactivation), or an API key (APIKeyID).
+type CredentialRevokedDetails struct {
+	TokenID       *int   `json:"tokenID,string,omitempty"`
+	ExceptTokenID *int   `json:"exceptTokenID,string,omitempty"`
+	APIKeyID      *int   `json:"apiKeyID,string,omitempty"`
+	Reason        string `json:"reason"`
+}
+
+// AgentAccessChangedDetails says an agent's role or active flag changed.
+type AgentAccessChangedDetails struct {
+	Role   enum.Role `json:"role"`
+	Active bool      `json:"active"`
+}
+
 // Topic implementations: the topic each type belongs to.
 func (OfferCreatedDetails) Topic() string           { return OfferCreated }
 func (OfferEndedDetails) Topic() string             { return OfferEnded }
@@ -199,6 +215,8 @@ func (DeliveryChangedDetails) Topic() string        { return DeliveryChanged }
 func (ConfigChangedDetails) Topic() string          { return ConfigChanged }
 func (CRMRecordChangedDetails) Topic() string       { return CRMRecordChanged }
 func (PostSessionChangedDetails) Topic() string     { return PostSessionChanged }
+func (CredentialRevokedDetails) Topic() string      { return CredentialRevoked }
+func (AgentAccessChangedDetails) Topic() string     { return AgentAccessChanged }
 
 // DetailsTypes are a zero value of every Details type, one per topic.
 var DetailsTypes = []Details{
@@ -206,6 +224,7 @@ var DetailsTypes = []Details{
 	EngagementStateChangedDetails{}, AgentStateChangedDetails{}, AgentDisconnectedDetails{},
 	MessageCreatedDetails{}, TransferChangedDetails{}, NoteAddedDetails{}, TranscriptAppendedDetails{},
 	DeliveryChangedDetails{}, ConfigChangedDetails{}, CRMRecordChangedDetails{}, PostSessionChangedDetails{},
+	CredentialRevokedDetails{}, AgentAccessChangedDetails{},
 }
 
 // DetailsOf returns the typed details of a stored event, nil for a topic
@@ -241,6 +260,10 @@ func DetailsOf(e *ent.Event) (Details, error) {
 		return decode[CRMRecordChangedDetails](e)
 	case PostSessionChanged:
 		return decode[PostSessionChangedDetails](e)
+	case CredentialRevoked:
+		return decode[CredentialRevokedDetails](e)
+	case AgentAccessChanged:
+		return decode[AgentAccessChangedDetails](e)
 	}
 	return nil, nil
 }

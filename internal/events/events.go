@@ -53,6 +53,12 @@ const (
 	// PostSessionChanged records every step of a post-session transfer to
 	// a virtual agent (P1–P4): consent asked, handed over, taken, ended.
 	PostSessionChanged = "post_session.changed"
+	// CredentialRevoked says login tokens or an API key stopped being
+	// valid: open websockets that authenticated with them are closed.
+	CredentialRevoked = "credential.revoked"
+	// AgentAccessChanged says an agent was deactivated, reactivated or
+	// given another role: its open websockets are closed.
+	AgentAccessChanged = "agent.access_changed"
 )
 
 // Actor is who caused an event: an agent (of any role), an integration's

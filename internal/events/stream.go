@@ -19,6 +19,16 @@ var ErrTooSlow = errors.New("subscriber fell too far behind; reconnect and resum
 // counts as too slow.
 const BufferSize = 1024
 
+// BufferBytes bounds the estimated size (EventSize) of the events waiting
+// for one stream's subscriber: a client that stops reading while large
+// messages arrive is dropped (and resumes from its cursor) before it holds
+// much memory.
+const BufferBytes = 4 << 20
+
+// Filter decides, for Stream, whether an event is sent and whether the
+// stream ends with it (a non-nil error).
+type Filter func(*ent.Event) (send bool, end error)
+
 // replayPage is how many events a replay reads per query.
 const replayPage = 500
 
@@ -52,20 +62,30 @@ func Latest(ctx context.Context, client *ent.Client) (int, error) {
 // Stream sends the events of key to out: first those after the cursor from
 // the table (when replay is set), then live ones, each exactly once and in
 // order. It returns when ctx ends (nil) or the subscriber is dropped
-// (ErrTooSlow). keep filters events further (nil keeps all). ctx must see
-// every event row (auth.SystemContext).
-func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int, replay bool, keep func(*ent.Event) bool, out chan<- *ent.Event) error {
-	sub := b.Subscribe(key, BufferSize)
+// (ErrTooSlow). keep filters events further (nil keeps all): it says
+// whether to send an event and whether the stream ends with it (a non-nil
+// error, returned once the event is sent or skipped). ctx must see every
+// event row (auth.SystemContext).
+func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int, replay bool, keep Filter, out chan<- *ent.Event) error {
+	sub := b.SubscribeBytes(key, BufferSize, BufferBytes)
 	defer b.Unsubscribe(sub)
 	last := after
 	send := func(e *ent.Event) error {
-		if e.ID <= last || (keep != nil && !keep(e)) {
+		if e.ID <= last {
 			return nil
+		}
+		ok, end := true, error(nil)
+		if keep != nil {
+			ok, end = keep(e)
+		}
+		if !ok {
+			last = e.ID
+			return end
 		}
 		select {
 		case out <- e:
 			last = e.ID
-			return nil
+			return end
 		case <-sub.Dropped:
 			return ErrTooSlow
 		case <-ctx.Done():
@@ -99,6 +119,7 @@ func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int
 	for {
 		select {
 		case e := <-sub.C:
+			sub.Received(e)
 			if err := send(e); err != nil {
 				return ended(ctx, err)
 			}

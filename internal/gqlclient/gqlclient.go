@@ -24,6 +24,8 @@ type ErrorExt struct {
 	Code   string `json:"code"`
 	Reason string `json:"reason,omitempty"`
 	Field  string `json:"field,omitempty"`
+	// RetryAfter is the seconds to wait before trying again, when given.
+	RetryAfter int `json:"retryAfter,omitempty"`
 }
 
 // Errors is the error list of a response.

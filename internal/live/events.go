@@ -1,7 +1,9 @@
 package live
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"maps"
 	"slices"
 
@@ -35,9 +37,9 @@ func (s *Service) AgentEvents(ctx context.Context, after *string) (<-chan *ent.E
 	}
 	// keep runs for each event just before it is sent: the place to tell
 	// the WithDelivered listener, in order.
-	var keep func(*ent.Event) bool
+	var keep events.Filter
 	if delivered := deliveredFrom(ctx); delivered != nil {
-		keep = func(e *ent.Event) bool { delivered(e); return true }
+		keep = func(e *ent.Event) (bool, error) { delivered(e); return true, nil }
 	}
 	return s.stream(ctx, "agentEvents", events.Key{Kind: events.Agent, ID: v.AgentID}, after, keep,
 		func() { s.Presence.AgentConnected(ctx, v.AgentID) },
@@ -60,7 +62,7 @@ func (s *Service) EngagementEvents(ctx context.Context, id int, after *string) (
 // stream starts a subscription's goroutine: the events of key after the
 // cursor from the log, then live ones, filtered by keep (nil keeps all).
 // start runs once the subscription is accepted, done when its stream ends.
-func (s *Service) stream(ctx context.Context, name string, key events.Key, after *string, keep func(*ent.Event) bool, start, done func()) (<-chan *ent.Event, error) {
+func (s *Service) stream(ctx context.Context, name string, key events.Key, after *string, keep events.Filter, start, done func()) (<-chan *ent.Event, error) {
 	from, replay, err := events.ParseCursor(after)
 	if err != nil {
 		return nil, err
@@ -83,22 +85,37 @@ func (s *Service) stream(ctx context.Context, name string, key events.Key, after
 	return out, nil
 }
 
+// ownershipTopics are the events after which an agent's right to follow an
+// engagement is checked again: it may have been transferred away, or its
+// ring may have ended.
+var ownershipTopics = map[string]bool{
+	events.EngagementStateChanged: true,
+	events.EngagementAssigned:     true,
+	events.TransferChanged:        true,
+	events.OfferEnded:             true,
+}
+
+// ReasonAccessLost is the reason of the FORBIDDEN error that ends an
+// engagementEvents stream whose agent no longer has the engagement (it was
+// transferred away, or its ring ended).
+const ReasonAccessLost = "ACCESS_LOST"
+
+// errClosed ends a customer's stream after the engagement's CLOSED state
+// change: there is nothing more for the customer to hear.
+var errClosed = errors.New("the engagement is closed")
+
 // mayFollow authorizes EngagementEvents and returns the filter of what the
-// viewer sees (nil: everything).
-func (s *Service) mayFollow(ctx context.Context, id int) (func(*ent.Event) bool, error) {
+// viewer sees and when its stream ends (nil: everything, for ever).
+func (s *Service) mayFollow(ctx context.Context, id int) (events.Filter, error) {
 	v := auth.FromContext(ctx)
 	switch {
 	case v == nil:
 		return nil, apperr.New(apperr.Unauthenticated, "authentication required")
 	case v.IsCustomer():
 		if v.EngagementID != id {
-			return nil, apperr.New(apperr.Forbidden, "a customer token may follow only its own engagement")
+			return nil, errHidden // as if it did not exist: no existence oracle
 		}
-		return func(e *ent.Event) bool {
-			// The hand-over to the virtual agent carries the data
-			// parameters, which are the contact center's business.
-			return customerTopics[e.Topic] && !(e.Topic == events.PostSessionChanged && e.Payload["parameters"] != nil)
-		}, nil
+		return customerFilter, nil
 	case v.APIKeyID != 0 && !v.HasScope(enum.ScopeEngagements):
 		return nil, apperr.New(apperr.Forbidden, "this API key lacks scope ENGAGEMENTS")
 	case !v.Staff() && !v.IsAgent() && v.APIKeyID == 0:
@@ -113,20 +130,57 @@ func (s *Service) mayFollow(ctx context.Context, id int) (func(*ent.Event) bool,
 	case v.Staff():
 		return nil, nil
 	case v.APIKeyID != 0:
-		return func(e *ent.Event) bool { return e.Topic != events.NoteAdded }, nil
-	case e.AgentID != nil && *e.AgentID == v.AgentID:
-		return nil, nil
+		return func(e *ent.Event) (bool, error) { return e.Topic != events.NoteAdded, nil }, nil
 	}
-	offered, err := s.Client.Offer.Query().
-		Where(offer.EngagementID(id), offer.AgentID(v.AgentID), offer.StateEQ(offer.StatePending)).
+	if has, err := s.agentHas(ctx, v.AgentID, e); err != nil || !has {
+		return nil, cmp.Or(err, errHidden)
+	}
+	// The agent follows while it has the engagement or is offered it.
+	return func(ev *ent.Event) (bool, error) {
+		if !ownershipTopics[ev.Topic] {
+			return true, nil
+		}
+		e, err := s.Client.Engagement.Query().Where(engagement.ID(id)).
+			Select(engagement.FieldAgentID).Only(auth.SystemContext(ctx))
+		if err != nil {
+			return false, err
+		}
+		if has, err := s.agentHas(ctx, v.AgentID, e); err != nil || !has {
+			return false, cmp.Or(err, errAccessLost)
+		}
+		return true, nil
+	}, nil
+}
+
+// customerFilter passes the customer's topics and ends the stream with the
+// engagement's CLOSED state change.
+func customerFilter(e *ent.Event) (bool, error) {
+	// The hand-over to the virtual agent carries the data parameters,
+	// which are the contact center's business.
+	if !customerTopics[e.Topic] || (e.Topic == events.PostSessionChanged && e.Payload["parameters"] != nil) {
+		return false, nil
+	}
+	if e.Topic == events.EngagementStateChanged && e.Payload["to"] == string(engagement.StateClosed) {
+		return true, errClosed
+	}
+	return true, nil
+}
+
+// errHidden refuses to follow an engagement the caller may not see, with
+// the answer of one that does not exist.
+var errHidden error = apperr.New(apperr.NotFound, "not found")
+
+// errAccessLost ends an agent's stream of an engagement it no longer has.
+var errAccessLost error = apperr.New(apperr.Forbidden, "this engagement is no longer yours or offered to you").WithReason(ReasonAccessLost)
+
+// agentHas reports whether the agent has the engagement or is offered it.
+func (s *Service) agentHas(ctx context.Context, agentID int, e *ent.Engagement) (bool, error) {
+	if e.AgentID != nil && *e.AgentID == agentID {
+		return true, nil
+	}
+	return s.Client.Offer.Query().
+		Where(offer.EngagementID(e.ID), offer.AgentID(agentID), offer.StateEQ(offer.StatePending)).
 		Exist(auth.SystemContext(ctx))
-	if err != nil {
-		return nil, err
-	}
-	if !offered {
-		return nil, apperr.New(apperr.Forbidden, "only the agent who has this engagement, or is offered it, may follow it")
-	}
-	return nil, nil
 }
 
 // EngagementOf loads the engagement an event belongs to, as the viewer may

@@ -97,8 +97,14 @@ func overWebsocket(ctx context.Context) error {
 // subscriber that fell behind gets its connection closed (CloseTooSlow),
 // any other failure is logged and sent as the subscription's error.
 func (s *Service) finish(ctx context.Context, stream string, err error) {
+	var lost *apperr.Error
 	switch {
-	case err == nil || ctx.Err() != nil:
+	case err == nil || ctx.Err() != nil || errors.Is(err, errClosed):
+	case errors.As(err, &lost) && lost.Reason == ReasonAccessLost:
+		transport.AddSubscriptionError(ctx, &gqlerror.Error{
+			Message:    lost.Message,
+			Extensions: map[string]any{"code": string(lost.Code), "reason": lost.Reason},
+		})
 	case errors.Is(err, events.ErrTooSlow):
 		s.Log.InfoContext(ctx, "subscriber too slow: closing its connection", "stream", stream)
 		if s.SlowDisconnect != nil {

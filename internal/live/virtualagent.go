@@ -61,5 +61,6 @@ func (s *Service) VirtualAgentEvents(ctx context.Context, after *string) (<-chan
 		}
 		return false
 	}
-	return s.stream(ctx, "virtualAgentEvents", events.Key{Kind: events.All}, after, keep, nil, nil)
+	filter := func(e *ent.Event) (bool, error) { return keep(e), nil }
+	return s.stream(ctx, "virtualAgentEvents", events.Key{Kind: events.All}, after, filter, nil, nil)
 }

@@ -50,6 +50,10 @@ func (tx *Tx) Emit(e events.Event) { tx.batch.Append(e) }
 // Emitted reports whether an event of topic was appended already.
 func (tx *Tx) Emitted(topic string) bool { return tx.batch.Has(topic) }
 
+// Batch is the transaction's batch of events, for code that appends to an
+// events.Batch.
+func (tx *Tx) Batch() *events.Batch { return &tx.batch }
+
 // Committed returns the transaction's events as stored, once it committed.
 func (tx *Tx) Committed() []*ent.Event { return tx.batch.Rows() }
 

@@ -1,0 +1,270 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/auth"
+	"github.com/switchboard/switchboard/internal/clock"
+	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/live"
+)
+
+// socketGuard keeps the credential of every open websocket checked for as
+// long as the socket lives, not only at connection_init:
+//
+//   - it follows the event log for credential.revoked and
+//     agent.access_changed (committed with the change, so every instance
+//     hears of them) and checks again the credential of each socket they
+//     concern: one that no longer authenticates, or whose role changed, is
+//     closed with 4403 and the reason;
+//   - a socket opened with a login token is closed with 4403 when the token
+//     expires;
+//   - every subscribe checks the credential again (checkOnSubscribe).
+type socketGuard struct {
+	client *ent.Client
+	auth   *auth.Service
+	bus    *events.Bus
+	clock  clock.Clock
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	sockets map[*guardedSocket]struct{}
+
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// guardedSocket is one authenticated websocket.
+type guardedSocket struct {
+	credential string
+	viewer     *auth.Viewer
+	close      live.CloseFunc
+	closeOnce  sync.Once
+}
+
+// guardBuffer is how many events the guard's bus subscription holds; when
+// it falls behind it checks every socket instead.
+const guardBuffer = 4096
+
+func newSocketGuard(client *ent.Client, a *auth.Service, bus *events.Bus, clk clock.Clock, log *slog.Logger) *socketGuard {
+	return &socketGuard{client: client, auth: a, bus: bus, clock: clk, log: log, sockets: map[*guardedSocket]struct{}{}}
+}
+
+// start follows the bus until stopped.
+func (g *socketGuard) start() {
+	ctx, cancel := context.WithCancel(auth.SystemContext(context.Background()))
+	g.stop, g.done = cancel, make(chan struct{})
+	sub := g.bus.Subscribe(events.Key{Kind: events.All}, guardBuffer)
+	go func() {
+		defer close(g.done)
+		for {
+			select {
+			case <-ctx.Done():
+				g.bus.Unsubscribe(sub)
+				return
+			case e := <-sub.C:
+				g.event(ctx, e)
+			case <-sub.Dropped:
+				// Events were lost: resubscribe first, then check every
+				// socket, so no revocation falls between the two.
+				sub = g.bus.Subscribe(events.Key{Kind: events.All}, guardBuffer)
+				for _, s := range g.matching(func(*guardedSocket) bool { return true }) {
+					g.check(ctx, s)
+				}
+			}
+		}
+	}()
+}
+
+// close stops following the bus.
+func (g *socketGuard) close() {
+	if g.stop != nil {
+		g.stop()
+		<-g.done
+	}
+}
+
+// event checks the sockets a credential event concerns.
+func (g *socketGuard) event(ctx context.Context, e *ent.Event) {
+	var match func(*guardedSocket) bool
+	switch e.Topic {
+	case events.EngagementStateChanged:
+		if e.EngagementID != nil && e.Payload["to"] == "CLOSED" {
+			g.expireCustomers(ctx, *e.EngagementID)
+		}
+		return
+	case events.CredentialRevoked, events.AgentAccessChanged:
+		d, err := events.DetailsOf(e)
+		if err != nil {
+			g.log.ErrorContext(ctx, "unreadable credential event", "err", err)
+			return
+		}
+		if r, ok := d.(events.CredentialRevokedDetails); ok && r.APIKeyID != nil {
+			match = func(s *guardedSocket) bool { return s.viewer.APIKeyID == *r.APIKeyID }
+		} else if e.AgentID != nil {
+			match = func(s *guardedSocket) bool { return s.viewer.AgentID == *e.AgentID }
+		}
+	}
+	if match == nil {
+		return
+	}
+	for _, s := range g.matching(match) {
+		g.check(ctx, s)
+	}
+}
+
+// expireCustomers checks the customer sockets of a closed engagement again
+// once the token's grace is over, which closes them.
+func (g *socketGuard) expireCustomers(ctx context.Context, engagementID int) {
+	sockets := g.matching(func(s *guardedSocket) bool { return s.viewer.IsCustomer() && s.viewer.EngagementID == engagementID })
+	if len(sockets) == 0 {
+		return
+	}
+	e, err := g.client.Engagement.Query().Where(engagement.ID(engagementID)).
+		Select(engagement.FieldClosedAt).Only(ctx)
+	if err != nil || e.ClosedAt == nil {
+		if err != nil && ctx.Err() == nil {
+			g.log.ErrorContext(ctx, "reading a closed engagement failed", "err", err)
+		}
+		return
+	}
+	// From the stored time, so an event heard late waits no longer.
+	over := g.clock.At(e.ClosedAt.Add(auth.CustomerTokenGrace))
+	go func() {
+		select {
+		case <-over:
+			for _, s := range sockets {
+				g.check(ctx, s)
+			}
+		case <-ctx.Done():
+		}
+	}()
+}
+
+func (g *socketGuard) matching(match func(*guardedSocket) bool) []*guardedSocket {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []*guardedSocket
+	for s := range g.sockets {
+		if match(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// check authenticates a socket's credential again and closes the socket
+// (4403, with the reason) when it fails or now names another role. It
+// returns the error the socket was closed for.
+func (g *socketGuard) check(ctx context.Context, s *guardedSocket) *apperr.Error {
+	if e := g.recheck(ctx, s); e != nil {
+		if e.Code != apperr.Internal {
+			s.end(e.Message)
+		}
+		return e
+	}
+	return nil
+}
+
+// recheck is check without closing the socket.
+func (g *socketGuard) recheck(ctx context.Context, s *guardedSocket) *apperr.Error {
+	v, err := g.auth.Authenticate(ctx, s.credential)
+	if err == nil && v != nil && v.Role != s.viewer.Role {
+		err = apperr.New(apperr.Unauthenticated, "your role changed to %s: connect again", v.Role)
+	}
+	if err == nil || ctx.Err() != nil {
+		return nil // valid, or the operation asking is over anyway
+	}
+	e := apperr.From(err)
+	if e.Code == apperr.Internal {
+		// The database could not say; the next event or subscribe asks again.
+		g.log.ErrorContext(ctx, "websocket credential check failed", "err", err)
+	}
+	return e
+}
+
+// end closes the socket with 4403 and the reason, once.
+func (s *guardedSocket) end(reason string) {
+	s.closeOnce.Do(func() { s.close(auth.CloseForbidden, auth.CloseReason(reason)) })
+}
+
+// watch registers a socket authenticated with credential as v until ctx
+// (the connection's) ends, and closes it when its token expires.
+func (g *socketGuard) watch(ctx context.Context, credential string, v *auth.Viewer, close live.CloseFunc) *guardedSocket {
+	s := &guardedSocket{credential: credential, viewer: v, close: close}
+	g.mu.Lock()
+	g.sockets[s] = struct{}{}
+	g.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		g.mu.Lock()
+		delete(g.sockets, s)
+		g.mu.Unlock()
+	})
+	if !v.ExpiresAt.IsZero() {
+		expired := g.clock.At(v.ExpiresAt)
+		go func() {
+			select {
+			case <-expired:
+				s.end("the token expired; log in again")
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return s
+}
+
+// open counts the open sockets of v's principal and returns the count
+// with the most it may have.
+func (g *socketGuard) open(v *auth.Viewer) (n, limit int) {
+	same := func(s *guardedSocket) bool { return s.viewer.AgentID == v.AgentID }
+	limit = MaxSocketsPerAgent
+	switch {
+	case v.IsCustomer():
+		same, limit = func(s *guardedSocket) bool { return s.viewer.EngagementID == v.EngagementID }, MaxSocketsPerCustomer
+	case v.APIKeyID != 0:
+		same, limit = func(s *guardedSocket) bool { return s.viewer.APIKeyID == v.APIKeyID }, MaxSocketsPerAPIKey
+	}
+	return len(g.matching(same)), limit
+}
+
+type guardedSocketKey struct{}
+
+// checkOnSubscribe checks the socket's credential again before each
+// subscription starts: a credential revoked since connection_init refuses
+// the subscription (UNAUTHENTICATED) and closes the socket with 4403.
+func (g *socketGuard) checkOnSubscribe(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	s, ok := ctx.Value(guardedSocketKey{}).(*guardedSocket)
+	if !ok || oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+		return next(ctx)
+	}
+	e := g.recheck(auth.SystemContext(ctx), s)
+	if e == nil {
+		return next(ctx)
+	}
+	sent := false
+	return func(ctx context.Context) *graphql.Response {
+		if sent {
+			// Asked again once the error was written: now the socket closes.
+			if e.Code != apperr.Internal {
+				s.end(e.Message)
+			}
+			return nil
+		}
+		sent = true
+		code, msg := apperr.Unauthenticated, e.Message
+		if e.Code == apperr.Internal {
+			code, msg = apperr.Internal, "could not check the credential: subscribe again"
+		}
+		return &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(code)}}}}
+	}
+}
