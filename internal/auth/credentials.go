@@ -29,15 +29,28 @@ func AccessChanged(ctx context.Context, a *ent.Agent) events.Event {
 	return events.Event{AgentID: a.ID, Actor: Actor(ctx), Payload: events.AgentAccessChangedDetails{Role: a.Role, Active: a.Active}}
 }
 
-// Actor is who the event log records for a credential change made in ctx.
+type systemReasonKey struct{}
+
+// Acting returns ctx for work the system does on its own, for reason (an
+// events.Actor... constant): Actor names the system and the reason.
+func Acting(ctx context.Context, reason string) context.Context {
+	return context.WithValue(ctx, systemReasonKey{}, reason)
+}
+
+// Actor is who the event log records for a write made in ctx: the agent,
+// the API key, the customer token (its customer is the caller's to fill
+// in), or the system with the reason Acting gave.
 func Actor(ctx context.Context) events.Actor {
 	switch v := FromContext(ctx); {
-	case v != nil && v.AgentID != 0:
+	case v.IsAgent():
 		return events.Actor{Kind: event.ActorKindAGENT, AgentID: v.AgentID}
 	case v != nil && v.APIKeyID != 0:
 		return events.Actor{Kind: event.ActorKindAPI_KEY, APIKeyID: v.APIKeyID}
+	case v != nil && v.EngagementID != 0:
+		return events.Actor{Kind: event.ActorKindCUSTOMER}
 	}
-	return events.Actor{Kind: event.ActorKindSYSTEM}
+	reason, _ := ctx.Value(systemReasonKey{}).(string)
+	return events.Actor{Kind: event.ActorKindSYSTEM, Reason: reason}
 }
 
 // WriteWithEvents runs fn in a write transaction (store.Writer) with the

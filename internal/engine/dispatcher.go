@@ -29,7 +29,6 @@ type dispatcher struct {
 	sub  *events.Subscriber
 	stop chan struct{}
 	done chan struct{}
-	wake chan struct{}
 	// syncs receives requests to settle (Sync).
 	syncs chan chan struct{}
 
@@ -73,7 +72,7 @@ func (e *Engine) startDispatcher(epoch int64) *dispatcher {
 		e:    e,
 		ctx:  ctx,
 		sub:  e.bus.Subscribe(events.Key{Kind: events.All}, 1<<16),
-		stop: make(chan struct{}), done: make(chan struct{}), wake: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{}),
 		syncs: make(chan chan struct{}),
 	}
 	e.dispatcher.Store(d)
@@ -136,7 +135,6 @@ func (d *dispatcher) run() {
 			d.rebuild()
 		case <-alarm:
 			d.fire()
-		case <-d.wake:
 		case done := <-d.syncs:
 			d.settle()
 			close(done)

@@ -106,8 +106,6 @@ func (w *writer) emit(ctx context.Context, e events.Event) error {
 	return nil
 }
 
-type systemReasonKey struct{}
-
 // epochKey marks the dispatcher's context with its leadership epoch: its
 // writes are fenced by it (store.Fence).
 type epochKey struct{}
@@ -115,29 +113,14 @@ type epochKey struct{}
 // acting returns ctx for work the system does on its own, for reason (an
 // events.Actor... constant): its events name the system and the reason.
 func acting(ctx context.Context, reason string) context.Context {
-	return context.WithValue(auth.SystemContext(ctx), systemReasonKey{}, reason)
-}
-
-// actorOf says who a write on ctx is done for.
-func actorOf(ctx context.Context) events.Actor {
-	v := auth.FromContext(ctx)
-	switch {
-	case v.IsAgent():
-		return events.Actor{Kind: event.ActorKindAGENT, AgentID: v.AgentID}
-	case v != nil && v.APIKeyID != 0:
-		return events.Actor{Kind: event.ActorKindAPI_KEY, APIKeyID: v.APIKeyID}
-	case v != nil && v.EngagementID != 0:
-		return events.Actor{Kind: event.ActorKindCUSTOMER}
-	}
-	reason, _ := ctx.Value(systemReasonKey{}).(string)
-	return events.Actor{Kind: event.ActorKindSYSTEM, Reason: reason}
+	return auth.Acting(auth.SystemContext(ctx), reason)
 }
 
 // write runs fn in a write transaction (store.Writer): detached from
 // request cancellation, its events published after the commit. The context
 // fn gets sees every row.
 func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writer) error) error {
-	actor := actorOf(ctx)
+	actor := auth.Actor(ctx)
 	customerEngagement := 0
 	if actor.Kind == event.ActorKindCUSTOMER {
 		customerEngagement = auth.FromContext(ctx).EngagementID
