@@ -44,11 +44,14 @@ type App struct {
 	CRMWebhook *crm.Webhook
 	// SessionFiles writes the session metadata files (C9).
 	SessionFiles *sessionfile.Store
-	Log          *slog.Logger
-	metrics      *metrics
-	sockets      *socketTracker
-	guard        *socketGuard
-	handler      http.Handler
+	// Writer runs every write transaction; /readyz asks it whether the
+	// store takes writes.
+	Writer  *store.Writer
+	Log     *slog.Logger
+	metrics *metrics
+	sockets *socketTracker
+	guard   *socketGuard
+	handler http.Handler
 	// metricsHandler serves /metrics: on the API's mux, or on the
 	// listener of -metrics-addr (MetricsHandler).
 	metricsHandler http.Handler
@@ -104,6 +107,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// One write path for everything: the engine, configuration, auth and
 	// the outbox (store.Writer).
 	writer := store.NewWriter(client, a.Bus, !postgres)
+	a.Writer = writer
 	a.Auth = &auth.Service{Client: client, Writer: writer, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	a.Admin = &admin.Service{Client: client, Writer: writer, Auth: a.Auth}
 	ids, err := messaging.LoadMessageIDs(auth.SystemContext(ctx), client)
@@ -211,6 +215,12 @@ func (a *App) routes() http.Handler {
 		if err := store.Ping(ctx, a.Client); err != nil {
 			a.Log.Warn("readiness check failed", "err", err)
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		if err := a.Writer.Ready(ctx); err != nil {
+			// A full disk or an I/O error: reads may work, writes do not.
+			a.Log.Warn("readiness check failed: the store takes no writes", "err", err)
+			http.Error(w, "database takes no writes", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")

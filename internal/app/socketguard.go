@@ -167,7 +167,7 @@ func (g *socketGuard) matching(match func(*guardedSocket) bool) []*guardedSocket
 // returns the error the socket was closed for.
 func (g *socketGuard) check(ctx context.Context, s *guardedSocket) *apperr.Error {
 	if e := g.recheck(ctx, s); e != nil {
-		if e.Code != apperr.Internal {
+		if !e.Code.ServerSide() {
 			s.end(e.Message)
 		}
 		return e
@@ -185,7 +185,7 @@ func (g *socketGuard) recheck(ctx context.Context, s *guardedSocket) *apperr.Err
 		return nil // valid, or the operation asking is over anyway
 	}
 	e := apperr.From(err)
-	if e.Code == apperr.Internal {
+	if e.Code.ServerSide() {
 		// The database could not say; the next event or subscribe asks again.
 		g.log.ErrorContext(ctx, "websocket credential check failed", "err", err)
 	}
@@ -255,15 +255,15 @@ func (g *socketGuard) checkOnSubscribe(ctx context.Context, next graphql.Operati
 	return func(ctx context.Context) *graphql.Response {
 		if sent {
 			// Asked again once the error was written: now the socket closes.
-			if e.Code != apperr.Internal {
+			if !e.Code.ServerSide() {
 				s.end(e.Message)
 			}
 			return nil
 		}
 		sent = true
 		code, msg := apperr.Unauthenticated, e.Message
-		if e.Code == apperr.Internal {
-			code, msg = apperr.Internal, "could not check the credential: subscribe again"
+		if e.Code.ServerSide() {
+			code, msg = e.Code, "could not check the credential: subscribe again"
 		}
 		return &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(code)}}}}
 	}

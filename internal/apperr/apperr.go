@@ -34,7 +34,18 @@ const (
 	LimitExceeded      Code = "LIMIT_EXCEEDED"
 	PreconditionFailed Code = "PRECONDITION_FAILED"
 	Internal           Code = "INTERNAL"
+	// Unavailable says the server cannot take writes for now (a full disk,
+	// an I/O error, the database unreachable); extensions.retryAfter says
+	// when to try again, and /readyz answers 503 meanwhile.
+	Unavailable Code = "UNAVAILABLE"
 )
+
+// ServerSide reports whether the code blames the server rather than the
+// request: the request was fine and may succeed later.
+func (c Code) ServerSide() bool { return c == Internal || c == Unavailable }
+
+// UnavailableRetryAfter is the retryAfter, in seconds, of UNAVAILABLE.
+const UnavailableRetryAfter = 5
 
 // Error is an error meant for the client: a code, an optional business
 // reason (e.g. ACTIVE_CONVERSATION_EXISTS), an optional input field, and a
@@ -95,6 +106,9 @@ func From(err error) *Error {
 			return &Error{Code: NotFound, Message: "refers to an object that does not exist"}
 		}
 		return &Error{Code: Conflict, Message: "conflicts with an existing object: a value that must be unique is taken"}
+	case IsStorageFault(err):
+		return &Error{Code: Unavailable, RetryAfter: UnavailableRetryAfter,
+			Message: "the server cannot store changes right now: try again later"}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &Error{Code: LimitExceeded, Message: "the request took too long"}
 	}
@@ -182,7 +196,7 @@ var gqlgenCodes = map[string]Code{
 // request, not the server.
 func closedCode(code string) Code {
 	switch c := Code(code); c {
-	case Unauthenticated, Forbidden, NotFound, Validation, Conflict, LimitExceeded, PreconditionFailed, Internal:
+	case Unauthenticated, Forbidden, NotFound, Validation, Conflict, LimitExceeded, PreconditionFailed, Internal, Unavailable:
 		return c
 	}
 	if c, ok := gqlgenCodes[code]; ok {
@@ -246,4 +260,27 @@ func (e *Error) WithField(field string) *Error {
 	c := *e
 	c.Field = field
 	return &c
+}
+
+// IsStorageFault reports whether err says the database cannot take writes
+// for a reason outside the request: SQLite's disk full, I/O error, cannot
+// open or read-only file; PostgreSQL's insufficient resources (class 53,
+// disk_full among them), system errors (class 58), a read-only server or
+// one that refuses connections.
+func IsStorageFault(err error) bool {
+	var le sqlite3.Error
+	if errors.As(err, &le) {
+		switch le.Code {
+		case sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrReadonly:
+			return true
+		}
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "53") || strings.HasPrefix(pe.Code, "58") ||
+			pe.Code == "25006" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce)
 }

@@ -77,6 +77,9 @@ const (
 	CloseForbidden = 4403
 	// CloseInternalError refuses a connection that could not be checked.
 	CloseInternalError = 4500
+	// CloseTryAgainLater refuses a connection while the database cannot be
+	// used (apperr.Unavailable): 1013, which clients retry.
+	CloseTryAgainLater = 1013
 )
 
 // WebsocketInit authenticates the connection_init payload: its
@@ -95,6 +98,9 @@ func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (c
 		if e.Code == apperr.Internal {
 			s.Log.ErrorContext(ctx, "websocket authentication failed", "err", err)
 			code = CloseInternalError
+		}
+		if e.Code == apperr.Unavailable {
+			code = CloseTryAgainLater
 		}
 		ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, CloseReason(e.Message)), code)
 		return ctx, nil, e

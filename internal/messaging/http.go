@@ -173,7 +173,7 @@ var httpStatus = map[apperr.Code]int{
 	apperr.Unauthenticated: http.StatusUnauthorized, apperr.Forbidden: http.StatusForbidden,
 	apperr.NotFound: http.StatusNotFound, apperr.Validation: http.StatusBadRequest, apperr.Conflict: http.StatusConflict,
 	apperr.LimitExceeded: http.StatusRequestEntityTooLarge, apperr.PreconditionFailed: http.StatusUnprocessableEntity,
-	apperr.Internal: http.StatusInternalServerError,
+	apperr.Internal: http.StatusInternalServerError, apperr.Unavailable: http.StatusServiceUnavailable,
 }
 
 func writeJSONError(w http.ResponseWriter, e *apperr.Error) {

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/events"
 )
 
@@ -21,6 +24,10 @@ type Writer struct {
 	Bus    *events.Bus
 	// turns orders writes on a single-writer store; nil otherwise.
 	turns *turns
+	// faulted is set when a write failed because the store could not take
+	// it (apperr.IsStorageFault: a full disk, an I/O error) and cleared by
+	// the next write that commits.
+	faulted atomic.Bool
 }
 
 // NewWriter returns the writer of client; singleWriter says the store takes
@@ -73,6 +80,18 @@ func (w *Writer) Do(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 		}
 		defer w.turns.give()
 	}
+	err := w.run(ctx, fn)
+	switch {
+	case err == nil:
+		w.faulted.Store(false)
+	case apperr.IsStorageFault(err):
+		w.faulted.Store(true)
+	}
+	return err
+}
+
+// run is one transaction of Do, once the turn is taken.
+func (w *Writer) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	etx, err := w.Client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -86,6 +105,50 @@ func (w *Writer) Do(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 		return err
 	}
 	return w.Bus.Commit(ctx, etx, &tx.batch)
+}
+
+// Ready reports whether the store takes writes. After a write failed for
+// the store's sake (a full disk, an I/O error) it tries a small write of
+// its own, so an idle server notices when space is back; until a write
+// commits it returns the fault.
+func (w *Writer) Ready(ctx context.Context) error {
+	if !w.faulted.Load() {
+		return nil
+	}
+	return w.Do(ctx, func(ctx context.Context, tx *Tx) error {
+		if w.turns == nil {
+			// PostgreSQL: a transaction id makes the commit write to the WAL.
+			_, err := tx.ExecContext(ctx, "SELECT txid_current()")
+			return err
+		}
+		// SQLite: rewriting the header's user_version writes a page.
+		rows, err := tx.QueryContext(ctx, "PRAGMA user_version")
+		if err != nil {
+			return err
+		}
+		var version int
+		err = scanOne(rows, &version)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version))
+		return err
+	})
+}
+
+// scanOne reads the single value of a one-row result and closes it.
+func scanOne(rows *sql.Rows, v any) error {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(v); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // Write runs fn in a write transaction, as Do does, and returns its
