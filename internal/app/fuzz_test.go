@@ -1,14 +1,21 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator"
 
+	"github.com/switchboard/switchboard/graph"
+	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/messaging"
 )
 
@@ -91,4 +98,96 @@ func FuzzContact(f *testing.F) {
 			t.Fatalf("accepted email %q", email)
 		}
 	})
+}
+
+// variablesDocument takes the inputs that carry strings, lists, Map values,
+// nested input objects and filters.
+const variablesDocument = `mutation($in: CreateEngagementInput!, $segs: [TranscriptSegmentInput!]!) {
+	createEngagement(input: $in) { engagement { id } }
+	appendTranscript(engagementID: "1", segments: $segs) { segments { id } }
+}
+query($w: QueueWhereInput, $first: Int) { queues(where: $w, first: $first) { totalCount } }`
+
+// Variables, whatever JSON they are, never panic coercion or the input
+// checks, and what the checks accept is within the documented bounds:
+// strings at most MaxStringBytes of valid UTF-8, lists at most
+// MaxListLength items, Map values at most MaxMapDepth deep.
+func FuzzVariables(f *testing.F) {
+	for _, seed := range []string{
+		`{"in": {"channel": "CHAT", "flowVariables": {"a": [1, {"b": "c"}]}, "customer": {"phone": "+14155550100"}}, "segs": [{"text": "hi", "speaker": "CUSTOMER"}]}`,
+		`{"in": {"channel": "VOICE", "customer": {"email": "a@b.c\r\nBcc: x@y.z"}}, "segs": []}`,
+		`{"w": {"not": {}}, "first": 5}`, `{"w": {"and": [{"nameContains": "x"}, {"or": []}]}}`,
+		`{"in": {"channel": "SMS", "flowVariables": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": 1}}}}}}}}}}, "segs": null}`,
+		`{"in": {"channel": "CHAT", "language": "\xff"}}`, `[]`, `null`, `{"first": -1}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema()
+	doc, errs := gqlparser.LoadQuery(schema, variablesDocument)
+	if errs != nil {
+		f.Fatal(errs)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var vars map[string]any
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if d.Decode(&vars) != nil {
+			return
+		}
+		for _, op := range doc.Operations {
+			coerced, err := validator.VariableValues(schema, op, vars)
+			if err != nil {
+				continue
+			}
+			c := argumentChecker{ctx: auth.SystemContext(context.Background()), schema: schema, vars: coerced, maxPage: 100, seen: map[string]bool{}}
+			accepted := true
+			for _, sel := range op.SelectionSet {
+				if c.field(sel.(*ast.Field)) != nil {
+					accepted = false
+				}
+			}
+			if !accepted {
+				continue
+			}
+			for name, v := range coerced {
+				if err := withinBounds(v, 1); err != "" {
+					t.Fatalf("accepted $%s with %s", name, err)
+				}
+			}
+		}
+	})
+}
+
+// withinBounds walks a coerced variable value independently of the
+// checker and says what exceeds a bound.
+func withinBounds(v any, depth int) string {
+	switch v := v.(type) {
+	case string:
+		if len(v) > MaxStringBytes {
+			return "a string too long"
+		}
+		if !utf8.ValidString(v) {
+			return "a string that is not UTF-8"
+		}
+	case []any:
+		if len(v) > MaxListLength {
+			return "a list too long"
+		}
+		for _, item := range v {
+			if err := withinBounds(item, depth+1); err != "" {
+				return err
+			}
+		}
+	case map[string]any:
+		if depth > 2*MaxMapDepth+4 {
+			// Input objects add a level or two above a Map value.
+			return "values nested too deep"
+		}
+		for _, item := range v {
+			if err := withinBounds(item, depth+1); err != "" {
+				return err
+			}
+		}
+	}
+	return ""
 }
