@@ -53,8 +53,12 @@ func Lead(ctx context.Context, dsn string, log *slog.Logger, lead func(ctx conte
 }
 
 func leadOnce(ctx context.Context, dsn string, log *slog.Logger, lead func(ctx context.Context, epoch int64)) error {
+	cfg, err := PostgresConfig(dsn)
+	if err != nil {
+		return err
+	}
 	dial, cancel := context.WithTimeout(ctx, 5*time.Second)
-	conn, err := pgx.Connect(dial, dsn)
+	conn, err := pgx.ConnectConfig(dial, cfg)
 	cancel()
 	if err != nil {
 		return err
