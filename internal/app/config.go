@@ -21,13 +21,13 @@ import (
 // Config is everything the server is told at start. Every field has a flag
 // and an environment variable; the README lists them.
 type Config struct {
-	Addr            string
-	DatabaseURL     string
+	Addr        string
+	DatabaseURL string
 	// DirectURL is a session-mode connection to the same PostgreSQL
 	// database for migrations, the leader lock and the event listener
 	// (store.Options.Direct); Migrate is store.MigrateAuto or MigrateCheck.
-	DirectURL string
-	Migrate   string
+	DirectURL       string
+	Migrate         string
 	AdminEmail      string
 	AdminPassword   string
 	Dev             bool
