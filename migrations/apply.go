@@ -128,7 +128,7 @@ func step(ctx context.Context, tx *sql.Tx, dir migrate.Dir, rev *revisions, pg, 
 	if err != nil {
 		return nil, err
 	}
-	opts := []migrate.ExecutorOption{migrate.WithAllowDirty(true), migrate.WithOperatorVersion("switchboard")}
+	opts := []migrate.ExecutorOption{migrate.WithOperatorVersion("switchboard")}
 	if base, err := rev.baseline(ctx); err != nil {
 		return nil, err
 	} else if base {
@@ -137,6 +137,8 @@ func step(ctx context.Context, tx *sql.Tx, dir migrate.Dir, rev *revisions, pg, 
 			return nil, errors.Join(err, errors.New("migrations: no migration files"))
 		}
 		opts = append(opts, migrate.WithBaselineVersion(all[0].Version()))
+	} else {
+		opts = append(opts, migrate.WithAllowDirty(true))
 	}
 	ex, err := migrate.NewExecutor(anyState{drv}, dir, rev, opts...)
 	if err != nil {
