@@ -193,3 +193,43 @@ func TestPresenceOfAStoppedInstanceExpires(t *testing.T) {
 		t.Fatalf("%d presence rows left for Ann", n)
 	}
 }
+
+// With -db-direct, the leader lock and the event listener use the direct
+// connection string, not -db (which may be a transaction-mode pooler): the
+// lock's session is the direct one, and rings still cross instances.
+func TestDirectConnectionForLeaderAndListener(t *testing.T) {
+	dsn := apitest.Postgres(t)
+	name := "sb_direct_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	pooled, direct := dsn+"&application_name=sb_pooled", dsn+"&application_name="+name
+	onPostgres := func(cfg *app.Config) { cfg.DatabaseURL, cfg.DirectURL = pooled, direct }
+	a := apitest.Start(t, onPostgres)
+	eventually(t, "instance A to lead the dispatcher", a.App.Engine.Leading)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var locks int
+	err = db.QueryRow(`SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND s.application_name = $1`, name).Scan(&locks)
+	if err != nil || locks == 0 {
+		t.Fatalf("no advisory lock held by the direct connection %q (%d, %v)", name, locks, err)
+	}
+
+	b := apitest.Start(t, onPostgres)
+	var key struct{ CreateAPIKey struct{ Secret string } }
+	apitest.Must(t, a.Admin, `mutation { createAPIKey(input: {name: "telephony", scopes: [ENGAGEMENTS]}) { secret } }`, nil, &key)
+	var q struct {
+		CreateQueue struct{ Queue struct{ ID string } }
+	}
+	apitest.Must(t, a.Admin, `mutation { createQueue(input: {name: "Support"}) { queue { id } } }`, nil, &q)
+	ben := agentToken2(t, a, q.CreateQueue.Queue.ID)
+	sub := subscribe(t, a.Dial(t, ben), agentEventsQuery, map[string]any{"after": "0"})
+	apitest.Must(t, a.Client(ben), `mutation { setAgentState(state: AVAILABLE) { agent { state } } }`, nil, nil)
+	var out struct {
+		CreateEngagement struct{ Engagement struct{ ID string } }
+	}
+	apitest.Must(t, b.Client(key.CreateAPIKey.Secret), `mutation($q: ID!) { createEngagement(input: {channel: CHAT, queueID: $q}) { engagement { id } } }`,
+		map[string]any{"q": q.CreateQueue.Queue.ID}, &out)
+	nextRing(t, sub, out.CreateEngagement.Engagement.ID)
+}

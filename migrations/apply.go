@@ -20,9 +20,10 @@ import (
 //go:embed sqlite/*.sql sqlite/atlas.sum postgres/*.sql postgres/atlas.sum
 var files embed.FS
 
-// applyLock is the advisory lock key that instances migrating one
-// PostgreSQL database at the same time take turns on.
-const applyLock = 0x5357_4254_4d49
+// applyLock is the advisory lock key space that instances migrating one
+// PostgreSQL schema at the same time take turns on (the key within it is
+// the schema's).
+const applyLock int32 = 0x5342_4d49
 
 // baselineTable is a table every database made by Switchboard has: one that
 // has it but no revision table was created by ent's automatic migration
@@ -80,10 +81,10 @@ func run(ctx context.Context, db *sql.DB, dialect string, log *slog.Logger, appl
 	defer conn.Close()
 	pg := dialect == "postgres"
 	if pg {
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(applyLock)); err != nil {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1, hashtext(current_schema()))", applyLock); err != nil {
 			return nil, fmt.Errorf("migrations: wait for other instances: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(applyLock))
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, hashtext(current_schema()))", applyLock)
 	}
 	rev := &revisions{pg: pg}
 	var done []string
