@@ -47,7 +47,7 @@ for i in $(seq 1 "$n"); do
   curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$bin/instance$i.log" >&2; exit 1; }
   targets+=("http://127.0.0.1:$port/graphql")
 done
-"$bin/switchboard" bench -targets "$(IFS=,; echo "${targets[*]}")" -idle-agents 0 -floor 0 "$@"
+"$bin/switchboard" bench -targets "$(IFS=,; echo "${targets[*]}")" -pid "${pids[0]}" -idle-agents 0 -floor 0 "$@"
 if grep -h 'level=ERROR' "$bin"/instance*.log >&2; then
   echo "the instances logged errors (above)" >&2
   exit 1
