@@ -55,17 +55,13 @@ func openPostgres(dsn string, migrating bool) (*sql.DB, error) {
 
 // migrateOnOpen applies the pending migrations (MigrateAuto) or fails when
 // there are any (MigrateCheck).
-func migrateOnOpen(ctx context.Context, dsn string, db *sql.DB, o Options) error {
+func migrateOnOpen(ctx context.Context, dsn string, o Options) error {
 	switch o.Migrate {
 	case "", MigrateAuto:
 		_, err := Migrate(ctx, dsn, o.Direct, o.Log)
 		return err
 	case MigrateCheck:
-		d := dialect.SQLite
-		if IsPostgres(dsn) {
-			d = dialect.Postgres
-		}
-		pending, err := migrations.Pending(ctx, db, d)
+		pending, err := Pending(ctx, dsn, o.Direct)
 		if err != nil {
 			return err
 		}
@@ -82,15 +78,7 @@ func migrateOnOpen(ctx context.Context, dsn string, db *sql.DB, o Options) error
 // direct when set: PostgreSQL instances take turns on a session-level
 // advisory lock) and returns the versions applied.
 func Migrate(ctx context.Context, dsn, direct string, log *slog.Logger) ([]string, error) {
-	var db *sql.DB
-	var err error
-	d := dialect.SQLite
-	if IsPostgres(dsn) {
-		d = dialect.Postgres
-		db, err = openPostgres(cmp.Or(direct, dsn), true)
-	} else {
-		db, err = openSQLite(dsn, 1, "deferred")
-	}
+	db, d, err := migrationDB(dsn, direct)
 	if err != nil {
 		return nil, err
 	}
@@ -100,4 +88,24 @@ func Migrate(ctx context.Context, dsn, direct string, log *slog.Logger) ([]strin
 		return applied, fmt.Errorf("migrate the database: %w", err)
 	}
 	return applied, nil
+}
+
+// Pending returns the versions Migrate would apply, changing nothing.
+func Pending(ctx context.Context, dsn, direct string) ([]string, error) {
+	db, d, err := migrationDB(dsn, direct)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return migrations.Pending(ctx, db, d)
+}
+
+// migrationDB opens the connection migrations run on, and names its dialect.
+func migrationDB(dsn, direct string) (*sql.DB, string, error) {
+	if IsPostgres(dsn) {
+		db, err := openPostgres(cmp.Or(direct, dsn), true)
+		return db, dialect.Postgres, err
+	}
+	db, err := openSQLite(dsn, 1, "deferred")
+	return db, dialect.SQLite, err
 }

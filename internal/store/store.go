@@ -64,11 +64,11 @@ type Options struct {
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, dsn string, o Options, opts ...ent.Option) (*ent.Client, error) {
-	drv, db, err := openDriver(dsn)
+	drv, err := openDriver(dsn)
 	if err != nil {
 		return nil, err
 	}
-	if err := migrateOnOpen(ctx, dsn, db, o); err != nil {
+	if err := migrateOnOpen(ctx, dsn, o); err != nil {
 		drv.Close()
 		return nil, err
 	}
@@ -78,25 +78,25 @@ func OpenWith(ctx context.Context, dsn string, o Options, opts ...ent.Option) (*
 	return ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...), nil
 }
 
-func openDriver(dsn string) (dialect.Driver, *sql.DB, error) {
+func openDriver(dsn string) (dialect.Driver, error) {
 	if IsPostgres(dsn) {
 		db, err := openPostgres(dsn, false)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		db.SetMaxOpenConns(20)
-		return entsql.OpenDB(dialect.Postgres, db), db, nil
+		return entsql.OpenDB(dialect.Postgres, db), nil
 	}
 	writer, err := openSQLite(dsn, 1, "immediate")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	reader, err := openSQLite(dsn, max(4, runtime.GOMAXPROCS(0)*2), "deferred")
 	if err != nil {
 		writer.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return &splitDriver{Driver: entsql.OpenDB(dialect.SQLite, writer), reader: entsql.OpenDB(dialect.SQLite, reader)}, writer, nil
+	return &splitDriver{Driver: entsql.OpenDB(dialect.SQLite, writer), reader: entsql.OpenDB(dialect.SQLite, reader)}, nil
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
