@@ -2,6 +2,7 @@
 //
 //	switchboard [serve] [flags]  serve GraphQL on -addr
 //	switchboard demo [flags]     load the demo contact center into -db, then exit
+//	switchboard migrate [flags]  apply the pending schema migrations to -db, then exit
 //	switchboard bench [flags]    measure a server under load (see internal/bench)
 //	switchboard version          print the version
 package main
@@ -26,6 +27,7 @@ import (
 	"github.com/switchboard/switchboard/internal/app"
 	"github.com/switchboard/switchboard/internal/bench"
 	"github.com/switchboard/switchboard/internal/demo"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 func main() {
@@ -36,11 +38,12 @@ func main() {
 const usage = `usage:
   switchboard [serve] [flags]   serve GraphQL on -addr (the default command)
   switchboard demo [flags]      load the demo contact center into -db, then exit
+  switchboard migrate [flags]   apply the pending schema migrations to -db, then exit
   switchboard bench [flags]     measure a server under load (switchboard bench -h)
   switchboard version           print the version
   switchboard help              print this text
 
-flags of serve and demo (each also read from its environment variable):
+flags of serve, demo and migrate (each also read from its environment variable):
 `
 
 // run runs one command and returns the process's exit code: 0, 1 when the
@@ -59,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch cmd {
-	case "serve", "demo":
+	case "serve", "demo", "migrate":
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return 0
@@ -100,9 +103,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// start opens the app and runs cmd (serve or demo) on it.
+// start opens the app and runs cmd (serve or demo) on it, or migrates the
+// database (migrate).
 func start(ctx context.Context, cmd string, cfg app.Config, log *slog.Logger) error {
 	cfg.Log = log
+	if cmd == "migrate" {
+		applied, err := store.Migrate(ctx, cfg.DatabaseURL, cfg.DirectURL, log)
+		if err == nil && len(applied) == 0 {
+			log.Info("the database is up to date")
+		}
+		return err
+	}
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err

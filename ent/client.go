@@ -32,6 +32,7 @@ import (
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
+	"github.com/switchboard/switchboard/ent/presence"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/serversecret"
 	"github.com/switchboard/switchboard/ent/template"
@@ -82,6 +83,8 @@ type Client struct {
 	OptOut *OptOutClient
 	// PostSessionSetting is the client for interacting with the PostSessionSetting builders.
 	PostSessionSetting *PostSessionSettingClient
+	// Presence is the client for interacting with the Presence builders.
+	Presence *PresenceClient
 	// Queue is the client for interacting with the Queue builders.
 	Queue *QueueClient
 	// ServerSecret is the client for interacting with the ServerSecret builders.
@@ -124,6 +127,7 @@ func (c *Client) init() {
 	c.Offer = NewOfferClient(c.config)
 	c.OptOut = NewOptOutClient(c.config)
 	c.PostSessionSetting = NewPostSessionSettingClient(c.config)
+	c.Presence = NewPresenceClient(c.config)
 	c.Queue = NewQueueClient(c.config)
 	c.ServerSecret = NewServerSecretClient(c.config)
 	c.Template = NewTemplateClient(c.config)
@@ -240,6 +244,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Offer:              NewOfferClient(cfg),
 		OptOut:             NewOptOutClient(cfg),
 		PostSessionSetting: NewPostSessionSettingClient(cfg),
+		Presence:           NewPresenceClient(cfg),
 		Queue:              NewQueueClient(cfg),
 		ServerSecret:       NewServerSecretClient(cfg),
 		Template:           NewTemplateClient(cfg),
@@ -283,6 +288,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Offer:              NewOfferClient(cfg),
 		OptOut:             NewOptOutClient(cfg),
 		PostSessionSetting: NewPostSessionSettingClient(cfg),
+		Presence:           NewPresenceClient(cfg),
 		Queue:              NewQueueClient(cfg),
 		ServerSecret:       NewServerSecretClient(cfg),
 		Template:           NewTemplateClient(cfg),
@@ -321,9 +327,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Agent, c.AuthToken, c.CRMDelivery, c.CRMRecord, c.CRMSetting,
 		c.CapacityProfile, c.Customer, c.Delivery, c.Engagement, c.EntryPoint, c.Event,
-		c.Message, c.Note, c.Offer, c.OptOut, c.PostSessionSetting, c.Queue,
-		c.ServerSecret, c.Template, c.TranscriptSegment, c.Transfer, c.VirtualAgent,
-		c.WrapUpReason,
+		c.Message, c.Note, c.Offer, c.OptOut, c.PostSessionSetting, c.Presence,
+		c.Queue, c.ServerSecret, c.Template, c.TranscriptSegment, c.Transfer,
+		c.VirtualAgent, c.WrapUpReason,
 	} {
 		n.Use(hooks...)
 	}
@@ -335,9 +341,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Agent, c.AuthToken, c.CRMDelivery, c.CRMRecord, c.CRMSetting,
 		c.CapacityProfile, c.Customer, c.Delivery, c.Engagement, c.EntryPoint, c.Event,
-		c.Message, c.Note, c.Offer, c.OptOut, c.PostSessionSetting, c.Queue,
-		c.ServerSecret, c.Template, c.TranscriptSegment, c.Transfer, c.VirtualAgent,
-		c.WrapUpReason,
+		c.Message, c.Note, c.Offer, c.OptOut, c.PostSessionSetting, c.Presence,
+		c.Queue, c.ServerSecret, c.Template, c.TranscriptSegment, c.Transfer,
+		c.VirtualAgent, c.WrapUpReason,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -380,6 +386,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OptOut.mutate(ctx, m)
 	case *PostSessionSettingMutation:
 		return c.PostSessionSetting.mutate(ctx, m)
+	case *PresenceMutation:
+		return c.Presence.mutate(ctx, m)
 	case *QueueMutation:
 		return c.Queue.mutate(ctx, m)
 	case *ServerSecretMutation:
@@ -3284,6 +3292,139 @@ func (c *PostSessionSettingClient) mutate(ctx context.Context, m *PostSessionSet
 	}
 }
 
+// PresenceClient is a client for the Presence schema.
+type PresenceClient struct {
+	config
+}
+
+// NewPresenceClient returns a client for the Presence from the given config.
+func NewPresenceClient(c config) *PresenceClient {
+	return &PresenceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `presence.Hooks(f(g(h())))`.
+func (c *PresenceClient) Use(hooks ...Hook) {
+	c.hooks.Presence = append(c.hooks.Presence, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `presence.Intercept(f(g(h())))`.
+func (c *PresenceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Presence = append(c.inters.Presence, interceptors...)
+}
+
+// Create returns a builder for creating a Presence entity.
+func (c *PresenceClient) Create() *PresenceCreate {
+	mutation := newPresenceMutation(c.config, OpCreate)
+	return &PresenceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Presence entities.
+func (c *PresenceClient) CreateBulk(builders ...*PresenceCreate) *PresenceCreateBulk {
+	return &PresenceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PresenceClient) MapCreateBulk(slice any, setFunc func(*PresenceCreate, int)) *PresenceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PresenceCreateBulk{err: fmt.Errorf("calling to PresenceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PresenceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PresenceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Presence.
+func (c *PresenceClient) Update() *PresenceUpdate {
+	mutation := newPresenceMutation(c.config, OpUpdate)
+	return &PresenceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PresenceClient) UpdateOne(_m *Presence) *PresenceUpdateOne {
+	mutation := newPresenceMutation(c.config, OpUpdateOne, withPresence(_m))
+	return &PresenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PresenceClient) UpdateOneID(id int) *PresenceUpdateOne {
+	mutation := newPresenceMutation(c.config, OpUpdateOne, withPresenceID(id))
+	return &PresenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Presence.
+func (c *PresenceClient) Delete() *PresenceDelete {
+	mutation := newPresenceMutation(c.config, OpDelete)
+	return &PresenceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PresenceClient) DeleteOne(_m *Presence) *PresenceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PresenceClient) DeleteOneID(id int) *PresenceDeleteOne {
+	builder := c.Delete().Where(presence.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PresenceDeleteOne{builder}
+}
+
+// Query returns a query builder for Presence.
+func (c *PresenceClient) Query() *PresenceQuery {
+	return &PresenceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePresence},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Presence entity by its id.
+func (c *PresenceClient) Get(ctx context.Context, id int) (*Presence, error) {
+	return c.Query().Where(presence.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PresenceClient) GetX(ctx context.Context, id int) *Presence {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PresenceClient) Hooks() []Hook {
+	return c.hooks.Presence
+}
+
+// Interceptors returns the client interceptors.
+func (c *PresenceClient) Interceptors() []Interceptor {
+	return c.inters.Presence
+}
+
+func (c *PresenceClient) mutate(ctx context.Context, m *PresenceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PresenceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PresenceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PresenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PresenceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Presence mutation op: %q", m.Op())
+	}
+}
+
 // QueueClient is a client for the Queue schema.
 type QueueClient struct {
 	config
@@ -4428,14 +4569,14 @@ type (
 	hooks struct {
 		APIKey, Agent, AuthToken, CRMDelivery, CRMRecord, CRMSetting, CapacityProfile,
 		Customer, Delivery, Engagement, EntryPoint, Event, Message, Note, Offer,
-		OptOut, PostSessionSetting, Queue, ServerSecret, Template, TranscriptSegment,
-		Transfer, VirtualAgent, WrapUpReason []ent.Hook
+		OptOut, PostSessionSetting, Presence, Queue, ServerSecret, Template,
+		TranscriptSegment, Transfer, VirtualAgent, WrapUpReason []ent.Hook
 	}
 	inters struct {
 		APIKey, Agent, AuthToken, CRMDelivery, CRMRecord, CRMSetting, CapacityProfile,
 		Customer, Delivery, Engagement, EntryPoint, Event, Message, Note, Offer,
-		OptOut, PostSessionSetting, Queue, ServerSecret, Template, TranscriptSegment,
-		Transfer, VirtualAgent, WrapUpReason []ent.Interceptor
+		OptOut, PostSessionSetting, Presence, Queue, ServerSecret, Template,
+		TranscriptSegment, Transfer, VirtualAgent, WrapUpReason []ent.Interceptor
 	}
 )
 

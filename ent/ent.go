@@ -29,6 +29,7 @@ import (
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
+	"github.com/switchboard/switchboard/ent/presence"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/serversecret"
 	"github.com/switchboard/switchboard/ent/template"
@@ -113,6 +114,7 @@ func checkColumn(t, c string) error {
 			offer.Table:              offer.ValidColumn,
 			optout.Table:             optout.ValidColumn,
 			postsessionsetting.Table: postsessionsetting.ValidColumn,
+			presence.Table:           presence.ValidColumn,
 			queue.Table:              queue.ValidColumn,
 			serversecret.Table:       serversecret.ValidColumn,
 			template.Table:           template.ValidColumn,

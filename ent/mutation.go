@@ -29,6 +29,7 @@ import (
 	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/predicate"
+	"github.com/switchboard/switchboard/ent/presence"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/schema/enum"
@@ -66,6 +67,7 @@ const (
 	TypeOffer              = "Offer"
 	TypeOptOut             = "OptOut"
 	TypePostSessionSetting = "PostSessionSetting"
+	TypePresence           = "Presence"
 	TypeQueue              = "Queue"
 	TypeServerSecret       = "ServerSecret"
 	TypeTemplate           = "Template"
@@ -20589,6 +20591,476 @@ func (m *PostSessionSettingMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown PostSessionSetting edge %s", name)
+}
+
+// PresenceMutation represents an operation that mutates the Presence nodes in the graph.
+type PresenceMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	instance      *string
+	agent_id      *int
+	addagent_id   *int
+	renewed_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Presence, error)
+	predicates    []predicate.Presence
+}
+
+var _ ent.Mutation = (*PresenceMutation)(nil)
+
+// presenceOption allows management of the mutation configuration using functional options.
+type presenceOption func(*PresenceMutation)
+
+// newPresenceMutation creates new mutation for the Presence entity.
+func newPresenceMutation(c config, op Op, opts ...presenceOption) *PresenceMutation {
+	m := &PresenceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePresence,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPresenceID sets the ID field of the mutation.
+func withPresenceID(id int) presenceOption {
+	return func(m *PresenceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Presence
+		)
+		m.oldValue = func(ctx context.Context) (*Presence, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Presence.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPresence sets the old Presence of the mutation.
+func withPresence(node *Presence) presenceOption {
+	return func(m *PresenceMutation) {
+		m.oldValue = func(context.Context) (*Presence, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PresenceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PresenceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PresenceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PresenceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Presence.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetInstance sets the "instance" field.
+func (m *PresenceMutation) SetInstance(s string) {
+	m.instance = &s
+}
+
+// Instance returns the value of the "instance" field in the mutation.
+func (m *PresenceMutation) Instance() (r string, exists bool) {
+	v := m.instance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInstance returns the old "instance" field's value of the Presence entity.
+// If the Presence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PresenceMutation) OldInstance(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInstance is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInstance requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInstance: %w", err)
+	}
+	return oldValue.Instance, nil
+}
+
+// ResetInstance resets all changes to the "instance" field.
+func (m *PresenceMutation) ResetInstance() {
+	m.instance = nil
+}
+
+// SetAgentID sets the "agent_id" field.
+func (m *PresenceMutation) SetAgentID(i int) {
+	m.agent_id = &i
+	m.addagent_id = nil
+}
+
+// AgentID returns the value of the "agent_id" field in the mutation.
+func (m *PresenceMutation) AgentID() (r int, exists bool) {
+	v := m.agent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgentID returns the old "agent_id" field's value of the Presence entity.
+// If the Presence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PresenceMutation) OldAgentID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgentID: %w", err)
+	}
+	return oldValue.AgentID, nil
+}
+
+// AddAgentID adds i to the "agent_id" field.
+func (m *PresenceMutation) AddAgentID(i int) {
+	if m.addagent_id != nil {
+		*m.addagent_id += i
+	} else {
+		m.addagent_id = &i
+	}
+}
+
+// AddedAgentID returns the value that was added to the "agent_id" field in this mutation.
+func (m *PresenceMutation) AddedAgentID() (r int, exists bool) {
+	v := m.addagent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAgentID resets all changes to the "agent_id" field.
+func (m *PresenceMutation) ResetAgentID() {
+	m.agent_id = nil
+	m.addagent_id = nil
+}
+
+// SetRenewedAt sets the "renewed_at" field.
+func (m *PresenceMutation) SetRenewedAt(t time.Time) {
+	m.renewed_at = &t
+}
+
+// RenewedAt returns the value of the "renewed_at" field in the mutation.
+func (m *PresenceMutation) RenewedAt() (r time.Time, exists bool) {
+	v := m.renewed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRenewedAt returns the old "renewed_at" field's value of the Presence entity.
+// If the Presence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PresenceMutation) OldRenewedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRenewedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRenewedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRenewedAt: %w", err)
+	}
+	return oldValue.RenewedAt, nil
+}
+
+// ResetRenewedAt resets all changes to the "renewed_at" field.
+func (m *PresenceMutation) ResetRenewedAt() {
+	m.renewed_at = nil
+}
+
+// Where appends a list predicates to the PresenceMutation builder.
+func (m *PresenceMutation) Where(ps ...predicate.Presence) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PresenceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PresenceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Presence, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PresenceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PresenceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Presence).
+func (m *PresenceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PresenceMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.instance != nil {
+		fields = append(fields, presence.FieldInstance)
+	}
+	if m.agent_id != nil {
+		fields = append(fields, presence.FieldAgentID)
+	}
+	if m.renewed_at != nil {
+		fields = append(fields, presence.FieldRenewedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PresenceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case presence.FieldInstance:
+		return m.Instance()
+	case presence.FieldAgentID:
+		return m.AgentID()
+	case presence.FieldRenewedAt:
+		return m.RenewedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PresenceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case presence.FieldInstance:
+		return m.OldInstance(ctx)
+	case presence.FieldAgentID:
+		return m.OldAgentID(ctx)
+	case presence.FieldRenewedAt:
+		return m.OldRenewedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Presence field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PresenceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case presence.FieldInstance:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInstance(v)
+		return nil
+	case presence.FieldAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgentID(v)
+		return nil
+	case presence.FieldRenewedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRenewedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Presence field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PresenceMutation) AddedFields() []string {
+	var fields []string
+	if m.addagent_id != nil {
+		fields = append(fields, presence.FieldAgentID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PresenceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case presence.FieldAgentID:
+		return m.AddedAgentID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PresenceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case presence.FieldAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAgentID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Presence numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PresenceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PresenceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PresenceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Presence nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PresenceMutation) ResetField(name string) error {
+	switch name {
+	case presence.FieldInstance:
+		m.ResetInstance()
+		return nil
+	case presence.FieldAgentID:
+		m.ResetAgentID()
+		return nil
+	case presence.FieldRenewedAt:
+		m.ResetRenewedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Presence field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PresenceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PresenceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PresenceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PresenceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PresenceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PresenceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PresenceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Presence unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PresenceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Presence edge %s", name)
 }
 
 // QueueMutation represents an operation that mutates the Queue nodes in the graph.

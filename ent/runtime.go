@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
+	"github.com/switchboard/switchboard/ent/presence"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/serversecret"
@@ -624,6 +625,26 @@ func init() {
 	postsessionsettingDescAskConsent := postsessionsettingFields[5].Descriptor()
 	// postsessionsetting.DefaultAskConsent holds the default value on creation for the ask_consent field.
 	postsessionsetting.DefaultAskConsent = postsessionsettingDescAskConsent.Default.(bool)
+	presenceFields := schema.Presence{}.Fields()
+	_ = presenceFields
+	// presenceDescInstance is the schema descriptor for instance field.
+	presenceDescInstance := presenceFields[0].Descriptor()
+	// presence.InstanceValidator is a validator for the "instance" field. It is called by the builders before save.
+	presence.InstanceValidator = func() func(string) error {
+		validators := presenceDescInstance.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(instance string) error {
+			for _, fn := range fns {
+				if err := fn(instance); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	queueMixin := schema.Queue{}.Mixin()
 	queueMixinFields0 := queueMixin[0].Fields()
 	_ = queueMixinFields0

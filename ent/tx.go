@@ -48,6 +48,8 @@ type Tx struct {
 	OptOut *OptOutClient
 	// PostSessionSetting is the client for interacting with the PostSessionSetting builders.
 	PostSessionSetting *PostSessionSettingClient
+	// Presence is the client for interacting with the Presence builders.
+	Presence *PresenceClient
 	// Queue is the client for interacting with the Queue builders.
 	Queue *QueueClient
 	// ServerSecret is the client for interacting with the ServerSecret builders.
@@ -210,6 +212,7 @@ func (tx *Tx) init() {
 	tx.Offer = NewOfferClient(tx.config)
 	tx.OptOut = NewOptOutClient(tx.config)
 	tx.PostSessionSetting = NewPostSessionSettingClient(tx.config)
+	tx.Presence = NewPresenceClient(tx.config)
 	tx.Queue = NewQueueClient(tx.config)
 	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.Template = NewTemplateClient(tx.config)

@@ -213,6 +213,18 @@ func (f PostSessionSettingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PostSessionSettingMutation", m)
 }
 
+// The PresenceFunc type is an adapter to allow the use of ordinary
+// function as Presence mutator.
+type PresenceFunc func(context.Context, *ent.PresenceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PresenceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PresenceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PresenceMutation", m)
+}
+
 // The QueueFunc type is an adapter to allow the use of ordinary
 // function as Queue mutator.
 type QueueFunc func(context.Context, *ent.QueueMutation) (ent.Value, error)

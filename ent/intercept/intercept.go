@@ -26,6 +26,7 @@ import (
 	"github.com/switchboard/switchboard/ent/optout"
 	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/predicate"
+	"github.com/switchboard/switchboard/ent/presence"
 	"github.com/switchboard/switchboard/ent/queue"
 	"github.com/switchboard/switchboard/ent/serversecret"
 	"github.com/switchboard/switchboard/ent/template"
@@ -550,6 +551,33 @@ func (f TraversePostSessionSetting) Traverse(ctx context.Context, q ent.Query) e
 	return fmt.Errorf("unexpected query type %T. expect *ent.PostSessionSettingQuery", q)
 }
 
+// The PresenceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PresenceFunc func(context.Context, *ent.PresenceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PresenceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PresenceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PresenceQuery", q)
+}
+
+// The TraversePresence type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePresence func(context.Context, *ent.PresenceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePresence) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePresence) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PresenceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PresenceQuery", q)
+}
+
 // The QueueFunc type is an adapter to allow the use of ordinary function as a Querier.
 type QueueFunc func(context.Context, *ent.QueueQuery) (ent.Value, error)
 
@@ -776,6 +804,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OptOutQuery, predicate.OptOut, optout.OrderOption]{typ: ent.TypeOptOut, tq: q}, nil
 	case *ent.PostSessionSettingQuery:
 		return &query[*ent.PostSessionSettingQuery, predicate.PostSessionSetting, postsessionsetting.OrderOption]{typ: ent.TypePostSessionSetting, tq: q}, nil
+	case *ent.PresenceQuery:
+		return &query[*ent.PresenceQuery, predicate.Presence, presence.OrderOption]{typ: ent.TypePresence, tq: q}, nil
 	case *ent.QueueQuery:
 		return &query[*ent.QueueQuery, predicate.Queue, queue.OrderOption]{typ: ent.TypeQueue, tq: q}, nil
 	case *ent.ServerSecretQuery:

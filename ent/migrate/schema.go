@@ -682,6 +682,31 @@ var (
 			},
 		},
 	}
+	// PresencesColumns holds the columns for the "presences" table.
+	PresencesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "instance", Type: field.TypeString, Size: 64},
+		{Name: "agent_id", Type: field.TypeInt},
+		{Name: "renewed_at", Type: field.TypeTime},
+	}
+	// PresencesTable holds the schema information for the "presences" table.
+	PresencesTable = &schema.Table{
+		Name:       "presences",
+		Columns:    PresencesColumns,
+		PrimaryKey: []*schema.Column{PresencesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "presence_instance_agent_id",
+				Unique:  true,
+				Columns: []*schema.Column{PresencesColumns[1], PresencesColumns[2]},
+			},
+			{
+				Name:    "presence_agent_id",
+				Unique:  false,
+				Columns: []*schema.Column{PresencesColumns[2]},
+			},
+		},
+	}
 	// QueuesColumns holds the columns for the "queues" table.
 	QueuesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -983,6 +1008,7 @@ var (
 		OffersTable,
 		OptOutsTable,
 		PostSessionSettingsTable,
+		PresencesTable,
 		QueuesTable,
 		ServerSecretsTable,
 		TemplatesTable,
@@ -1070,6 +1096,9 @@ func init() {
 	PostSessionSettingsTable.ForeignKeys[1].RefTable = VirtualAgentsTable
 	PostSessionSettingsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),
+	}
+	PresencesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
 	QueuesTable.ForeignKeys[0].RefTable = QueuesTable
 	QueuesTable.Annotation = &entsql.Annotation{

@@ -57,6 +57,9 @@ type OptOut func(*sql.Selector)
 // PostSessionSetting is the predicate function for postsessionsetting builders.
 type PostSessionSetting func(*sql.Selector)
 
+// Presence is the predicate function for presence builders.
+type Presence func(*sql.Selector)
+
 // Queue is the predicate function for queue builders.
 type Queue func(*sql.Selector)
 

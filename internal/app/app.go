@@ -87,12 +87,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg, sockets)
-	client, err := store.OpenWrapped(ctx, cfg.DatabaseURL, func(drv dialect.Driver) dialect.Driver {
+	client, err := store.OpenWith(ctx, cfg.DatabaseURL, store.Options{Wrap: func(drv dialect.Driver) dialect.Driver {
 		if cfg.WrapDriver != nil {
 			drv = cfg.WrapDriver(drv)
 		}
 		return m.timeTransactions(drv)
-	})
+	}, Migrate: cfg.Migrate, Direct: cfg.DirectURL, Log: cfg.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.handler = a.routes()
 	a.guard.start()
 	if postgres {
-		a.shareLog(cfg.DatabaseURL)
+		a.shareLog(cmp.Or(cfg.DirectURL, cfg.DatabaseURL))
 	}
 	a.Engine.Start()
 	a.Outbox.Start()
@@ -159,7 +159,7 @@ func (a *App) leadership(postgres bool) func(context.Context, func(context.Conte
 	if !postgres {
 		return nil
 	}
-	dsn := a.Config.DatabaseURL
+	dsn := cmp.Or(a.Config.DirectURL, a.Config.DatabaseURL)
 	return func(ctx context.Context, lead func(context.Context, int64)) { store.Lead(ctx, dsn, a.Log, lead) }
 }
 

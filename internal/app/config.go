@@ -15,13 +15,19 @@ import (
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/clock"
 	"github.com/switchboard/switchboard/internal/messaging"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // Config is everything the server is told at start. Every field has a flag
 // and an environment variable; the README lists them.
 type Config struct {
-	Addr            string
-	DatabaseURL     string
+	Addr        string
+	DatabaseURL string
+	// DirectURL is a session-mode connection to the same PostgreSQL
+	// database for migrations, the leader lock and the event listener
+	// (store.Options.Direct); Migrate is store.MigrateAuto or MigrateCheck.
+	DirectURL       string
+	Migrate         string
 	AdminEmail      string
 	AdminPassword   string
 	Dev             bool
@@ -97,6 +103,14 @@ func integer(dst func(*Config) *int) func(*Config, string) error {
 var options = []option{
 	{"addr", "SWITCHBOARD_ADDR", "127.0.0.1:8080", "address to listen on", str(func(c *Config) *string { return &c.Addr })},
 	{"db", "SWITCHBOARD_DB", "switchboard.db", "SQLite file (created on first start) or postgres:// URL", str(func(c *Config) *string { return &c.DatabaseURL })},
+	{"db-direct", "SWITCHBOARD_DB_DIRECT", "", "PostgreSQL only: a direct (session-mode) postgres:// URL to the same database for migrations, the dispatcher's leader lock and the event listener, when -db goes through a transaction-mode pooler such as PgBouncer; empty uses -db", str(func(c *Config) *string { return &c.DirectURL })},
+	{"migrate", "SWITCHBOARD_MIGRATE", "auto", "auto applies pending schema migrations at start; check refuses to start while any are pending (apply them with switchboard migrate)", func(c *Config, v string) error {
+		if v != store.MigrateAuto && v != store.MigrateCheck {
+			return fmt.Errorf("want auto or check")
+		}
+		c.Migrate = v
+		return nil
+	}},
 	{"admin-email", "SWITCHBOARD_ADMIN_EMAIL", "admin@localhost", "email of the admin created on an empty database", str(func(c *Config) *string { return &c.AdminEmail })},
 	{"admin-password", "SWITCHBOARD_ADMIN_PASSWORD", "", "password of that admin; empty generates one and logs it once", str(func(c *Config) *string { return &c.AdminPassword })},
 	{"dev", "SWITCHBOARD_DEV", "false", "development mode: schema introspection open to all, and any role may sign in to the playground", func(c *Config, v string) (err error) { c.Dev, err = strconv.ParseBool(v); return err }},

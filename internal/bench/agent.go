@@ -63,7 +63,7 @@ type handler interface {
 func (a *simAgent) connect(ctx context.Context, h handler, think time.Duration) error {
 	dctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	conn, err := gqlclient.Dial(dctx, a.site.url, a.c.Token)
+	conn, err := gqlclient.Dial(dctx, a.c.URL, a.c.Token)
 	if err != nil {
 		return a.site.errs.add("dial", err)
 	}

@@ -194,7 +194,18 @@ func (r *run) startTarget(ctx context.Context) error {
 	o := &r.o
 	if o.URL != "" {
 		r.rep.Server, r.target, r.pid = o.URL, o.URL, o.PID
-		return loopbackOnly(o.URL)
+		if len(o.Targets) > 0 {
+			r.rep.Server = strings.Join(o.Targets, ",")
+		}
+		for _, t := range append([]string{o.URL}, o.Targets...) {
+			if err := loopbackOnly(t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(o.Targets) > 0 {
+		return errors.New("-targets are running servers: start them first (see the README)")
 	}
 	r.rep.Server = "started"
 	if len(o.ServerCommand) == 0 {
@@ -223,6 +234,7 @@ func (r *run) connectAgents(ctx context.Context) (*loader, []*simAgent, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	s.spread = o.Targets
 	queues, err := s.createQueues(ctx, o.Channels)
 	if err != nil {
 		return nil, nil, err

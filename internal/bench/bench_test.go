@@ -3,6 +3,9 @@ package bench_test
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,4 +48,58 @@ func TestSmoke(t *testing.T) {
 	if rep.Memory.IdleAgents == nil || rep.Floor == nil || rep.Floor.TxPerSecond <= 0 {
 		t.Errorf("idle-agents phase or floor missing: %+v %+v", rep.Memory, rep.Floor)
 	}
+}
+
+// TestSmokeOnInstances runs a short load over two instances on one
+// PostgreSQL database (-targets): no errors, and the agents spread over
+// both, so both run the agents' mutations.
+func TestSmokeOnInstances(t *testing.T) {
+	dsn := apitest.Postgres(t)
+	on := func(c *app.Config) { c.Clock, c.DatabaseURL = clock.Real{}, dsn }
+	a := apitest.Start(t, on)
+	b := apitest.Start(t, on)
+	o := bench.DefaultOptions()
+	o.Targets, o.AdminEmail, o.AdminPassword = []string{a.URL, b.URL}, apitest.AdminEmail, apitest.AdminPassword
+	o.URL = a.URL
+	o.Agents, o.IdleAgents, o.Floor = 8, 0, 0
+	o.Rates = []float64{50}
+	o.Duration, o.Engagements = time.Second, 40
+	o.Drain = 20 * time.Second
+	o.Timeout = time.Minute
+	var progress bytes.Buffer
+	rep, err := bench.Run(context.Background(), o, &progress)
+	t.Log(progress.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.ErrorTotal(); n > 0 {
+		t.Fatalf("%d errors: %v %v", n, rep.Errors, rep.ErrorSamples)
+	}
+	if p := rep.Phases[0]; p.Created == 0 || p.Completed != p.Created {
+		t.Errorf("created %d, completed %d", p.Created, p.Completed)
+	}
+	for _, s := range []*apitest.Server{a, b} {
+		if n := mutations(t, s); n < o.Agents/2 {
+			t.Errorf("instance %s ran %d mutations: the agents were not spread", s.URL, n)
+		}
+	}
+}
+
+// mutations reads how many mutations a server ran
+// (switchboard_graphql_operation_seconds_count).
+func mutations(t *testing.T, s *apitest.Server) int {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.App.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if strings.HasPrefix(line, "switchboard_graphql_operation_seconds_count") && strings.Contains(line, `type="mutation"`) && strings.Contains(line, `outcome="ok"`) {
+			f := strings.Fields(line)
+			n, err := strconv.Atoi(f[len(f)-1])
+			if err != nil {
+				t.Fatal(line, err)
+			}
+			return n
+		}
+	}
+	return 0
 }

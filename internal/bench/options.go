@@ -19,6 +19,12 @@ type Options struct {
 	// URL is the GraphQL endpoint of a running server to measure; empty
 	// starts servers (ServerCommand serve) on temporary SQLite files.
 	URL string
+	// Targets are the GraphQL endpoints of several running instances of
+	// one deployment (PostgreSQL): the load agents are spread over them
+	// (agent i uses Targets[i mod len] for its stream and its actions);
+	// setup and arriving engagements go to URL, which defaults to the
+	// first.
+	Targets []string
 	// PID is the process id of the server at URL, for its RSS; 0 leaves the
 	// memory figures unmeasured.
 	PID int
@@ -106,6 +112,7 @@ func ParseFlags(args []string, stderr io.Writer) (Options, bool, error) {
 	}
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fs.StringVar(&o.URL, "url", "", "GraphQL endpoint of a running server on loopback (default: start one)")
+	targets := fs.String("targets", "", "comma-separated GraphQL endpoints of several running instances on loopback (one PostgreSQL deployment): agents are spread over them; setup and engagements go to -url (default: the first)")
 	fs.IntVar(&o.PID, "pid", 0, "process id of the server at -url, to read its RSS")
 	fs.StringVar(&o.AdminEmail, "admin-email", o.AdminEmail, "admin email of the server")
 	fs.StringVar(&o.AdminPassword, "admin-password", o.AdminPassword, "admin password of the server")
@@ -130,6 +137,14 @@ func ParseFlags(args []string, stderr io.Writer) (Options, bool, error) {
 		return o, false, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	var err error
+	for _, t := range strings.Split(*targets, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			o.Targets = append(o.Targets, t)
+		}
+	}
+	if o.URL == "" && len(o.Targets) > 0 {
+		o.URL = o.Targets[0]
+	}
 	if o.Rates, err = parseRates(*rates); err != nil {
 		return o, false, err
 	}

@@ -28,6 +28,9 @@ type site struct {
 	errs  *errorCounts
 	// run makes names and emails unique, so runs can share a database.
 	run string
+	// spread are the endpoints the agents are spread over (-targets):
+	// instances of one deployment; empty means url alone.
+	spread []string
 }
 
 func newHTTPClient() *http.Client {
@@ -113,7 +116,11 @@ func (s *site) createAgents(ctx context.Context, group string, n, workers int, q
 		if err != nil {
 			return err
 		}
-		agents[i] = &simAgent{site: s, id: out.CreateAgent.Agent.ID, c: s.client(token), available: make(chan struct{})}
+		c := s.client(token)
+		if len(s.spread) > 0 {
+			c.URL = s.spread[i%len(s.spread)]
+		}
+		agents[i] = &simAgent{site: s, id: out.CreateAgent.Agent.ID, c: c, available: make(chan struct{})}
 		return nil
 	})
 	return agents, err

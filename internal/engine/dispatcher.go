@@ -3,6 +3,7 @@ package engine
 import (
 	"container/heap"
 	"context"
+	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
@@ -10,6 +11,7 @@ import (
 	"github.com/switchboard/switchboard/ent/engagement"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/auth"
 	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/lifecycle"
 	"github.com/switchboard/switchboard/internal/routing"
@@ -45,20 +47,35 @@ type dispatcher struct {
 
 // Start runs the dispatcher until Stop: at once, or, with Config.Lead,
 // whenever this instance leads.
+// The leader also removes the presence rows of instances that stopped
+// (presence.go); with Config.Lead every instance renews its own.
 func (e *Engine) Start() {
 	if e.lead == nil {
-		e.startDispatcher(0)
+		d := e.startDispatcher(0)
+		e.reapPresence(d.ctx, 0)
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stopLead = cancel
+	e.leading.Go(func() { e.renewPresence(auth.SystemContext(ctx)) })
 	e.leading.Go(func() {
 		e.lead(ctx, func(ctx context.Context, epoch int64) {
 			d := e.startDispatcher(epoch)
+			var reaping sync.WaitGroup
+			reaping.Go(func() { e.reapPresence(leaderContext(ctx, d.ctx), PresenceRenew) })
 			<-ctx.Done()
+			reaping.Wait()
 			e.stopDispatcher(d)
 		})
 	})
+}
+
+// leaderContext is the dispatcher's context (its actor and fencing epoch)
+// ending with ctx, the leadership.
+func leaderContext(ctx, dispatcher context.Context) context.Context {
+	out, cancel := context.WithCancel(dispatcher)
+	context.AfterFunc(ctx, cancel)
+	return out
 }
 
 // startDispatcher runs a dispatcher for a leadership epoch (0: unfenced).
@@ -323,3 +340,6 @@ func (d *dispatcher) fire() {
 		}
 	}
 }
+
+// Leading reports whether this instance runs the dispatcher now.
+func (e *Engine) Leading() bool { return e.dispatcher.Load() != nil }

@@ -66,6 +66,10 @@ type Engine struct {
 
 	presenceMu sync.Mutex
 	presence   map[int]int
+	// instance names this instance's presence rows; presenceOrder orders
+	// each agent's presence writes (presence.go).
+	instance      string
+	presenceOrder [presenceStripes]sync.Mutex
 	// stopped and writes let Stop wait for presence writes, which run on
 	// subscription goroutines that may outlive the dispatcher.
 	stopped bool
@@ -85,7 +89,7 @@ func New(cfg Config) *Engine {
 	e := &Engine{
 		client: cfg.Client, bus: cfg.Bus, store: cfg.Writer, lead: cfg.Lead, clock: cfg.Clock, log: cfg.Log,
 		missed: cfg.MissedRingsLimit, grace: cfg.DisconnectGrace, mediaPriority: cfg.MediaPriority,
-		presence: map[int]int{}, messaging: cfg.Messaging,
+		presence: map[int]int{}, messaging: cfg.Messaging, instance: newInstanceID(),
 	}
 	return e
 }

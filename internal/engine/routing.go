@@ -68,10 +68,13 @@ func (e *Engine) expireWrapUp(ctx context.Context, id int) error {
 }
 
 // expireGrace logs out an agent whose connection stayed lost for the grace
-// period (E6).
+// period (E6): with no live stream on any instance (presence.go).
 func (e *Engine) expireGrace(ctx context.Context, agentID int) error {
 	if e.connections(agentID) > 0 {
 		return nil
+	}
+	if elsewhere, err := e.connectedAnywhere(ctx, e.client.Presence, agentID); err != nil || elsewhere {
+		return err
 	}
 	a, err := e.client.Agent.Get(ctx, agentID)
 	if err != nil || a.DisconnectedAt == nil || a.State == agent.StateOffline || a.DisconnectedAt.Add(e.grace).After(e.clock.Now()) {

@@ -20,8 +20,10 @@ import (
 // was paused or cut off and has not noticed yet fails instead of racing the
 // new one.
 
-// leaderLock is the advisory lock key of the dispatcher's leadership.
-const leaderLock = 0x5357_4254_4c44
+// leaderLock is the advisory lock key space of the dispatcher's leadership;
+// the key within it is the schema's (hashtext(current_schema())), so
+// deployments in different schemas of one database each have a leader.
+const leaderLock int32 = 0x5342_4c44
 
 // leadPing is how often the leader proves its connection alive, and how
 // often the others try for the lock.
@@ -53,8 +55,12 @@ func Lead(ctx context.Context, dsn string, log *slog.Logger, lead func(ctx conte
 }
 
 func leadOnce(ctx context.Context, dsn string, log *slog.Logger, lead func(ctx context.Context, epoch int64)) error {
+	cfg, err := PostgresConfig(dsn)
+	if err != nil {
+		return err
+	}
 	dial, cancel := context.WithTimeout(ctx, 5*time.Second)
-	conn, err := pgx.Connect(dial, dsn)
+	conn, err := pgx.ConnectConfig(dial, cfg)
 	cancel()
 	if err != nil {
 		return err
@@ -62,7 +68,7 @@ func leadOnce(ctx context.Context, dsn string, log *slog.Logger, lead func(ctx c
 	defer conn.Close(context.WithoutCancel(ctx))
 	for {
 		var got bool
-		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", int64(leaderLock)).Scan(&got); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", leaderLock).Scan(&got); err != nil {
 			return err
 		}
 		if got {

@@ -39,7 +39,7 @@ func Listen(ctx context.Context, dsn, channel string, heard func(), log *slog.Lo
 
 func listenOnce(ctx context.Context, dsn, channel string, heard func()) error {
 	dial, cancel := context.WithTimeout(ctx, 5*time.Second)
-	cfg, err := pgx.ParseConfig(dsn)
+	cfg, err := PostgresConfig(dsn)
 	if err != nil {
 		cancel()
 		return err

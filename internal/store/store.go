@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"reflect"
@@ -27,32 +28,59 @@ import (
 const WriteTimeout = 10 * time.Second
 
 // Open connects to dsn (a SQLite file path, "file:..." URI, or a
-// postgres:// URL), migrates the schema, and returns the client.
+// postgres:// URL), applies the pending migrations, and returns the client.
 func Open(ctx context.Context, dsn string, opts ...ent.Option) (*ent.Client, error) {
-	return OpenWrapped(ctx, dsn, nil, opts...)
+	return OpenWith(ctx, dsn, Options{}, opts...)
 }
 
 // OpenWrapped is Open with the database driver passed through wrap (when not
 // nil) first; tests use it to count or inspect the SQL statements run.
 func OpenWrapped(ctx context.Context, dsn string, wrap func(dialect.Driver) dialect.Driver, opts ...ent.Option) (*ent.Client, error) {
+	return OpenWith(ctx, dsn, Options{Wrap: wrap}, opts...)
+}
+
+// Migration modes of Options.Migrate (the -migrate flag).
+const (
+	// MigrateAuto applies pending migrations when the store opens.
+	MigrateAuto = "auto"
+	// MigrateCheck refuses to open a store with pending migrations: they are
+	// applied by `switchboard migrate`.
+	MigrateCheck = "check"
+)
+
+// Options are how OpenWith opens a store.
+type Options struct {
+	// Wrap, when set, wraps the database driver (tests count queries).
+	Wrap func(dialect.Driver) dialect.Driver
+	// Migrate is MigrateAuto (the default when empty) or MigrateCheck.
+	Migrate string
+	// Direct is a session-mode connection string to the same PostgreSQL
+	// database (the -db-direct flag): migrations, the dispatcher's
+	// leadership and the event listener use it. Empty means the main one.
+	Direct string
+	// Log receives a line per migration applied.
+	Log *slog.Logger
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o Options, opts ...ent.Option) (*ent.Client, error) {
 	drv, err := openDriver(dsn)
 	if err != nil {
 		return nil, err
 	}
-	if wrap != nil {
-		drv = wrap(drv)
+	if err := migrateOnOpen(ctx, dsn, o); err != nil {
+		drv.Close()
+		return nil, err
 	}
-	client := ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
-	if err := client.Schema.Create(ctx); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("migrate schema: %w", err)
+	if o.Wrap != nil {
+		drv = o.Wrap(drv)
 	}
-	return client, nil
+	return ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...), nil
 }
 
 func openDriver(dsn string) (dialect.Driver, error) {
 	if IsPostgres(dsn) {
-		db, err := sql.Open("pgx", dsn)
+		db, err := openPostgres(dsn, false)
 		if err != nil {
 			return nil, err
 		}
