@@ -128,7 +128,7 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 		token, hash = auth.NewCustomerToken(out.ID)
 		// Written without reading the row back (its updated_at kept): out is
 		// the row with the hash.
-		if err = w.Engagement.UpdateOne(out).SetCustomerTokenHash(hash).SetUpdatedAt(out.UpdatedAt).Exec(ctx); err != nil {
+		if err = w.Engagement.Update().Where(engagement.ID(out.ID)).SetCustomerTokenHash(hash).SetUpdatedAt(out.UpdatedAt).Exec(ctx); err != nil {
 			return err
 		}
 		out.CustomerTokenHash = hash
