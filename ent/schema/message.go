@@ -21,7 +21,7 @@ func (Message) Fields() []ent.Field {
 		field.Enum("sender").NamedValues("Customer", "CUSTOMER", "Agent", "AGENT", "Bot", "BOT", "System", "SYSTEM"),
 		field.String("subject").Optional().MaxLen(998),
 		field.Text("body").MaxLen(1 << 20),
-		field.Text("html").Optional().MaxLen(1<<20).Comment("Inbound email: the HTML part, sanitised; the text is in body."),
+		field.Text("html").Optional().MaxLen(1 << 20).Comment("Inbound email: the HTML part, sanitised; the text is in body."),
 		field.String("rfc_message_id").Optional().MaxLen(998).Comment("Email: the Message-ID header, ours (signed) for outgoing mail.").Annotations(entgql.Skip()),
 		field.String("refused_reason").Optional().MaxLen(200).
 			Comment("Why part of an inbound message was refused, e.g. CONTENT_ID_PARTS or INLINE_IMAGE_TOO_LARGE (O6); its text is kept."),
