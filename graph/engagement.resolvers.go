@@ -47,9 +47,18 @@ func (r *eventResolver) At(ctx context.Context, obj *ent.Event) (*time.Time, err
 	return &obj.CreatedAt, nil
 }
 
+// Payload is the resolver for the payload field.
+func (r *eventResolver) Payload(ctx context.Context, obj *ent.Event) (map[string]any, error) {
+	return payloadWithText(ctx, r.Client, obj)
+}
+
 // Details is the resolver for the details field.
 func (r *eventResolver) Details(ctx context.Context, obj *ent.Event) (events.Details, error) {
-	return events.DetailsOf(obj)
+	d, err := events.DetailsOf(obj)
+	if err != nil {
+		return nil, err
+	}
+	return withText(ctx, r.Client, d)
 }
 
 // Engagement is the resolver for the engagement field.

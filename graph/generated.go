@@ -1041,6 +1041,7 @@ type EventResolver interface {
 
 	At(ctx context.Context, obj *ent.Event) (*time.Time, error)
 
+	Payload(ctx context.Context, obj *ent.Event) (map[string]any, error)
 	Details(ctx context.Context, obj *ent.Event) (events.Details, error)
 	Engagement(ctx context.Context, obj *ent.Event) (*ent.Engagement, error)
 	Actor(ctx context.Context, obj *ent.Event) (*model.EventActor, error)
@@ -5944,7 +5945,7 @@ type Event {
   engagementID: ID
   agentID: ID
   queueID: ID
-  """The event's details as a JSON object; keys per topic are listed in the README. The same as ` + "`" + `details` + "`" + `, untyped."""
+  """The event's details as a JSON object; keys per topic are listed in the README. The same as ` + "`" + `details` + "`" + `, untyped: a message.created event names its message in the log, and its body and subject are read from the message."""
   payload: Map
   """The event's details, typed by topic; null for a topic without a type."""
   details: EventDetails
@@ -23288,7 +23289,7 @@ func (ec *executionContext) _Event_payload(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Event_payload(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Payload, nil
+			return ec.Resolvers.Event().Payload(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
@@ -23299,7 +23300,7 @@ func (ec *executionContext) _Event_payload(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Event_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, false, false, errors.New("field of type Map does not have child fields"))
+	return graphql.NewScalarFieldContext("Event", field, true, true, errors.New("field of type Map does not have child fields"))
 }
 
 func (ec *executionContext) _Event_details(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -57131,10 +57132,43 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "payload":
-			out.Values[i] = ec._Event_payload(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Event_payload(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "details":
 			field := field
 

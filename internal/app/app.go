@@ -177,9 +177,17 @@ func (a *App) shareLog(dsn string) {
 // Handler serves every route: /metrics too unless Config.MetricsAddr is set.
 func (a *App) Handler() http.Handler { return a.handler }
 
-// MetricsHandler serves the Prometheus metrics, for the listener of
-// Config.MetricsAddr.
-func (a *App) MetricsHandler() http.Handler { return a.metricsHandler }
+// MetricsHandler serves the Prometheus metrics (and the profiler with
+// Config.Pprof), for the listener of Config.MetricsAddr.
+func (a *App) MetricsHandler() http.Handler {
+	if !a.Config.Pprof {
+		return a.metricsHandler
+	}
+	mux := http.NewServeMux()
+	mountPprof(mux)
+	mux.Handle("/", a.metricsHandler)
+	return mux
+}
 
 // Shutdown tells websocket clients to reconnect elsewhere (close code 1012,
 // "service restart", which clients retry) before the HTTP server drains.
@@ -227,6 +235,9 @@ func (a *App) routes() http.Handler {
 	})
 	if a.Config.MetricsAddr == "" {
 		mux.Handle("GET /metrics", a.metricsHandler)
+		if a.Config.Pprof {
+			mountPprof(mux)
+		}
 	}
 	(&messaging.Handler{Receiver: a.Engine, Outbox: a.Outbox, MaxBytes: max(a.Config.MaxBodyBytes, 25<<20), Log: a.Log}).
 		Routes(mux, a.Auth.Middleware)

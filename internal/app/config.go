@@ -64,6 +64,9 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics on its own listener instead
 	// of the API's.
 	MetricsAddr string
+	// Pprof serves Go's profiler (net/http/pprof) under /debug/pprof/
+	// wherever /metrics is served; switchboard bench -cpuprofile uses it.
+	Pprof bool
 	// DigitalChannels enables SMS and email conversations (O1).
 	DigitalChannels bool
 	// SMTP sends email; an empty SMTP.Addr leaves email queued.
@@ -161,6 +164,7 @@ var options = []option{
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
 	{"metrics-addr", "SWITCHBOARD_METRICS_ADDR", "", "address of a separate listener for /metrics (Prometheus); empty serves it on -addr", str(func(c *Config) *string { return &c.MetricsAddr })},
+	{"pprof", "SWITCHBOARD_PPROF", "false", "serve Go's profiler under /debug/pprof/ wherever /metrics is served (for load tests; it exposes the process's internals)", func(c *Config, v string) (err error) { c.Pprof, err = strconv.ParseBool(v); return err }},
 	{"digital-channels", "SWITCHBOARD_DIGITAL_CHANNELS", "true", "SMS and email conversations: agents may start them (startOutbound) and the inbound endpoints take messages", func(c *Config, v string) (err error) { c.DigitalChannels, err = strconv.ParseBool(v); return err }},
 	{"smtp-addr", "SWITCHBOARD_SMTP_ADDR", "", "host:port of the SMTP server that sends email; empty keeps outgoing email queued", str(func(c *Config) *string { return &c.SMTP.Addr })},
 	{"smtp-username", "SWITCHBOARD_SMTP_USERNAME", "", "SMTP AUTH user name; empty sends without authentication", str(func(c *Config) *string { return &c.SMTP.Username })},

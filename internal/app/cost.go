@@ -28,8 +28,13 @@ const (
 // is spread, so a fragment bomb (each fragment spreading the previous one
 // twice) costs time linear in its size here, where validating or running
 // it would double with every level.
+//
+// A document found in accepted (the parsed-query cache, which holds only
+// documents that passed this check, parsing and validation) is not
+// measured again: its shape depends on its text alone.
 type documentShape struct {
 	maxFields, maxDepth, tokenLimit int
+	accepted                        graphql.Cache[*ast.QueryDocument]
 }
 
 var _ interface {
@@ -44,7 +49,12 @@ func (documentShape) ExtensionName() string { return "DocumentShape" }
 func (documentShape) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationParameters measures the document.
-func (d documentShape) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+func (d documentShape) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if d.accepted != nil {
+		if _, ok := d.accepted.Get(ctx, p.Query); ok {
+			return nil
+		}
+	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, d.tokenLimit)
 	if err != nil {
 		return nil // gqlgen parses it again and reports why

@@ -25,7 +25,10 @@ type metrics struct {
 	operations      *prometheus.HistogramVec
 	slowDisconnects prometheus.Counter
 	txWait, txHold  prometheus.Histogram
-	rings           *ringLatency
+	// statements counts SQL statements by where they ran: "write" (in a
+	// write transaction or on the writer) or "read" (the reader pool).
+	statements *prometheus.CounterVec
+	rings      *ringLatency
 }
 
 func newMetrics(reg prometheus.Registerer, sockets *socketTracker) *metrics {
@@ -50,9 +53,13 @@ func newMetrics(reg prometheus.Registerer, sockets *socketTracker) *metrics {
 			Help:    "Time from beginning a write transaction to its commit or rollback.",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16),
 		}),
+		statements: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_sql_statements_total",
+			Help: "SQL statements run, by connection: write (inside write transactions and on the writer) or read (the reader pool).",
+		}, []string{"conn"}),
 	}
 	sockets.rings = m.rings
-	reg.MustRegister(m.operations, m.slowDisconnects, m.txWait, m.txHold, m.rings.hist, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	reg.MustRegister(m.operations, m.slowDisconnects, m.txWait, m.txHold, m.statements, m.rings.hist, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "switchboard_websocket_connections",
 		Help: "Open websocket connections.",
 	}, func() float64 { return float64(sockets.count()) }))
@@ -81,15 +88,29 @@ func (m *metrics) observe(ctx context.Context, next graphql.ResponseHandler) *gr
 }
 
 // timeTransactions wraps the database driver so that every transaction's
-// wait to begin and its hold time are observed. ent runs every write
-// through a transaction; reads outside one are not counted.
+// wait to begin and its hold time are observed, and every statement
+// counted (switchboard bench divides both by the lifecycles completed). ent
+// runs every write through a transaction.
 func (m *metrics) timeTransactions(drv dialect.Driver) dialect.Driver {
-	return &timedDriver{Driver: drv, m: m}
+	return &timedDriver{Driver: drv, m: m, reads: m.statements.WithLabelValues("read"), writes: m.statements.WithLabelValues("write")}
 }
 
 type timedDriver struct {
 	dialect.Driver
-	m *metrics
+	m             *metrics
+	reads, writes prometheus.Counter
+}
+
+// Exec counts a statement outside a transaction (the writer's).
+func (d *timedDriver) Exec(ctx context.Context, query string, args, v any) error {
+	d.writes.Inc()
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+// Query counts a read outside a transaction (the reader pool's).
+func (d *timedDriver) Query(ctx context.Context, query string, args, v any) error {
+	d.reads.Inc()
+	return d.Driver.Query(ctx, query, args, v)
 }
 
 // Tx begins a transaction, timing the wait.
@@ -101,13 +122,26 @@ func (d *timedDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &timedTx{Tx: tx, m: d.m, begun: begun}, nil
+	return &timedTx{Tx: tx, m: d.m, begun: begun, statements: d.writes}, nil
 }
 
 type timedTx struct {
 	dialect.Tx
-	m     *metrics
-	begun time.Time
+	m          *metrics
+	begun      time.Time
+	statements prometheus.Counter
+}
+
+// Exec counts a statement of the transaction.
+func (t *timedTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.statements.Inc()
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+// Query counts a read of the transaction.
+func (t *timedTx) Query(ctx context.Context, query string, args, v any) error {
+	t.statements.Inc()
+	return t.Tx.Query(ctx, query, args, v)
 }
 
 // Commit commits and observes the hold time.

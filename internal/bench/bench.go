@@ -34,6 +34,8 @@ type Report struct {
 	Phases       []Phase `json:"phases"`
 	Memory       Memory  `json:"memory"`
 	Floor        *Floor  `json:"floor,omitempty"`
+	// CPU is the server's CPU profile of the last load phase (-cpuprofile).
+	CPU *CPUProfile `json:"cpuProfile,omitempty"`
 	// FloorRatio is the best phase's lifecycles per second over the floor's
 	// transactions per second.
 	FloorRatio float64 `json:"floorRatio,omitempty"`
@@ -216,7 +218,11 @@ func (r *run) startTarget(ctx context.Context) error {
 		o.ServerCommand = []string{exe}
 	}
 	r.say("starting a server on a SQLite file in %s", o.Dir)
-	srv, err := startServer(ctx, o.ServerCommand, o.Dir, "load", o.AdminEmail, o.AdminPassword)
+	var extra []string
+	if o.CPUProfile != "" {
+		extra = append(extra, "-pprof")
+	}
+	srv, err := startServer(ctx, o.ServerCommand, o.Dir, "load", o.AdminEmail, o.AdminPassword, extra...)
 	if err != nil {
 		return err
 	}
@@ -254,23 +260,43 @@ func (r *run) connectAgents(ctx context.Context) (*loader, []*simAgent, error) {
 	if mem.Idle, _ = rss(r.pid); mem.Idle > 0 {
 		mem.PerAgent = (mem.Idle - mem.Baseline) / int64(o.Agents)
 	}
-	return &loader{o: o, site: s, t: t, queues: queues, mix: mix(o.Channels), pid: r.pid}, agents, nil
+	return &loader{o: o, site: s, t: t, queues: queues, mix: mix(o.Channels), pid: r.pid, metrics: metricsURL(r.target, o.MetricsURL)}, agents, nil
 }
 
 // loadPhases runs a load phase per rate.
 func (r *run) loadPhases(ctx context.Context, l *loader) {
-	for _, rate := range r.o.Rates {
+	for i, rate := range r.o.Rates {
 		if ctx.Err() != nil {
 			return
 		}
 		r.say("load phase at %s for at most %s or %d engagements", rateName(rate), r.o.Duration, r.o.Engagements)
+		var prof chan *CPUProfile
+		if r.o.CPUProfile != "" && i == len(r.o.Rates)-1 {
+			prof = make(chan *CPUProfile, 1)
+			go func() { prof <- r.profile(ctx, l.metrics) }()
+		}
 		p := l.phase(ctx, rate)
+		if prof != nil {
+			r.rep.CPU = <-prof
+		}
 		r.rep.Phases = append(r.rep.Phases, p)
 		r.rep.Memory.LoadPeak = max(r.rep.Memory.LoadPeak, p.RSSPeak)
 		if f := r.rep.Floor; f != nil && f.TxPerSecond > 0 {
 			r.rep.FloorRatio = max(r.rep.FloorRatio, p.LifecyclesPerSecond/f.TxPerSecond)
 		}
 	}
+}
+
+// profile takes the server's CPU profile for most of a load phase; a
+// failure is counted as an error of the run.
+func (r *run) profile(ctx context.Context, metrics string) *CPUProfile {
+	seconds := max(1, min(int(r.o.Duration.Seconds())-1, 29))
+	p, err := takeProfile(ctx, metrics, seconds, r.o.CPUProfile)
+	if err != nil {
+		r.errs.countN("PROFILE", 1, err.Error())
+		return nil
+	}
+	return p
 }
 
 // noteServerErrors adds the ERROR lines a started server logged.

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -42,6 +43,9 @@ type Phase struct {
 	ServerCores float64 `json:"serverCores"`
 	// GeneratorCores is the same for the generator.
 	GeneratorCores float64 `json:"generatorCores"`
+	// Work is the server's transactions and statements per lifecycle and
+	// its writer's busy share (nil when its /metrics could not be read).
+	Work *Work `json:"work,omitempty"`
 }
 
 // lifecycle is one engagement the generator created.
@@ -209,6 +213,8 @@ type loader struct {
 	mix    []enum.Channel
 	pid    int
 	seq    int
+	// metrics is the server's /metrics.
+	metrics string
 }
 
 const createQuery = `mutation($in: CreateEngagementInput!) { createEngagement(input: $in) { engagement { id } } }`
@@ -249,6 +255,7 @@ func (l *loader) phase(ctx context.Context, rate float64) Phase {
 		p.Name = fmt.Sprintf("%g/s", rate)
 	}
 	l.t.reset()
+	before, scraped := scrape(ctx, l.metrics)
 	cpu0, gen0 := cpuSeconds(l.pid), cpuSeconds(0)
 	peak := sampleRSS(l.pid, 250*time.Millisecond)
 	start := time.Now()
@@ -301,6 +308,10 @@ send:
 		p.ServerCores = (cpu1 - cpu0) / wall
 	}
 	p.GeneratorCores = (cpuSeconds(0) - gen0) / wall
+	after, err := scrape(ctx, l.metrics)
+	if err = errors.Join(scraped, err); err != nil {
+		l.site.errs.countN("METRICS", 1, err.Error())
+	}
 
 	if p.Unfinished = l.t.abandon(); p.Unfinished > 0 {
 		l.site.errs.countN("UNFINISHED", p.Unfinished, fmt.Sprintf("%d lifecycles still open %s after the arrivals of phase %s", p.Unfinished, l.o.Drain, p.Name))
@@ -315,5 +326,8 @@ send:
 	}
 	p.Ring, p.RingFromRequest = summarise(t.ring), summarise(t.ringReq)
 	p.Assign, p.Create = summarise(t.assign), summarise(t.create)
+	if err == nil {
+		p.Work = work(before, after, p.Completed, wall)
+	}
 	return p
 }

@@ -68,6 +68,13 @@ type Options struct {
 	Workers int
 	// Timeout bounds the whole run.
 	Timeout time.Duration
+	// MetricsURL is the server's /metrics (default: beside URL); the
+	// generator reads its transaction and statement counters there.
+	MetricsURL string
+	// CPUProfile, when set, names the file for the server's CPU profile of
+	// the last load phase (a started server runs with -pprof; one given
+	// with -url must).
+	CPUProfile string
 	// Progress receives one line per step (nil: none).
 	Progress io.Writer
 }
@@ -114,6 +121,8 @@ func ParseFlags(args []string, stderr io.Writer) (Options, bool, error) {
 	fs.StringVar(&o.URL, "url", "", "GraphQL endpoint of a running server on loopback (default: start one)")
 	targets := fs.String("targets", "", "comma-separated GraphQL endpoints of several running instances on loopback (one PostgreSQL deployment): agents are spread over them; setup and engagements go to -url (default: the first)")
 	fs.IntVar(&o.PID, "pid", 0, "process id of the server at -url, to read its RSS")
+	fs.StringVar(&o.MetricsURL, "metrics-url", "", "the server's /metrics, when not beside -url")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the server's CPU profile of the last load phase to this file and print its split (a server given with -url must run with -pprof)")
 	fs.StringVar(&o.AdminEmail, "admin-email", o.AdminEmail, "admin email of the server")
 	fs.StringVar(&o.AdminPassword, "admin-password", o.AdminPassword, "admin password of the server")
 	fs.StringVar(&o.Dir, "dir", "", "directory for the started servers' databases and the floor measurement (default: a temporary one)")

@@ -72,6 +72,7 @@ func WriteTable(w io.Writer, r Report) {
 		fmt.Fprintf(w, "  %s p50 %.2f / p99 %.2f / max %.2f ms)\n", p.Name, p.RingFromRequest.P50, p.RingFromRequest.P99, p.RingFromRequest.Max)
 	}
 	fmt.Fprintln(w)
+	writeWork(w, r)
 
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	mem := r.Memory
@@ -88,6 +89,8 @@ func WriteTable(w io.Writer, r Report) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+	writeFloorSteps(w, r.Floor)
+	writeCPU(w, r.CPU)
 
 	if len(r.Errors) == 0 && r.ServerErrorLogs == 0 {
 		fmt.Fprintln(w, "errors: none")
@@ -125,4 +128,54 @@ func kb(b, measured int64) string {
 		return "not measured"
 	}
 	return fmt.Sprintf("%.1f KB", float64(b)/(1<<10))
+}
+
+// writeWork prints the server's work per lifecycle, phase by phase.
+func writeWork(w io.Writer, r Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\twrite tx/lifecycle\twrite statements/lifecycle\treads/lifecycle\twriter busy\ttx held\t")
+	for _, p := range r.Phases {
+		if p.Work == nil {
+			fmt.Fprintf(tw, "%s\tnot measured\t\t\t\t\t\n", p.Name)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%.1f\t%.1f\t%.0f%%\t%.0f µs\t\n", p.Name, p.Work.WriteTransactions,
+			p.Work.WriteStatements, p.Work.ReadStatements, 100*p.Work.WriterBusy, p.Work.HoldMicros)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "(server counters from /metrics over the phase, per completed lifecycle; statements exclude BEGIN and COMMIT)")
+	fmt.Fprintln(w)
+}
+
+// writeFloorSteps prints the step floor.
+func writeFloorSteps(w io.Writer, f *Floor) {
+	if f == nil || len(f.Steps) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step floor: steps/tx\tsteps/s\tlifecycles/s (5 steps)\t")
+	for _, s := range f.Steps {
+		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t\n", s.StepsPerTx, s.StepsPerSecond, s.LifecyclesPerSecond)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "(a step: one conditional UPDATE checked by its affected rows and one event INSERT, same DSN)")
+	fmt.Fprintln(w)
+}
+
+// writeCPU prints the CPU split of the server's profile.
+func writeCPU(w io.Writer, p *CPUProfile) {
+	if p == nil {
+		return
+	}
+	fmt.Fprintf(w, "server CPU profile of the last phase: %s (%.0fs, %.2f cores)\n", p.File, p.Seconds, p.Cores)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range p.Split {
+		fmt.Fprintf(tw, "  %s\t%5.1f%%\n", s.Part, 100*s.Share)
+	}
+	fmt.Fprintln(tw, "  top functions (own time):\t")
+	for _, s := range p.Top {
+		fmt.Fprintf(tw, "    %s\t%5.1f%%\n", s.Part, 100*s.Share)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 }

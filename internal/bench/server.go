@@ -36,12 +36,13 @@ var servingLine = regexp.MustCompile(`msg="switchboard is serving" graphql=(\S+)
 
 // startServer runs `<exe> serve` on a new SQLite file in dir, listening on
 // a free loopback port, and waits until it serves.
-func startServer(ctx context.Context, exe []string, dir, name, adminEmail, adminPassword string) (*server, error) {
+func startServer(ctx context.Context, exe []string, dir, name, adminEmail, adminPassword string, extra ...string) (*server, error) {
 	db := filepath.Join(dir, name+".db")
 	args := append(exe[1:len(exe):len(exe)], "serve",
 		"-db", db, "-addr", "127.0.0.1:0",
 		"-admin-email", adminEmail, "-admin-password", adminPassword,
 		"-bcrypt-cost", "4", "-missed-rings", "0")
+	args = append(args, extra...)
 	cmd := exec.Command(exe[0], args...)
 	cmd.Env = os.Environ()
 	setParentDeathSignal(cmd)

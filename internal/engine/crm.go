@@ -57,8 +57,8 @@ const (
 
 // crmSettings returns the CRM settings, their defaults when none were saved.
 func (w *writer) crmSettings(ctx context.Context) (*ent.CRMSetting, error) {
-	cs, err := w.CRMSetting.Query().First(ctx)
-	if ent.IsNotFound(err) {
+	cs, err := w.cachedCRMSettings(ctx)
+	if err == nil && cs == nil {
 		return &ent.CRMSetting{
 			AttachToOpenRecord:            crmsetting.DefaultAttachToOpenRecord,
 			ReopenWithinDays:              crmsetting.DefaultReopenWithinDays,

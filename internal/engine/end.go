@@ -132,7 +132,7 @@ func (w *writer) abandon(ctx context.Context, eg *ent.Engagement) (*ent.Engageme
 	o, err := w.Offer.Query().Where(offer.EngagementID(eg.ID), offer.StateEQ(offer.StatePending)).Only(ctx)
 	switch {
 	case err == nil:
-		if err := w.finishOffer(ctx, o, offer.StateRescinded, "CUSTOMER_ABANDONED"); err != nil {
+		if err := w.finishOffer(ctx, o, offer.StateRescinded, "CUSTOMER_ABANDONED", nil); err != nil {
 			return nil, err
 		}
 	case !ent.IsNotFound(err):

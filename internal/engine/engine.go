@@ -63,6 +63,8 @@ type Engine struct {
 	// mediaPriority orders channels competing for agents (R2).
 	mediaPriority []enum.Channel
 	messaging     Messaging
+	// config is the configuration cache of the write transactions.
+	config *configCache
 
 	presenceMu sync.Mutex
 	presence   map[int]int
@@ -89,7 +91,10 @@ func New(cfg Config) *Engine {
 	e := &Engine{
 		client: cfg.Client, bus: cfg.Bus, store: cfg.Writer, lead: cfg.Lead, clock: cfg.Clock, log: cfg.Log,
 		missed: cfg.MissedRingsLimit, grace: cfg.DisconnectGrace, mediaPriority: cfg.MediaPriority,
-		presence: map[int]int{}, messaging: cfg.Messaging, instance: newInstanceID(),
+		presence: map[int]int{}, messaging: cfg.Messaging, instance: newInstanceID(), config: newConfigCache(),
+	}
+	if cfg.Bus != nil {
+		cfg.Bus.Watch(events.ConfigChanged, func(*ent.Event) { e.config.drop() })
 	}
 	return e
 }
@@ -100,6 +105,8 @@ type writer struct {
 	*store.Tx
 	actor events.Actor
 	now   time.Time
+	// config caches the configuration the transaction reads (config.go).
+	config *configCache
 }
 
 // emit appends an event, attributed to the writer's actor.
@@ -136,7 +143,7 @@ func (e *Engine) write(ctx context.Context, fn func(ctx context.Context, w *writ
 				return err
 			}
 		}
-		w := &writer{Tx: tx, actor: actor, now: e.clock.Now()}
+		w := &writer{Tx: tx, actor: actor, now: e.clock.Now(), config: e.config}
 		if customerEngagement != 0 {
 			eg, err := tx.Engagement.Get(ctx, customerEngagement)
 			if err != nil {

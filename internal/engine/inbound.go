@@ -111,8 +111,9 @@ func (e *Engine) ReceiveMessage(ctx context.Context, in messaging.Inbound) (mess
 			return err
 		}
 		out.EngagementID, out.MessageID = eg.ID, m.ID
-		return w.emit(ctx, events.Event{EngagementID: eg.ID, AgentID: deref(eg.AgentID), QueueID: eg.QueueID,
-			Payload: events.MessageCreatedDetails{MessageID: m.ID, Sender: m.Sender, Body: m.Body, Subject: m.Subject, RefusedReason: m.RefusedReason}})
+		details := events.MessageRef(m.ID, m.Sender, m.Body, m.Subject)
+		details.RefusedReason = m.RefusedReason
+		return w.emit(ctx, events.Event{EngagementID: eg.ID, AgentID: deref(eg.AgentID), QueueID: eg.QueueID, Payload: details})
 	})
 	return out, err
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"entgo.io/ent/dialect/sql"
@@ -38,6 +39,17 @@ type NewEngagement struct {
 	Language       string
 	MenuPath       string
 	IdempotencyKey string
+	// known is the customer found by contact before the transaction.
+	known knownCustomer
+}
+
+// knownCustomer is a customer found by phone or email on the reader pool
+// before the write transaction: the scan of the customers' contact lists
+// (about 120 µs) then no longer holds the single writer, and the
+// transaction only checks the row by its id (customerFor).
+type knownCustomer struct {
+	id           int
+	field, value string
 }
 
 // defaultSessionType is the session type of an inbound engagement that
@@ -55,6 +67,18 @@ var defaultSessionType = map[enum.Channel]enum.SessionType{
 func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.Engagement, string, error) {
 	var out *ent.Engagement
 	var token string
+	if in.CustomerID == 0 && in.Customer != nil {
+		phone, email := contactOf(in.Customer)
+		known, err := lookupCustomer(auth.SystemContext(ctx), e.client.Customer.Query, phone, email)
+		if err != nil {
+			return nil, "", err
+		}
+		// Found by email although a phone was given: a customer with that
+		// phone may be created before the transaction, and it comes first.
+		if known.field == customer.FieldPhones || phone == "" {
+			in.known = known
+		}
+	}
 	err := e.write(ctx, func(ctx context.Context, w *writer) error {
 		if in.IdempotencyKey != "" {
 			prev, err := w.Engagement.Query().Where(engagement.IdempotencyKey(in.IdempotencyKey)).Only(ctx)
@@ -102,9 +126,12 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 		// The token names the engagement, so it exists only after the insert.
 		var hash string
 		token, hash = auth.NewCustomerToken(out.ID)
-		if out, err = w.Engagement.UpdateOne(out).SetCustomerTokenHash(hash).Save(ctx); err != nil {
+		// Written without reading the row back (its updated_at kept): out is
+		// the row with the hash.
+		if err = w.Engagement.Update().Where(engagement.ID(out.ID)).SetCustomerTokenHash(hash).SetUpdatedAt(out.UpdatedAt).Exec(ctx); err != nil {
 			return err
 		}
+		out.CustomerTokenHash = hash
 		return w.emit(ctx, events.Event{EngagementID: out.ID, QueueID: q.ID,
 			Payload: events.EngagementCreatedDetails{Channel: in.Channel, State: out.State}})
 	})
@@ -138,7 +165,11 @@ func (w *writer) targetQueue(ctx context.Context, in NewEngagement) (*ent.Queue,
 	if queueID == 0 {
 		return nil, apperr.Invalid("queueID", "give an entry point or a leaf queue")
 	}
-	return leafQueue(ctx, w.Client(), queueID, in.Channel)
+	cq, err := w.cachedQueue(ctx, queueID)
+	if err != nil {
+		return nil, leafQueueError(queueID, err)
+	}
+	return cq.q, checkLeafQueue(cq.q, cq.leaf, in.Channel)
 }
 
 // customerFor returns the customer of a new engagement: the given one, one
@@ -157,21 +188,21 @@ func (w *writer) customerFor(ctx context.Context, in NewEngagement) (int, error)
 	if c == nil {
 		c = &Contact{}
 	}
-	phone, email := strings.TrimSpace(c.Phone), strings.ToLower(strings.TrimSpace(c.Email))
-	// A known phone number finds the customer, else a known email address.
-	for _, known := range []struct{ field, value string }{{customer.FieldPhones, phone}, {customer.FieldEmails, email}} {
-		if known.value == "" {
-			continue
-		}
-		found, err := w.Customer.Query().Where(func(s *sql.Selector) {
-			s.Where(sqljson.ValueContains(known.field, known.value))
-		}).Order(ent.Asc(customer.FieldID)).First(ctx)
-		if err == nil {
-			return found.ID, nil
-		}
-		if !ent.IsNotFound(err) {
+	phone, email := contactOf(c)
+	if k := in.known; k.id != 0 {
+		// Found before the transaction: still there with that contact?
+		row, err := w.Customer.Get(ctx, k.id)
+		if err != nil && !ent.IsNotFound(err) {
 			return 0, err
 		}
+		if err == nil && ((k.field == customer.FieldPhones && slices.Contains(row.Phones, k.value)) ||
+			(k.field == customer.FieldEmails && slices.Contains(row.Emails, k.value))) {
+			return k.id, nil
+		}
+	}
+	known, err := lookupCustomer(ctx, w.Customer.Query, phone, email)
+	if err != nil || known.id != 0 {
+		return known.id, err
 	}
 	create := w.Customer.Create().SetName(strings.TrimSpace(c.Name))
 	if phone != "" {
@@ -185,6 +216,33 @@ func (w *writer) customerFor(ctx context.Context, in NewEngagement) (int, error)
 		return 0, err
 	}
 	return n.ID, nil
+}
+
+// contactOf returns a contact's phone and email as customers keep them.
+func contactOf(c *Contact) (phone, email string) {
+	return strings.TrimSpace(c.Phone), strings.ToLower(strings.TrimSpace(c.Email))
+}
+
+// lookupCustomer finds the customer with the phone number (the first
+// customer that has it), else with the email address; a zero id when none
+// has either.
+func lookupCustomer(ctx context.Context, query func() *ent.CustomerQuery, phone, email string) (knownCustomer, error) {
+	for _, known := range []knownCustomer{{field: customer.FieldPhones, value: phone}, {field: customer.FieldEmails, value: email}} {
+		if known.value == "" {
+			continue
+		}
+		found, err := query().Where(func(s *sql.Selector) {
+			s.Where(sqljson.ValueContains(known.field, known.value))
+		}).Order(ent.Asc(customer.FieldID)).Select(customer.FieldID).First(ctx)
+		if err == nil {
+			known.id = found.ID
+			return known, nil
+		}
+		if !ent.IsNotFound(err) {
+			return knownCustomer{}, err
+		}
+	}
+	return knownCustomer{}, nil
 }
 
 // PostMessage adds a message to an engagement: from its agent, or from the
@@ -244,7 +302,7 @@ func (e *Engine) PostMessage(ctx context.Context, id int, t Text) (*ent.Message,
 				to = 0 // the human part is over: the answers are the virtual agent's
 			}
 			return w.emit(ctx, events.Event{EngagementID: id, AgentID: to,
-				Payload: events.MessageCreatedDetails{MessageID: out.ID, Sender: out.Sender, Body: out.Body, Subject: out.Subject}})
+				Payload: events.MessageRef(out.ID, out.Sender, out.Body, out.Subject)})
 		default:
 			return apperr.New(apperr.Forbidden, "engagement %d is not yours", id).WithReason(ReasonNotOwner)
 		}

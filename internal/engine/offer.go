@@ -23,7 +23,7 @@ var transferEnd = map[offer.State]transfer.State{
 
 // finishOffer ends a pending offer (and its transfer) and tells its agent;
 // the engagement is the caller's business.
-func (w *writer) finishOffer(ctx context.Context, o *ent.Offer, state offer.State, reason string) error {
+func (w *writer) finishOffer(ctx context.Context, o *ent.Offer, state offer.State, reason string, setAgent func(m *ent.AgentMutation)) error {
 	n, err := w.Offer.Update().Where(offer.ID(o.ID), offer.StateEQ(offer.StatePending)).
 		SetState(state).SetEndedAt(w.now).Save(ctx)
 	if err != nil {
@@ -38,7 +38,7 @@ func (w *writer) finishOffer(ctx context.Context, o *ent.Offer, state offer.Stat
 			return err
 		}
 	}
-	if err := w.touchAgent(ctx, o.AgentID, -1, nil); err != nil {
+	if err := w.touchAgent(ctx, o.AgentID, -1, setAgent); err != nil {
 		return err
 	}
 	return w.emit(ctx, events.Event{EngagementID: o.EngagementID, AgentID: o.AgentID,
@@ -48,7 +48,7 @@ func (w *writer) finishOffer(ctx context.Context, o *ent.Offer, state offer.Stat
 // dropOffer ends a pending offer that did not connect: a ring's engagement
 // waits in its queue again; a transfer's stays with its sender (T2).
 func (w *writer) dropOffer(ctx context.Context, o *ent.Offer, state offer.State, reason string) (*ent.Engagement, error) {
-	if err := w.finishOffer(ctx, o, state, reason); err != nil {
+	if err := w.finishOffer(ctx, o, state, reason, nil); err != nil {
 		return nil, err
 	}
 	eg, err := w.Engagement.Get(ctx, o.EngagementID)
@@ -107,14 +107,12 @@ func (e *Engine) AcceptOffer(ctx context.Context, offerID int) (*ent.Engagement,
 
 // accept connects the engagement of a pending offer to its agent.
 func (w *writer) accept(ctx context.Context, o *ent.Offer) (*ent.Engagement, error) {
-	if err := w.finishOffer(ctx, o, offer.StateAccepted, ""); err != nil {
+	// One update of the agent: its version, and its missed rings reset.
+	if err := w.finishOffer(ctx, o, offer.StateAccepted, "", func(m *ent.AgentMutation) { m.SetMissedRings(0) }); err != nil {
 		return nil, err
 	}
 	eg, err := w.Engagement.Get(ctx, o.EngagementID)
 	if err != nil {
-		return nil, err
-	}
-	if err := w.touchAgent(ctx, o.AgentID, -1, func(m *ent.AgentMutation) { m.SetMissedRings(0) }); err != nil {
 		return nil, err
 	}
 	if o.TransferID != nil {

@@ -416,7 +416,7 @@ func (w *writer) agentMessage(ctx context.Context, e *Engine, eg *ent.Engagement
 			return nil, err
 		}
 	}
-	details := events.MessageCreatedDetails{MessageID: m.ID, Sender: m.Sender, Body: body, Subject: subject}
+	details := events.MessageRef(m.ID, m.Sender, body, subject)
 	if d != nil {
 		details.DeliveryID = &d.ID
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/engagement"
-	"github.com/switchboard/switchboard/ent/postsessionsetting"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/apperr"
 	"github.com/switchboard/switchboard/internal/auth"
@@ -46,17 +45,12 @@ func (w *writer) postSessionFor(ctx context.Context, eg *ent.Engagement) (*hando
 	var ps *ent.PostSessionSetting
 	var err error
 	if eg.Channel == enum.ChannelChat && eg.QueueID != 0 {
-		ps, err = w.PostSessionSetting.Query().Where(postsessionsetting.QueueID(eg.QueueID)).Only(ctx)
-		if err != nil && !ent.IsNotFound(err) {
+		if ps, err = w.cachedPostSession(ctx, eg.QueueID, eg.Channel); err != nil {
 			return nil, err
 		}
 	}
 	if ps == nil {
-		ps, err = w.PostSessionSetting.Query().Where(postsessionsetting.QueueIDIsNil(), postsessionsetting.ChannelEQ(eg.Channel)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil, nil
-		}
-		if err != nil {
+		if ps, err = w.cachedPostSession(ctx, 0, eg.Channel); err != nil || ps == nil {
 			return nil, err
 		}
 	}
@@ -91,7 +85,7 @@ func (w *writer) sessionFields(ctx context.Context, eg *ent.Engagement) (postses
 		f["endedAt"] = eg.EndedAt.UTC().Format(time.RFC3339)
 	}
 	if eg.QueueID != 0 {
-		q, err := w.Queue.Get(ctx, eg.QueueID)
+		q, err := w.queue(ctx, eg.QueueID)
 		if err != nil {
 			return postsession.Session{}, err
 		}
@@ -338,5 +332,5 @@ func (w *writer) postMessageAsVirtualAgent(ctx context.Context, v *auth.Viewer, 
 		return nil, err
 	}
 	return m, w.emit(ctx, events.Event{EngagementID: id,
-		Payload: events.MessageCreatedDetails{MessageID: m.ID, Sender: m.Sender, Body: m.Body}})
+		Payload: events.MessageRef(m.ID, m.Sender, m.Body, m.Subject)})
 }

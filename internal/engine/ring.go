@@ -31,7 +31,7 @@ func (w *writer) emitOffer(ctx context.Context, o *ent.Offer, eg *ent.Engagement
 		d.Customer = &events.EventCustomer{ID: c.ID, Name: c.Name, Phones: c.Phones, Emails: c.Emails, ExternalIDs: c.ExternalIds}
 	}
 	if eg.QueueID != 0 {
-		q, err := w.Queue.Get(ctx, eg.QueueID)
+		q, err := w.queue(ctx, eg.QueueID)
 		if err != nil {
 			return err
 		}

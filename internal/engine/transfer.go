@@ -198,22 +198,34 @@ func (w *writer) emitTransfer(ctx context.Context, t *ent.Transfer, agentID int)
 // leafQueue loads an active leaf queue that takes ch.
 func leafQueue(ctx context.Context, c *ent.Client, id int, ch enum.Channel) (*ent.Queue, error) {
 	q, err := c.Queue.Query().Where(queue.ID(id)).WithChildren(func(q *ent.QueueQuery) { q.Limit(1) }).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, apperr.New(apperr.NotFound, "queue %d does not exist", id).WithField("queueID")
-	}
 	if err != nil {
-		return nil, err
+		return nil, leafQueueError(id, err)
 	}
-	if len(q.Edges.Children) > 0 {
-		return nil, precondition(ReasonNotLeaf, "queue %q has child queues; engagements land only in leaf queues", q.Name)
+	return q, checkLeafQueue(q, len(q.Edges.Children) == 0, ch)
+}
+
+// leafQueueError says a queue could not be read: NOT_FOUND when it does not
+// exist.
+func leafQueueError(id int, err error) error {
+	if ent.IsNotFound(err) {
+		return apperr.New(apperr.NotFound, "queue %d does not exist", id).WithField("queueID")
+	}
+	return err
+}
+
+// checkLeafQueue fails unless q (leaf: without children) takes new
+// engagements of ch.
+func checkLeafQueue(q *ent.Queue, leaf bool, ch enum.Channel) error {
+	if !leaf {
+		return precondition(ReasonNotLeaf, "queue %q has child queues; engagements land only in leaf queues", q.Name)
 	}
 	if !q.Active {
-		return nil, precondition(ReasonNotAvailable, "queue %q is deactivated", q.Name)
+		return precondition(ReasonNotAvailable, "queue %q is deactivated", q.Name)
 	}
 	if len(q.Channels) > 0 && !slices.Contains(q.Channels, ch) {
-		return nil, apperr.Invalid("queueID", "queue %q does not take %s", q.Name, ch)
+		return apperr.Invalid("queueID", "queue %q does not take %s", q.Name, ch)
 	}
-	return q, nil
+	return nil
 }
 
 // ReleaseEngagement gives an engagement the caller cannot finish back to the

@@ -92,7 +92,7 @@ func (w *writer) owesWrapUp(ctx context.Context, eg *ent.Engagement, agentID int
 // allowed for its queue (linked to it or to no queue), and present when
 // the queue requires them.
 func (w *writer) checkDispositions(ctx context.Context, eg *ent.Engagement, ids []int) error {
-	q, err := w.Queue.Get(ctx, eg.QueueID)
+	q, err := w.queue(ctx, eg.QueueID)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,7 +55,28 @@ func (s *Subscriber) Received(e *ent.Event) {
 // EventSize estimates the memory an event holds: a fixed part and the
 // strings of its payload.
 func EventSize(e *ent.Event) int64 {
-	return 256 + valueSize(e.Payload)
+	n := 256 + valueSize(e.Payload)
+	if e.Topic == MessageCreated {
+		// The message's text, which the event references (MessageRef) and
+		// the subscriber's stream reads when it sends the event.
+		n += numberOf(e.Payload["bytes"])
+	}
+	return n
+}
+
+func numberOf(v any) int64 {
+	switch v := v.(type) {
+	case float64:
+		return int64(v)
+	case int:
+		return int64(v)
+	case int64:
+		return v
+	case json.Number:
+		n, _ := v.Int64()
+		return n
+	}
+	return 0
 }
 
 func valueSize(v any) int64 {
@@ -91,6 +113,8 @@ type Bus struct {
 	// committed, when set, hears each batch with the time its commit
 	// returned, before the batch is published (metrics time rings from it).
 	committed func(rows []*ent.Event, at time.Time)
+	// watchers hear the events of their topic as they are published.
+	watchers map[string][]func(*ent.Event)
 }
 
 // NewBus returns an empty bus. postgres says the store is PostgreSQL, whose
@@ -198,10 +222,29 @@ func (b *Bus) Commit(ctx context.Context, tx *ent.Tx, batch *Batch) error {
 	return nil
 }
 
+// Watch calls f with every event of topic as it is published, before the
+// subscribers get it; f must not block. On SQLite an event is published
+// before the writer's next transaction begins (store.Writer), so a cache
+// dropped by f is never read stale by a later write. Call it before the
+// bus is used.
+func (b *Bus) Watch(topic string, f func(e *ent.Event)) {
+	if b.watchers == nil {
+		b.watchers = map[string][]func(*ent.Event){}
+	}
+	b.watchers[topic] = append(b.watchers[topic], f)
+}
+
 // Publish hands events to their subscribers without blocking.
 func (b *Bus) Publish(rows []*ent.Event) {
 	if len(rows) == 0 {
 		return
+	}
+	if len(b.watchers) > 0 {
+		for _, e := range rows {
+			for _, f := range b.watchers[e.Topic] {
+				f(e)
+			}
+		}
 	}
 	var drop []*Subscriber
 	b.mu.RLock()

@@ -110,16 +110,35 @@ type AgentDisconnectedDetails struct {
 	GraceSeconds int `json:"graceSeconds"`
 }
 
-// MessageCreatedDetails carries a new message.
+// MessageCreatedDetails announces a new message. The event names the
+// message (MessageID) and does not copy its text: Body and Subject are read
+// from the messages table when the event is resolved (WithText). Events
+// stored before that carry them, and keep them.
 type MessageCreatedDetails struct {
 	MessageID int            `json:"messageID,string"`
 	Sender    message.Sender `json:"sender"`
-	Body      string         `json:"body"`
-	Subject   string         `json:"subject"`
+	Body      string         `json:"body,omitempty"`
+	Subject   string         `json:"subject,omitempty"`
+	// Bytes is the size of the message's body and subject, which a
+	// subscriber's byte bound counts (EventSize) though the event does not
+	// hold them.
+	Bytes int `json:"bytes,omitempty"`
 	// DeliveryID is set for an agent's SMS or email sent to the customer.
 	DeliveryID *int `json:"deliveryID,string,omitempty"`
 	// RefusedReason says why an inbound email's content was refused (O6).
 	RefusedReason string `json:"refusedReason,omitempty"`
+}
+
+// MessageRef returns the details of message.created for a message: its id
+// and sender, and the size of body and subject, not their text.
+func MessageRef(id int, sender message.Sender, body, subject string) MessageCreatedDetails {
+	return MessageCreatedDetails{MessageID: id, Sender: sender, Bytes: len(body) + len(subject)}
+}
+
+// Referenced reports whether d names its message without its text (every
+// event of a message that has text, since events reference messages).
+func (d MessageCreatedDetails) Referenced() bool {
+	return d.MessageID != 0 && d.Body == "" && d.Subject == "" && d.Bytes > 0
 }
 
 // DeliveryChangedDetails says how the delivery of a message stands.

@@ -48,7 +48,14 @@ func NewWriter(client *ent.Client, bus *events.Bus, singleWriter bool) *Writer {
 type Tx struct {
 	*ent.Tx
 	batch events.Batch
+	// single: the store has one writer (SQLite).
+	single bool
 }
+
+// SingleWriter reports whether the store takes one write transaction at a
+// time (SQLite): no other writer changed a row between this transaction's
+// reads and writes.
+func (tx *Tx) SingleWriter() bool { return tx.single }
 
 // Emit appends an event, inserted and published when the transaction
 // commits.
@@ -96,7 +103,7 @@ func (w *Writer) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) e
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: etx}
+	tx := &Tx{Tx: etx, single: w.turns != nil}
 	ctx = context.WithValue(ent.NewTxContext(ctx, etx), txKey{}, tx)
 	if err := fn(ctx, tx); err != nil {
 		if rerr := etx.Rollback(); rerr != nil {
