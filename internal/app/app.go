@@ -29,6 +29,7 @@ import (
 	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/sessionfile"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/web"
 )
 
 // App is a running Switchboard: services and the HTTP handler over them.
@@ -221,6 +222,8 @@ func (a *App) routes() http.Handler {
 	(&messaging.Handler{Receiver: a.Engine, Outbox: a.Outbox, MaxBytes: max(a.Config.MaxBodyBytes, 25<<20), Log: a.Log}).
 		Routes(mux, a.Auth.Middleware)
 	a.mountPlayground(mux)
+	// The chat widget a company's site loads with the snippet (chatSnippet).
+	mux.Handle("GET /widget.js", web.Widget())
 	return boundSlowClients(a.Config.BodyReadTimeout, a.Config.OperationTimeout+WriteTimeout, mux)
 }
 
