@@ -13,7 +13,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/internal/schedule"
 )
 
 // EntryPointCreate is the builder for creating a EntryPoint entity.
@@ -112,6 +114,18 @@ func (_c *EntryPointCreate) SetDefaultQueueID(v int) *EntryPointCreate {
 	return _c
 }
 
+// SetOpeningHours sets the "opening_hours" field.
+func (_c *EntryPointCreate) SetOpeningHours(v *schedule.Hours) *EntryPointCreate {
+	_c.mutation.SetOpeningHours(v)
+	return _c
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (_c *EntryPointCreate) SetPreChatFields(v []schema.PreChatField) *EntryPointCreate {
+	_c.mutation.SetPreChatFields(v)
+	return _c
+}
+
 // SetDefaultQueue sets the "default_queue" edge to the Queue entity.
 func (_c *EntryPointCreate) SetDefaultQueue(v *Queue) *EntryPointCreate {
 	return _c.SetDefaultQueueID(v.ID)
@@ -201,6 +215,11 @@ func (_c *EntryPointCreate) check() error {
 	if _, ok := _c.mutation.DefaultQueueID(); !ok {
 		return &ValidationError{Name: "default_queue_id", err: errors.New(`ent: missing required field "EntryPoint.default_queue_id"`)}
 	}
+	if v, ok := _c.mutation.OpeningHours(); ok {
+		if err := v.Validate(); err != nil {
+			return &ValidationError{Name: "opening_hours", err: fmt.Errorf(`ent: validator failed for field "EntryPoint.opening_hours": %w`, err)}
+		}
+	}
 	if len(_c.mutation.DefaultQueueIDs()) == 0 {
 		return &ValidationError{Name: "default_queue", err: errors.New(`ent: missing required edge "EntryPoint.default_queue"`)}
 	}
@@ -258,6 +277,14 @@ func (_c *EntryPointCreate) createSpec() (*EntryPoint, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(entrypoint.FieldActive, field.TypeBool, value)
 		_node.Active = value
+	}
+	if value, ok := _c.mutation.OpeningHours(); ok {
+		_spec.SetField(entrypoint.FieldOpeningHours, field.TypeJSON, value)
+		_node.OpeningHours = value
+	}
+	if value, ok := _c.mutation.PreChatFields(); ok {
+		_spec.SetField(entrypoint.FieldPreChatFields, field.TypeJSON, value)
+		_node.PreChatFields = value
 	}
 	if nodes := _c.mutation.DefaultQueueIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -394,6 +421,42 @@ func (u *EntryPointUpsert) UpdateDefaultQueueID() *EntryPointUpsert {
 	return u
 }
 
+// SetOpeningHours sets the "opening_hours" field.
+func (u *EntryPointUpsert) SetOpeningHours(v *schedule.Hours) *EntryPointUpsert {
+	u.Set(entrypoint.FieldOpeningHours, v)
+	return u
+}
+
+// UpdateOpeningHours sets the "opening_hours" field to the value that was provided on create.
+func (u *EntryPointUpsert) UpdateOpeningHours() *EntryPointUpsert {
+	u.SetExcluded(entrypoint.FieldOpeningHours)
+	return u
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (u *EntryPointUpsert) ClearOpeningHours() *EntryPointUpsert {
+	u.SetNull(entrypoint.FieldOpeningHours)
+	return u
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (u *EntryPointUpsert) SetPreChatFields(v []schema.PreChatField) *EntryPointUpsert {
+	u.Set(entrypoint.FieldPreChatFields, v)
+	return u
+}
+
+// UpdatePreChatFields sets the "pre_chat_fields" field to the value that was provided on create.
+func (u *EntryPointUpsert) UpdatePreChatFields() *EntryPointUpsert {
+	u.SetExcluded(entrypoint.FieldPreChatFields)
+	return u
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (u *EntryPointUpsert) ClearPreChatFields() *EntryPointUpsert {
+	u.SetNull(entrypoint.FieldPreChatFields)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -519,6 +582,48 @@ func (u *EntryPointUpsertOne) SetDefaultQueueID(v int) *EntryPointUpsertOne {
 func (u *EntryPointUpsertOne) UpdateDefaultQueueID() *EntryPointUpsertOne {
 	return u.Update(func(s *EntryPointUpsert) {
 		s.UpdateDefaultQueueID()
+	})
+}
+
+// SetOpeningHours sets the "opening_hours" field.
+func (u *EntryPointUpsertOne) SetOpeningHours(v *schedule.Hours) *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetOpeningHours(v)
+	})
+}
+
+// UpdateOpeningHours sets the "opening_hours" field to the value that was provided on create.
+func (u *EntryPointUpsertOne) UpdateOpeningHours() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdateOpeningHours()
+	})
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (u *EntryPointUpsertOne) ClearOpeningHours() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearOpeningHours()
+	})
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (u *EntryPointUpsertOne) SetPreChatFields(v []schema.PreChatField) *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetPreChatFields(v)
+	})
+}
+
+// UpdatePreChatFields sets the "pre_chat_fields" field to the value that was provided on create.
+func (u *EntryPointUpsertOne) UpdatePreChatFields() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdatePreChatFields()
+	})
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (u *EntryPointUpsertOne) ClearPreChatFields() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearPreChatFields()
 	})
 }
 
@@ -813,6 +918,48 @@ func (u *EntryPointUpsertBulk) SetDefaultQueueID(v int) *EntryPointUpsertBulk {
 func (u *EntryPointUpsertBulk) UpdateDefaultQueueID() *EntryPointUpsertBulk {
 	return u.Update(func(s *EntryPointUpsert) {
 		s.UpdateDefaultQueueID()
+	})
+}
+
+// SetOpeningHours sets the "opening_hours" field.
+func (u *EntryPointUpsertBulk) SetOpeningHours(v *schedule.Hours) *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetOpeningHours(v)
+	})
+}
+
+// UpdateOpeningHours sets the "opening_hours" field to the value that was provided on create.
+func (u *EntryPointUpsertBulk) UpdateOpeningHours() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdateOpeningHours()
+	})
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (u *EntryPointUpsertBulk) ClearOpeningHours() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearOpeningHours()
+	})
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (u *EntryPointUpsertBulk) SetPreChatFields(v []schema.PreChatField) *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetPreChatFields(v)
+	})
+}
+
+// UpdatePreChatFields sets the "pre_chat_fields" field to the value that was provided on create.
+func (u *EntryPointUpsertBulk) UpdatePreChatFields() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdatePreChatFields()
+	})
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (u *EntryPointUpsertBulk) ClearPreChatFields() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearPreChatFields()
 	})
 }
 

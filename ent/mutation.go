@@ -38,6 +38,7 @@ import (
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/ent/virtualagent"
 	"github.com/switchboard/switchboard/ent/wrapupreason"
+	"github.com/switchboard/switchboard/internal/schedule"
 )
 
 const (
@@ -14380,22 +14381,25 @@ func (m *EngagementMutation) ResetEdge(name string) error {
 // EntryPointMutation represents an operation that mutates the EntryPoint nodes in the graph.
 type EntryPointMutation struct {
 	config
-	op                   Op
-	typ                  string
-	id                   *int
-	created_at           *time.Time
-	updated_at           *time.Time
-	name                 *string
-	channel              *enum.Channel
-	address              *string
-	chat_token           *string
-	active               *bool
-	clearedFields        map[string]struct{}
-	default_queue        *int
-	cleareddefault_queue bool
-	done                 bool
-	oldValue             func(context.Context) (*EntryPoint, error)
-	predicates           []predicate.EntryPoint
+	op                    Op
+	typ                   string
+	id                    *int
+	created_at            *time.Time
+	updated_at            *time.Time
+	name                  *string
+	channel               *enum.Channel
+	address               *string
+	chat_token            *string
+	active                *bool
+	opening_hours         **schedule.Hours
+	pre_chat_fields       *[]schema.PreChatField
+	appendpre_chat_fields []schema.PreChatField
+	clearedFields         map[string]struct{}
+	default_queue         *int
+	cleareddefault_queue  bool
+	done                  bool
+	oldValue              func(context.Context) (*EntryPoint, error)
+	predicates            []predicate.EntryPoint
 }
 
 var _ ent.Mutation = (*EntryPointMutation)(nil)
@@ -14810,6 +14814,120 @@ func (m *EntryPointMutation) ResetDefaultQueueID() {
 	m.default_queue = nil
 }
 
+// SetOpeningHours sets the "opening_hours" field.
+func (m *EntryPointMutation) SetOpeningHours(s *schedule.Hours) {
+	m.opening_hours = &s
+}
+
+// OpeningHours returns the value of the "opening_hours" field in the mutation.
+func (m *EntryPointMutation) OpeningHours() (r *schedule.Hours, exists bool) {
+	v := m.opening_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpeningHours returns the old "opening_hours" field's value of the EntryPoint entity.
+// If the EntryPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntryPointMutation) OldOpeningHours(ctx context.Context) (v *schedule.Hours, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpeningHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpeningHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpeningHours: %w", err)
+	}
+	return oldValue.OpeningHours, nil
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (m *EntryPointMutation) ClearOpeningHours() {
+	m.opening_hours = nil
+	m.clearedFields[entrypoint.FieldOpeningHours] = struct{}{}
+}
+
+// OpeningHoursCleared returns if the "opening_hours" field was cleared in this mutation.
+func (m *EntryPointMutation) OpeningHoursCleared() bool {
+	_, ok := m.clearedFields[entrypoint.FieldOpeningHours]
+	return ok
+}
+
+// ResetOpeningHours resets all changes to the "opening_hours" field.
+func (m *EntryPointMutation) ResetOpeningHours() {
+	m.opening_hours = nil
+	delete(m.clearedFields, entrypoint.FieldOpeningHours)
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (m *EntryPointMutation) SetPreChatFields(scf []schema.PreChatField) {
+	m.pre_chat_fields = &scf
+	m.appendpre_chat_fields = nil
+}
+
+// PreChatFields returns the value of the "pre_chat_fields" field in the mutation.
+func (m *EntryPointMutation) PreChatFields() (r []schema.PreChatField, exists bool) {
+	v := m.pre_chat_fields
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreChatFields returns the old "pre_chat_fields" field's value of the EntryPoint entity.
+// If the EntryPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntryPointMutation) OldPreChatFields(ctx context.Context) (v []schema.PreChatField, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreChatFields is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreChatFields requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreChatFields: %w", err)
+	}
+	return oldValue.PreChatFields, nil
+}
+
+// AppendPreChatFields adds scf to the "pre_chat_fields" field.
+func (m *EntryPointMutation) AppendPreChatFields(scf []schema.PreChatField) {
+	m.appendpre_chat_fields = append(m.appendpre_chat_fields, scf...)
+}
+
+// AppendedPreChatFields returns the list of values that were appended to the "pre_chat_fields" field in this mutation.
+func (m *EntryPointMutation) AppendedPreChatFields() ([]schema.PreChatField, bool) {
+	if len(m.appendpre_chat_fields) == 0 {
+		return nil, false
+	}
+	return m.appendpre_chat_fields, true
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (m *EntryPointMutation) ClearPreChatFields() {
+	m.pre_chat_fields = nil
+	m.appendpre_chat_fields = nil
+	m.clearedFields[entrypoint.FieldPreChatFields] = struct{}{}
+}
+
+// PreChatFieldsCleared returns if the "pre_chat_fields" field was cleared in this mutation.
+func (m *EntryPointMutation) PreChatFieldsCleared() bool {
+	_, ok := m.clearedFields[entrypoint.FieldPreChatFields]
+	return ok
+}
+
+// ResetPreChatFields resets all changes to the "pre_chat_fields" field.
+func (m *EntryPointMutation) ResetPreChatFields() {
+	m.pre_chat_fields = nil
+	m.appendpre_chat_fields = nil
+	delete(m.clearedFields, entrypoint.FieldPreChatFields)
+}
+
 // ClearDefaultQueue clears the "default_queue" edge to the Queue entity.
 func (m *EntryPointMutation) ClearDefaultQueue() {
 	m.cleareddefault_queue = true
@@ -14871,7 +14989,7 @@ func (m *EntryPointMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EntryPointMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, entrypoint.FieldCreatedAt)
 	}
@@ -14895,6 +15013,12 @@ func (m *EntryPointMutation) Fields() []string {
 	}
 	if m.default_queue != nil {
 		fields = append(fields, entrypoint.FieldDefaultQueueID)
+	}
+	if m.opening_hours != nil {
+		fields = append(fields, entrypoint.FieldOpeningHours)
+	}
+	if m.pre_chat_fields != nil {
+		fields = append(fields, entrypoint.FieldPreChatFields)
 	}
 	return fields
 }
@@ -14920,6 +15044,10 @@ func (m *EntryPointMutation) Field(name string) (ent.Value, bool) {
 		return m.Active()
 	case entrypoint.FieldDefaultQueueID:
 		return m.DefaultQueueID()
+	case entrypoint.FieldOpeningHours:
+		return m.OpeningHours()
+	case entrypoint.FieldPreChatFields:
+		return m.PreChatFields()
 	}
 	return nil, false
 }
@@ -14945,6 +15073,10 @@ func (m *EntryPointMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldActive(ctx)
 	case entrypoint.FieldDefaultQueueID:
 		return m.OldDefaultQueueID(ctx)
+	case entrypoint.FieldOpeningHours:
+		return m.OldOpeningHours(ctx)
+	case entrypoint.FieldPreChatFields:
+		return m.OldPreChatFields(ctx)
 	}
 	return nil, fmt.Errorf("unknown EntryPoint field %s", name)
 }
@@ -15010,6 +15142,20 @@ func (m *EntryPointMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDefaultQueueID(v)
 		return nil
+	case entrypoint.FieldOpeningHours:
+		v, ok := value.(*schedule.Hours)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpeningHours(v)
+		return nil
+	case entrypoint.FieldPreChatFields:
+		v, ok := value.([]schema.PreChatField)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreChatFields(v)
+		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint field %s", name)
 }
@@ -15049,6 +15195,12 @@ func (m *EntryPointMutation) ClearedFields() []string {
 	if m.FieldCleared(entrypoint.FieldChatToken) {
 		fields = append(fields, entrypoint.FieldChatToken)
 	}
+	if m.FieldCleared(entrypoint.FieldOpeningHours) {
+		fields = append(fields, entrypoint.FieldOpeningHours)
+	}
+	if m.FieldCleared(entrypoint.FieldPreChatFields) {
+		fields = append(fields, entrypoint.FieldPreChatFields)
+	}
 	return fields
 }
 
@@ -15068,6 +15220,12 @@ func (m *EntryPointMutation) ClearField(name string) error {
 		return nil
 	case entrypoint.FieldChatToken:
 		m.ClearChatToken()
+		return nil
+	case entrypoint.FieldOpeningHours:
+		m.ClearOpeningHours()
+		return nil
+	case entrypoint.FieldPreChatFields:
+		m.ClearPreChatFields()
 		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint nullable field %s", name)
@@ -15100,6 +15258,12 @@ func (m *EntryPointMutation) ResetField(name string) error {
 		return nil
 	case entrypoint.FieldDefaultQueueID:
 		m.ResetDefaultQueueID()
+		return nil
+	case entrypoint.FieldOpeningHours:
+		m.ResetOpeningHours()
+		return nil
+	case entrypoint.FieldPreChatFields:
+		m.ResetPreChatFields()
 		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint field %s", name)

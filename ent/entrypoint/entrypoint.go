@@ -33,6 +33,10 @@ const (
 	FieldActive = "active"
 	// FieldDefaultQueueID holds the string denoting the default_queue_id field in the database.
 	FieldDefaultQueueID = "default_queue_id"
+	// FieldOpeningHours holds the string denoting the opening_hours field in the database.
+	FieldOpeningHours = "opening_hours"
+	// FieldPreChatFields holds the string denoting the pre_chat_fields field in the database.
+	FieldPreChatFields = "pre_chat_fields"
 	// EdgeDefaultQueue holds the string denoting the default_queue edge name in mutations.
 	EdgeDefaultQueue = "default_queue"
 	// Table holds the table name of the entrypoint in the database.
@@ -57,6 +61,8 @@ var Columns = []string{
 	FieldChatToken,
 	FieldActive,
 	FieldDefaultQueueID,
+	FieldOpeningHours,
+	FieldPreChatFields,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

@@ -446,6 +446,26 @@ func DefaultQueueIDNotIn(vs ...int) predicate.EntryPoint {
 	return predicate.EntryPoint(sql.FieldNotIn(FieldDefaultQueueID, vs...))
 }
 
+// OpeningHoursIsNil applies the IsNil predicate on the "opening_hours" field.
+func OpeningHoursIsNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldIsNull(FieldOpeningHours))
+}
+
+// OpeningHoursNotNil applies the NotNil predicate on the "opening_hours" field.
+func OpeningHoursNotNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldNotNull(FieldOpeningHours))
+}
+
+// PreChatFieldsIsNil applies the IsNil predicate on the "pre_chat_fields" field.
+func PreChatFieldsIsNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldIsNull(FieldPreChatFields))
+}
+
+// PreChatFieldsNotNil applies the NotNil predicate on the "pre_chat_fields" field.
+func PreChatFieldsNotNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldNotNull(FieldPreChatFields))
+}
+
 // HasDefaultQueue applies the HasEdge predicate on the "default_queue" edge.
 func HasDefaultQueue() predicate.EntryPoint {
 	return predicate.EntryPoint(func(s *sql.Selector) {

@@ -402,6 +402,8 @@ var (
 		{Name: "address", Type: field.TypeString, Nullable: true, Size: 320},
 		{Name: "chat_token", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "opening_hours", Type: field.TypeJSON, Nullable: true},
+		{Name: "pre_chat_fields", Type: field.TypeJSON, Nullable: true},
 		{Name: "default_queue_id", Type: field.TypeInt},
 	}
 	// EntryPointsTable holds the schema information for the "entry_points" table.
@@ -412,7 +414,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "entry_points_queues_default_queue",
-				Columns:    []*schema.Column{EntryPointsColumns[8]},
+				Columns:    []*schema.Column{EntryPointsColumns[10]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
