@@ -178,6 +178,7 @@ func (p *switchProxy) Refused() int {
 // violations of every document the tab loads, through a binding the page
 // cannot block, and the reports the browser posts to the page's server.
 type cspWatch struct {
+	seen       chan struct{} // signalled on each violation
 	mu         sync.Mutex
 	violations []string
 	reports    []string
@@ -198,7 +199,7 @@ func watchCSP(ctx context.Context, t *testing.T, w *cspWatch) {
 		t.Fatal(err)
 	}
 	go func() {
-		for ev, err := range chromedp.Events(ctx, runtime.EventBindingCalled) {
+		for ev, err := range chromedp.Events(ctx, runtime.BindingCalled) {
 			if err != nil {
 				return
 			}
@@ -206,6 +207,7 @@ func watchCSP(ctx context.Context, t *testing.T, w *cspWatch) {
 				w.mu.Lock()
 				w.violations = append(w.violations, ev.Payload)
 				w.mu.Unlock()
+				w.signal()
 			}
 		}
 	}()
@@ -221,8 +223,17 @@ func (w *cspWatch) Violations() []string {
 // report records a CSP report the browser posted.
 func (w *cspWatch) report(body string) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.reports = append(w.reports, body)
+	w.mu.Unlock()
+	w.signal()
+}
+
+// signal wakes a waiter of seen without blocking.
+func (w *cspWatch) signal() {
+	select {
+	case w.seen <- struct{}{}:
+	default:
+	}
 }
 
 // sitePage serves the company's site on ln: two pages that carry only the

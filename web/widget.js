@@ -216,6 +216,7 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
           q: config.consentQuestion, title: config.title};
         save();
         conversation();
+        box.focus();
         connect();
       } catch (err) {
         submitting(form, false);
