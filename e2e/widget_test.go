@@ -85,13 +85,13 @@ func TestWidget(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitWidget[bool](ctx, t, "the composer, focused", `r.activeElement && r.activeElement.id === 'sb-message'`)
-	if err := chromedp.Do(ctx, chromedp.KeyEvent("Hello, where is my parcel?"), chromedp.KeyEvent(kb.Enter)); err != nil {
-		t.Fatal(err)
-	}
 
 	// The agent is rung, accepts and replies; the page shows the reply.
 	engagement := c.acceptRing(t)
 	waitWidget[bool](ctx, t, "the agent joined", `r.querySelector('ol').textContent.includes('An agent joined')`)
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("Hello, where is my parcel?"), chromedp.KeyEvent(kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
 	visitorMsg := c.waitMessage(t, "CUSTOMER", "Hello, where is my parcel?")
 	c.agentDo(t, `mutation($e: ID!) { setTyping(engagementID: $e, typing: true) }`, map[string]any{"e": engagement})
 	waitWidget[bool](ctx, t, "the agent typing", `!r.querySelector('.typing').hidden`)

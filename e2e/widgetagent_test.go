@@ -53,7 +53,7 @@ func setUpChat(t *testing.T, s *apitest.Server) *chatCenter {
 		map[string]any{"q": q.CreateQueue.Queue.ID}, nil)
 	c.agent = s.Client(s.Login(t, "ann@example.com", "ann-password-123"))
 	conn := s.Dial(t, c.agent.Token)
-	sub, err := conn.Subscribe(context.Background(), `subscription { agentEvents { sequence topic engagementID payload } }`, nil, 256)
+	sub, err := conn.Subscribe(context.Background(), `subscription { agentEvents(after: "0") { sequence topic engagementID payload } }`, nil, 256)
 	if err != nil {
 		t.Fatal(err)
 	}

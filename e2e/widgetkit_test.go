@@ -236,7 +236,7 @@ func (w *cspWatch) signal() {
 	}
 }
 
-// sitePage serves the company's site on ln: two pages that carry only the
+// sitePage serves the company's site on ln: a page that carries only the
 // snippet, under a strict Content-Security-Policy that lets scripts and
 // connections reach the chat server (proxy) and nothing else.
 func sitePage(t *testing.T, ln net.Listener, snippet, server string, w *cspWatch) *httptest.Server {
@@ -261,7 +261,7 @@ func sitePage(t *testing.T, ln net.Listener, snippet, server string, w *cspWatch
 		w.report(string(body))
 		rw.WriteHeader(http.StatusNoContent)
 	})
-	for path, heading := range map[string]string{"/": "Example Shop", "/delivery": "Delivery"} {
+	for path, heading := range map[string]string{"/": "Example Shop"} {
 		mux.HandleFunc("GET "+path, func(rw http.ResponseWriter, r *http.Request) {
 			if r.URL.Path != path {
 				http.NotFound(rw, r)
@@ -270,7 +270,7 @@ func sitePage(t *testing.T, ln net.Listener, snippet, server string, w *cspWatch
 			rw.Header().Set("Content-Security-Policy", csp)
 			rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = io.WriteString(rw, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>`+heading+`</title></head>`+
-				`<body><main><h1>`+heading+`</h1><p>Questions? Chat with us.</p><p><a href="/delivery">Delivery</a></p></main>`+
+				`<body><main><h1>`+heading+`</h1><p>Questions? Chat with us.</p></main>`+
 				snippet+"</body></html>")
 		})
 	}

@@ -120,9 +120,10 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
   const status = el('p', {class: 'status', role: 'status'});
   const errorLine = el('p', {class: 'err', role: 'alert'});
   const view = el('div');
-  const log = el('ol', {role: 'log', 'aria-label': 'Conversation', 'aria-live': 'polite'});
+  const log = el('ol');
   const typing = el('p', {class: 'typing', hidden: true, text: 'The agent is typing…'});
-  const scroller = el('div', {class: 'body'}, status, log, typing, errorLine, view);
+  const scroller = el('div', {class: 'body'}, status,
+    el('div', {role: 'log', 'aria-label': 'Conversation', 'aria-live': 'polite'}, log), typing, errorLine, view);
   const panel = el('div', {class: 'panel', id: 'sb-panel', role: 'dialog', 'aria-labelledby': 'sb-title', hidden: true,
     onkeydown: e => { if (e.key === 'Escape') { toggle(false); launcher.focus(); } }},
   el('header', {}, title, el('button', {type: 'button', 'aria-label': 'Minimise the chat', text: '×',
