@@ -205,3 +205,63 @@ func checkCSP(ctx context.Context, t *testing.T, w *cspWatch) {
 		t.Errorf("the control violation: %s", v[0])
 	}
 }
+
+// TestWidgetOffline opens the widget while no agent is staffed: the
+// offline form appears, keeps the pre-chat fields, and the visitor's
+// message becomes an engagement (an EMAIL one, as the visitor gave an
+// address), under the same strict policy, with no CSP or axe-core
+// violation.
+func TestWidgetOffline(t *testing.T) {
+	chromium := chromiumPath(t)
+	axe := axeSource(t)
+	siteLn, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("widget test skipped: cannot listen on 127.0.0.2: %v", err)
+	}
+	s := apitest.Start(t, func(c *app.Config) { c.AllowedOrigins = []string{siteLn.Addr().String()} })
+	c := setUpEntryPoint(t, s)
+	var snip struct{ ChatSnippet string }
+	apitest.Must(t, s.Admin, `query($e: ID!) { chatSnippet(entryPointID: $e) }`, map[string]any{"e": c.entryPoint}, &snip)
+	if want := `<script src="` + s.HTTP.URL + `/widget.js" `; !strings.HasPrefix(snip.ChatSnippet, want) {
+		t.Fatalf("chatSnippet = %s, want it to start with %s (the request's scheme and host)", snip.ChatSnippet, want)
+	}
+	csp := &cspWatch{seen: make(chan struct{}, 1)}
+	site := sitePage(t, siteLn, snip.ChatSnippet, s.HTTP.URL, csp)
+	b := startBrowser(t, chromium, s.HTTP.URL, site.URL)
+	ctx, cancel := context.WithTimeout(b.tab, 2*time.Minute)
+	defer cancel()
+	b.checkGuard(ctx, t)
+	defer b.check(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			screenshot(b.tab, t, "TestWidgetOffline-failure")
+		}
+	})
+	watchCSP(ctx, t, csp)
+	if err := chromedp.Do(ctx, chromedp.Navigate(site.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitWidget[bool](ctx, t, "the launcher", `!!r.querySelector('button.launch')`)
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	waitWidget[bool](ctx, t, "the offline form, focused", `r.activeElement && r.activeElement.id === 'sb-off-name'`)
+	if v := runAxe(ctx, t, axe); v != "[]" {
+		t.Errorf("axe-core on the offline form: %s", v)
+	}
+	err = chromedp.Do(ctx, chromedp.KeyEvent("Carla Visitor"), chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent("carla@example.com"), chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent("Please call me back about order A-17."), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitWidget[bool](ctx, t, "the thank-you", `r.textContent.includes('We received your message')`)
+	var out struct {
+		Engagements struct{ Edges []struct{ Node struct{ Channel string } } }
+	}
+	apitest.Must(t, s.Admin, `{ engagements(first: 10) { edges { node { channel } } } }`, nil, &out)
+	if len(out.Engagements.Edges) != 1 || out.Engagements.Edges[0].Node.Channel != "EMAIL" {
+		t.Errorf("after the offline form the engagements are %+v, want one EMAIL", out.Engagements.Edges)
+	}
+	checkCSP(ctx, t, csp)
+}

@@ -15,6 +15,7 @@ import (
 // agentEvents, as an agent desktop written in Go would.
 type chatCenter struct {
 	s          *apitest.Server
+	queue      string
 	entryPoint string
 	chatToken  string
 	agent      *gqlclient.Client
@@ -33,6 +34,15 @@ type agentEvent struct {
 // an AVAILABLE agent of the queue listening to its events.
 func setUpChat(t *testing.T, s *apitest.Server) *chatCenter {
 	t.Helper()
+	c := setUpEntryPoint(t, s)
+	c.addAgent(t)
+	return c
+}
+
+// setUpEntryPoint creates the queue and the entry point with its pre-chat
+// form, with no agent: the chat is closed.
+func setUpEntryPoint(t *testing.T, s *apitest.Server) *chatCenter {
+	t.Helper()
 	c := &chatCenter{s: s}
 	var q struct {
 		CreateQueue struct{ Queue struct{ ID string } }
@@ -49,8 +59,17 @@ func setUpChat(t *testing.T, s *apitest.Server) *chatCenter {
 	apitest.Must(t, s.Admin, `mutation($e: ID!) { setChatSettings(entryPointID: $e, input: {preChatFields: [
 		{name: "name", label: "Your name", type: TEXT, required: true},
 		{name: "email", label: "Email", type: EMAIL}]}) { entryPoint { id } } }`, map[string]any{"e": c.entryPoint}, nil)
+	c.queue = q.CreateQueue.Queue.ID
+	return c
+}
+
+// addAgent creates an agent of the queue, makes it AVAILABLE and follows
+// its events.
+func (c *chatCenter) addAgent(t *testing.T) {
+	t.Helper()
+	s := c.s
 	apitest.Must(t, s.Admin, `mutation($q: ID!) { createAgent(input: {name: "Ann", email: "ann@example.com", queueIDs: [$q]}, password: "ann-password-123") { agent { id } } }`,
-		map[string]any{"q": q.CreateQueue.Queue.ID}, nil)
+		map[string]any{"q": c.queue}, nil)
 	c.agent = s.Client(s.Login(t, "ann@example.com", "ann-password-123"))
 	conn := s.Dial(t, c.agent.Token)
 	sub, err := conn.Subscribe(context.Background(), `subscription { agentEvents(after: "0") { sequence topic engagementID payload } }`, nil, 256)
@@ -60,7 +79,6 @@ func setUpChat(t *testing.T, s *apitest.Server) *chatCenter {
 	c.events = sub
 	apitest.Must(t, c.agent, `mutation { setAgentState(state: AVAILABLE) { agent { state } } }`, nil, nil)
 	c.next(t, func(e agentEvent) bool { return e.Topic == "agent.state_changed" && e.Payload["to"] == "AVAILABLE" })
-	return c
 }
 
 // next returns the agent's next event that match accepts, skipping others.
