@@ -85,6 +85,7 @@ func TestWidget(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitWidget[bool](ctx, t, "the composer, focused", `r.activeElement && r.activeElement.id === 'sb-message'`)
+	waitWidget[bool](ctx, t, "the place in the queue", `/You are number 1 in the queue/.test(r.querySelector('.status').textContent)`)
 
 	// The agent is rung, accepts and replies; the page shows the reply.
 	engagement := c.acceptRing(t)
@@ -257,7 +258,9 @@ func TestWidgetOffline(t *testing.T) {
 	}
 	waitWidget[bool](ctx, t, "the thank-you", `r.textContent.includes('We received your message')`)
 	var out struct {
-		Engagements struct{ Edges []struct{ Node struct{ Channel string } } }
+		Engagements struct {
+			Edges []struct{ Node struct{ Channel string } }
+		}
 	}
 	apitest.Must(t, s.Admin, `{ engagements(first: 10) { edges { node { channel } } } }`, nil, &out)
 	if len(out.Engagements.Edges) != 1 || out.Engagements.Edges[0].Node.Channel != "EMAIL" {
