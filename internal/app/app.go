@@ -47,11 +47,11 @@ type App struct {
 	SessionFiles *sessionfile.Store
 	// WebChat is the visitor's side of web chat.
 	WebChat *webchat.Service
-	Log          *slog.Logger
-	metrics      *metrics
-	sockets      *socketTracker
-	guard        *socketGuard
-	handler      http.Handler
+	Log     *slog.Logger
+	metrics *metrics
+	sockets *socketTracker
+	guard   *socketGuard
+	handler http.Handler
 	// metricsHandler serves /metrics: on the API's mux, or on the
 	// listener of -metrics-addr (MetricsHandler).
 	metricsHandler http.Handler

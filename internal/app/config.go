@@ -22,15 +22,15 @@ import (
 // Config is everything the server is told at start. Every field has a flag
 // and an environment variable; the README lists them.
 type Config struct {
-	Addr            string
-	DatabaseURL     string
-	AdminEmail      string
-	AdminPassword   string
-	Dev             bool
-	AllowedOrigins  []string
+	Addr           string
+	DatabaseURL    string
+	AdminEmail     string
+	AdminPassword  string
+	Dev            bool
+	AllowedOrigins []string
 	// PublicURL is the server's base URL as browsers reach it, for the
 	// web chat snippet (chatSnippet).
-	PublicURL string
+	PublicURL       string
 	TokenTTL        time.Duration
 	BcryptCost      int
 	MaxBodyBytes    int64

@@ -58,7 +58,7 @@ func TestSyntheticTrace(t *testing.T) {
 
 	free := make(servers, agents)
 	var finished []struct{ at, d time.Duration } // completions, in start order
-	var queue []time.Duration                      // start instants of those ahead, FCFS
+	var queue []time.Duration                    // start instants of those ahead, FCFS
 	var now time.Duration
 	type sample struct{ est, actual float64 }
 	var samples []sample
