@@ -42,6 +42,8 @@ type EntryPoint struct {
 	OpeningHours *schedule.Hours `json:"opening_hours,omitempty"`
 	// CHAT: the widget's pre-chat form (setChatSettings).
 	PreChatFields []schema.PreChatField `json:"pre_chat_fields,omitempty"`
+	// CHAT: the EMAIL entry point that receives the offline form's messages from visitors who give an email address (setChatSettings).
+	OfflineEmailEntryPointID *int `json:"offline_email_entry_point_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EntryPointQuery when eager-loading is set.
 	Edges        EntryPointEdges `json:"edges"`
@@ -79,7 +81,7 @@ func (*EntryPoint) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case entrypoint.FieldActive:
 			values[i] = new(sql.NullBool)
-		case entrypoint.FieldID, entrypoint.FieldDefaultQueueID:
+		case entrypoint.FieldID, entrypoint.FieldDefaultQueueID, entrypoint.FieldOfflineEmailEntryPointID:
 			values[i] = new(sql.NullInt64)
 		case entrypoint.FieldName, entrypoint.FieldChannel, entrypoint.FieldAddress, entrypoint.FieldChatToken:
 			values[i] = new(sql.NullString)
@@ -170,6 +172,13 @@ func (_m *EntryPoint) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field pre_chat_fields: %w", err)
 				}
 			}
+		case entrypoint.FieldOfflineEmailEntryPointID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field offline_email_entry_point_id", values[i])
+			} else if value.Valid {
+				_m.OfflineEmailEntryPointID = new(int)
+				*_m.OfflineEmailEntryPointID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -240,6 +249,11 @@ func (_m *EntryPoint) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("pre_chat_fields=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PreChatFields))
+	builder.WriteString(", ")
+	if v := _m.OfflineEmailEntryPointID; v != nil {
+		builder.WriteString("offline_email_entry_point_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

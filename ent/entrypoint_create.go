@@ -126,6 +126,20 @@ func (_c *EntryPointCreate) SetPreChatFields(v []schema.PreChatField) *EntryPoin
 	return _c
 }
 
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (_c *EntryPointCreate) SetOfflineEmailEntryPointID(v int) *EntryPointCreate {
+	_c.mutation.SetOfflineEmailEntryPointID(v)
+	return _c
+}
+
+// SetNillableOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field if the given value is not nil.
+func (_c *EntryPointCreate) SetNillableOfflineEmailEntryPointID(v *int) *EntryPointCreate {
+	if v != nil {
+		_c.SetOfflineEmailEntryPointID(*v)
+	}
+	return _c
+}
+
 // SetDefaultQueue sets the "default_queue" edge to the Queue entity.
 func (_c *EntryPointCreate) SetDefaultQueue(v *Queue) *EntryPointCreate {
 	return _c.SetDefaultQueueID(v.ID)
@@ -285,6 +299,10 @@ func (_c *EntryPointCreate) createSpec() (*EntryPoint, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PreChatFields(); ok {
 		_spec.SetField(entrypoint.FieldPreChatFields, field.TypeJSON, value)
 		_node.PreChatFields = value
+	}
+	if value, ok := _c.mutation.OfflineEmailEntryPointID(); ok {
+		_spec.SetField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+		_node.OfflineEmailEntryPointID = &value
 	}
 	if nodes := _c.mutation.DefaultQueueIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -457,6 +475,30 @@ func (u *EntryPointUpsert) ClearPreChatFields() *EntryPointUpsert {
 	return u
 }
 
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsert) SetOfflineEmailEntryPointID(v int) *EntryPointUpsert {
+	u.Set(entrypoint.FieldOfflineEmailEntryPointID, v)
+	return u
+}
+
+// UpdateOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field to the value that was provided on create.
+func (u *EntryPointUpsert) UpdateOfflineEmailEntryPointID() *EntryPointUpsert {
+	u.SetExcluded(entrypoint.FieldOfflineEmailEntryPointID)
+	return u
+}
+
+// AddOfflineEmailEntryPointID adds v to the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsert) AddOfflineEmailEntryPointID(v int) *EntryPointUpsert {
+	u.Add(entrypoint.FieldOfflineEmailEntryPointID, v)
+	return u
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsert) ClearOfflineEmailEntryPointID() *EntryPointUpsert {
+	u.SetNull(entrypoint.FieldOfflineEmailEntryPointID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -624,6 +666,34 @@ func (u *EntryPointUpsertOne) UpdatePreChatFields() *EntryPointUpsertOne {
 func (u *EntryPointUpsertOne) ClearPreChatFields() *EntryPointUpsertOne {
 	return u.Update(func(s *EntryPointUpsert) {
 		s.ClearPreChatFields()
+	})
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertOne) SetOfflineEmailEntryPointID(v int) *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetOfflineEmailEntryPointID(v)
+	})
+}
+
+// AddOfflineEmailEntryPointID adds v to the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertOne) AddOfflineEmailEntryPointID(v int) *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.AddOfflineEmailEntryPointID(v)
+	})
+}
+
+// UpdateOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field to the value that was provided on create.
+func (u *EntryPointUpsertOne) UpdateOfflineEmailEntryPointID() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdateOfflineEmailEntryPointID()
+	})
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertOne) ClearOfflineEmailEntryPointID() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearOfflineEmailEntryPointID()
 	})
 }
 
@@ -960,6 +1030,34 @@ func (u *EntryPointUpsertBulk) UpdatePreChatFields() *EntryPointUpsertBulk {
 func (u *EntryPointUpsertBulk) ClearPreChatFields() *EntryPointUpsertBulk {
 	return u.Update(func(s *EntryPointUpsert) {
 		s.ClearPreChatFields()
+	})
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertBulk) SetOfflineEmailEntryPointID(v int) *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetOfflineEmailEntryPointID(v)
+	})
+}
+
+// AddOfflineEmailEntryPointID adds v to the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertBulk) AddOfflineEmailEntryPointID(v int) *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.AddOfflineEmailEntryPointID(v)
+	})
+}
+
+// UpdateOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field to the value that was provided on create.
+func (u *EntryPointUpsertBulk) UpdateOfflineEmailEntryPointID() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdateOfflineEmailEntryPointID()
+	})
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertBulk) ClearOfflineEmailEntryPointID() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearOfflineEmailEntryPointID()
 	})
 }
 

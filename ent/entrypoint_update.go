@@ -131,6 +131,33 @@ func (_u *EntryPointUpdate) ClearPreChatFields() *EntryPointUpdate {
 	return _u
 }
 
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdate) SetOfflineEmailEntryPointID(v int) *EntryPointUpdate {
+	_u.mutation.ResetOfflineEmailEntryPointID()
+	_u.mutation.SetOfflineEmailEntryPointID(v)
+	return _u
+}
+
+// SetNillableOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field if the given value is not nil.
+func (_u *EntryPointUpdate) SetNillableOfflineEmailEntryPointID(v *int) *EntryPointUpdate {
+	if v != nil {
+		_u.SetOfflineEmailEntryPointID(*v)
+	}
+	return _u
+}
+
+// AddOfflineEmailEntryPointID adds value to the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdate) AddOfflineEmailEntryPointID(v int) *EntryPointUpdate {
+	_u.mutation.AddOfflineEmailEntryPointID(v)
+	return _u
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdate) ClearOfflineEmailEntryPointID() *EntryPointUpdate {
+	_u.mutation.ClearOfflineEmailEntryPointID()
+	return _u
+}
+
 // SetDefaultQueue sets the "default_queue" edge to the Queue entity.
 func (_u *EntryPointUpdate) SetDefaultQueue(v *Queue) *EntryPointUpdate {
 	return _u.SetDefaultQueueID(v.ID)
@@ -258,6 +285,15 @@ func (_u *EntryPointUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.PreChatFieldsCleared() {
 		_spec.ClearField(entrypoint.FieldPreChatFields, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.OfflineEmailEntryPointID(); ok {
+		_spec.SetField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedOfflineEmailEntryPointID(); ok {
+		_spec.AddField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+	}
+	if _u.mutation.OfflineEmailEntryPointIDCleared() {
+		_spec.ClearField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt)
 	}
 	if _u.mutation.DefaultQueueCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -405,6 +441,33 @@ func (_u *EntryPointUpdateOne) AppendPreChatFields(v []schema.PreChatField) *Ent
 // ClearPreChatFields clears the value of the "pre_chat_fields" field.
 func (_u *EntryPointUpdateOne) ClearPreChatFields() *EntryPointUpdateOne {
 	_u.mutation.ClearPreChatFields()
+	return _u
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdateOne) SetOfflineEmailEntryPointID(v int) *EntryPointUpdateOne {
+	_u.mutation.ResetOfflineEmailEntryPointID()
+	_u.mutation.SetOfflineEmailEntryPointID(v)
+	return _u
+}
+
+// SetNillableOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field if the given value is not nil.
+func (_u *EntryPointUpdateOne) SetNillableOfflineEmailEntryPointID(v *int) *EntryPointUpdateOne {
+	if v != nil {
+		_u.SetOfflineEmailEntryPointID(*v)
+	}
+	return _u
+}
+
+// AddOfflineEmailEntryPointID adds value to the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdateOne) AddOfflineEmailEntryPointID(v int) *EntryPointUpdateOne {
+	_u.mutation.AddOfflineEmailEntryPointID(v)
+	return _u
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdateOne) ClearOfflineEmailEntryPointID() *EntryPointUpdateOne {
+	_u.mutation.ClearOfflineEmailEntryPointID()
 	return _u
 }
 
@@ -565,6 +628,15 @@ func (_u *EntryPointUpdateOne) sqlSave(ctx context.Context) (_node *EntryPoint, 
 	}
 	if _u.mutation.PreChatFieldsCleared() {
 		_spec.ClearField(entrypoint.FieldPreChatFields, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.OfflineEmailEntryPointID(); ok {
+		_spec.SetField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedOfflineEmailEntryPointID(); ok {
+		_spec.AddField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+	}
+	if _u.mutation.OfflineEmailEntryPointIDCleared() {
+		_spec.ClearField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt)
 	}
 	if _u.mutation.DefaultQueueCleared() {
 		edge := &sqlgraph.EdgeSpec{

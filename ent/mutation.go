@@ -14381,25 +14381,27 @@ func (m *EngagementMutation) ResetEdge(name string) error {
 // EntryPointMutation represents an operation that mutates the EntryPoint nodes in the graph.
 type EntryPointMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *int
-	created_at            *time.Time
-	updated_at            *time.Time
-	name                  *string
-	channel               *enum.Channel
-	address               *string
-	chat_token            *string
-	active                *bool
-	opening_hours         **schedule.Hours
-	pre_chat_fields       *[]schema.PreChatField
-	appendpre_chat_fields []schema.PreChatField
-	clearedFields         map[string]struct{}
-	default_queue         *int
-	cleareddefault_queue  bool
-	done                  bool
-	oldValue              func(context.Context) (*EntryPoint, error)
-	predicates            []predicate.EntryPoint
+	op                              Op
+	typ                             string
+	id                              *int
+	created_at                      *time.Time
+	updated_at                      *time.Time
+	name                            *string
+	channel                         *enum.Channel
+	address                         *string
+	chat_token                      *string
+	active                          *bool
+	opening_hours                   **schedule.Hours
+	pre_chat_fields                 *[]schema.PreChatField
+	appendpre_chat_fields           []schema.PreChatField
+	offline_email_entry_point_id    *int
+	addoffline_email_entry_point_id *int
+	clearedFields                   map[string]struct{}
+	default_queue                   *int
+	cleareddefault_queue            bool
+	done                            bool
+	oldValue                        func(context.Context) (*EntryPoint, error)
+	predicates                      []predicate.EntryPoint
 }
 
 var _ ent.Mutation = (*EntryPointMutation)(nil)
@@ -14928,6 +14930,76 @@ func (m *EntryPointMutation) ResetPreChatFields() {
 	delete(m.clearedFields, entrypoint.FieldPreChatFields)
 }
 
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (m *EntryPointMutation) SetOfflineEmailEntryPointID(i int) {
+	m.offline_email_entry_point_id = &i
+	m.addoffline_email_entry_point_id = nil
+}
+
+// OfflineEmailEntryPointID returns the value of the "offline_email_entry_point_id" field in the mutation.
+func (m *EntryPointMutation) OfflineEmailEntryPointID() (r int, exists bool) {
+	v := m.offline_email_entry_point_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfflineEmailEntryPointID returns the old "offline_email_entry_point_id" field's value of the EntryPoint entity.
+// If the EntryPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntryPointMutation) OldOfflineEmailEntryPointID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfflineEmailEntryPointID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfflineEmailEntryPointID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfflineEmailEntryPointID: %w", err)
+	}
+	return oldValue.OfflineEmailEntryPointID, nil
+}
+
+// AddOfflineEmailEntryPointID adds i to the "offline_email_entry_point_id" field.
+func (m *EntryPointMutation) AddOfflineEmailEntryPointID(i int) {
+	if m.addoffline_email_entry_point_id != nil {
+		*m.addoffline_email_entry_point_id += i
+	} else {
+		m.addoffline_email_entry_point_id = &i
+	}
+}
+
+// AddedOfflineEmailEntryPointID returns the value that was added to the "offline_email_entry_point_id" field in this mutation.
+func (m *EntryPointMutation) AddedOfflineEmailEntryPointID() (r int, exists bool) {
+	v := m.addoffline_email_entry_point_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (m *EntryPointMutation) ClearOfflineEmailEntryPointID() {
+	m.offline_email_entry_point_id = nil
+	m.addoffline_email_entry_point_id = nil
+	m.clearedFields[entrypoint.FieldOfflineEmailEntryPointID] = struct{}{}
+}
+
+// OfflineEmailEntryPointIDCleared returns if the "offline_email_entry_point_id" field was cleared in this mutation.
+func (m *EntryPointMutation) OfflineEmailEntryPointIDCleared() bool {
+	_, ok := m.clearedFields[entrypoint.FieldOfflineEmailEntryPointID]
+	return ok
+}
+
+// ResetOfflineEmailEntryPointID resets all changes to the "offline_email_entry_point_id" field.
+func (m *EntryPointMutation) ResetOfflineEmailEntryPointID() {
+	m.offline_email_entry_point_id = nil
+	m.addoffline_email_entry_point_id = nil
+	delete(m.clearedFields, entrypoint.FieldOfflineEmailEntryPointID)
+}
+
 // ClearDefaultQueue clears the "default_queue" edge to the Queue entity.
 func (m *EntryPointMutation) ClearDefaultQueue() {
 	m.cleareddefault_queue = true
@@ -14989,7 +15061,7 @@ func (m *EntryPointMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EntryPointMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, entrypoint.FieldCreatedAt)
 	}
@@ -15020,6 +15092,9 @@ func (m *EntryPointMutation) Fields() []string {
 	if m.pre_chat_fields != nil {
 		fields = append(fields, entrypoint.FieldPreChatFields)
 	}
+	if m.offline_email_entry_point_id != nil {
+		fields = append(fields, entrypoint.FieldOfflineEmailEntryPointID)
+	}
 	return fields
 }
 
@@ -15048,6 +15123,8 @@ func (m *EntryPointMutation) Field(name string) (ent.Value, bool) {
 		return m.OpeningHours()
 	case entrypoint.FieldPreChatFields:
 		return m.PreChatFields()
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		return m.OfflineEmailEntryPointID()
 	}
 	return nil, false
 }
@@ -15077,6 +15154,8 @@ func (m *EntryPointMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldOpeningHours(ctx)
 	case entrypoint.FieldPreChatFields:
 		return m.OldPreChatFields(ctx)
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		return m.OldOfflineEmailEntryPointID(ctx)
 	}
 	return nil, fmt.Errorf("unknown EntryPoint field %s", name)
 }
@@ -15156,6 +15235,13 @@ func (m *EntryPointMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPreChatFields(v)
 		return nil
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfflineEmailEntryPointID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint field %s", name)
 }
@@ -15164,6 +15250,9 @@ func (m *EntryPointMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *EntryPointMutation) AddedFields() []string {
 	var fields []string
+	if m.addoffline_email_entry_point_id != nil {
+		fields = append(fields, entrypoint.FieldOfflineEmailEntryPointID)
+	}
 	return fields
 }
 
@@ -15172,6 +15261,8 @@ func (m *EntryPointMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *EntryPointMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		return m.AddedOfflineEmailEntryPointID()
 	}
 	return nil, false
 }
@@ -15181,6 +15272,13 @@ func (m *EntryPointMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *EntryPointMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOfflineEmailEntryPointID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint numeric field %s", name)
 }
@@ -15200,6 +15298,9 @@ func (m *EntryPointMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(entrypoint.FieldPreChatFields) {
 		fields = append(fields, entrypoint.FieldPreChatFields)
+	}
+	if m.FieldCleared(entrypoint.FieldOfflineEmailEntryPointID) {
+		fields = append(fields, entrypoint.FieldOfflineEmailEntryPointID)
 	}
 	return fields
 }
@@ -15226,6 +15327,9 @@ func (m *EntryPointMutation) ClearField(name string) error {
 		return nil
 	case entrypoint.FieldPreChatFields:
 		m.ClearPreChatFields()
+		return nil
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		m.ClearOfflineEmailEntryPointID()
 		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint nullable field %s", name)
@@ -15264,6 +15368,9 @@ func (m *EntryPointMutation) ResetField(name string) error {
 		return nil
 	case entrypoint.FieldPreChatFields:
 		m.ResetPreChatFields()
+		return nil
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		m.ResetOfflineEmailEntryPointID()
 		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint field %s", name)
@@ -19743,6 +19850,7 @@ type PostSessionSettingMutation struct {
 	appenddata_parameters []schema.DataParameter
 	record_in             *postsessionsetting.RecordIn
 	ask_consent           *bool
+	consent_question      *string
 	clearedFields         map[string]struct{}
 	queue                 *int
 	clearedqueue          bool
@@ -20197,6 +20305,55 @@ func (m *PostSessionSettingMutation) ResetAskConsent() {
 	m.ask_consent = nil
 }
 
+// SetConsentQuestion sets the "consent_question" field.
+func (m *PostSessionSettingMutation) SetConsentQuestion(s string) {
+	m.consent_question = &s
+}
+
+// ConsentQuestion returns the value of the "consent_question" field in the mutation.
+func (m *PostSessionSettingMutation) ConsentQuestion() (r string, exists bool) {
+	v := m.consent_question
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsentQuestion returns the old "consent_question" field's value of the PostSessionSetting entity.
+// If the PostSessionSetting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PostSessionSettingMutation) OldConsentQuestion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsentQuestion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsentQuestion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsentQuestion: %w", err)
+	}
+	return oldValue.ConsentQuestion, nil
+}
+
+// ClearConsentQuestion clears the value of the "consent_question" field.
+func (m *PostSessionSettingMutation) ClearConsentQuestion() {
+	m.consent_question = nil
+	m.clearedFields[postsessionsetting.FieldConsentQuestion] = struct{}{}
+}
+
+// ConsentQuestionCleared returns if the "consent_question" field was cleared in this mutation.
+func (m *PostSessionSettingMutation) ConsentQuestionCleared() bool {
+	_, ok := m.clearedFields[postsessionsetting.FieldConsentQuestion]
+	return ok
+}
+
+// ResetConsentQuestion resets all changes to the "consent_question" field.
+func (m *PostSessionSettingMutation) ResetConsentQuestion() {
+	m.consent_question = nil
+	delete(m.clearedFields, postsessionsetting.FieldConsentQuestion)
+}
+
 // SetQueueID sets the "queue_id" field.
 func (m *PostSessionSettingMutation) SetQueueID(i int) {
 	m.queue = &i
@@ -20383,7 +20540,7 @@ func (m *PostSessionSettingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PostSessionSettingMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, postsessionsetting.FieldCreatedAt)
 	}
@@ -20407,6 +20564,9 @@ func (m *PostSessionSettingMutation) Fields() []string {
 	}
 	if m.ask_consent != nil {
 		fields = append(fields, postsessionsetting.FieldAskConsent)
+	}
+	if m.consent_question != nil {
+		fields = append(fields, postsessionsetting.FieldConsentQuestion)
 	}
 	if m.queue != nil {
 		fields = append(fields, postsessionsetting.FieldQueueID)
@@ -20438,6 +20598,8 @@ func (m *PostSessionSettingMutation) Field(name string) (ent.Value, bool) {
 		return m.RecordIn()
 	case postsessionsetting.FieldAskConsent:
 		return m.AskConsent()
+	case postsessionsetting.FieldConsentQuestion:
+		return m.ConsentQuestion()
 	case postsessionsetting.FieldQueueID:
 		return m.QueueID()
 	case postsessionsetting.FieldVirtualAgentID:
@@ -20467,6 +20629,8 @@ func (m *PostSessionSettingMutation) OldField(ctx context.Context, name string) 
 		return m.OldRecordIn(ctx)
 	case postsessionsetting.FieldAskConsent:
 		return m.OldAskConsent(ctx)
+	case postsessionsetting.FieldConsentQuestion:
+		return m.OldConsentQuestion(ctx)
 	case postsessionsetting.FieldQueueID:
 		return m.OldQueueID(ctx)
 	case postsessionsetting.FieldVirtualAgentID:
@@ -20536,6 +20700,13 @@ func (m *PostSessionSettingMutation) SetField(name string, value ent.Value) erro
 		}
 		m.SetAskConsent(v)
 		return nil
+	case postsessionsetting.FieldConsentQuestion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsentQuestion(v)
+		return nil
 	case postsessionsetting.FieldQueueID:
 		v, ok := value.(int)
 		if !ok {
@@ -20589,6 +20760,9 @@ func (m *PostSessionSettingMutation) ClearedFields() []string {
 	if m.FieldCleared(postsessionsetting.FieldDataParameters) {
 		fields = append(fields, postsessionsetting.FieldDataParameters)
 	}
+	if m.FieldCleared(postsessionsetting.FieldConsentQuestion) {
+		fields = append(fields, postsessionsetting.FieldConsentQuestion)
+	}
 	if m.FieldCleared(postsessionsetting.FieldQueueID) {
 		fields = append(fields, postsessionsetting.FieldQueueID)
 	}
@@ -20614,6 +20788,9 @@ func (m *PostSessionSettingMutation) ClearField(name string) error {
 		return nil
 	case postsessionsetting.FieldDataParameters:
 		m.ClearDataParameters()
+		return nil
+	case postsessionsetting.FieldConsentQuestion:
+		m.ClearConsentQuestion()
 		return nil
 	case postsessionsetting.FieldQueueID:
 		m.ClearQueueID()
@@ -20652,6 +20829,9 @@ func (m *PostSessionSettingMutation) ResetField(name string) error {
 		return nil
 	case postsessionsetting.FieldAskConsent:
 		m.ResetAskConsent()
+		return nil
+	case postsessionsetting.FieldConsentQuestion:
+		m.ResetConsentQuestion()
 		return nil
 	case postsessionsetting.FieldQueueID:
 		m.ResetQueueID()

@@ -487,18 +487,19 @@ type ComplexityRoot struct {
 	}
 
 	EntryPoint struct {
-		Active         func(childComplexity int) int
-		Address        func(childComplexity int) int
-		Channel        func(childComplexity int) int
-		ChatToken      func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		DefaultQueue   func(childComplexity int) int
-		DefaultQueueID func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Name           func(childComplexity int) int
-		OpeningHours   func(childComplexity int) int
-		PreChatFields  func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
+		Active                   func(childComplexity int) int
+		Address                  func(childComplexity int) int
+		Channel                  func(childComplexity int) int
+		ChatToken                func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		DefaultQueue             func(childComplexity int) int
+		DefaultQueueID           func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		Name                     func(childComplexity int) int
+		OfflineEmailEntryPointID func(childComplexity int) int
+		OpeningHours             func(childComplexity int) int
+		PreChatFields            func(childComplexity int) int
+		UpdatedAt                func(childComplexity int) int
 	}
 
 	EntryPointConnection struct {
@@ -794,19 +795,20 @@ type ComplexityRoot struct {
 	}
 
 	PostSessionSetting struct {
-		AskConsent     func(childComplexity int) int
-		Channel        func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		DataParameters func(childComplexity int) int
-		Enabled        func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Queue          func(childComplexity int) int
-		QueueID        func(childComplexity int) int
-		RecordIn       func(childComplexity int) int
-		SessionTypes   func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
-		VirtualAgent   func(childComplexity int) int
-		VirtualAgentID func(childComplexity int) int
+		AskConsent      func(childComplexity int) int
+		Channel         func(childComplexity int) int
+		ConsentQuestion func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		DataParameters  func(childComplexity int) int
+		Enabled         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Queue           func(childComplexity int) int
+		QueueID         func(childComplexity int) int
+		RecordIn        func(childComplexity int) int
+		SessionTypes    func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		VirtualAgent    func(childComplexity int) int
+		VirtualAgentID  func(childComplexity int) int
 	}
 
 	PostSessionSettingConnection struct {
@@ -2982,6 +2984,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EntryPoint.Name(childComplexity), true
+	case "EntryPoint.offlineEmailEntryPointID":
+		if e.ComplexityRoot.EntryPoint.OfflineEmailEntryPointID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryPoint.OfflineEmailEntryPointID(childComplexity), true
 	case "EntryPoint.openingHours":
 		if e.ComplexityRoot.EntryPoint.OpeningHours == nil {
 			break
@@ -4506,6 +4514,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PostSessionSetting.Channel(childComplexity), true
+	case "PostSessionSetting.consentQuestion":
+		if e.ComplexityRoot.PostSessionSetting.ConsentQuestion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionSetting.ConsentQuestion(childComplexity), true
 	case "PostSessionSetting.createdAt":
 		if e.ComplexityRoot.PostSessionSetting.CreatedAt == nil {
 			break
@@ -7918,6 +7932,10 @@ input CreatePostSessionSettingInput {
   dataParameters: [DataParameterInput!]
   recordIn: PostSessionSettingRecordIn
   askConsent: Boolean
+  """
+  The question a chat customer is asked when ask_consent is set; empty asks the README's default.
+  """
+  consentQuestion: String
   queueID: ID
   virtualAgentID: ID
 }
@@ -10058,6 +10076,10 @@ type PostSessionSetting implements Node {
   recordIn: PostSessionSettingRecordIn!
   askConsent: Boolean!
   """
+  The question a chat customer is asked when ask_consent is set; empty asks the README's default.
+  """
+  consentQuestion: String
+  """
   Set for a queue-level override of a chat queue.
   """
   queueID: ID
@@ -10188,6 +10210,24 @@ input PostSessionSettingWhereInput {
   """
   askConsent: Boolean
   askConsentNEQ: Boolean
+  """
+  consent_question field predicates
+  """
+  consentQuestion: String
+  consentQuestionNEQ: String
+  consentQuestionIn: [String!]
+  consentQuestionNotIn: [String!]
+  consentQuestionGT: String
+  consentQuestionGTE: String
+  consentQuestionLT: String
+  consentQuestionLTE: String
+  consentQuestionContains: String
+  consentQuestionHasPrefix: String
+  consentQuestionHasSuffix: String
+  consentQuestionIsNil: Boolean
+  consentQuestionNotNil: Boolean
+  consentQuestionEqualFold: String
+  consentQuestionContainsFold: String
   """
   queue_id field predicates
   """
@@ -11690,6 +11730,11 @@ input UpdatePostSessionSettingInput {
   clearDataParameters: Boolean
   recordIn: PostSessionSettingRecordIn
   askConsent: Boolean
+  """
+  The question a chat customer is asked when ask_consent is set; empty asks the README's default.
+  """
+  consentQuestion: String
+  clearConsentQuestion: Boolean
   queueID: ID
   clearQueue: Boolean
   virtualAgentID: ID
@@ -12441,12 +12486,16 @@ extend type Mutation {
   """
   startChat(input: StartChatInput!): StartChatPayload!
   """
-  The offline form: the visitor's message becomes an asynchronous
-  engagement routed like any other, so nothing typed is lost: an inbound
-  EMAIL engagement when the visitor gives an email address (replies go
-  there), otherwise a CHAT engagement left QUEUED (flow variable
-  ` + "`" + `offline: "true"` + "`" + `) for an agent to pick. Accepted open or closed; needs
-  no credential; rate-limited like startChat.
+  The offline form: the visitor's message becomes an engagement routed like
+  any other, so nothing typed is lost. With an email address from the
+  visitor and an offline email entry point set (setChatSettings), it is an
+  inbound email to that entry point (threaded, queued and assigned like
+  any email; the agent's replies go to the visitor). Otherwise it is a
+  CHAT engagement in the entry point's default queue, QUEUED until an agent
+  takes it, with the message as the customer's first message and flow
+  variable ` + "`" + `offline` + "`" + ` = "true" (the agent reaches the visitor by the phone
+  or email given, if any). Accepted open or closed; needs no credential;
+  rate-limited like startChat; the answers are checked as for startChat.
   """
   leaveMessage(input: LeaveMessageInput!): LeaveMessagePayload!
   """
@@ -12477,8 +12526,8 @@ type ChatWidget {
   title: String!
   """
   Within opening hours and at least one agent staffed for the queue (an
-  active member of the default queue or one of its ancestors, not
-  OFFLINE): startChat would be accepted.
+  active agent, not OFFLINE, who is a member of the entry point's default
+  queue): startChat would be accepted.
   """
   open: Boolean!
   """When closed by the opening hours: the next opening instant; null when open or unknown."""
@@ -12490,7 +12539,7 @@ type ChatWidget {
 
 """One field of the pre-chat form."""
 type PreChatField {
-  """The key of the answer (a flow variable of the engagement)."""
+  """The key of the answer: a flow variable of the engagement. Letters, digits and _; pageURL and offline are reserved."""
   name: String!
   label: String!
   type: PreChatFieldType!
@@ -12597,6 +12646,12 @@ input ChatSettingsInput {
   openingHours: OpeningHoursInput
   """The pre-chat form, in order; names unique, at most 20 fields."""
   preChatFields: [PreChatFieldInput!]
+  """
+  An active EMAIL entry point: leaveMessage turns the message of a visitor
+  who gives an email address into an inbound email to it. Null: offline
+  messages stay CHAT engagements.
+  """
+  offlineEmailEntryPointID: ID
 }
 
 input OpeningHoursInput {
@@ -12612,7 +12667,7 @@ input OpeningRangeInput {
 }
 
 input PreChatFieldInput {
-  """Letters, digits and _; at most 64 characters."""
+  """Letters, digits and _, at most 64 characters; not pageURL or offline."""
   name: String!
   label: String!
   type: PreChatFieldType!
@@ -12624,6 +12679,8 @@ extend type EntryPoint {
   openingHours: OpeningHours
   """CHAT: the widget's pre-chat form."""
   preChatFields: [PreChatField!]!
+  """CHAT: the EMAIL entry point of offline messages (ChatSettingsInput.offlineEmailEntryPointID)."""
+  offlineEmailEntryPointID: ID
 }
 
 """` + "`" + `typing.changed` + "`" + `: the customer or the agent started or stopped typing."""
@@ -13405,6 +13462,8 @@ func (ec *executionContext) childFields_EntryPoint(ctx context.Context, field gr
 		return ec.fieldContext_EntryPoint_openingHours(ctx, field)
 	case "preChatFields":
 		return ec.fieldContext_EntryPoint_preChatFields(ctx, field)
+	case "offlineEmailEntryPointID":
+		return ec.fieldContext_EntryPoint_offlineEmailEntryPointID(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EntryPoint", field.Name)
 }
@@ -13769,6 +13828,8 @@ func (ec *executionContext) childFields_PostSessionSetting(ctx context.Context, 
 		return ec.fieldContext_PostSessionSetting_recordIn(ctx, field)
 	case "askConsent":
 		return ec.fieldContext_PostSessionSetting_askConsent(ctx, field)
+	case "consentQuestion":
+		return ec.fieldContext_PostSessionSetting_consentQuestion(ctx, field)
 	case "queueID":
 		return ec.fieldContext_PostSessionSetting_queueID(ctx, field)
 	case "virtualAgentID":
@@ -23993,6 +24054,29 @@ func (ec *executionContext) fieldContext_EntryPoint_preChatFields(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _EntryPoint_offlineEmailEntryPointID(ctx context.Context, field graphql.CollectedField, obj *ent.EntryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryPoint_offlineEmailEntryPointID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfflineEmailEntryPointID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EntryPoint_offlineEmailEntryPointID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryPoint", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _EntryPointConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EntryPointConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31184,6 +31268,29 @@ func (ec *executionContext) _PostSessionSetting_askConsent(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_PostSessionSetting_askConsent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PostSessionSetting", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PostSessionSetting_consentQuestion(ctx context.Context, field graphql.CollectedField, obj *ent.PostSessionSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionSetting_consentQuestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsentQuestion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionSetting_consentQuestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionSetting", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _PostSessionSetting_queueID(ctx context.Context, field graphql.CollectedField, obj *ent.PostSessionSetting) (ret graphql.Marshaler) {
@@ -42107,7 +42214,7 @@ func (ec *executionContext) unmarshalInputChatSettingsInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"openingHours", "preChatFields"}
+	fieldsInOrder := [...]string{"openingHours", "preChatFields", "offlineEmailEntryPointID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42128,6 +42235,13 @@ func (ec *executionContext) unmarshalInputChatSettingsInput(ctx context.Context,
 				return it, err
 			}
 			it.PreChatFields = data
+		case "offlineEmailEntryPointID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offlineEmailEntryPointID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfflineEmailEntryPointID = data
 		}
 	}
 	return it, nil
@@ -42743,7 +42857,7 @@ func (ec *executionContext) unmarshalInputCreatePostSessionSettingInput(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"channel", "enabled", "sessionTypes", "dataParameters", "recordIn", "askConsent", "queueID", "virtualAgentID"}
+	fieldsInOrder := [...]string{"channel", "enabled", "sessionTypes", "dataParameters", "recordIn", "askConsent", "consentQuestion", "queueID", "virtualAgentID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42792,6 +42906,13 @@ func (ec *executionContext) unmarshalInputCreatePostSessionSettingInput(ctx cont
 				return it, err
 			}
 			it.AskConsent = data
+		case "consentQuestion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestion = data
 		case "queueID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("queueID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -49969,7 +50090,7 @@ func (ec *executionContext) unmarshalInputPostSessionSettingWhereInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "enabled", "enabledNEQ", "recordIn", "recordInNEQ", "recordInIn", "recordInNotIn", "askConsent", "askConsentNEQ", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "virtualAgentID", "virtualAgentIDNEQ", "virtualAgentIDIn", "virtualAgentIDNotIn", "virtualAgentIDIsNil", "virtualAgentIDNotNil", "hasQueue", "hasQueueWith", "hasVirtualAgent", "hasVirtualAgentWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "enabled", "enabledNEQ", "recordIn", "recordInNEQ", "recordInIn", "recordInNotIn", "askConsent", "askConsentNEQ", "consentQuestion", "consentQuestionNEQ", "consentQuestionIn", "consentQuestionNotIn", "consentQuestionGT", "consentQuestionGTE", "consentQuestionLT", "consentQuestionLTE", "consentQuestionContains", "consentQuestionHasPrefix", "consentQuestionHasSuffix", "consentQuestionIsNil", "consentQuestionNotNil", "consentQuestionEqualFold", "consentQuestionContainsFold", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "virtualAgentID", "virtualAgentIDNEQ", "virtualAgentIDIn", "virtualAgentIDNotIn", "virtualAgentIDIsNil", "virtualAgentIDNotNil", "hasQueue", "hasQueueWith", "hasVirtualAgent", "hasVirtualAgentWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -50249,6 +50370,111 @@ func (ec *executionContext) unmarshalInputPostSessionSettingWhereInput(ctx conte
 				return it, err
 			}
 			it.AskConsentNEQ = data
+		case "consentQuestion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestion = data
+		case "consentQuestionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionNEQ = data
+		case "consentQuestionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionIn = data
+		case "consentQuestionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionNotIn = data
+		case "consentQuestionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionGT = data
+		case "consentQuestionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionGTE = data
+		case "consentQuestionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionLT = data
+		case "consentQuestionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionLTE = data
+		case "consentQuestionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionContains = data
+		case "consentQuestionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionHasPrefix = data
+		case "consentQuestionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionHasSuffix = data
+		case "consentQuestionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionIsNil = data
+		case "consentQuestionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionNotNil = data
+		case "consentQuestionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionEqualFold = data
+		case "consentQuestionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionContainsFold = data
 		case "queueID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("queueID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -53550,7 +53776,7 @@ func (ec *executionContext) unmarshalInputUpdatePostSessionSettingInput(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"channel", "enabled", "sessionTypes", "appendSessionTypes", "clearSessionTypes", "dataParameters", "appendDataParameters", "clearDataParameters", "recordIn", "askConsent", "queueID", "clearQueue", "virtualAgentID", "clearVirtualAgent"}
+	fieldsInOrder := [...]string{"channel", "enabled", "sessionTypes", "appendSessionTypes", "clearSessionTypes", "dataParameters", "appendDataParameters", "clearDataParameters", "recordIn", "askConsent", "consentQuestion", "clearConsentQuestion", "queueID", "clearQueue", "virtualAgentID", "clearVirtualAgent"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -53627,6 +53853,20 @@ func (ec *executionContext) unmarshalInputUpdatePostSessionSettingInput(ctx cont
 				return it, err
 			}
 			it.AskConsent = data
+		case "consentQuestion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestion = data
+		case "clearConsentQuestion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearConsentQuestion"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearConsentQuestion = data
 		case "queueID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("queueID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -59349,6 +59589,11 @@ func (ec *executionContext) _EntryPoint(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "offlineEmailEntryPointID":
+			out.Values[i] = ec._EntryPoint_offlineEmailEntryPointID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -62051,6 +62296,11 @@ func (ec *executionContext) _PostSessionSetting(ctx context.Context, sel ast.Sel
 		case "askConsent":
 			out.Values[i] = ec._PostSessionSetting_askConsent(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "consentQuestion":
+			out.Values[i] = ec._PostSessionSetting_consentQuestion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "queueID":

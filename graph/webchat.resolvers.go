@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"github.com/switchboard/switchboard/internal/apperr"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph/model"
@@ -15,50 +14,85 @@ import (
 
 // OpeningHours is the resolver for the openingHours field.
 func (r *entryPointResolver) OpeningHours(ctx context.Context, obj *ent.EntryPoint) (*model.OpeningHours, error) {
-	return nil, apperr.New(apperr.Internal, "openingHours is being built (issue 13)")
+	return openingHours(obj.OpeningHours), nil
 }
 
 // PreChatFields is the resolver for the preChatFields field.
 func (r *entryPointResolver) PreChatFields(ctx context.Context, obj *ent.EntryPoint) ([]*model.PreChatField, error) {
-	return nil, apperr.New(apperr.Internal, "preChatFields is being built (issue 13)")
+	return preChatFields(obj.PreChatFields), nil
 }
 
 // StartChat is the resolver for the startChat field.
 func (r *mutationResolver) StartChat(ctx context.Context, input model.StartChatInput) (*model.StartChatPayload, error) {
-	return nil, apperr.New(apperr.Internal, "startChat is being built (issue 13)")
+	in, err := visitorStart(input.Token, input.Visitor, input.Answers, input.PageURL, input.Language)
+	if err != nil {
+		return nil, err
+	}
+	eg, token, err := r.WebChat.StartChat(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &model.StartChatPayload{Engagement: eg, CustomerToken: token}, nil
 }
 
 // LeaveMessage is the resolver for the leaveMessage field.
 func (r *mutationResolver) LeaveMessage(ctx context.Context, input model.LeaveMessageInput) (*model.LeaveMessagePayload, error) {
-	return nil, apperr.New(apperr.Internal, "leaveMessage is being built (issue 13)")
+	in, err := visitorStart(input.Token, input.Visitor, input.Answers, input.PageURL, input.Language)
+	if err != nil {
+		return nil, err
+	}
+	in.Message = input.Message
+	if err := r.WebChat.LeaveMessage(ctx, in); err != nil {
+		return nil, err
+	}
+	return &model.LeaveMessagePayload{Received: true}, nil
 }
 
 // SetTyping is the resolver for the setTyping field.
 func (r *mutationResolver) SetTyping(ctx context.Context, engagementID int, typing bool) (bool, error) {
-	return false, apperr.New(apperr.Internal, "setTyping is being built (issue 13)")
+	if err := r.WebChat.SetTyping(ctx, engagementID, typing); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // MarkRead is the resolver for the markRead field.
 func (r *mutationResolver) MarkRead(ctx context.Context, engagementID int, messageID int) (bool, error) {
-	return false, apperr.New(apperr.Internal, "markRead is being built (issue 13)")
+	if err := r.WebChat.MarkRead(ctx, engagementID, messageID); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // SetChatSettings is the resolver for the setChatSettings field.
 func (r *mutationResolver) SetChatSettings(ctx context.Context, entryPointID int, input model.ChatSettingsInput) (*model.EntryPointPayload, error) {
-	return nil, apperr.New(apperr.Internal, "setChatSettings is being built (issue 13)")
+	in, err := chatSettings(input)
+	if err != nil {
+		return nil, err
+	}
+	return wrap(func(v *ent.EntryPoint) *model.EntryPointPayload { return &model.EntryPointPayload{EntryPoint: v} })(r.Admin.SetChatSettings(ctx, entryPointID, in))
 }
 
 // ChatWidget is the resolver for the chatWidget field.
 func (r *queryResolver) ChatWidget(ctx context.Context, token string) (*model.ChatWidget, error) {
-	return nil, apperr.New(apperr.Internal, "chatWidget is being built (issue 13)")
+	w, err := r.WebChat.Widget(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChatWidget{Title: w.Title, Open: w.Open, NextOpening: w.NextOpening, PreChatFields: preChatFields(w.PreChatFields),
+		ConsentQuestion: w.ConsentQuestion}, nil
 }
 
 // QueuePosition is the resolver for the queuePosition field.
 func (r *queryResolver) QueuePosition(ctx context.Context, engagementID int) (*model.QueuePositionInfo, error) {
-	return nil, apperr.New(apperr.Internal, "queuePosition is being built (issue 13)")
+	p, err := r.Engine.QueuePosition(ctx, engagementID)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return &model.QueuePositionInfo{Position: p.Position, ExpectedWaitSeconds: p.WaitSeconds, QueueID: p.QueueID}, nil
 }
 
 // ChatSnippet is the resolver for the chatSnippet field.
 func (r *queryResolver) ChatSnippet(ctx context.Context, entryPointID int) (string, error) {
-	return "", apperr.New(apperr.Internal, "chatSnippet is being built (issue 13)")
+	return r.WebChat.Snippet(ctx, entryPointID)
 }

@@ -41,6 +41,9 @@ func (EntryPoint) Fields() []ent.Field {
 		field.JSON("pre_chat_fields", []PreChatField{}).Optional().
 			Comment("CHAT: the widget's pre-chat form (setChatSettings).").
 			Annotations(entgql.Skip()),
+		field.Int("offline_email_entry_point_id").Optional().Nillable().
+			Comment("CHAT: the EMAIL entry point that receives the offline form's messages from visitors who give an email address (setChatSettings).").
+			Annotations(entgql.Skip()),
 	}
 }
 

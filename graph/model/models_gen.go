@@ -57,6 +57,10 @@ type ChatSettingsInput struct {
 	OpeningHours *OpeningHoursInput `json:"openingHours,omitempty"`
 	// The pre-chat form, in order; names unique, at most 20 fields.
 	PreChatFields []*PreChatFieldInput `json:"preChatFields,omitempty"`
+	// An active EMAIL entry point: leaveMessage turns the message of a visitor
+	// who gives an email address into an inbound email to it. Null: offline
+	// messages stay CHAT engagements.
+	OfflineEmailEntryPointID *int `json:"offlineEmailEntryPointID,omitempty"`
 }
 
 // The visitor's details: the customer is found by phone, then email, or created.
@@ -73,8 +77,8 @@ type ChatWidget struct {
 	// The entry point's name.
 	Title string `json:"title"`
 	// Within opening hours and at least one agent staffed for the queue (an
-	// active member of the default queue or one of its ancestors, not
-	// OFFLINE): startChat would be accepted.
+	// active agent, not OFFLINE, who is a member of the entry point's default
+	// queue): startChat would be accepted.
 	Open bool `json:"open"`
 	// When closed by the opening hours: the next opening instant; null when open or unknown.
 	NextOpening   *time.Time      `json:"nextOpening,omitempty"`
@@ -256,7 +260,7 @@ type PreChatAnswerInput struct {
 
 // One field of the pre-chat form.
 type PreChatField struct {
-	// The key of the answer (a flow variable of the engagement).
+	// The key of the answer: a flow variable of the engagement. Letters, digits and _; pageURL and offline are reserved.
 	Name     string           `json:"name"`
 	Label    string           `json:"label"`
 	Type     PreChatFieldType `json:"type"`
@@ -264,7 +268,7 @@ type PreChatField struct {
 }
 
 type PreChatFieldInput struct {
-	// Letters, digits and _; at most 64 characters.
+	// Letters, digits and _, at most 64 characters; not pageURL or offline.
 	Name     string           `json:"name"`
 	Label    string           `json:"label"`
 	Type     PreChatFieldType `json:"type"`

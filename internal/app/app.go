@@ -29,6 +29,7 @@ import (
 	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/sessionfile"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/webchat"
 	"github.com/switchboard/switchboard/web"
 )
 
@@ -45,11 +46,13 @@ type App struct {
 	CRMWebhook *crm.Webhook
 	// SessionFiles writes the session metadata files (C9).
 	SessionFiles *sessionfile.Store
-	Log          *slog.Logger
-	metrics      *metrics
-	sockets      *socketTracker
-	guard        *socketGuard
-	handler      http.Handler
+	// WebChat is the visitor's side of web chat.
+	WebChat *webchat.Service
+	Log     *slog.Logger
+	metrics *metrics
+	sockets *socketTracker
+	guard   *socketGuard
+	handler http.Handler
 	// metricsHandler serves /metrics: on the API's mux, or on the
 	// listener of -metrics-addr (MetricsHandler).
 	metricsHandler http.Handler
@@ -117,6 +120,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Messaging: engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}, Lead: a.leadership(postgres)})
 	a.CRMWebhook = crm.NewWebhook(crm.WebhookConfig{Client: client, Writer: writer, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
 		Secret: cfg.CRMWebhookSecret, Timeout: cfg.CRMWebhookTimeout, MaxAttempts: cfg.DeliveryAttempts, Backoff: cfg.DeliveryBackoff})
+	limits := webchat.DefaultLimits
+	if cfg.WebChatLimits != nil {
+		limits = *cfg.WebChatLimits
+	}
+	a.WebChat = webchat.New(client, a.Engine, cfg.Clock, cfg.PublicURL, limits)
 	a.SessionFiles = &sessionfile.Store{Client: client, Bus: a.Bus, Dir: cfg.SessionFilesDir, Log: cfg.Log}
 	if a.Outbox, err = newOutbox(cfg, writer); err != nil {
 		client.Close()

@@ -22,7 +22,7 @@ type authErrKey struct{}
 // error with code UNAUTHENTICATED rather than a bare HTTP status.
 func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := withClientAddr(r.Context(), r)
+		ctx := withRequestBase(withClientAddr(r.Context(), r), r)
 		v, err := s.Authenticate(ctx, r.Header.Get("Authorization"))
 		switch {
 		case err != nil:

@@ -38,6 +38,10 @@ type dispatcher struct {
 	scheduled map[timer]bool
 
 	dirtyAgents, dirtyEngagements, dirtyQueues map[int]bool
+	// positionQueues are queues whose waiting chats may have moved;
+	// sentPositions what each waiting chat was last told (positions.go).
+	positionQueues map[int]bool
+	sentPositions  map[int]sentPosition
 	// own are the sequence numbers of events of the dispatcher's own
 	// decisions not received yet: the view already holds their changes.
 	own map[int]bool
@@ -111,6 +115,7 @@ func (d *dispatcher) run() {
 	for {
 		d.refresh()
 		d.match()
+		d.pushPositions()
 		var alarm <-chan time.Time
 		if len(d.timers) > 0 {
 			alarm = d.e.clock.At(d.timers[0].at)
@@ -187,6 +192,7 @@ func (d *dispatcher) settle() {
 		}
 		d.refresh()
 		d.match()
+		d.pushPositions()
 		if !busy && len(d.sub.C) == 0 {
 			return
 		}
@@ -199,6 +205,7 @@ func (d *dispatcher) rebuild() {
 	d.timers, d.scheduled = nil, map[timer]bool{}
 	d.dirtyAgents, d.dirtyEngagements, d.dirtyQueues = map[int]bool{}, map[int]bool{}, map[int]bool{}
 	d.own = map[int]bool{}
+	d.positionQueues, d.sentPositions = map[int]bool{}, map[int]sentPosition{}
 	c := d.e.client
 	qs, err := c.Queue.Query().All(d.ctx)
 	if err != nil {
@@ -207,6 +214,7 @@ func (d *dispatcher) rebuild() {
 	}
 	for _, q := range qs {
 		d.setQueue(q)
+		d.positionQueues[q.ID] = true
 	}
 	ids, err := c.Agent.Query().Where(agent.Or(agent.StateNEQ(agent.StateOffline),
 		agent.HasEngagementsWith(engagement.StateIn(lifecycle.WithAgent...)),
@@ -232,6 +240,7 @@ func (d *dispatcher) rebuild() {
 func (d *dispatcher) reloadConfig() {
 	for id := range d.view.Queues {
 		d.dirtyQueues[id] = true
+		d.positionQueues[id] = true
 	}
 	for id := range d.view.Agents {
 		d.dirtyAgents[id] = true
@@ -240,6 +249,10 @@ func (d *dispatcher) reloadConfig() {
 
 // note marks what an event says changed.
 func (d *dispatcher) note(ev *ent.Event) {
+	if silentTopics[ev.Topic] {
+		return
+	}
+	d.markPositions(ev)
 	if d.own[ev.ID] {
 		delete(d.own, ev.ID)
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/customer"
 	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/internal/admin"
@@ -38,6 +39,9 @@ type NewEngagement struct {
 	Language       string
 	MenuPath       string
 	IdempotencyKey string
+	// ByCustomer: the customer opened it (web chat's startChat): the event
+	// log names the customer as its actor.
+	ByCustomer bool
 }
 
 // defaultSessionType is the session type of an inbound engagement that
@@ -76,6 +80,9 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 		customerID, err := w.customerFor(ctx, in)
 		if err != nil {
 			return err
+		}
+		if in.ByCustomer {
+			w.actor = events.Actor{Kind: event.ActorKindCUSTOMER, CustomerID: customerID}
 		}
 		menu := in.MenuPath
 		if menu == "" {
