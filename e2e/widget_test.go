@@ -208,10 +208,10 @@ func checkCSP(ctx context.Context, t *testing.T, w *cspWatch) {
 }
 
 // TestWidgetOffline opens the widget while no agent is staffed: the
-// offline form appears, keeps the pre-chat fields, and the visitor's
-// message becomes an engagement (an EMAIL one, as the visitor gave an
-// address), under the same strict policy, with no CSP or axe-core
-// violation.
+// offline form appears with the pre-chat fields, and the visitor's message
+// becomes a queued CHAT engagement for an agent to pick (no offline email
+// entry point is set), under the same strict policy, with no CSP or
+// axe-core violation.
 func TestWidgetOffline(t *testing.T) {
 	chromium := chromiumPath(t)
 	axe := axeSource(t)
@@ -259,12 +259,25 @@ func TestWidgetOffline(t *testing.T) {
 	waitWidget[bool](ctx, t, "the thank-you", `r.textContent.includes('We received your message')`)
 	var out struct {
 		Engagements struct {
-			Edges []struct{ Node struct{ Channel string } }
+			Edges []struct {
+				Node struct {
+					Channel, State string
+					FlowVariables  map[string]any
+					Messages       struct {
+						Edges []struct{ Node struct{ Body string } }
+					}
+				}
+			}
 		}
 	}
-	apitest.Must(t, s.Admin, `{ engagements(first: 10) { edges { node { channel } } } }`, nil, &out)
-	if len(out.Engagements.Edges) != 1 || out.Engagements.Edges[0].Node.Channel != "EMAIL" {
-		t.Errorf("after the offline form the engagements are %+v, want one EMAIL", out.Engagements.Edges)
+	apitest.Must(t, s.Admin, `{ engagements(first: 10) { edges { node { channel state flowVariables messages(first: 10) { edges { node { body } } } } } } }`, nil, &out)
+	if len(out.Engagements.Edges) != 1 {
+		t.Fatalf("after the offline form there are %d engagements, want 1", len(out.Engagements.Edges))
+	}
+	n := out.Engagements.Edges[0].Node
+	if n.Channel != "CHAT" || n.State != "QUEUED" || n.FlowVariables["offline"] != "true" || n.FlowVariables["name"] != "Carla Visitor" ||
+		len(n.Messages.Edges) != 1 || n.Messages.Edges[0].Node.Body != "Please call me back about order A-17." {
+		t.Errorf("the offline form left %+v; want a QUEUED CHAT engagement (offline) with the visitor's answers and message", n)
 	}
 	checkCSP(ctx, t, csp)
 }
