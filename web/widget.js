@@ -388,9 +388,10 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
     }
     case 'EngagementStateChanged':
       S.st = d.to;
-      if (d.to === 'CONNECTED' && d.from !== 'PARKED') { say(status, ''); note('An agent joined the chat.'); }
+      if (d.to !== 'QUEUED' && d.to !== 'OFFERED') say(status, S.qt = '');
+      if (d.to === 'CONNECTED' && d.from !== 'PARKED') note('An agent joined the chat.');
       if (d.to === 'QUEUED' && d.from !== 'OFFERED') note('The agent left. Waiting for another agent…');
-      if (ENDED.includes(d.to) && !ENDED.includes(d.from)) { note('The chat has ended.'); say(status, ''); typing.hidden = true; ended(); }
+      if (ENDED.includes(d.to) && !ENDED.includes(d.from)) { note('The chat has ended.'); typing.hidden = true; ended(); }
       return;
     case 'TypingChanged':
       if (d.by === 'AGENT') typing.hidden = !d.typing;
@@ -400,7 +401,7 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
       return;
     case 'QueuePosition':
       if (S.st === 'QUEUED' || S.st === 'OFFERED') {
-        say(status, `You are number ${d.position} in the queue.` +
+        say(status, S.qt = `You are number ${d.position} in the queue.` +
           (d.expectedWaitSeconds == null ? '' : ` Expected wait: ${minutes(d.expectedWaitSeconds)}.`));
       }
       return;
@@ -430,7 +431,7 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
       if (m.type === 'connection_ack') {
         clearTimeout(give);
         attempt = 0;
-        say(status, '');
+        say(status, S.qt);
         tx({id: String(++subID), type: 'subscribe', payload: {query: SUB, variables: {id: S.e, after: S.c}}});
       } else if (m.type === 'ping') tx({type: 'pong'});
       else if (m.type === 'next') next(ws, m.payload);
@@ -494,6 +495,7 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
     for (const m of S.m) render(m);
     conversation();
     if (S.r) showRead();
+    say(status, S.qt);
     if (S.open) toggle(true, true);
     connect();
   };
