@@ -6,6 +6,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,6 +66,7 @@ func TestWidget(t *testing.T) {
 		}
 	})
 	watchCSP(ctx, t, csp)
+	sockets := countSockets(ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(site.URL+"/")); err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +156,21 @@ func TestWidget(t *testing.T) {
 		t.Errorf("after the outage the widget shows\n%q\nwant\n%q", got, want)
 	}
 
+	// The server restarts its sockets (close code 1012): the widget
+	// reconnects after its cursor, and so does the agent.
+	before := sockets()
+	s.App.Shutdown(ctx)
+	c.waitClosed(t)
+	c.follow(t)
+	c.post(t, engagement, "Back after the restart")
+	got = waitWidget[[]string](ctx, t, "the message after the restart", messagesShown+`.includes('Back after the restart') && `+messagesShown)
+	if n := len(got); n != 13 || got[n-1] != "Back after the restart" {
+		t.Errorf("after the restart the widget shows %q", got)
+	}
+	if sockets() <= before {
+		t.Errorf("the widget opened no new websocket after the 1012 close")
+	}
+
 	// The visitor ends the chat; the agent wraps up.
 	if _, err := chromedp.Run(ctx, inWidget[chromedp.Void](`[...r.querySelectorAll('button')].find(b => b.textContent === 'End chat').click()`)); err != nil {
 		t.Fatal(err)
@@ -170,7 +187,44 @@ func TestWidget(t *testing.T) {
 	}
 	waitWidget[bool](ctx, t, "the stream completed", `JSON.parse(sessionStorage.getItem('switchboard.chat.`+c.chatToken+`')).done === true`)
 
+	// A tab that kept a chat the server no longer knows the token of (here:
+	// its state from before the end, 11 minutes after the close) is refused
+	// with 4403, and the widget clears it and offers a new chat.
+	s.Clock.Advance(11 * time.Minute)
+	key := jsString("switchboard.chat." + c.chatToken)
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const st = JSON.parse(sessionStorage.getItem(`+key+`));
+		st.done = false; sessionStorage.setItem(`+key+`, JSON.stringify(st)) })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	waitWidget[bool](ctx, t, "a new chat offered after 4403", `r.querySelector('.status').textContent.includes('You can start a new chat') &&
+		sessionStorage.getItem(`+key+`) === null && !!r.querySelector('#sb-pre-name, #sb-off-name')`)
+
 	checkCSP(ctx, t, csp)
+}
+
+// countSockets counts the websockets the tab opens from now on.
+func countSockets(ctx context.Context) func() int {
+	var mu sync.Mutex
+	n := 0
+	go func() {
+		for _, err := range chromedp.Events(ctx, network.WebSocketCreated) {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	}()
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
 }
 
 // setOnline tells the page the network is there or gone (navigator.onLine

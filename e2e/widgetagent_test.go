@@ -20,6 +20,7 @@ type chatCenter struct {
 	chatToken  string
 	agent      *gqlclient.Client
 	events     *gqlclient.Subscription
+	last       string // the sequence of the agent's last event
 }
 
 // agentEvent is one event of the agent's stream.
@@ -71,14 +72,22 @@ func (c *chatCenter) addAgent(t *testing.T) {
 	apitest.Must(t, s.Admin, `mutation($q: ID!) { createAgent(input: {name: "Ann", email: "ann@example.com", queueIDs: [$q]}, password: "ann-password-123") { agent { id } } }`,
 		map[string]any{"q": c.queue}, nil)
 	c.agent = s.Client(s.Login(t, "ann@example.com", "ann-password-123"))
-	conn := s.Dial(t, c.agent.Token)
-	sub, err := conn.Subscribe(context.Background(), `subscription { agentEvents(after: "0") { sequence topic engagementID payload } }`, nil, 256)
+	c.last = "0"
+	c.follow(t)
+	apitest.Must(t, c.agent, `mutation { setAgentState(state: AVAILABLE) { agent { state } } }`, nil, nil)
+	c.next(t, func(e agentEvent) bool { return e.Topic == "agent.state_changed" && e.Payload["to"] == "AVAILABLE" })
+}
+
+// follow (re)subscribes to the agent's events after the last one seen.
+func (c *chatCenter) follow(t *testing.T) {
+	t.Helper()
+	conn := c.s.Dial(t, c.agent.Token)
+	sub, err := conn.Subscribe(context.Background(), `subscription($after: String) { agentEvents(after: $after) { sequence topic engagementID payload } }`,
+		map[string]any{"after": c.last}, 256)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.events = sub
-	apitest.Must(t, c.agent, `mutation { setAgentState(state: AVAILABLE) { agent { state } } }`, nil, nil)
-	c.next(t, func(e agentEvent) bool { return e.Topic == "agent.state_changed" && e.Payload["to"] == "AVAILABLE" })
 }
 
 // next returns the agent's next event that match accepts, skipping others.
@@ -98,11 +107,33 @@ func (c *chatCenter) next(t *testing.T, match func(agentEvent) bool) agentEvent 
 			if err := json.Unmarshal(r.Data, &d); err != nil {
 				t.Fatal(err)
 			}
+			c.last = d.AgentEvents.Sequence
 			if match(d.AgentEvents) {
 				return d.AgentEvents
 			}
 		case <-timeout:
 			t.Fatal("the agent waited a minute for an event")
+		}
+	}
+}
+
+// waitClosed waits for the agent's stream to end (its socket closed),
+// taking the events still on the way.
+func (c *chatCenter) waitClosed(t *testing.T) {
+	t.Helper()
+	timeout := time.After(time.Minute)
+	for {
+		select {
+		case r, ok := <-c.events.C:
+			if !ok {
+				return
+			}
+			var d struct{ AgentEvents agentEvent }
+			if err := json.Unmarshal(r.Data, &d); err == nil && d.AgentEvents.Sequence != "" {
+				c.last = d.AgentEvents.Sequence
+			}
+		case <-timeout:
+			t.Fatal("the agent's stream did not end")
 		}
 	}
 }
