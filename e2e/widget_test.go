@@ -32,7 +32,10 @@ const outage = 20 * time.Second
 // middle of it: all 10 appear once each, in order. The visitor ends the
 // chat and the agent wraps up. No CSP violation is recorded, and axe-core
 // finds no accessibility violation in the open widget. Screenshots of a
-// failure are kept in the artifacts folder (artifactsDir).
+// failure are kept in the artifacts folder (artifactsDir). After the
+// wrap-up the visitor declines the survey's consent question; a reconnect
+// after the server's 1012 and a stale chat refused with 4403 are covered
+// too.
 func TestWidget(t *testing.T) {
 	chromium := chromiumPath(t)
 	axe := axeSource(t)
@@ -43,6 +46,8 @@ func TestWidget(t *testing.T) {
 	s := apitest.Start(t, func(c *app.Config) { c.AllowedOrigins = []string{siteLn.Addr().String()} })
 	proxy := startProxy(t, s.HTTP.Listener.Addr().String())
 	c := setUpChat(t, s)
+	const question = "May we ask you two questions about this chat?"
+	c.askSurveyConsent(t, question)
 
 	// The snippet, asked for through the address visitors reach the server by.
 	admin := &gqlclient.Client{URL: proxy.URL + "/graphql", Token: s.Admin.Token, HTTP: s.HTTP.Client()}
@@ -182,23 +187,33 @@ func TestWidget(t *testing.T) {
 	}
 	apitest.Must(t, c.agent, `mutation($e: ID!) { completeWrapUp(input: {engagementID: $e, notes: "parcel traced"}) { engagement { state } } }`,
 		map[string]any{"e": engagement}, &wrapped)
-	if wrapped.CompleteWrapUp.Engagement.State != "CLOSED" {
-		t.Errorf("after the wrap-up the engagement is %s", wrapped.CompleteWrapUp.Engagement.State)
+	if wrapped.CompleteWrapUp.Engagement.State != "POST_SESSION" {
+		t.Errorf("after the wrap-up the engagement is %s, want POST_SESSION (the survey)", wrapped.CompleteWrapUp.Engagement.State)
 	}
-	waitWidget[bool](ctx, t, "the stream completed", `JSON.parse(sessionStorage.getItem('switchboard.chat.`+c.chatToken+`')).done === true`)
-
-	// A tab that kept a chat the server no longer knows the token of (here:
-	// its state from before the end, 11 minutes after the close) is refused
-	// with 4403, and the widget clears it and offers a new chat.
-	s.Clock.Advance(11 * time.Minute)
-	key := jsString("switchboard.chat." + c.chatToken)
-	_, err = chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`(() => { const st = JSON.parse(sessionStorage.getItem(`+key+`));
-		st.done = false; sessionStorage.setItem(`+key+`, JSON.stringify(st)) })()`))
-	if err != nil {
+	// The survey asks the visitor's consent first; the visitor declines
+	// and the engagement closes.
+	waitWidget[bool](ctx, t, "the consent question", `r.querySelector('#sb-consent') !== null && r.querySelector('#sb-consent').textContent === `+jsString(question))
+	if v := runAxe(ctx, t, axe); v != "[]" {
+		t.Errorf("axe-core on the consent question: %s", v)
+	}
+	if _, err := chromedp.Run(ctx, inWidget[chromedp.Void](`[...r.querySelectorAll('button')].find(b => b.textContent === 'No').click()`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
-		t.Fatalf("reload: %v", err)
+	c.waitState(t, "CLOSED")
+	waitWidget[bool](ctx, t, "the stream completed", `JSON.parse(sessionStorage.getItem('switchboard.chat.`+c.chatToken+`')).done === true`)
+
+	// A tab that kept a chat whose token the server no longer accepts (here:
+	// its state from before the end, 11 minutes after the close) is refused
+	// with 4403, and the widget clears it and offers a new chat. The state
+	// is set on a page of the site without the widget, so no widget writes
+	// it meanwhile.
+	s.Clock.Advance(11 * time.Minute)
+	key := jsString("switchboard.chat." + c.chatToken)
+	err = chromedp.Do(ctx, chromedp.Navigate(site.URL+"/no-chat"), chromedp.Evaluate[chromedp.Void](`(() => {
+		const st = JSON.parse(sessionStorage.getItem(`+key+`)); st.done = false; sessionStorage.setItem(`+key+`, JSON.stringify(st)) })()`),
+		chromedp.Navigate(site.URL+"/"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	waitWidget[bool](ctx, t, "a new chat offered after 4403", `r.querySelector('.status').textContent.includes('You can start a new chat') &&
 		sessionStorage.getItem(`+key+`) === null && !!r.querySelector('#sb-pre-name, #sb-off-name')`)

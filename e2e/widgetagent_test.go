@@ -64,6 +64,19 @@ func setUpEntryPoint(t *testing.T, s *apitest.Server) *chatCenter {
 	return c
 }
 
+// askSurveyConsent sets up a post-session survey for the queue's chats
+// that asks the customer's consent first, with question.
+func (c *chatCenter) askSurveyConsent(t *testing.T, question string) {
+	t.Helper()
+	var va struct {
+		CreateVirtualAgent struct{ VirtualAgent struct{ ID string } }
+	}
+	apitest.Must(t, c.s.Admin, `mutation { createVirtualAgent(input: {name: "Survey bot", channels: [CHAT]}) { virtualAgent { id } } }`, nil, &va)
+	apitest.Must(t, c.s.Admin, `mutation($va: ID!, $q: ID!, $question: String!) { createPostSessionSetting(input: {channel: CHAT, enabled: true,
+		virtualAgentID: $va, queueID: $q, askConsent: true, consentQuestion: $question}) { postSessionSetting { id } } }`,
+		map[string]any{"va": va.CreateVirtualAgent.VirtualAgent.ID, "q": c.queue, "question": question}, nil)
+}
+
 // addAgent creates an agent of the queue, makes it AVAILABLE and follows
 // its events.
 func (c *chatCenter) addAgent(t *testing.T) {

@@ -237,8 +237,9 @@ func (w *cspWatch) signal() {
 }
 
 // sitePage serves the company's site on ln: a page that carries only the
-// snippet, under a strict Content-Security-Policy that lets scripts and
-// connections reach the chat server (proxy) and nothing else.
+// snippet (and /no-chat, without it), under a strict
+// Content-Security-Policy that lets scripts and connections reach the chat
+// server (proxy) and nothing else.
 func sitePage(t *testing.T, ln net.Listener, snippet, server string, w *cspWatch) *httptest.Server {
 	t.Helper()
 	wsOrigin := "ws" + strings.TrimPrefix(server, "http")
@@ -261,7 +262,11 @@ func sitePage(t *testing.T, ln net.Listener, snippet, server string, w *cspWatch
 		w.report(string(body))
 		rw.WriteHeader(http.StatusNoContent)
 	})
-	for path, heading := range map[string]string{"/": "Example Shop"} {
+	for path, heading := range map[string]string{"/": "Example Shop", "/no-chat": "Terms"} {
+		snippet := snippet
+		if path == "/no-chat" {
+			snippet = "" // a page of the site without the widget
+		}
 		mux.HandleFunc("GET "+path, func(rw http.ResponseWriter, r *http.Request) {
 			if r.URL.Path != path {
 				http.NotFound(rw, r)
@@ -295,7 +300,9 @@ func waitWidget[T any](ctx context.Context, t *testing.T, what, expr string) T {
 	v, err := chromedp.Run(ctx, chromedp.Poll[T](`(() => { const h = document.querySelector('aside[aria-label="Chat"]');
 		const r = h && h.shadowRoot; if (!r) return false; return `+expr+` })()`, chromedp.WithPollingTimeout(time.Minute)))
 	if err != nil {
-		t.Fatalf("waiting for %s: %v", what, err)
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const h = document.querySelector('aside[aria-label="Chat"]');
+			return h ? h.shadowRoot.textContent : 'no widget: ' + document.body.textContent })()`))
+		t.Fatalf("waiting for %s: %v; the widget shows: %s", what, err, shown)
 	}
 	return v
 }

@@ -143,7 +143,7 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
   const say = (node, text) => { node.textContent = text || ''; };
   const fail = e => say(errorLine, e ? (e.ext && e.ext.code === 'LIMIT_EXCEEDED' && e.ext.retryAfter
     ? `Too many attempts. Please try again in ${e.ext.retryAfter} seconds.` : e.message) : '');
-  const show = (...nodes) => { view.replaceChildren(...nodes); fail(); };
+  const show = (...nodes) => { view.replaceChildren(...nodes.filter(Boolean)); fail(); };
   const focusFirst = () => { const f = view.querySelector('input,textarea,button'); if (f) f.focus(); };
 
   function toggle(open, quiet) {
@@ -257,13 +257,15 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
     show(form);
   }
 
-  // The conversation: the log, the composer and, once it ended, the
-  // consent question and a way to start again.
+  // The conversation: the log, and the composer while the chat runs (a
+  // post-session survey too); once it ended, the consent question when
+  // asked and a way to start again.
   let box;
   let typingSent = false;
   let typingTimer = 0;
   function conversation() {
     say(title, S.title || 'Chat');
+    if (S.consent || ENDED.includes(S.st)) return ended();
     box = el('textarea', {id: 'sb-message', rows: '2', oninput: typed,
       onkeydown: e => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); } }});
     const form = el('form', {onsubmit: send},
@@ -271,7 +273,6 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
       el('div', {class: 'row'}, el('button', {text: 'Send'}),
         el('button', {type: 'button', class: 'alt', text: 'End chat', onclick: endChat})));
     show(form);
-    if (ENDED.includes(S.st)) ended();
   }
 
   const setTyping = on => { typingSent = on; gql(TYPING, {e: S.e, t: on}, S.t).catch(() => {}); };
@@ -303,8 +304,8 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
   }
 
   function ended() {
-    const q = S.consent && S.q ? el('div', {},
-      el('p', {id: 'sb-consent', text: S.q}),
+    const q = S.consent ? el('div', {},
+      el('p', {id: 'sb-consent', text: S.q || 'May we ask you a few questions about this chat?'}),
       el('div', {class: 'row', role: 'group', 'aria-labelledby': 'sb-consent'},
         el('button', {type: 'button', text: 'Yes', onclick: () => consent(true)}),
         el('button', {type: 'button', class: 'alt', text: 'No', onclick: () => consent(false)}))) : null;
@@ -317,7 +318,7 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
       await gql(CONSENT, {e: S.e, a: accept}, S.t);
       S.consent = false;
       save();
-      ended();
+      if (accept) conversation(); else ended();
     } catch (err) { fail(err); }
   }
 
@@ -391,7 +392,8 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
       if (d.to !== 'QUEUED' && d.to !== 'OFFERED') say(status, S.qt = '');
       if (d.to === 'CONNECTED' && d.from !== 'PARKED') note('An agent joined the chat.');
       if (d.to === 'QUEUED' && d.from !== 'OFFERED') note('The agent left. Waiting for another agent…');
-      if (ENDED.includes(d.to) && !ENDED.includes(d.from)) { note('The chat has ended.'); typing.hidden = true; ended(); }
+      if (ENDED.includes(d.to) && !S.over) { S.over = true; note('The chat has ended.'); typing.hidden = true; }
+      if (ENDED.includes(d.to) !== ENDED.includes(d.from) || d.to === 'POST_SESSION') conversation();
       return;
     case 'TypingChanged':
       if (d.by === 'AGENT') typing.hidden = !d.typing;
@@ -407,7 +409,7 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
       return;
     case 'PostSessionChanged':
       S.consent = d.status === 'AWAITING_CONSENT';
-      if (ENDED.includes(S.st)) ended();
+      conversation();
     }
   }
 
