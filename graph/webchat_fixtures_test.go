@@ -18,7 +18,9 @@ const customerEventsQuery = `subscription($id: ID!, $after: String) {
 func chatEntryPoint(t *testing.T, s *apitest.Server, name, queue string) (id, token string) {
 	t.Helper()
 	out := do[struct {
-		CreateEntryPoint struct{ EntryPoint struct{ ID, ChatToken string } }
+		CreateEntryPoint struct {
+			EntryPoint struct{ ID, ChatToken string }
+		}
 	}](t, s.Admin, `mutation($in: CreateEntryPointInput!) { createEntryPoint(input: $in) { entryPoint { id chatToken } } }`,
 		map[string]any{"in": map[string]any{"name": name, "channel": "CHAT", "defaultQueueID": queue}})
 	return out.CreateEntryPoint.EntryPoint.ID, out.CreateEntryPoint.EntryPoint.ChatToken

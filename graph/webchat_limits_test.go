@@ -139,7 +139,11 @@ func TestLeaveMessage(t *testing.T) {
 					Channel, State string
 					FlowVariables  map[string]any
 					Customer       struct{ Name string }
-					Messages       struct{ Edges []struct{ Node struct{ Body, Subject, Sender string } } }
+					Messages       struct {
+						Edges []struct {
+							Node struct{ Body, Subject, Sender string }
+						}
+					}
 				}
 			}
 		}

@@ -109,7 +109,11 @@ func TestWebChatConversation(t *testing.T) {
 	}
 	var msgs struct {
 		Node struct {
-			Messages struct{ Edges []struct{ Node struct{ ID, Body, Sender string } } }
+			Messages struct {
+				Edges []struct {
+					Node struct{ ID, Body, Sender string }
+				}
+			}
 		}
 	}
 	apitest.Must(t, v.client, `query($id: ID!) { node(id: $id) { ... on Engagement { messages { edges { node { id body sender } } } } } }`, idVars(v.ID), &msgs)
