@@ -25,7 +25,9 @@ func TestQueuePositionAndExpectedWait(t *testing.T) {
 	ann.answer(c.create("CHAT", q)) // Ann is busy: chats wait
 	_, token := chatEntryPoint(t, c.s, "Shop chat", q)
 	v := []visitorChat{startChat(t, c.s, token, nil), startChat(t, c.s, token, nil), startChat(t, c.s, token, nil)}
-	c.settle()
+	// A queue's positions go out at most once a second: the three arrivals
+	// are told together.
+	c.advance(time.Second)
 
 	position := `query($id: ID!) { queuePosition(engagementID: $id) { position expectedWaitSeconds queueID } }`
 	type info struct {
@@ -58,11 +60,12 @@ func TestQueuePositionAndExpectedWait(t *testing.T) {
 	defer conn.CloseNow()
 	sub := subscribe(t, conn, customerEventsQuery, idVars(v[2].ID))
 	do[map[string]any](t, v[0].client, `mutation($id: ID!) { endEngagement(id: $id) { engagement { state } } }`, idVars(v[0].ID))
-	c.settle()
+	c.advance(time.Second)
 	if e := nextOf(t, sub, "engagementEvents", "queue.position"); e.Payload["position"] != float64(2) || e.Payload["expectedWaitSeconds"] != float64(600) {
 		t.Fatalf("the third visitor hears %v; want position 2, 600 s", e.Payload)
 	}
-	// Each change was told once: 3 then 2.
+	// Each change was told once: 3 then 2; the second visitor was told 2
+	// then 1.
 	var hist struct {
 		Node struct {
 			History []struct {
@@ -80,6 +83,16 @@ func TestQueuePositionAndExpectedWait(t *testing.T) {
 	}
 	if jsonString(told) != "[3,2]" {
 		t.Fatalf("the third visitor was told positions %v; want [3,2]", told)
+	}
+	apitest.Must(t, sup, `query($id: ID!) { node(id: $id) { ... on Engagement { history { topic payload } } } }`, idVars(v[1].ID), &hist)
+	told = nil
+	for _, e := range hist.Node.History {
+		if e.Topic == "queue.position" {
+			told = append(told, e.Payload["position"])
+		}
+	}
+	if jsonString(told) != "[2,1]" {
+		t.Fatalf("the second visitor was told positions %v; want [2,1]", told)
 	}
 	// Nobody staffed: no estimate.
 	ann.setState("OFFLINE", "")
