@@ -42,6 +42,7 @@ type dispatcher struct {
 	// sentPositions what each waiting chat was last told (positions.go).
 	positionQueues map[int]bool
 	sentPositions  map[int]sentPosition
+	positionsSent  map[int]time.Time
 	// own are the sequence numbers of events of the dispatcher's own
 	// decisions not received yet: the view already holds their changes.
 	own map[int]bool
@@ -205,7 +206,7 @@ func (d *dispatcher) rebuild() {
 	d.timers, d.scheduled = nil, map[timer]bool{}
 	d.dirtyAgents, d.dirtyEngagements, d.dirtyQueues = map[int]bool{}, map[int]bool{}, map[int]bool{}
 	d.own = map[int]bool{}
-	d.positionQueues, d.sentPositions = map[int]bool{}, map[int]sentPosition{}
+	d.positionQueues, d.sentPositions, d.positionsSent = map[int]bool{}, map[int]sentPosition{}, map[int]time.Time{}
 	c := d.e.client
 	qs, err := c.Queue.Query().All(d.ctx)
 	if err != nil {
@@ -330,6 +331,8 @@ func (d *dispatcher) fire() {
 			err = d.e.expirePostSession(acting(d.ctx, events.ActorPostSessionDeadline), t.id)
 		case timerRetry:
 			d.rebuild()
+		case timerPositions:
+			// The queue is still marked: pushPositions, after this, sends.
 		}
 		if err != nil && !apperr.Is(err, apperr.Conflict) {
 			d.e.log.Error("dispatcher: deadline", "kind", t.kind, "id", t.id, "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/schema/enum"
@@ -17,8 +18,14 @@ import (
 // there; an agent of the queue changing state; a configuration change), and
 // appends, in one transaction, an event for each waiting chat whose
 // position or estimate changed since the last one it was sent. A round
-// with no change writes nothing. A new leader (or a rebuilt view) starts
-// with no memory, so each waiting chat hears its position once more.
+// with no change writes nothing. A queue's positions are sent at most once
+// every PositionInterval: changes within it wait for its end and go
+// together. A new leader (or a rebuilt view) starts with no memory, so
+// each waiting chat hears its position once more.
+
+// PositionInterval is the least time between two sendings of a queue's
+// positions.
+const PositionInterval = time.Second
 
 // sentPosition is the last position told to a waiting chat.
 type sentPosition struct {
@@ -56,7 +63,14 @@ func (d *dispatcher) pushPositions() {
 		return
 	}
 	var changed []Position
+	now := d.e.clock.Now()
+	sent := map[int]bool{}
 	for _, qid := range slices.Sorted(maps.Keys(d.positionQueues)) {
+		if last, ok := d.positionsSent[qid]; ok && now.Before(last.Add(PositionInterval)) {
+			d.schedule(timer{at: last.Add(PositionInterval), kind: timerPositions, id: qid})
+			continue
+		}
+		delete(d.positionQueues, qid)
 		line, err := d.e.waitingLine(d.ctx, qid, enum.ChannelChat)
 		if err != nil {
 			d.retry("queue positions", err)
@@ -67,6 +81,7 @@ func (d *dispatcher) pushPositions() {
 			waiting[p.EngagementID] = true
 			if s, ok := d.sentPositions[p.EngagementID]; !ok || !s.same(p) {
 				changed = append(changed, p)
+				sent[qid] = true
 			}
 		}
 		for id, s := range d.sentPositions {
@@ -75,7 +90,6 @@ func (d *dispatcher) pushPositions() {
 			}
 		}
 	}
-	clear(d.positionQueues)
 	if len(changed) == 0 {
 		return
 	}
@@ -94,5 +108,8 @@ func (d *dispatcher) pushPositions() {
 	}
 	for _, p := range changed {
 		d.sentPositions[p.EngagementID] = sentPosition{queueID: p.QueueID, position: p.Position, wait: p.WaitSeconds}
+	}
+	for qid := range sent {
+		d.positionsSent[qid] = now
 	}
 }

@@ -303,8 +303,12 @@ func (s *Service) LeaveMessage(ctx context.Context, in Start) error {
 	if strings.TrimSpace(in.Message) == "" {
 		return apperr.Invalid("message", "write a message")
 	}
-	if len(in.Message) > MaxMessageBytes || !utf8.ValidString(in.Message) {
-		return apperr.Invalid("message", "at most %d bytes of UTF-8 text", MaxMessageBytes)
+	if len(in.Message) > MaxMessageBytes {
+		// As postMessage answers a chat message over its limit.
+		return apperr.New(apperr.LimitExceeded, "a message has at most %d bytes", MaxMessageBytes).WithField("message")
+	}
+	if !utf8.ValidString(in.Message) {
+		return apperr.Invalid("message", "not valid UTF-8")
 	}
 	vars, err := s.check(ep, &in)
 	if err != nil {
