@@ -15,6 +15,7 @@
   const wsURL = api.replace(/^http/, 'ws');
   const KEY = 'switchboard.chat.' + token;
   const ENDED = ['WRAP_UP', 'CLOSED', 'ABANDONED'];
+  const MSG = 'sb:message'; // the offline form's message: never a pre-chat field's name
 
   const SUB = `subscription($id: ID!, $after: String) { engagementEvents(id: $id, after: $after) {
   sequence topic details { __typename
@@ -188,16 +189,17 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
     });
   }
 
-  // answersOf reads a form: every named field as an answer, and the name,
+  // answersOf reads a form: the pre-chat fields as answers, and the name,
   // email and phone fields as the visitor's contact details.
   function answersOf(form) {
     const answers = [];
     const visitor = {};
     const values = {};
+    const asked = new Set(config.preChatFields.map(f => f.name));
     for (const f of form.querySelectorAll('[name]')) {
       values[f.name] = f.value.trim();
-      if (!values[f.name] || f.name === 'message') continue;
-      answers.push({name: f.name, value: values[f.name]});
+      if (!values[f.name] || f.name === MSG) continue;
+      if (asked.has(f.name)) answers.push({name: f.name, value: values[f.name]});
       const kind = f.type === 'email' ? 'email' : f.type === 'tel' ? 'phone' : f.name === 'name' ? 'name' : '';
       if (kind) visitor[kind] = values[f.name];
     }
@@ -238,7 +240,7 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
       const {answers, visitor, values: v} = answersOf(form);
       submitting(form, true);
       try {
-        await gql(LEAVE, {in: {token, visitor, answers, message: v.message, pageURL: location.href, language: navigator.language}});
+        await gql(LEAVE, {in: {token, visitor, answers, message: v[MSG], pageURL: location.href, language: navigator.language}});
         show(el('p', {tabindex: '-1', text: 'Thank you. We received your message and will get back to you.'}));
         view.firstChild.focus();
       } catch (err) {
@@ -249,11 +251,11 @@ li.note{max-width:none;background:none;text-align:center;color:#4b5563;font-size
     el('p', {text: 'No one is available to chat right now.' + when + ' Leave a message and we will reply.'}),
     ...fieldsFor('sb-off-', values),
     hasEmail ? null : el('p', {}, el('label', {for: 'sb-off-email', text: 'Email (for our reply)'}),
-      el('input', {id: 'sb-off-email', name: 'email', type: 'email', autocomplete: 'email'})),
+      el('input', {id: 'sb-off-email', name: 'sb:email', type: 'email', autocomplete: 'email'})),
     el('p', {}, el('label', {for: 'sb-off-message', text: 'Message (required)'}),
-      el('textarea', {id: 'sb-off-message', name: 'message', required: true, 'aria-required': 'true'})),
+      el('textarea', {id: 'sb-off-message', name: MSG, required: true, 'aria-required': 'true'})),
     el('button', {text: 'Send message'}));
-    if (values && values.message) form.querySelector('#sb-off-message').value = values.message;
+    if (values && values[MSG]) form.querySelector('#sb-off-message').value = values[MSG];
     show(form);
   }
 
