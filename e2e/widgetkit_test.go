@@ -297,8 +297,14 @@ func inWidget[T any](expr string) chromedp.Action[T] {
 // widget is absent) until it is truthy and returns its value.
 func waitWidget[T any](ctx context.Context, t *testing.T, what, expr string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Poll[T](`(() => { const h = document.querySelector('aside[aria-label="Chat"]');
-		const r = h && h.shadowRoot; if (!r) return false; return `+expr+` })()`, chromedp.WithPollingTimeout(time.Minute)))
+	poll := chromedp.Poll[T](`(() => { const h = document.querySelector('aside[aria-label="Chat"]');
+		const r = h && h.shadowRoot; if (!r) return false; return `+expr+` })()`, chromedp.WithPollingTimeout(time.Minute))
+	v, err := chromedp.Run(ctx, poll)
+	// A poll started just before a navigation's new document replaced the
+	// old one loses its context: poll again in the new document.
+	for i := 0; i < 3 && err != nil && strings.Contains(err.Error(), "Cannot find context"); i++ {
+		v, err = chromedp.Run(ctx, poll)
+	}
 	if err != nil {
 		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const h = document.querySelector('aside[aria-label="Chat"]');
 			return h ? h.shadowRoot.textContent : 'no widget: ' + document.body.textContent })()`))
