@@ -95,7 +95,9 @@ func (d *dispatcher) pushPositions() {
 	}
 	err := d.e.write(d.ctx, func(ctx context.Context, w *writer) error {
 		for _, p := range changed {
-			if err := w.emit(ctx, events.Event{EngagementID: p.EngagementID, QueueID: p.QueueID,
+			// No QueueID: the event concerns the chat, not the queue's
+			// figures (queueEvents would refresh for each).
+			if err := w.emit(ctx, events.Event{EngagementID: p.EngagementID,
 				Payload: events.QueuePositionDetails{Position: p.Position, ExpectedWaitSeconds: p.WaitSeconds}}); err != nil {
 				return err
 			}
