@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/internal/schedule"
 )
 
 // EntryPoint is the model entity for the EntryPoint schema.
@@ -35,6 +38,12 @@ type EntryPoint struct {
 	Active bool `json:"active,omitempty"`
 	// DefaultQueueID holds the value of the "default_queue_id" field.
 	DefaultQueueID int `json:"default_queue_id,omitempty"`
+	// CHAT: when the web chat is open (setChatSettings); unset means always, when an agent is staffed.
+	OpeningHours *schedule.Hours `json:"opening_hours,omitempty"`
+	// CHAT: the widget's pre-chat form (setChatSettings).
+	PreChatFields []schema.PreChatField `json:"pre_chat_fields,omitempty"`
+	// CHAT: the EMAIL entry point that receives the offline form's messages from visitors who give an email address (setChatSettings).
+	OfflineEmailEntryPointID *int `json:"offline_email_entry_point_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EntryPointQuery when eager-loading is set.
 	Edges        EntryPointEdges `json:"edges"`
@@ -68,9 +77,11 @@ func (*EntryPoint) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case entrypoint.FieldOpeningHours, entrypoint.FieldPreChatFields:
+			values[i] = new([]byte)
 		case entrypoint.FieldActive:
 			values[i] = new(sql.NullBool)
-		case entrypoint.FieldID, entrypoint.FieldDefaultQueueID:
+		case entrypoint.FieldID, entrypoint.FieldDefaultQueueID, entrypoint.FieldOfflineEmailEntryPointID:
 			values[i] = new(sql.NullInt64)
 		case entrypoint.FieldName, entrypoint.FieldChannel, entrypoint.FieldAddress, entrypoint.FieldChatToken:
 			values[i] = new(sql.NullString)
@@ -145,6 +156,29 @@ func (_m *EntryPoint) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DefaultQueueID = int(value.Int64)
 			}
+		case entrypoint.FieldOpeningHours:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field opening_hours", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.OpeningHours); err != nil {
+					return fmt.Errorf("unmarshal field opening_hours: %w", err)
+				}
+			}
+		case entrypoint.FieldPreChatFields:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field pre_chat_fields", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.PreChatFields); err != nil {
+					return fmt.Errorf("unmarshal field pre_chat_fields: %w", err)
+				}
+			}
+		case entrypoint.FieldOfflineEmailEntryPointID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field offline_email_entry_point_id", values[i])
+			} else if value.Valid {
+				_m.OfflineEmailEntryPointID = new(int)
+				*_m.OfflineEmailEntryPointID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -209,6 +243,17 @@ func (_m *EntryPoint) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("default_queue_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.DefaultQueueID))
+	builder.WriteString(", ")
+	builder.WriteString("opening_hours=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OpeningHours))
+	builder.WriteString(", ")
+	builder.WriteString("pre_chat_fields=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PreChatFields))
+	builder.WriteString(", ")
+	if v := _m.OfflineEmailEntryPointID; v != nil {
+		builder.WriteString("offline_email_entry_point_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

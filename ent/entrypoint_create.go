@@ -13,7 +13,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/schema/enum"
+	"github.com/switchboard/switchboard/internal/schedule"
 )
 
 // EntryPointCreate is the builder for creating a EntryPoint entity.
@@ -112,6 +114,32 @@ func (_c *EntryPointCreate) SetDefaultQueueID(v int) *EntryPointCreate {
 	return _c
 }
 
+// SetOpeningHours sets the "opening_hours" field.
+func (_c *EntryPointCreate) SetOpeningHours(v *schedule.Hours) *EntryPointCreate {
+	_c.mutation.SetOpeningHours(v)
+	return _c
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (_c *EntryPointCreate) SetPreChatFields(v []schema.PreChatField) *EntryPointCreate {
+	_c.mutation.SetPreChatFields(v)
+	return _c
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (_c *EntryPointCreate) SetOfflineEmailEntryPointID(v int) *EntryPointCreate {
+	_c.mutation.SetOfflineEmailEntryPointID(v)
+	return _c
+}
+
+// SetNillableOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field if the given value is not nil.
+func (_c *EntryPointCreate) SetNillableOfflineEmailEntryPointID(v *int) *EntryPointCreate {
+	if v != nil {
+		_c.SetOfflineEmailEntryPointID(*v)
+	}
+	return _c
+}
+
 // SetDefaultQueue sets the "default_queue" edge to the Queue entity.
 func (_c *EntryPointCreate) SetDefaultQueue(v *Queue) *EntryPointCreate {
 	return _c.SetDefaultQueueID(v.ID)
@@ -201,6 +229,11 @@ func (_c *EntryPointCreate) check() error {
 	if _, ok := _c.mutation.DefaultQueueID(); !ok {
 		return &ValidationError{Name: "default_queue_id", err: errors.New(`ent: missing required field "EntryPoint.default_queue_id"`)}
 	}
+	if v, ok := _c.mutation.OpeningHours(); ok {
+		if err := v.Validate(); err != nil {
+			return &ValidationError{Name: "opening_hours", err: fmt.Errorf(`ent: validator failed for field "EntryPoint.opening_hours": %w`, err)}
+		}
+	}
 	if len(_c.mutation.DefaultQueueIDs()) == 0 {
 		return &ValidationError{Name: "default_queue", err: errors.New(`ent: missing required edge "EntryPoint.default_queue"`)}
 	}
@@ -258,6 +291,18 @@ func (_c *EntryPointCreate) createSpec() (*EntryPoint, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(entrypoint.FieldActive, field.TypeBool, value)
 		_node.Active = value
+	}
+	if value, ok := _c.mutation.OpeningHours(); ok {
+		_spec.SetField(entrypoint.FieldOpeningHours, field.TypeJSON, value)
+		_node.OpeningHours = value
+	}
+	if value, ok := _c.mutation.PreChatFields(); ok {
+		_spec.SetField(entrypoint.FieldPreChatFields, field.TypeJSON, value)
+		_node.PreChatFields = value
+	}
+	if value, ok := _c.mutation.OfflineEmailEntryPointID(); ok {
+		_spec.SetField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+		_node.OfflineEmailEntryPointID = &value
 	}
 	if nodes := _c.mutation.DefaultQueueIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -394,6 +439,66 @@ func (u *EntryPointUpsert) UpdateDefaultQueueID() *EntryPointUpsert {
 	return u
 }
 
+// SetOpeningHours sets the "opening_hours" field.
+func (u *EntryPointUpsert) SetOpeningHours(v *schedule.Hours) *EntryPointUpsert {
+	u.Set(entrypoint.FieldOpeningHours, v)
+	return u
+}
+
+// UpdateOpeningHours sets the "opening_hours" field to the value that was provided on create.
+func (u *EntryPointUpsert) UpdateOpeningHours() *EntryPointUpsert {
+	u.SetExcluded(entrypoint.FieldOpeningHours)
+	return u
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (u *EntryPointUpsert) ClearOpeningHours() *EntryPointUpsert {
+	u.SetNull(entrypoint.FieldOpeningHours)
+	return u
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (u *EntryPointUpsert) SetPreChatFields(v []schema.PreChatField) *EntryPointUpsert {
+	u.Set(entrypoint.FieldPreChatFields, v)
+	return u
+}
+
+// UpdatePreChatFields sets the "pre_chat_fields" field to the value that was provided on create.
+func (u *EntryPointUpsert) UpdatePreChatFields() *EntryPointUpsert {
+	u.SetExcluded(entrypoint.FieldPreChatFields)
+	return u
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (u *EntryPointUpsert) ClearPreChatFields() *EntryPointUpsert {
+	u.SetNull(entrypoint.FieldPreChatFields)
+	return u
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsert) SetOfflineEmailEntryPointID(v int) *EntryPointUpsert {
+	u.Set(entrypoint.FieldOfflineEmailEntryPointID, v)
+	return u
+}
+
+// UpdateOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field to the value that was provided on create.
+func (u *EntryPointUpsert) UpdateOfflineEmailEntryPointID() *EntryPointUpsert {
+	u.SetExcluded(entrypoint.FieldOfflineEmailEntryPointID)
+	return u
+}
+
+// AddOfflineEmailEntryPointID adds v to the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsert) AddOfflineEmailEntryPointID(v int) *EntryPointUpsert {
+	u.Add(entrypoint.FieldOfflineEmailEntryPointID, v)
+	return u
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsert) ClearOfflineEmailEntryPointID() *EntryPointUpsert {
+	u.SetNull(entrypoint.FieldOfflineEmailEntryPointID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -519,6 +624,76 @@ func (u *EntryPointUpsertOne) SetDefaultQueueID(v int) *EntryPointUpsertOne {
 func (u *EntryPointUpsertOne) UpdateDefaultQueueID() *EntryPointUpsertOne {
 	return u.Update(func(s *EntryPointUpsert) {
 		s.UpdateDefaultQueueID()
+	})
+}
+
+// SetOpeningHours sets the "opening_hours" field.
+func (u *EntryPointUpsertOne) SetOpeningHours(v *schedule.Hours) *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetOpeningHours(v)
+	})
+}
+
+// UpdateOpeningHours sets the "opening_hours" field to the value that was provided on create.
+func (u *EntryPointUpsertOne) UpdateOpeningHours() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdateOpeningHours()
+	})
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (u *EntryPointUpsertOne) ClearOpeningHours() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearOpeningHours()
+	})
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (u *EntryPointUpsertOne) SetPreChatFields(v []schema.PreChatField) *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetPreChatFields(v)
+	})
+}
+
+// UpdatePreChatFields sets the "pre_chat_fields" field to the value that was provided on create.
+func (u *EntryPointUpsertOne) UpdatePreChatFields() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdatePreChatFields()
+	})
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (u *EntryPointUpsertOne) ClearPreChatFields() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearPreChatFields()
+	})
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertOne) SetOfflineEmailEntryPointID(v int) *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetOfflineEmailEntryPointID(v)
+	})
+}
+
+// AddOfflineEmailEntryPointID adds v to the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertOne) AddOfflineEmailEntryPointID(v int) *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.AddOfflineEmailEntryPointID(v)
+	})
+}
+
+// UpdateOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field to the value that was provided on create.
+func (u *EntryPointUpsertOne) UpdateOfflineEmailEntryPointID() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdateOfflineEmailEntryPointID()
+	})
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertOne) ClearOfflineEmailEntryPointID() *EntryPointUpsertOne {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearOfflineEmailEntryPointID()
 	})
 }
 
@@ -813,6 +988,76 @@ func (u *EntryPointUpsertBulk) SetDefaultQueueID(v int) *EntryPointUpsertBulk {
 func (u *EntryPointUpsertBulk) UpdateDefaultQueueID() *EntryPointUpsertBulk {
 	return u.Update(func(s *EntryPointUpsert) {
 		s.UpdateDefaultQueueID()
+	})
+}
+
+// SetOpeningHours sets the "opening_hours" field.
+func (u *EntryPointUpsertBulk) SetOpeningHours(v *schedule.Hours) *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetOpeningHours(v)
+	})
+}
+
+// UpdateOpeningHours sets the "opening_hours" field to the value that was provided on create.
+func (u *EntryPointUpsertBulk) UpdateOpeningHours() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdateOpeningHours()
+	})
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (u *EntryPointUpsertBulk) ClearOpeningHours() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearOpeningHours()
+	})
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (u *EntryPointUpsertBulk) SetPreChatFields(v []schema.PreChatField) *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetPreChatFields(v)
+	})
+}
+
+// UpdatePreChatFields sets the "pre_chat_fields" field to the value that was provided on create.
+func (u *EntryPointUpsertBulk) UpdatePreChatFields() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdatePreChatFields()
+	})
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (u *EntryPointUpsertBulk) ClearPreChatFields() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearPreChatFields()
+	})
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertBulk) SetOfflineEmailEntryPointID(v int) *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.SetOfflineEmailEntryPointID(v)
+	})
+}
+
+// AddOfflineEmailEntryPointID adds v to the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertBulk) AddOfflineEmailEntryPointID(v int) *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.AddOfflineEmailEntryPointID(v)
+	})
+}
+
+// UpdateOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field to the value that was provided on create.
+func (u *EntryPointUpsertBulk) UpdateOfflineEmailEntryPointID() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.UpdateOfflineEmailEntryPointID()
+	})
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (u *EntryPointUpsertBulk) ClearOfflineEmailEntryPointID() *EntryPointUpsertBulk {
+	return u.Update(func(s *EntryPointUpsert) {
+		s.ClearOfflineEmailEntryPointID()
 	})
 }
 

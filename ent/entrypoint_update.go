@@ -10,10 +10,13 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/switchboard/switchboard/ent/entrypoint"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/queue"
+	"github.com/switchboard/switchboard/ent/schema"
+	"github.com/switchboard/switchboard/internal/schedule"
 )
 
 // EntryPointUpdate is the builder for updating EntryPoint entities.
@@ -98,6 +101,63 @@ func (_u *EntryPointUpdate) SetNillableDefaultQueueID(v *int) *EntryPointUpdate 
 	return _u
 }
 
+// SetOpeningHours sets the "opening_hours" field.
+func (_u *EntryPointUpdate) SetOpeningHours(v *schedule.Hours) *EntryPointUpdate {
+	_u.mutation.SetOpeningHours(v)
+	return _u
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (_u *EntryPointUpdate) ClearOpeningHours() *EntryPointUpdate {
+	_u.mutation.ClearOpeningHours()
+	return _u
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (_u *EntryPointUpdate) SetPreChatFields(v []schema.PreChatField) *EntryPointUpdate {
+	_u.mutation.SetPreChatFields(v)
+	return _u
+}
+
+// AppendPreChatFields appends value to the "pre_chat_fields" field.
+func (_u *EntryPointUpdate) AppendPreChatFields(v []schema.PreChatField) *EntryPointUpdate {
+	_u.mutation.AppendPreChatFields(v)
+	return _u
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (_u *EntryPointUpdate) ClearPreChatFields() *EntryPointUpdate {
+	_u.mutation.ClearPreChatFields()
+	return _u
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdate) SetOfflineEmailEntryPointID(v int) *EntryPointUpdate {
+	_u.mutation.ResetOfflineEmailEntryPointID()
+	_u.mutation.SetOfflineEmailEntryPointID(v)
+	return _u
+}
+
+// SetNillableOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field if the given value is not nil.
+func (_u *EntryPointUpdate) SetNillableOfflineEmailEntryPointID(v *int) *EntryPointUpdate {
+	if v != nil {
+		_u.SetOfflineEmailEntryPointID(*v)
+	}
+	return _u
+}
+
+// AddOfflineEmailEntryPointID adds value to the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdate) AddOfflineEmailEntryPointID(v int) *EntryPointUpdate {
+	_u.mutation.AddOfflineEmailEntryPointID(v)
+	return _u
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdate) ClearOfflineEmailEntryPointID() *EntryPointUpdate {
+	_u.mutation.ClearOfflineEmailEntryPointID()
+	return _u
+}
+
 // SetDefaultQueue sets the "default_queue" edge to the Queue entity.
 func (_u *EntryPointUpdate) SetDefaultQueue(v *Queue) *EntryPointUpdate {
 	return _u.SetDefaultQueueID(v.ID)
@@ -162,6 +222,11 @@ func (_u *EntryPointUpdate) check() error {
 			return &ValidationError{Name: "address", err: fmt.Errorf(`ent: validator failed for field "EntryPoint.address": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.OpeningHours(); ok {
+		if err := v.Validate(); err != nil {
+			return &ValidationError{Name: "opening_hours", err: fmt.Errorf(`ent: validator failed for field "EntryPoint.opening_hours": %w`, err)}
+		}
+	}
 	if _u.mutation.DefaultQueueCleared() && len(_u.mutation.DefaultQueueIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "EntryPoint.default_queue"`)
 	}
@@ -203,6 +268,32 @@ func (_u *EntryPointUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(entrypoint.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.OpeningHours(); ok {
+		_spec.SetField(entrypoint.FieldOpeningHours, field.TypeJSON, value)
+	}
+	if _u.mutation.OpeningHoursCleared() {
+		_spec.ClearField(entrypoint.FieldOpeningHours, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PreChatFields(); ok {
+		_spec.SetField(entrypoint.FieldPreChatFields, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPreChatFields(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, entrypoint.FieldPreChatFields, value)
+		})
+	}
+	if _u.mutation.PreChatFieldsCleared() {
+		_spec.ClearField(entrypoint.FieldPreChatFields, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.OfflineEmailEntryPointID(); ok {
+		_spec.SetField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedOfflineEmailEntryPointID(); ok {
+		_spec.AddField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+	}
+	if _u.mutation.OfflineEmailEntryPointIDCleared() {
+		_spec.ClearField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt)
 	}
 	if _u.mutation.DefaultQueueCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -323,6 +414,63 @@ func (_u *EntryPointUpdateOne) SetNillableDefaultQueueID(v *int) *EntryPointUpda
 	return _u
 }
 
+// SetOpeningHours sets the "opening_hours" field.
+func (_u *EntryPointUpdateOne) SetOpeningHours(v *schedule.Hours) *EntryPointUpdateOne {
+	_u.mutation.SetOpeningHours(v)
+	return _u
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (_u *EntryPointUpdateOne) ClearOpeningHours() *EntryPointUpdateOne {
+	_u.mutation.ClearOpeningHours()
+	return _u
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (_u *EntryPointUpdateOne) SetPreChatFields(v []schema.PreChatField) *EntryPointUpdateOne {
+	_u.mutation.SetPreChatFields(v)
+	return _u
+}
+
+// AppendPreChatFields appends value to the "pre_chat_fields" field.
+func (_u *EntryPointUpdateOne) AppendPreChatFields(v []schema.PreChatField) *EntryPointUpdateOne {
+	_u.mutation.AppendPreChatFields(v)
+	return _u
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (_u *EntryPointUpdateOne) ClearPreChatFields() *EntryPointUpdateOne {
+	_u.mutation.ClearPreChatFields()
+	return _u
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdateOne) SetOfflineEmailEntryPointID(v int) *EntryPointUpdateOne {
+	_u.mutation.ResetOfflineEmailEntryPointID()
+	_u.mutation.SetOfflineEmailEntryPointID(v)
+	return _u
+}
+
+// SetNillableOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field if the given value is not nil.
+func (_u *EntryPointUpdateOne) SetNillableOfflineEmailEntryPointID(v *int) *EntryPointUpdateOne {
+	if v != nil {
+		_u.SetOfflineEmailEntryPointID(*v)
+	}
+	return _u
+}
+
+// AddOfflineEmailEntryPointID adds value to the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdateOne) AddOfflineEmailEntryPointID(v int) *EntryPointUpdateOne {
+	_u.mutation.AddOfflineEmailEntryPointID(v)
+	return _u
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (_u *EntryPointUpdateOne) ClearOfflineEmailEntryPointID() *EntryPointUpdateOne {
+	_u.mutation.ClearOfflineEmailEntryPointID()
+	return _u
+}
+
 // SetDefaultQueue sets the "default_queue" edge to the Queue entity.
 func (_u *EntryPointUpdateOne) SetDefaultQueue(v *Queue) *EntryPointUpdateOne {
 	return _u.SetDefaultQueueID(v.ID)
@@ -400,6 +548,11 @@ func (_u *EntryPointUpdateOne) check() error {
 			return &ValidationError{Name: "address", err: fmt.Errorf(`ent: validator failed for field "EntryPoint.address": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.OpeningHours(); ok {
+		if err := v.Validate(); err != nil {
+			return &ValidationError{Name: "opening_hours", err: fmt.Errorf(`ent: validator failed for field "EntryPoint.opening_hours": %w`, err)}
+		}
+	}
 	if _u.mutation.DefaultQueueCleared() && len(_u.mutation.DefaultQueueIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "EntryPoint.default_queue"`)
 	}
@@ -458,6 +611,32 @@ func (_u *EntryPointUpdateOne) sqlSave(ctx context.Context) (_node *EntryPoint, 
 	}
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(entrypoint.FieldActive, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.OpeningHours(); ok {
+		_spec.SetField(entrypoint.FieldOpeningHours, field.TypeJSON, value)
+	}
+	if _u.mutation.OpeningHoursCleared() {
+		_spec.ClearField(entrypoint.FieldOpeningHours, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PreChatFields(); ok {
+		_spec.SetField(entrypoint.FieldPreChatFields, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPreChatFields(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, entrypoint.FieldPreChatFields, value)
+		})
+	}
+	if _u.mutation.PreChatFieldsCleared() {
+		_spec.ClearField(entrypoint.FieldPreChatFields, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.OfflineEmailEntryPointID(); ok {
+		_spec.SetField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedOfflineEmailEntryPointID(); ok {
+		_spec.AddField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt, value)
+	}
+	if _u.mutation.OfflineEmailEntryPointIDCleared() {
+		_spec.ClearField(entrypoint.FieldOfflineEmailEntryPointID, field.TypeInt)
 	}
 	if _u.mutation.DefaultQueueCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -2979,6 +2979,11 @@ func (_q *PostSessionSettingQuery) collectField(ctx context.Context, oneNode boo
 				selectedFields = append(selectedFields, postsessionsetting.FieldAskConsent)
 				fieldSeen[postsessionsetting.FieldAskConsent] = struct{}{}
 			}
+		case "consentQuestion":
+			if _, ok := fieldSeen[postsessionsetting.FieldConsentQuestion]; !ok {
+				selectedFields = append(selectedFields, postsessionsetting.FieldConsentQuestion)
+				fieldSeen[postsessionsetting.FieldConsentQuestion] = struct{}{}
+			}
 		case "queueID":
 			if _, ok := fieldSeen[postsessionsetting.FieldQueueID]; !ok {
 				selectedFields = append(selectedFields, postsessionsetting.FieldQueueID)

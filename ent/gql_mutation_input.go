@@ -511,14 +511,15 @@ func (c *EntryPointUpdateOne) SetInput(i UpdateEntryPointInput) *EntryPointUpdat
 
 // CreatePostSessionSettingInput represents a mutation input for creating postsessionsettings.
 type CreatePostSessionSettingInput struct {
-	Channel        enum.Channel
-	Enabled        *bool
-	SessionTypes   []enum.SessionType
-	DataParameters []schema.DataParameter
-	RecordIn       *postsessionsetting.RecordIn
-	AskConsent     *bool
-	QueueID        *int
-	VirtualAgentID *int
+	Channel         enum.Channel
+	Enabled         *bool
+	SessionTypes    []enum.SessionType
+	DataParameters  []schema.DataParameter
+	RecordIn        *postsessionsetting.RecordIn
+	AskConsent      *bool
+	ConsentQuestion *string
+	QueueID         *int
+	VirtualAgentID  *int
 }
 
 // Mutate applies the CreatePostSessionSettingInput on the PostSessionSettingMutation builder.
@@ -538,6 +539,9 @@ func (i *CreatePostSessionSettingInput) Mutate(m *PostSessionSettingMutation) {
 	}
 	if v := i.AskConsent; v != nil {
 		m.SetAskConsent(*v)
+	}
+	if v := i.ConsentQuestion; v != nil {
+		m.SetConsentQuestion(*v)
 	}
 	if v := i.QueueID; v != nil {
 		m.SetQueueID(*v)
@@ -565,6 +569,8 @@ type UpdatePostSessionSettingInput struct {
 	AppendDataParameters []schema.DataParameter
 	RecordIn             *postsessionsetting.RecordIn
 	AskConsent           *bool
+	ClearConsentQuestion bool
+	ConsentQuestion      *string
 	ClearQueue           bool
 	QueueID              *int
 	ClearVirtualAgent    bool
@@ -602,6 +608,12 @@ func (i *UpdatePostSessionSettingInput) Mutate(m *PostSessionSettingMutation) {
 	}
 	if v := i.AskConsent; v != nil {
 		m.SetAskConsent(*v)
+	}
+	if i.ClearConsentQuestion {
+		m.ClearConsentQuestion()
+	}
+	if v := i.ConsentQuestion; v != nil {
+		m.SetConsentQuestion(*v)
 	}
 	if i.ClearQueue {
 		m.ClearQueue()

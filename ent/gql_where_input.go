@@ -7821,6 +7821,23 @@ type PostSessionSettingWhereInput struct {
 	AskConsent    *bool `json:"askConsent,omitempty"`
 	AskConsentNEQ *bool `json:"askConsentNEQ,omitempty"`
 
+	// "consent_question" field predicates.
+	ConsentQuestion             *string  `json:"consentQuestion,omitempty"`
+	ConsentQuestionNEQ          *string  `json:"consentQuestionNEQ,omitempty"`
+	ConsentQuestionIn           []string `json:"consentQuestionIn,omitempty"`
+	ConsentQuestionNotIn        []string `json:"consentQuestionNotIn,omitempty"`
+	ConsentQuestionGT           *string  `json:"consentQuestionGT,omitempty"`
+	ConsentQuestionGTE          *string  `json:"consentQuestionGTE,omitempty"`
+	ConsentQuestionLT           *string  `json:"consentQuestionLT,omitempty"`
+	ConsentQuestionLTE          *string  `json:"consentQuestionLTE,omitempty"`
+	ConsentQuestionContains     *string  `json:"consentQuestionContains,omitempty"`
+	ConsentQuestionHasPrefix    *string  `json:"consentQuestionHasPrefix,omitempty"`
+	ConsentQuestionHasSuffix    *string  `json:"consentQuestionHasSuffix,omitempty"`
+	ConsentQuestionIsNil        bool     `json:"consentQuestionIsNil,omitempty"`
+	ConsentQuestionNotNil       bool     `json:"consentQuestionNotNil,omitempty"`
+	ConsentQuestionEqualFold    *string  `json:"consentQuestionEqualFold,omitempty"`
+	ConsentQuestionContainsFold *string  `json:"consentQuestionContainsFold,omitempty"`
+
 	// "queue_id" field predicates.
 	QueueID       *int  `json:"queueID,omitempty"`
 	QueueIDNEQ    *int  `json:"queueIDNEQ,omitempty"`
@@ -8024,6 +8041,51 @@ func (i *PostSessionSettingWhereInput) P() (predicate.PostSessionSetting, error)
 	}
 	if i.AskConsentNEQ != nil {
 		predicates = append(predicates, postsessionsetting.AskConsentNEQ(*i.AskConsentNEQ))
+	}
+	if i.ConsentQuestion != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionEQ(*i.ConsentQuestion))
+	}
+	if i.ConsentQuestionNEQ != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionNEQ(*i.ConsentQuestionNEQ))
+	}
+	if len(i.ConsentQuestionIn) > 0 {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionIn(i.ConsentQuestionIn...))
+	}
+	if len(i.ConsentQuestionNotIn) > 0 {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionNotIn(i.ConsentQuestionNotIn...))
+	}
+	if i.ConsentQuestionGT != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionGT(*i.ConsentQuestionGT))
+	}
+	if i.ConsentQuestionGTE != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionGTE(*i.ConsentQuestionGTE))
+	}
+	if i.ConsentQuestionLT != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionLT(*i.ConsentQuestionLT))
+	}
+	if i.ConsentQuestionLTE != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionLTE(*i.ConsentQuestionLTE))
+	}
+	if i.ConsentQuestionContains != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionContains(*i.ConsentQuestionContains))
+	}
+	if i.ConsentQuestionHasPrefix != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionHasPrefix(*i.ConsentQuestionHasPrefix))
+	}
+	if i.ConsentQuestionHasSuffix != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionHasSuffix(*i.ConsentQuestionHasSuffix))
+	}
+	if i.ConsentQuestionIsNil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionIsNil())
+	}
+	if i.ConsentQuestionNotNil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionNotNil())
+	}
+	if i.ConsentQuestionEqualFold != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionEqualFold(*i.ConsentQuestionEqualFold))
+	}
+	if i.ConsentQuestionContainsFold != nil {
+		predicates = append(predicates, postsessionsetting.ConsentQuestionContainsFold(*i.ConsentQuestionContainsFold))
 	}
 	if i.QueueID != nil {
 		predicates = append(predicates, postsessionsetting.QueueIDEQ(*i.QueueID))

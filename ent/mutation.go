@@ -39,6 +39,7 @@ import (
 	"github.com/switchboard/switchboard/ent/transfer"
 	"github.com/switchboard/switchboard/ent/virtualagent"
 	"github.com/switchboard/switchboard/ent/wrapupreason"
+	"github.com/switchboard/switchboard/internal/schedule"
 )
 
 const (
@@ -14382,22 +14383,27 @@ func (m *EngagementMutation) ResetEdge(name string) error {
 // EntryPointMutation represents an operation that mutates the EntryPoint nodes in the graph.
 type EntryPointMutation struct {
 	config
-	op                   Op
-	typ                  string
-	id                   *int
-	created_at           *time.Time
-	updated_at           *time.Time
-	name                 *string
-	channel              *enum.Channel
-	address              *string
-	chat_token           *string
-	active               *bool
-	clearedFields        map[string]struct{}
-	default_queue        *int
-	cleareddefault_queue bool
-	done                 bool
-	oldValue             func(context.Context) (*EntryPoint, error)
-	predicates           []predicate.EntryPoint
+	op                              Op
+	typ                             string
+	id                              *int
+	created_at                      *time.Time
+	updated_at                      *time.Time
+	name                            *string
+	channel                         *enum.Channel
+	address                         *string
+	chat_token                      *string
+	active                          *bool
+	opening_hours                   **schedule.Hours
+	pre_chat_fields                 *[]schema.PreChatField
+	appendpre_chat_fields           []schema.PreChatField
+	offline_email_entry_point_id    *int
+	addoffline_email_entry_point_id *int
+	clearedFields                   map[string]struct{}
+	default_queue                   *int
+	cleareddefault_queue            bool
+	done                            bool
+	oldValue                        func(context.Context) (*EntryPoint, error)
+	predicates                      []predicate.EntryPoint
 }
 
 var _ ent.Mutation = (*EntryPointMutation)(nil)
@@ -14812,6 +14818,190 @@ func (m *EntryPointMutation) ResetDefaultQueueID() {
 	m.default_queue = nil
 }
 
+// SetOpeningHours sets the "opening_hours" field.
+func (m *EntryPointMutation) SetOpeningHours(s *schedule.Hours) {
+	m.opening_hours = &s
+}
+
+// OpeningHours returns the value of the "opening_hours" field in the mutation.
+func (m *EntryPointMutation) OpeningHours() (r *schedule.Hours, exists bool) {
+	v := m.opening_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpeningHours returns the old "opening_hours" field's value of the EntryPoint entity.
+// If the EntryPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntryPointMutation) OldOpeningHours(ctx context.Context) (v *schedule.Hours, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpeningHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpeningHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpeningHours: %w", err)
+	}
+	return oldValue.OpeningHours, nil
+}
+
+// ClearOpeningHours clears the value of the "opening_hours" field.
+func (m *EntryPointMutation) ClearOpeningHours() {
+	m.opening_hours = nil
+	m.clearedFields[entrypoint.FieldOpeningHours] = struct{}{}
+}
+
+// OpeningHoursCleared returns if the "opening_hours" field was cleared in this mutation.
+func (m *EntryPointMutation) OpeningHoursCleared() bool {
+	_, ok := m.clearedFields[entrypoint.FieldOpeningHours]
+	return ok
+}
+
+// ResetOpeningHours resets all changes to the "opening_hours" field.
+func (m *EntryPointMutation) ResetOpeningHours() {
+	m.opening_hours = nil
+	delete(m.clearedFields, entrypoint.FieldOpeningHours)
+}
+
+// SetPreChatFields sets the "pre_chat_fields" field.
+func (m *EntryPointMutation) SetPreChatFields(scf []schema.PreChatField) {
+	m.pre_chat_fields = &scf
+	m.appendpre_chat_fields = nil
+}
+
+// PreChatFields returns the value of the "pre_chat_fields" field in the mutation.
+func (m *EntryPointMutation) PreChatFields() (r []schema.PreChatField, exists bool) {
+	v := m.pre_chat_fields
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreChatFields returns the old "pre_chat_fields" field's value of the EntryPoint entity.
+// If the EntryPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntryPointMutation) OldPreChatFields(ctx context.Context) (v []schema.PreChatField, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreChatFields is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreChatFields requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreChatFields: %w", err)
+	}
+	return oldValue.PreChatFields, nil
+}
+
+// AppendPreChatFields adds scf to the "pre_chat_fields" field.
+func (m *EntryPointMutation) AppendPreChatFields(scf []schema.PreChatField) {
+	m.appendpre_chat_fields = append(m.appendpre_chat_fields, scf...)
+}
+
+// AppendedPreChatFields returns the list of values that were appended to the "pre_chat_fields" field in this mutation.
+func (m *EntryPointMutation) AppendedPreChatFields() ([]schema.PreChatField, bool) {
+	if len(m.appendpre_chat_fields) == 0 {
+		return nil, false
+	}
+	return m.appendpre_chat_fields, true
+}
+
+// ClearPreChatFields clears the value of the "pre_chat_fields" field.
+func (m *EntryPointMutation) ClearPreChatFields() {
+	m.pre_chat_fields = nil
+	m.appendpre_chat_fields = nil
+	m.clearedFields[entrypoint.FieldPreChatFields] = struct{}{}
+}
+
+// PreChatFieldsCleared returns if the "pre_chat_fields" field was cleared in this mutation.
+func (m *EntryPointMutation) PreChatFieldsCleared() bool {
+	_, ok := m.clearedFields[entrypoint.FieldPreChatFields]
+	return ok
+}
+
+// ResetPreChatFields resets all changes to the "pre_chat_fields" field.
+func (m *EntryPointMutation) ResetPreChatFields() {
+	m.pre_chat_fields = nil
+	m.appendpre_chat_fields = nil
+	delete(m.clearedFields, entrypoint.FieldPreChatFields)
+}
+
+// SetOfflineEmailEntryPointID sets the "offline_email_entry_point_id" field.
+func (m *EntryPointMutation) SetOfflineEmailEntryPointID(i int) {
+	m.offline_email_entry_point_id = &i
+	m.addoffline_email_entry_point_id = nil
+}
+
+// OfflineEmailEntryPointID returns the value of the "offline_email_entry_point_id" field in the mutation.
+func (m *EntryPointMutation) OfflineEmailEntryPointID() (r int, exists bool) {
+	v := m.offline_email_entry_point_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfflineEmailEntryPointID returns the old "offline_email_entry_point_id" field's value of the EntryPoint entity.
+// If the EntryPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EntryPointMutation) OldOfflineEmailEntryPointID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfflineEmailEntryPointID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfflineEmailEntryPointID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfflineEmailEntryPointID: %w", err)
+	}
+	return oldValue.OfflineEmailEntryPointID, nil
+}
+
+// AddOfflineEmailEntryPointID adds i to the "offline_email_entry_point_id" field.
+func (m *EntryPointMutation) AddOfflineEmailEntryPointID(i int) {
+	if m.addoffline_email_entry_point_id != nil {
+		*m.addoffline_email_entry_point_id += i
+	} else {
+		m.addoffline_email_entry_point_id = &i
+	}
+}
+
+// AddedOfflineEmailEntryPointID returns the value that was added to the "offline_email_entry_point_id" field in this mutation.
+func (m *EntryPointMutation) AddedOfflineEmailEntryPointID() (r int, exists bool) {
+	v := m.addoffline_email_entry_point_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOfflineEmailEntryPointID clears the value of the "offline_email_entry_point_id" field.
+func (m *EntryPointMutation) ClearOfflineEmailEntryPointID() {
+	m.offline_email_entry_point_id = nil
+	m.addoffline_email_entry_point_id = nil
+	m.clearedFields[entrypoint.FieldOfflineEmailEntryPointID] = struct{}{}
+}
+
+// OfflineEmailEntryPointIDCleared returns if the "offline_email_entry_point_id" field was cleared in this mutation.
+func (m *EntryPointMutation) OfflineEmailEntryPointIDCleared() bool {
+	_, ok := m.clearedFields[entrypoint.FieldOfflineEmailEntryPointID]
+	return ok
+}
+
+// ResetOfflineEmailEntryPointID resets all changes to the "offline_email_entry_point_id" field.
+func (m *EntryPointMutation) ResetOfflineEmailEntryPointID() {
+	m.offline_email_entry_point_id = nil
+	m.addoffline_email_entry_point_id = nil
+	delete(m.clearedFields, entrypoint.FieldOfflineEmailEntryPointID)
+}
+
 // ClearDefaultQueue clears the "default_queue" edge to the Queue entity.
 func (m *EntryPointMutation) ClearDefaultQueue() {
 	m.cleareddefault_queue = true
@@ -14873,7 +15063,7 @@ func (m *EntryPointMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EntryPointMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, entrypoint.FieldCreatedAt)
 	}
@@ -14897,6 +15087,15 @@ func (m *EntryPointMutation) Fields() []string {
 	}
 	if m.default_queue != nil {
 		fields = append(fields, entrypoint.FieldDefaultQueueID)
+	}
+	if m.opening_hours != nil {
+		fields = append(fields, entrypoint.FieldOpeningHours)
+	}
+	if m.pre_chat_fields != nil {
+		fields = append(fields, entrypoint.FieldPreChatFields)
+	}
+	if m.offline_email_entry_point_id != nil {
+		fields = append(fields, entrypoint.FieldOfflineEmailEntryPointID)
 	}
 	return fields
 }
@@ -14922,6 +15121,12 @@ func (m *EntryPointMutation) Field(name string) (ent.Value, bool) {
 		return m.Active()
 	case entrypoint.FieldDefaultQueueID:
 		return m.DefaultQueueID()
+	case entrypoint.FieldOpeningHours:
+		return m.OpeningHours()
+	case entrypoint.FieldPreChatFields:
+		return m.PreChatFields()
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		return m.OfflineEmailEntryPointID()
 	}
 	return nil, false
 }
@@ -14947,6 +15152,12 @@ func (m *EntryPointMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldActive(ctx)
 	case entrypoint.FieldDefaultQueueID:
 		return m.OldDefaultQueueID(ctx)
+	case entrypoint.FieldOpeningHours:
+		return m.OldOpeningHours(ctx)
+	case entrypoint.FieldPreChatFields:
+		return m.OldPreChatFields(ctx)
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		return m.OldOfflineEmailEntryPointID(ctx)
 	}
 	return nil, fmt.Errorf("unknown EntryPoint field %s", name)
 }
@@ -15012,6 +15223,27 @@ func (m *EntryPointMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDefaultQueueID(v)
 		return nil
+	case entrypoint.FieldOpeningHours:
+		v, ok := value.(*schedule.Hours)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpeningHours(v)
+		return nil
+	case entrypoint.FieldPreChatFields:
+		v, ok := value.([]schema.PreChatField)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreChatFields(v)
+		return nil
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfflineEmailEntryPointID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint field %s", name)
 }
@@ -15020,6 +15252,9 @@ func (m *EntryPointMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *EntryPointMutation) AddedFields() []string {
 	var fields []string
+	if m.addoffline_email_entry_point_id != nil {
+		fields = append(fields, entrypoint.FieldOfflineEmailEntryPointID)
+	}
 	return fields
 }
 
@@ -15028,6 +15263,8 @@ func (m *EntryPointMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *EntryPointMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		return m.AddedOfflineEmailEntryPointID()
 	}
 	return nil, false
 }
@@ -15037,6 +15274,13 @@ func (m *EntryPointMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *EntryPointMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOfflineEmailEntryPointID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint numeric field %s", name)
 }
@@ -15050,6 +15294,15 @@ func (m *EntryPointMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(entrypoint.FieldChatToken) {
 		fields = append(fields, entrypoint.FieldChatToken)
+	}
+	if m.FieldCleared(entrypoint.FieldOpeningHours) {
+		fields = append(fields, entrypoint.FieldOpeningHours)
+	}
+	if m.FieldCleared(entrypoint.FieldPreChatFields) {
+		fields = append(fields, entrypoint.FieldPreChatFields)
+	}
+	if m.FieldCleared(entrypoint.FieldOfflineEmailEntryPointID) {
+		fields = append(fields, entrypoint.FieldOfflineEmailEntryPointID)
 	}
 	return fields
 }
@@ -15070,6 +15323,15 @@ func (m *EntryPointMutation) ClearField(name string) error {
 		return nil
 	case entrypoint.FieldChatToken:
 		m.ClearChatToken()
+		return nil
+	case entrypoint.FieldOpeningHours:
+		m.ClearOpeningHours()
+		return nil
+	case entrypoint.FieldPreChatFields:
+		m.ClearPreChatFields()
+		return nil
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		m.ClearOfflineEmailEntryPointID()
 		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint nullable field %s", name)
@@ -15102,6 +15364,15 @@ func (m *EntryPointMutation) ResetField(name string) error {
 		return nil
 	case entrypoint.FieldDefaultQueueID:
 		m.ResetDefaultQueueID()
+		return nil
+	case entrypoint.FieldOpeningHours:
+		m.ResetOpeningHours()
+		return nil
+	case entrypoint.FieldPreChatFields:
+		m.ResetPreChatFields()
+		return nil
+	case entrypoint.FieldOfflineEmailEntryPointID:
+		m.ResetOfflineEmailEntryPointID()
 		return nil
 	}
 	return fmt.Errorf("unknown EntryPoint field %s", name)
@@ -19581,6 +19852,7 @@ type PostSessionSettingMutation struct {
 	appenddata_parameters []schema.DataParameter
 	record_in             *postsessionsetting.RecordIn
 	ask_consent           *bool
+	consent_question      *string
 	clearedFields         map[string]struct{}
 	queue                 *int
 	clearedqueue          bool
@@ -20035,6 +20307,55 @@ func (m *PostSessionSettingMutation) ResetAskConsent() {
 	m.ask_consent = nil
 }
 
+// SetConsentQuestion sets the "consent_question" field.
+func (m *PostSessionSettingMutation) SetConsentQuestion(s string) {
+	m.consent_question = &s
+}
+
+// ConsentQuestion returns the value of the "consent_question" field in the mutation.
+func (m *PostSessionSettingMutation) ConsentQuestion() (r string, exists bool) {
+	v := m.consent_question
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConsentQuestion returns the old "consent_question" field's value of the PostSessionSetting entity.
+// If the PostSessionSetting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PostSessionSettingMutation) OldConsentQuestion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConsentQuestion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConsentQuestion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConsentQuestion: %w", err)
+	}
+	return oldValue.ConsentQuestion, nil
+}
+
+// ClearConsentQuestion clears the value of the "consent_question" field.
+func (m *PostSessionSettingMutation) ClearConsentQuestion() {
+	m.consent_question = nil
+	m.clearedFields[postsessionsetting.FieldConsentQuestion] = struct{}{}
+}
+
+// ConsentQuestionCleared returns if the "consent_question" field was cleared in this mutation.
+func (m *PostSessionSettingMutation) ConsentQuestionCleared() bool {
+	_, ok := m.clearedFields[postsessionsetting.FieldConsentQuestion]
+	return ok
+}
+
+// ResetConsentQuestion resets all changes to the "consent_question" field.
+func (m *PostSessionSettingMutation) ResetConsentQuestion() {
+	m.consent_question = nil
+	delete(m.clearedFields, postsessionsetting.FieldConsentQuestion)
+}
+
 // SetQueueID sets the "queue_id" field.
 func (m *PostSessionSettingMutation) SetQueueID(i int) {
 	m.queue = &i
@@ -20221,7 +20542,7 @@ func (m *PostSessionSettingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PostSessionSettingMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, postsessionsetting.FieldCreatedAt)
 	}
@@ -20245,6 +20566,9 @@ func (m *PostSessionSettingMutation) Fields() []string {
 	}
 	if m.ask_consent != nil {
 		fields = append(fields, postsessionsetting.FieldAskConsent)
+	}
+	if m.consent_question != nil {
+		fields = append(fields, postsessionsetting.FieldConsentQuestion)
 	}
 	if m.queue != nil {
 		fields = append(fields, postsessionsetting.FieldQueueID)
@@ -20276,6 +20600,8 @@ func (m *PostSessionSettingMutation) Field(name string) (ent.Value, bool) {
 		return m.RecordIn()
 	case postsessionsetting.FieldAskConsent:
 		return m.AskConsent()
+	case postsessionsetting.FieldConsentQuestion:
+		return m.ConsentQuestion()
 	case postsessionsetting.FieldQueueID:
 		return m.QueueID()
 	case postsessionsetting.FieldVirtualAgentID:
@@ -20305,6 +20631,8 @@ func (m *PostSessionSettingMutation) OldField(ctx context.Context, name string) 
 		return m.OldRecordIn(ctx)
 	case postsessionsetting.FieldAskConsent:
 		return m.OldAskConsent(ctx)
+	case postsessionsetting.FieldConsentQuestion:
+		return m.OldConsentQuestion(ctx)
 	case postsessionsetting.FieldQueueID:
 		return m.OldQueueID(ctx)
 	case postsessionsetting.FieldVirtualAgentID:
@@ -20374,6 +20702,13 @@ func (m *PostSessionSettingMutation) SetField(name string, value ent.Value) erro
 		}
 		m.SetAskConsent(v)
 		return nil
+	case postsessionsetting.FieldConsentQuestion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConsentQuestion(v)
+		return nil
 	case postsessionsetting.FieldQueueID:
 		v, ok := value.(int)
 		if !ok {
@@ -20427,6 +20762,9 @@ func (m *PostSessionSettingMutation) ClearedFields() []string {
 	if m.FieldCleared(postsessionsetting.FieldDataParameters) {
 		fields = append(fields, postsessionsetting.FieldDataParameters)
 	}
+	if m.FieldCleared(postsessionsetting.FieldConsentQuestion) {
+		fields = append(fields, postsessionsetting.FieldConsentQuestion)
+	}
 	if m.FieldCleared(postsessionsetting.FieldQueueID) {
 		fields = append(fields, postsessionsetting.FieldQueueID)
 	}
@@ -20452,6 +20790,9 @@ func (m *PostSessionSettingMutation) ClearField(name string) error {
 		return nil
 	case postsessionsetting.FieldDataParameters:
 		m.ClearDataParameters()
+		return nil
+	case postsessionsetting.FieldConsentQuestion:
+		m.ClearConsentQuestion()
 		return nil
 	case postsessionsetting.FieldQueueID:
 		m.ClearQueueID()
@@ -20490,6 +20831,9 @@ func (m *PostSessionSettingMutation) ResetField(name string) error {
 		return nil
 	case postsessionsetting.FieldAskConsent:
 		m.ResetAskConsent()
+		return nil
+	case postsessionsetting.FieldConsentQuestion:
+		m.ResetConsentQuestion()
 		return nil
 	case postsessionsetting.FieldQueueID:
 		m.ResetQueueID()

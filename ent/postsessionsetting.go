@@ -38,6 +38,8 @@ type PostSessionSetting struct {
 	RecordIn postsessionsetting.RecordIn `json:"record_in,omitempty"`
 	// AskConsent holds the value of the "ask_consent" field.
 	AskConsent bool `json:"ask_consent,omitempty"`
+	// The question a chat customer is asked when ask_consent is set; empty asks the README's default.
+	ConsentQuestion string `json:"consent_question,omitempty"`
 	// Set for a queue-level override of a chat queue.
 	QueueID *int `json:"queue_id,omitempty"`
 	// VirtualAgentID holds the value of the "virtual_agent_id" field.
@@ -94,7 +96,7 @@ func (*PostSessionSetting) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case postsessionsetting.FieldID, postsessionsetting.FieldQueueID, postsessionsetting.FieldVirtualAgentID:
 			values[i] = new(sql.NullInt64)
-		case postsessionsetting.FieldChannel, postsessionsetting.FieldRecordIn:
+		case postsessionsetting.FieldChannel, postsessionsetting.FieldRecordIn, postsessionsetting.FieldConsentQuestion:
 			values[i] = new(sql.NullString)
 		case postsessionsetting.FieldCreatedAt, postsessionsetting.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -170,6 +172,12 @@ func (_m *PostSessionSetting) assignValues(columns []string, values []any) error
 				return fmt.Errorf("unexpected type %T for field ask_consent", values[i])
 			} else if value.Valid {
 				_m.AskConsent = value.Bool
+			}
+		case postsessionsetting.FieldConsentQuestion:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field consent_question", values[i])
+			} else if value.Valid {
+				_m.ConsentQuestion = value.String
 			}
 		case postsessionsetting.FieldQueueID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -254,6 +262,9 @@ func (_m *PostSessionSetting) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("ask_consent=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AskConsent))
+	builder.WriteString(", ")
+	builder.WriteString("consent_question=")
+	builder.WriteString(_m.ConsentQuestion)
 	builder.WriteString(", ")
 	if v := _m.QueueID; v != nil {
 		builder.WriteString("queue_id=")

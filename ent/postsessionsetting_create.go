@@ -114,6 +114,20 @@ func (_c *PostSessionSettingCreate) SetNillableAskConsent(v *bool) *PostSessionS
 	return _c
 }
 
+// SetConsentQuestion sets the "consent_question" field.
+func (_c *PostSessionSettingCreate) SetConsentQuestion(v string) *PostSessionSettingCreate {
+	_c.mutation.SetConsentQuestion(v)
+	return _c
+}
+
+// SetNillableConsentQuestion sets the "consent_question" field if the given value is not nil.
+func (_c *PostSessionSettingCreate) SetNillableConsentQuestion(v *string) *PostSessionSettingCreate {
+	if v != nil {
+		_c.SetConsentQuestion(*v)
+	}
+	return _c
+}
+
 // SetQueueID sets the "queue_id" field.
 func (_c *PostSessionSettingCreate) SetQueueID(v int) *PostSessionSettingCreate {
 	_c.mutation.SetQueueID(v)
@@ -239,6 +253,11 @@ func (_c *PostSessionSettingCreate) check() error {
 	if _, ok := _c.mutation.AskConsent(); !ok {
 		return &ValidationError{Name: "ask_consent", err: errors.New(`ent: missing required field "PostSessionSetting.ask_consent"`)}
 	}
+	if v, ok := _c.mutation.ConsentQuestion(); ok {
+		if err := postsessionsetting.ConsentQuestionValidator(v); err != nil {
+			return &ValidationError{Name: "consent_question", err: fmt.Errorf(`ent: validator failed for field "PostSessionSetting.consent_question": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -297,6 +316,10 @@ func (_c *PostSessionSettingCreate) createSpec() (*PostSessionSetting, *sqlgraph
 	if value, ok := _c.mutation.AskConsent(); ok {
 		_spec.SetField(postsessionsetting.FieldAskConsent, field.TypeBool, value)
 		_node.AskConsent = value
+	}
+	if value, ok := _c.mutation.ConsentQuestion(); ok {
+		_spec.SetField(postsessionsetting.FieldConsentQuestion, field.TypeString, value)
+		_node.ConsentQuestion = value
 	}
 	if nodes := _c.mutation.QueueIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -477,6 +500,24 @@ func (u *PostSessionSettingUpsert) SetAskConsent(v bool) *PostSessionSettingUpse
 // UpdateAskConsent sets the "ask_consent" field to the value that was provided on create.
 func (u *PostSessionSettingUpsert) UpdateAskConsent() *PostSessionSettingUpsert {
 	u.SetExcluded(postsessionsetting.FieldAskConsent)
+	return u
+}
+
+// SetConsentQuestion sets the "consent_question" field.
+func (u *PostSessionSettingUpsert) SetConsentQuestion(v string) *PostSessionSettingUpsert {
+	u.Set(postsessionsetting.FieldConsentQuestion, v)
+	return u
+}
+
+// UpdateConsentQuestion sets the "consent_question" field to the value that was provided on create.
+func (u *PostSessionSettingUpsert) UpdateConsentQuestion() *PostSessionSettingUpsert {
+	u.SetExcluded(postsessionsetting.FieldConsentQuestion)
+	return u
+}
+
+// ClearConsentQuestion clears the value of the "consent_question" field.
+func (u *PostSessionSettingUpsert) ClearConsentQuestion() *PostSessionSettingUpsert {
+	u.SetNull(postsessionsetting.FieldConsentQuestion)
 	return u
 }
 
@@ -670,6 +711,27 @@ func (u *PostSessionSettingUpsertOne) SetAskConsent(v bool) *PostSessionSettingU
 func (u *PostSessionSettingUpsertOne) UpdateAskConsent() *PostSessionSettingUpsertOne {
 	return u.Update(func(s *PostSessionSettingUpsert) {
 		s.UpdateAskConsent()
+	})
+}
+
+// SetConsentQuestion sets the "consent_question" field.
+func (u *PostSessionSettingUpsertOne) SetConsentQuestion(v string) *PostSessionSettingUpsertOne {
+	return u.Update(func(s *PostSessionSettingUpsert) {
+		s.SetConsentQuestion(v)
+	})
+}
+
+// UpdateConsentQuestion sets the "consent_question" field to the value that was provided on create.
+func (u *PostSessionSettingUpsertOne) UpdateConsentQuestion() *PostSessionSettingUpsertOne {
+	return u.Update(func(s *PostSessionSettingUpsert) {
+		s.UpdateConsentQuestion()
+	})
+}
+
+// ClearConsentQuestion clears the value of the "consent_question" field.
+func (u *PostSessionSettingUpsertOne) ClearConsentQuestion() *PostSessionSettingUpsertOne {
+	return u.Update(func(s *PostSessionSettingUpsert) {
+		s.ClearConsentQuestion()
 	})
 }
 
@@ -1035,6 +1097,27 @@ func (u *PostSessionSettingUpsertBulk) SetAskConsent(v bool) *PostSessionSetting
 func (u *PostSessionSettingUpsertBulk) UpdateAskConsent() *PostSessionSettingUpsertBulk {
 	return u.Update(func(s *PostSessionSettingUpsert) {
 		s.UpdateAskConsent()
+	})
+}
+
+// SetConsentQuestion sets the "consent_question" field.
+func (u *PostSessionSettingUpsertBulk) SetConsentQuestion(v string) *PostSessionSettingUpsertBulk {
+	return u.Update(func(s *PostSessionSettingUpsert) {
+		s.SetConsentQuestion(v)
+	})
+}
+
+// UpdateConsentQuestion sets the "consent_question" field to the value that was provided on create.
+func (u *PostSessionSettingUpsertBulk) UpdateConsentQuestion() *PostSessionSettingUpsertBulk {
+	return u.Update(func(s *PostSessionSettingUpsert) {
+		s.UpdateConsentQuestion()
+	})
+}
+
+// ClearConsentQuestion clears the value of the "consent_question" field.
+func (u *PostSessionSettingUpsertBulk) ClearConsentQuestion() *PostSessionSettingUpsertBulk {
+	return u.Update(func(s *PostSessionSettingUpsert) {
+		s.ClearConsentQuestion()
 	})
 }
 

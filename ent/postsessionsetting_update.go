@@ -132,6 +132,26 @@ func (_u *PostSessionSettingUpdate) SetNillableAskConsent(v *bool) *PostSessionS
 	return _u
 }
 
+// SetConsentQuestion sets the "consent_question" field.
+func (_u *PostSessionSettingUpdate) SetConsentQuestion(v string) *PostSessionSettingUpdate {
+	_u.mutation.SetConsentQuestion(v)
+	return _u
+}
+
+// SetNillableConsentQuestion sets the "consent_question" field if the given value is not nil.
+func (_u *PostSessionSettingUpdate) SetNillableConsentQuestion(v *string) *PostSessionSettingUpdate {
+	if v != nil {
+		_u.SetConsentQuestion(*v)
+	}
+	return _u
+}
+
+// ClearConsentQuestion clears the value of the "consent_question" field.
+func (_u *PostSessionSettingUpdate) ClearConsentQuestion() *PostSessionSettingUpdate {
+	_u.mutation.ClearConsentQuestion()
+	return _u
+}
+
 // SetQueueID sets the "queue_id" field.
 func (_u *PostSessionSettingUpdate) SetQueueID(v int) *PostSessionSettingUpdate {
 	_u.mutation.SetQueueID(v)
@@ -247,6 +267,11 @@ func (_u *PostSessionSettingUpdate) check() error {
 			return &ValidationError{Name: "record_in", err: fmt.Errorf(`ent: validator failed for field "PostSessionSetting.record_in": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ConsentQuestion(); ok {
+		if err := postsessionsetting.ConsentQuestionValidator(v); err != nil {
+			return &ValidationError{Name: "consent_question", err: fmt.Errorf(`ent: validator failed for field "PostSessionSetting.consent_question": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -304,6 +329,12 @@ func (_u *PostSessionSettingUpdate) sqlSave(ctx context.Context) (_node int, err
 	}
 	if value, ok := _u.mutation.AskConsent(); ok {
 		_spec.SetField(postsessionsetting.FieldAskConsent, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConsentQuestion(); ok {
+		_spec.SetField(postsessionsetting.FieldConsentQuestion, field.TypeString, value)
+	}
+	if _u.mutation.ConsentQuestionCleared() {
+		_spec.ClearField(postsessionsetting.FieldConsentQuestion, field.TypeString)
 	}
 	if _u.mutation.QueueCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -483,6 +514,26 @@ func (_u *PostSessionSettingUpdateOne) SetNillableAskConsent(v *bool) *PostSessi
 	return _u
 }
 
+// SetConsentQuestion sets the "consent_question" field.
+func (_u *PostSessionSettingUpdateOne) SetConsentQuestion(v string) *PostSessionSettingUpdateOne {
+	_u.mutation.SetConsentQuestion(v)
+	return _u
+}
+
+// SetNillableConsentQuestion sets the "consent_question" field if the given value is not nil.
+func (_u *PostSessionSettingUpdateOne) SetNillableConsentQuestion(v *string) *PostSessionSettingUpdateOne {
+	if v != nil {
+		_u.SetConsentQuestion(*v)
+	}
+	return _u
+}
+
+// ClearConsentQuestion clears the value of the "consent_question" field.
+func (_u *PostSessionSettingUpdateOne) ClearConsentQuestion() *PostSessionSettingUpdateOne {
+	_u.mutation.ClearConsentQuestion()
+	return _u
+}
+
 // SetQueueID sets the "queue_id" field.
 func (_u *PostSessionSettingUpdateOne) SetQueueID(v int) *PostSessionSettingUpdateOne {
 	_u.mutation.SetQueueID(v)
@@ -611,6 +662,11 @@ func (_u *PostSessionSettingUpdateOne) check() error {
 			return &ValidationError{Name: "record_in", err: fmt.Errorf(`ent: validator failed for field "PostSessionSetting.record_in": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ConsentQuestion(); ok {
+		if err := postsessionsetting.ConsentQuestionValidator(v); err != nil {
+			return &ValidationError{Name: "consent_question", err: fmt.Errorf(`ent: validator failed for field "PostSessionSetting.consent_question": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -685,6 +741,12 @@ func (_u *PostSessionSettingUpdateOne) sqlSave(ctx context.Context) (_node *Post
 	}
 	if value, ok := _u.mutation.AskConsent(); ok {
 		_spec.SetField(postsessionsetting.FieldAskConsent, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConsentQuestion(); ok {
+		_spec.SetField(postsessionsetting.FieldConsentQuestion, field.TypeString, value)
+	}
+	if _u.mutation.ConsentQuestionCleared() {
+		_spec.ClearField(postsessionsetting.FieldConsentQuestion, field.TypeString)
 	}
 	if _u.mutation.QueueCleared() {
 		edge := &sqlgraph.EdgeSpec{

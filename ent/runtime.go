@@ -625,6 +625,10 @@ func init() {
 	postsessionsettingDescAskConsent := postsessionsettingFields[5].Descriptor()
 	// postsessionsetting.DefaultAskConsent holds the default value on creation for the ask_consent field.
 	postsessionsetting.DefaultAskConsent = postsessionsettingDescAskConsent.Default.(bool)
+	// postsessionsettingDescConsentQuestion is the schema descriptor for consent_question field.
+	postsessionsettingDescConsentQuestion := postsessionsettingFields[6].Descriptor()
+	// postsessionsetting.ConsentQuestionValidator is a validator for the "consent_question" field. It is called by the builders before save.
+	postsessionsetting.ConsentQuestionValidator = postsessionsettingDescConsentQuestion.Validators[0].(func(string) error)
 	presenceFields := schema.Presence{}.Fields()
 	_ = presenceFields
 	// presenceDescInstance is the schema descriptor for instance field.

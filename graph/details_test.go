@@ -68,7 +68,7 @@ func TestEventDetailsAreTyped(t *testing.T) {
 	typeOf := map[string]string{
 		"engagement.created": "EngagementCreated", "engagement.state_changed": "EngagementStateChanged",
 		"offer.created": "OfferCreated", "offer.ended": "OfferEnded", "note.added": "NoteAdded",
-		"crm_record.changed": "CRMRecordChanged",
+		"crm_record.changed": "CRMRecordChanged", "queue.position": "QueuePosition",
 	}
 	seen := map[string]bool{}
 	for _, e := range out.Node.History {

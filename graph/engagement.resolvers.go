@@ -91,6 +91,9 @@ func (r *mutationResolver) EndEngagement(ctx context.Context, id int) (*model.En
 
 // PostMessage is the resolver for the postMessage field.
 func (r *mutationResolver) PostMessage(ctx context.Context, input model.PostMessageInput) (*model.PostMessagePayload, error) {
+	if err := r.WebChat.AllowMessage(ctx); err != nil {
+		return nil, err
+	}
 	return wrap(func(m *ent.Message) *model.PostMessagePayload { return &model.PostMessagePayload{Message: m} })(r.Engine.PostMessage(ctx, input.EngagementID, messageText(input.Body, input.Subject, input.TemplateID, input.Variables)))
 }
 

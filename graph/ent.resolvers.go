@@ -108,6 +108,9 @@ func (r *Resolver) Agent() AgentResolver { return &agentResolver{r} }
 // Engagement returns EngagementResolver implementation.
 func (r *Resolver) Engagement() EngagementResolver { return &engagementResolver{r} }
 
+// EntryPoint returns EntryPointResolver implementation.
+func (r *Resolver) EntryPoint() EntryPointResolver { return &entryPointResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -117,6 +120,7 @@ func (r *Resolver) Queue() QueueResolver { return &queueResolver{r} }
 type (
 	agentResolver      struct{ *Resolver }
 	engagementResolver struct{ *Resolver }
+	entryPointResolver struct{ *Resolver }
 	queryResolver      struct{ *Resolver }
 	queueResolver      struct{ *Resolver }
 )

@@ -49,6 +49,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Agent() AgentResolver
 	Engagement() EngagementResolver
+	EntryPoint() EntryPointResolver
 	Event() EventResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -285,6 +286,14 @@ type ComplexityRoot struct {
 		CapacityProfile func(childComplexity int) int
 	}
 
+	ChatWidget struct {
+		ConsentQuestion func(childComplexity int) int
+		NextOpening     func(childComplexity int) int
+		Open            func(childComplexity int) int
+		PreChatFields   func(childComplexity int) int
+		Title           func(childComplexity int) int
+	}
+
 	CreateAPIKeyPayload struct {
 		APIKey func(childComplexity int) int
 		Secret func(childComplexity int) int
@@ -478,16 +487,19 @@ type ComplexityRoot struct {
 	}
 
 	EntryPoint struct {
-		Active         func(childComplexity int) int
-		Address        func(childComplexity int) int
-		Channel        func(childComplexity int) int
-		ChatToken      func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		DefaultQueue   func(childComplexity int) int
-		DefaultQueueID func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Name           func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
+		Active                   func(childComplexity int) int
+		Address                  func(childComplexity int) int
+		Channel                  func(childComplexity int) int
+		ChatToken                func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		DefaultQueue             func(childComplexity int) int
+		DefaultQueueID           func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		Name                     func(childComplexity int) int
+		OfflineEmailEntryPointID func(childComplexity int) int
+		OpeningHours             func(childComplexity int) int
+		PreChatFields            func(childComplexity int) int
+		UpdatedAt                func(childComplexity int) int
 	}
 
 	EntryPointConnection struct {
@@ -545,6 +557,10 @@ type ComplexityRoot struct {
 		Title  func(childComplexity int) int
 	}
 
+	LeaveMessagePayload struct {
+		Received func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		Agent     func(childComplexity int) int
 		ExpiresAt func(childComplexity int) int
@@ -587,6 +603,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MessageRead struct {
+		By        func(childComplexity int) int
+		MessageID func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptOffer              func(childComplexity int, id int) int
 		AcceptTransfer           func(childComplexity int, id int) int
@@ -616,8 +637,10 @@ type ComplexityRoot struct {
 		DeleteWrapUpReason       func(childComplexity int, id int) int
 		EndEngagement            func(childComplexity int, id int) int
 		EndPostSession           func(childComplexity int, engagementID int, result map[string]any) int
+		LeaveMessage             func(childComplexity int, input model.LeaveMessageInput) int
 		Login                    func(childComplexity int, email string, password string) int
 		Logout                   func(childComplexity int) int
+		MarkRead                 func(childComplexity int, engagementID int, messageID int) int
 		ParkEngagement           func(childComplexity int, id int) int
 		PickEngagement           func(childComplexity int, id int) int
 		PostMessage              func(childComplexity int, input model.PostMessageInput) int
@@ -629,7 +652,10 @@ type ComplexityRoot struct {
 		RevokeToken              func(childComplexity int) int
 		SetAgentState            func(childComplexity int, state agent.State, reason *string) int
 		SetCRMRecordStatus       func(childComplexity int, id int, status crmrecord.Status) int
+		SetChatSettings          func(childComplexity int, entryPointID int, input model.ChatSettingsInput) int
 		SetPassword              func(childComplexity int, agentID int, password string) int
+		SetTyping                func(childComplexity int, engagementID int, typing bool) int
+		StartChat                func(childComplexity int, input model.StartChatInput) int
 		StartOutbound            func(childComplexity int, input model.StartOutboundInput) int
 		TakePostSession          func(childComplexity int, engagementID int) int
 		TransferEngagement       func(childComplexity int, input model.TransferEngagementInput) int
@@ -714,6 +740,18 @@ type ComplexityRoot struct {
 		Offer func(childComplexity int) int
 	}
 
+	OpeningHours struct {
+		Holidays func(childComplexity int) int
+		TimeZone func(childComplexity int) int
+		Weekly   func(childComplexity int) int
+	}
+
+	OpeningRange struct {
+		Close func(childComplexity int) int
+		Day   func(childComplexity int) int
+		Open  func(childComplexity int) int
+	}
+
 	OptOut struct {
 		Address      func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
@@ -757,19 +795,20 @@ type ComplexityRoot struct {
 	}
 
 	PostSessionSetting struct {
-		AskConsent     func(childComplexity int) int
-		Channel        func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		DataParameters func(childComplexity int) int
-		Enabled        func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Queue          func(childComplexity int) int
-		QueueID        func(childComplexity int) int
-		RecordIn       func(childComplexity int) int
-		SessionTypes   func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
-		VirtualAgent   func(childComplexity int) int
-		VirtualAgentID func(childComplexity int) int
+		AskConsent      func(childComplexity int) int
+		Channel         func(childComplexity int) int
+		ConsentQuestion func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		DataParameters  func(childComplexity int) int
+		Enabled         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Queue           func(childComplexity int) int
+		QueueID         func(childComplexity int) int
+		RecordIn        func(childComplexity int) int
+		SessionTypes    func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		VirtualAgent    func(childComplexity int) int
+		VirtualAgentID  func(childComplexity int) int
 	}
 
 	PostSessionSettingConnection struct {
@@ -787,10 +826,19 @@ type ComplexityRoot struct {
 		PostSessionSetting func(childComplexity int) int
 	}
 
+	PreChatField struct {
+		Label    func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Required func(childComplexity int) int
+		Type     func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APIKeyOrder, where *ent.APIKeyWhereInput) int
 		Agents              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.AgentOrder, where *ent.AgentWhereInput) int
 		CapacityProfiles    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CapacityProfileOrder, where *ent.CapacityProfileWhereInput) int
+		ChatSnippet         func(childComplexity int, entryPointID int) int
+		ChatWidget          func(childComplexity int, token string) int
 		CrmDeliveries       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMDeliveryOrder, where *ent.CRMDeliveryWhereInput) int
 		CrmRecords          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMRecordOrder, where *ent.CRMRecordWhereInput) int
 		CrmSettings         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CRMSettingOrder, where *ent.CRMSettingWhereInput) int
@@ -803,6 +851,7 @@ type ComplexityRoot struct {
 		Nodes               func(childComplexity int, ids []int) int
 		OptOuts             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.OptOutWhereInput) int
 		PostSessionSettings func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PostSessionSettingOrder, where *ent.PostSessionSettingWhereInput) int
+		QueuePosition       func(childComplexity int, engagementID int) int
 		Queues              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.QueueOrder, where *ent.QueueWhereInput) int
 		Templates           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TemplateOrder, where *ent.TemplateWhereInput) int
 		TransferTargets     func(childComplexity int, channel *enum.Channel) int
@@ -855,6 +904,17 @@ type ComplexityRoot struct {
 		Queue func(childComplexity int) int
 	}
 
+	QueuePosition struct {
+		ExpectedWaitSeconds func(childComplexity int) int
+		Position            func(childComplexity int) int
+	}
+
+	QueuePositionInfo struct {
+		ExpectedWaitSeconds func(childComplexity int) int
+		Position            func(childComplexity int) int
+		QueueID             func(childComplexity int) int
+	}
+
 	QueueStats struct {
 		AgentsAvailable    func(childComplexity int) int
 		AgentsBusy         func(childComplexity int) int
@@ -870,6 +930,11 @@ type ComplexityRoot struct {
 
 	RevokeTokenPayload struct {
 		Revoked func(childComplexity int) int
+	}
+
+	StartChatPayload struct {
+		CustomerToken func(childComplexity int) int
+		Engagement    func(childComplexity int) int
 	}
 
 	StartOutboundPayload struct {
@@ -972,6 +1037,11 @@ type ComplexityRoot struct {
 		Queues func(childComplexity int) int
 	}
 
+	TypingChanged struct {
+		By     func(childComplexity int) int
+		Typing func(childComplexity int) int
+	}
+
 	VirtualAgent struct {
 		Active    func(childComplexity int) int
 		Channels  func(childComplexity int) int
@@ -1035,6 +1105,10 @@ type EngagementResolver interface {
 	SearchTranscript(ctx context.Context, obj *ent.Engagement, query string) ([]*ent.TranscriptSegment, error)
 	History(ctx context.Context, obj *ent.Engagement, first *int, after *string) ([]*ent.Event, error)
 	MetadataFile(ctx context.Context, obj *ent.Engagement) (*string, error)
+}
+type EntryPointResolver interface {
+	OpeningHours(ctx context.Context, obj *ent.EntryPoint) (*model.OpeningHours, error)
+	PreChatFields(ctx context.Context, obj *ent.EntryPoint) ([]*model.PreChatField, error)
 }
 type EventResolver interface {
 	Sequence(ctx context.Context, obj *ent.Event) (string, error)
@@ -1102,6 +1176,11 @@ type MutationResolver interface {
 	AnswerPostSessionConsent(ctx context.Context, engagementID int, accept bool) (*model.EngagementPayload, error)
 	TakePostSession(ctx context.Context, engagementID int) (*model.EngagementPayload, error)
 	EndPostSession(ctx context.Context, engagementID int, result map[string]any) (*model.EngagementPayload, error)
+	StartChat(ctx context.Context, input model.StartChatInput) (*model.StartChatPayload, error)
+	LeaveMessage(ctx context.Context, input model.LeaveMessageInput) (*model.LeaveMessagePayload, error)
+	SetTyping(ctx context.Context, engagementID int, typing bool) (bool, error)
+	MarkRead(ctx context.Context, engagementID int, messageID int) (bool, error)
+	SetChatSettings(ctx context.Context, entryPointID int, input model.ChatSettingsInput) (*model.EntryPointPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -1124,6 +1203,9 @@ type QueryResolver interface {
 	WrapUpReasons(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.WrapUpReasonOrder, where *ent.WrapUpReasonWhereInput) (*ent.WrapUpReasonConnection, error)
 	TransferTargets(ctx context.Context, channel *enum.Channel) (*model.TransferTargets, error)
 	Me(ctx context.Context) (*ent.Agent, error)
+	ChatWidget(ctx context.Context, token string) (*model.ChatWidget, error)
+	QueuePosition(ctx context.Context, engagementID int) (*model.QueuePositionInfo, error)
+	ChatSnippet(ctx context.Context, entryPointID int) (string, error)
 }
 type QueueResolver interface {
 	MenuPath(ctx context.Context, obj *ent.Queue) (string, error)
@@ -2003,6 +2085,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CapacityProfilePayload.CapacityProfile(childComplexity), true
 
+	case "ChatWidget.consentQuestion":
+		if e.ComplexityRoot.ChatWidget.ConsentQuestion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatWidget.ConsentQuestion(childComplexity), true
+	case "ChatWidget.nextOpening":
+		if e.ComplexityRoot.ChatWidget.NextOpening == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatWidget.NextOpening(childComplexity), true
+	case "ChatWidget.open":
+		if e.ComplexityRoot.ChatWidget.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatWidget.Open(childComplexity), true
+	case "ChatWidget.preChatFields":
+		if e.ComplexityRoot.ChatWidget.PreChatFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatWidget.PreChatFields(childComplexity), true
+	case "ChatWidget.title":
+		if e.ComplexityRoot.ChatWidget.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatWidget.Title(childComplexity), true
+
 	case "CreateAPIKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateAPIKeyPayload.APIKey == nil {
 			break
@@ -2872,6 +2985,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EntryPoint.Name(childComplexity), true
+	case "EntryPoint.offlineEmailEntryPointID":
+		if e.ComplexityRoot.EntryPoint.OfflineEmailEntryPointID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryPoint.OfflineEmailEntryPointID(childComplexity), true
+	case "EntryPoint.openingHours":
+		if e.ComplexityRoot.EntryPoint.OpeningHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryPoint.OpeningHours(childComplexity), true
+	case "EntryPoint.preChatFields":
+		if e.ComplexityRoot.EntryPoint.PreChatFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryPoint.PreChatFields(childComplexity), true
 	case "EntryPoint.updatedAt":
 		if e.ComplexityRoot.EntryPoint.UpdatedAt == nil {
 			break
@@ -3073,6 +3204,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventRecord.Title(childComplexity), true
 
+	case "LeaveMessagePayload.received":
+		if e.ComplexityRoot.LeaveMessagePayload.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaveMessagePayload.Received(childComplexity), true
+
 	case "LoginPayload.agent":
 		if e.ComplexityRoot.LoginPayload.Agent == nil {
 			break
@@ -3239,6 +3377,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "MessageRead.by":
+		if e.ComplexityRoot.MessageRead.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageRead.By(childComplexity), true
+	case "MessageRead.messageID":
+		if e.ComplexityRoot.MessageRead.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageRead.MessageID(childComplexity), true
 
 	case "Mutation.acceptOffer":
 		if e.ComplexityRoot.Mutation.AcceptOffer == nil {
@@ -3548,6 +3699,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndPostSession(childComplexity, args["engagementID"].(int), args["result"].(map[string]any)), true
+	case "Mutation.leaveMessage":
+		if e.ComplexityRoot.Mutation.LeaveMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_leaveMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LeaveMessage(childComplexity, args["input"].(model.LeaveMessageInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -3565,6 +3727,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.markRead":
+		if e.ComplexityRoot.Mutation.MarkRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkRead(childComplexity, args["engagementID"].(int), args["messageID"].(int)), true
 	case "Mutation.parkEngagement":
 		if e.ComplexityRoot.Mutation.ParkEngagement == nil {
 			break
@@ -3676,6 +3849,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCRMRecordStatus(childComplexity, args["id"].(int), args["status"].(crmrecord.Status)), true
+	case "Mutation.setChatSettings":
+		if e.ComplexityRoot.Mutation.SetChatSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setChatSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetChatSettings(childComplexity, args["entryPointID"].(int), args["input"].(model.ChatSettingsInput)), true
 	case "Mutation.setPassword":
 		if e.ComplexityRoot.Mutation.SetPassword == nil {
 			break
@@ -3687,6 +3871,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetPassword(childComplexity, args["agentID"].(int), args["password"].(string)), true
+	case "Mutation.setTyping":
+		if e.ComplexityRoot.Mutation.SetTyping == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTyping_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTyping(childComplexity, args["engagementID"].(int), args["typing"].(bool)), true
+	case "Mutation.startChat":
+		if e.ComplexityRoot.Mutation.StartChat == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startChat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartChat(childComplexity, args["input"].(model.StartChatInput)), true
 	case "Mutation.startOutbound":
 		if e.ComplexityRoot.Mutation.StartOutbound == nil {
 			break
@@ -4109,6 +4315,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OfferPayload.Offer(childComplexity), true
 
+	case "OpeningHours.holidays":
+		if e.ComplexityRoot.OpeningHours.Holidays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpeningHours.Holidays(childComplexity), true
+	case "OpeningHours.timeZone":
+		if e.ComplexityRoot.OpeningHours.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpeningHours.TimeZone(childComplexity), true
+	case "OpeningHours.weekly":
+		if e.ComplexityRoot.OpeningHours.Weekly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpeningHours.Weekly(childComplexity), true
+
+	case "OpeningRange.close":
+		if e.ComplexityRoot.OpeningRange.Close == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpeningRange.Close(childComplexity), true
+	case "OpeningRange.day":
+		if e.ComplexityRoot.OpeningRange.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpeningRange.Day(childComplexity), true
+	case "OpeningRange.open":
+		if e.ComplexityRoot.OpeningRange.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpeningRange.Open(childComplexity), true
+
 	case "OptOut.address":
 		if e.ComplexityRoot.OptOut.Address == nil {
 			break
@@ -4271,6 +4515,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PostSessionSetting.Channel(childComplexity), true
+	case "PostSessionSetting.consentQuestion":
+		if e.ComplexityRoot.PostSessionSetting.ConsentQuestion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PostSessionSetting.ConsentQuestion(childComplexity), true
 	case "PostSessionSetting.createdAt":
 		if e.ComplexityRoot.PostSessionSetting.CreatedAt == nil {
 			break
@@ -4377,6 +4627,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PostSessionSettingPayload.PostSessionSetting(childComplexity), true
 
+	case "PreChatField.label":
+		if e.ComplexityRoot.PreChatField.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PreChatField.Label(childComplexity), true
+	case "PreChatField.name":
+		if e.ComplexityRoot.PreChatField.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PreChatField.Name(childComplexity), true
+	case "PreChatField.required":
+		if e.ComplexityRoot.PreChatField.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PreChatField.Required(childComplexity), true
+	case "PreChatField.type":
+		if e.ComplexityRoot.PreChatField.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PreChatField.Type(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -4410,6 +4685,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CapacityProfiles(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.CapacityProfileOrder), args["where"].(*ent.CapacityProfileWhereInput)), true
+	case "Query.chatSnippet":
+		if e.ComplexityRoot.Query.ChatSnippet == nil {
+			break
+		}
+
+		args, err := ec.field_Query_chatSnippet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChatSnippet(childComplexity, args["entryPointID"].(int)), true
+	case "Query.chatWidget":
+		if e.ComplexityRoot.Query.ChatWidget == nil {
+			break
+		}
+
+		args, err := ec.field_Query_chatWidget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChatWidget(childComplexity, args["token"].(string)), true
 	case "Query.crmDeliveries":
 		if e.ComplexityRoot.Query.CrmDeliveries == nil {
 			break
@@ -4538,6 +4835,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PostSessionSettings(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.PostSessionSettingOrder), args["where"].(*ent.PostSessionSettingWhereInput)), true
+	case "Query.queuePosition":
+		if e.ComplexityRoot.Query.QueuePosition == nil {
+			break
+		}
+
+		args, err := ec.field_Query_queuePosition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.QueuePosition(childComplexity, args["engagementID"].(int)), true
 	case "Query.queues":
 		if e.ComplexityRoot.Query.Queues == nil {
 			break
@@ -4789,6 +5097,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QueuePayload.Queue(childComplexity), true
 
+	case "QueuePosition.expectedWaitSeconds":
+		if e.ComplexityRoot.QueuePosition.ExpectedWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueuePosition.ExpectedWaitSeconds(childComplexity), true
+	case "QueuePosition.position":
+		if e.ComplexityRoot.QueuePosition.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueuePosition.Position(childComplexity), true
+
+	case "QueuePositionInfo.expectedWaitSeconds":
+		if e.ComplexityRoot.QueuePositionInfo.ExpectedWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueuePositionInfo.ExpectedWaitSeconds(childComplexity), true
+	case "QueuePositionInfo.position":
+		if e.ComplexityRoot.QueuePositionInfo.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueuePositionInfo.Position(childComplexity), true
+	case "QueuePositionInfo.queueID":
+		if e.ComplexityRoot.QueuePositionInfo.QueueID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueuePositionInfo.QueueID(childComplexity), true
+
 	case "QueueStats.agentsAvailable":
 		if e.ComplexityRoot.QueueStats.AgentsAvailable == nil {
 			break
@@ -4839,6 +5179,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevokeTokenPayload.Revoked(childComplexity), true
+
+	case "StartChatPayload.customerToken":
+		if e.ComplexityRoot.StartChatPayload.CustomerToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartChatPayload.CustomerToken(childComplexity), true
+	case "StartChatPayload.engagement":
+		if e.ComplexityRoot.StartChatPayload.Engagement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartChatPayload.Engagement(childComplexity), true
 
 	case "StartOutboundPayload.engagement":
 		if e.ComplexityRoot.StartOutboundPayload.Engagement == nil {
@@ -5222,6 +5575,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TransferTargets.Queues(childComplexity), true
 
+	case "TypingChanged.by":
+		if e.ComplexityRoot.TypingChanged.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypingChanged.By(childComplexity), true
+	case "TypingChanged.typing":
+		if e.ComplexityRoot.TypingChanged.Typing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TypingChanged.Typing(childComplexity), true
+
 	case "VirtualAgent.active":
 		if e.ComplexityRoot.VirtualAgent.Active == nil {
 			break
@@ -5400,6 +5766,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCRMSettingWhereInput,
 		ec.unmarshalInputCapacityProfileOrder,
 		ec.unmarshalInputCapacityProfileWhereInput,
+		ec.unmarshalInputChatSettingsInput,
+		ec.unmarshalInputChatVisitorInput,
 		ec.unmarshalInputCompleteWrapUpInput,
 		ec.unmarshalInputCreateAPIKeyInput,
 		ec.unmarshalInputCreateAgentInput,
@@ -5423,18 +5791,24 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputEngagementWhereInput,
 		ec.unmarshalInputEntryPointOrder,
 		ec.unmarshalInputEntryPointWhereInput,
+		ec.unmarshalInputLeaveMessageInput,
 		ec.unmarshalInputMessageOrder,
 		ec.unmarshalInputMessageWhereInput,
 		ec.unmarshalInputNoteOrder,
 		ec.unmarshalInputNoteWhereInput,
 		ec.unmarshalInputOfferOrder,
 		ec.unmarshalInputOfferWhereInput,
+		ec.unmarshalInputOpeningHoursInput,
+		ec.unmarshalInputOpeningRangeInput,
 		ec.unmarshalInputOptOutWhereInput,
 		ec.unmarshalInputPostMessageInput,
 		ec.unmarshalInputPostSessionSettingOrder,
 		ec.unmarshalInputPostSessionSettingWhereInput,
+		ec.unmarshalInputPreChatAnswerInput,
+		ec.unmarshalInputPreChatFieldInput,
 		ec.unmarshalInputQueueOrder,
 		ec.unmarshalInputQueueWhereInput,
+		ec.unmarshalInputStartChatInput,
 		ec.unmarshalInputStartOutboundInput,
 		ec.unmarshalInputTemplateOrder,
 		ec.unmarshalInputTemplateWhereInput,
@@ -7559,6 +7933,10 @@ input CreatePostSessionSettingInput {
   dataParameters: [DataParameterInput!]
   recordIn: PostSessionSettingRecordIn
   askConsent: Boolean
+  """
+  The question a chat customer is asked when ask_consent is set; empty asks the README's default.
+  """
+  consentQuestion: String
   queueID: ID
   virtualAgentID: ID
 }
@@ -9699,6 +10077,10 @@ type PostSessionSetting implements Node {
   recordIn: PostSessionSettingRecordIn!
   askConsent: Boolean!
   """
+  The question a chat customer is asked when ask_consent is set; empty asks the README's default.
+  """
+  consentQuestion: String
+  """
   Set for a queue-level override of a chat queue.
   """
   queueID: ID
@@ -9829,6 +10211,24 @@ input PostSessionSettingWhereInput {
   """
   askConsent: Boolean
   askConsentNEQ: Boolean
+  """
+  consent_question field predicates
+  """
+  consentQuestion: String
+  consentQuestionNEQ: String
+  consentQuestionIn: [String!]
+  consentQuestionNotIn: [String!]
+  consentQuestionGT: String
+  consentQuestionGTE: String
+  consentQuestionLT: String
+  consentQuestionLTE: String
+  consentQuestionContains: String
+  consentQuestionHasPrefix: String
+  consentQuestionHasSuffix: String
+  consentQuestionIsNil: Boolean
+  consentQuestionNotNil: Boolean
+  consentQuestionEqualFold: String
+  consentQuestionContainsFold: String
   """
   queue_id field predicates
   """
@@ -11331,6 +11731,11 @@ input UpdatePostSessionSettingInput {
   clearDataParameters: Boolean
   recordIn: PostSessionSettingRecordIn
   askConsent: Boolean
+  """
+  The question a chat customer is asked when ask_consent is set; empty asks the README's default.
+  """
+  consentQuestion: String
+  clearConsentQuestion: Boolean
   queueID: ID
   clearQueue: Boolean
   virtualAgentID: ID
@@ -11699,6 +12104,9 @@ union EventDetails =
   | PostSessionChanged
   | CredentialRevoked
   | AgentAccessChanged
+  | TypingChanged
+  | MessageRead
+  | QueuePosition
 
 """` + "`" + `offer.created` + "`" + `: a ring (or a transfer offer), with what the agent needs to decide without another query."""
 type OfferCreated {
@@ -12032,6 +12440,269 @@ enum APIKeyScope {
 """A value handed to a virtual agent: a literal value or a session field."""
 type DataParameter { name: String! value: String field: String }
 input DataParameterInput { name: String! value: String field: String }
+`, BuiltIn: false},
+	{Name: "../schema/webchat.graphqls", Input: `# Web chat (SPEC R1, A3; README "Web chat"). A visitor on a company's site
+# needs no credential but the CHAT entry point's token: chatWidget and
+# startChat/leaveMessage take it; startChat returns a customer token scoped
+# to the one engagement it creates, with which the visitor follows it
+# (engagementEvents), posts (postMessage), types (setTyping), reads
+# (markRead), sees its place in the queue (queuePosition), ends it
+# (endEngagement) and answers the post-session consent question.
+
+extend type Query {
+  """
+  What the widget needs before a chat, by the entry point's chat token: its
+  display name, pre-chat fields, and whether it is open now. Needs no
+  credential. NOT_FOUND for an unknown or deactivated token.
+  """
+  chatWidget(token: String!): ChatWidget!
+  """
+  Where a waiting engagement (QUEUED or OFFERED) stands in its queue and
+  the estimated wait (README, "Queue position and expected wait"); null
+  once it is no longer waiting. For the customer token of the engagement,
+  integrations with scope ENGAGEMENTS, supervisors and admins.
+  """
+  queuePosition(engagementID: ID!): QueuePositionInfo
+  """
+  The HTML to paste into a company's pages for a CHAT entry point: exactly
+  one tag, ` + "`" + `<script src="BASE/widget.js" data-switchboard-token="TOKEN"
+  async></script>` + "`" + `, where BASE is the server's -public-url, or the scheme
+  and host of this request when that is empty.
+  """
+  chatSnippet(entryPointID: ID!): String! @auth(roles: [ADMIN])
+}
+
+extend type Mutation {
+  """
+  Opens a web chat: a CHAT engagement in the default queue of the entry
+  point whose chat token is given (R1), for a customer found or created by
+  the visitor's phone or email. Needs no credential. Answers are checked
+  against the entry point's pre-chat fields and kept as the engagement's
+  flow variables, with pageURL. Errors: NOT_FOUND for an unknown token;
+  PRECONDITION_FAILED with reason CLOSED (and ` + "`" + `extensions.nextOpening` + "`" + `,
+  RFC 3339, when the opening hours know it) outside opening hours or with
+  no agent staffed for the queue; LIMIT_EXCEEDED with
+  ` + "`" + `extensions.retryAfter` + "`" + ` (seconds) past the rate limits; VALIDATION for
+  bad visitor details or answers.
+  """
+  startChat(input: StartChatInput!): StartChatPayload!
+  """
+  The offline form: the visitor's message becomes an engagement routed like
+  any other, so nothing typed is lost. With an email address from the
+  visitor and an offline email entry point set (setChatSettings), it is an
+  inbound email to that entry point (threaded, queued and assigned like
+  any email; the agent's replies go to the visitor). Otherwise it is a
+  CHAT engagement in the entry point's default queue, QUEUED until an agent
+  takes it, with the message as the customer's first message and flow
+  variable ` + "`" + `offline` + "`" + ` = "true" (the agent reaches the visitor by the phone
+  or email given, if any). Accepted open or closed; needs no credential;
+  rate-limited like startChat; the answers are checked as for startChat.
+  """
+  leaveMessage(input: LeaveMessageInput!): LeaveMessagePayload!
+  """
+  Says the caller started or stopped typing in a chat: ` + "`" + `typing.changed` + "`" + ` on
+  the engagement's stream and its agent's agentEvents. For the customer
+  token of the engagement and the agent it is with, while it is not over.
+  A change repeated within a second is absorbed (true is returned, nothing
+  is recorded); more than the rate limit answers LIMIT_EXCEEDED.
+  """
+  setTyping(engagementID: ID!, typing: Boolean!): Boolean!
+  """
+  Says the caller has read the engagement's messages up to and including
+  messageID, which must be one of the engagement's: ` + "`" + `message.read` + "`" + ` on the
+  engagement's stream and its agent's agentEvents. For the customer token
+  of the engagement and the agent it is with.
+  """
+  markRead(engagementID: ID!, messageID: ID!): Boolean!
+  """
+  Sets a CHAT entry point's web chat settings, replacing the previous
+  ones: its opening hours (null: open at all hours) and its pre-chat form.
+  """
+  setChatSettings(entryPointID: ID!, input: ChatSettingsInput!): EntryPointPayload! @auth(roles: [ADMIN])
+}
+
+"""What the widget shows before a chat starts."""
+type ChatWidget {
+  """The entry point's name."""
+  title: String!
+  """
+  Within opening hours and at least one agent staffed for the queue (an
+  active agent, not OFFLINE, who is a member of the entry point's default
+  queue): startChat would be accepted.
+  """
+  open: Boolean!
+  """When closed by the opening hours: the next opening instant; null when open or unknown."""
+  nextOpening: Time
+  preChatFields: [PreChatField!]!
+  """The consent question of the queue's post-session setting, when it asks for consent; else null."""
+  consentQuestion: String
+}
+
+"""One field of the pre-chat form."""
+type PreChatField {
+  """The key of the answer: a flow variable of the engagement. Letters, digits and _; pageURL and offline are reserved."""
+  name: String!
+  label: String!
+  type: PreChatFieldType!
+  required: Boolean!
+}
+
+"""The kinds of pre-chat fields: how the answer is checked."""
+enum PreChatFieldType {
+  """One line, at most 200 characters."""
+  TEXT
+  """An email address."""
+  EMAIL
+  """A phone number in E.164 (+ and 7 to 15 digits)."""
+  PHONE
+  """Free text, at most 2000 characters."""
+  TEXTAREA
+}
+
+input StartChatInput {
+  """The entry point's chat token (the snippet's data-switchboard-token)."""
+  token: String!
+  visitor: ChatVisitorInput
+  """Pre-chat form answers, by field name."""
+  answers: [PreChatAnswerInput!]
+  """The page the chat was opened on (kept as flow variable pageURL)."""
+  pageURL: String
+  """The visitor's language, e.g. en or de-CH."""
+  language: String
+}
+
+"""The visitor's details: the customer is found by phone, then email, or created."""
+input ChatVisitorInput {
+  name: String
+  """A bare address."""
+  email: String
+  """E.164."""
+  phone: String
+}
+
+input PreChatAnswerInput {
+  name: String!
+  value: String!
+}
+
+type StartChatPayload {
+  engagement: Engagement!
+  """Bearer credential scoped to this one engagement, valid until 10 minutes after it closed."""
+  customerToken: String!
+}
+
+input LeaveMessageInput {
+  token: String!
+  visitor: ChatVisitorInput
+  answers: [PreChatAnswerInput!]
+  """The visitor's message, at most 8 KiB."""
+  message: String!
+  pageURL: String
+  language: String
+}
+
+type LeaveMessagePayload {
+  received: Boolean!
+}
+
+"""A waiting engagement's place in its queue."""
+type QueuePositionInfo {
+  """1 for the next engagement the queue's agents get."""
+  position: Int!
+  """The estimated wait in seconds; null when no agent is staffed or nothing is known of handle times."""
+  expectedWaitSeconds: Int
+  queueID: ID!
+}
+
+"""When a web chat entry point is open."""
+type OpeningHours {
+  """An IANA time zone, e.g. Europe/Zurich."""
+  timeZone: String!
+  weekly: [OpeningRange!]!
+  """Dates (YYYY-MM-DD, in the time zone) closed all day."""
+  holidays: [String!]!
+}
+
+"""One opening range of a week day, wall-clock times in the schedule's time zone."""
+type OpeningRange {
+  day: Weekday!
+  """HH:MM."""
+  open: String!
+  """HH:MM; at or before open runs overnight into the next day; 24:00 is the day's end."""
+  close: String!
+}
+
+enum Weekday {
+  MONDAY
+  TUESDAY
+  WEDNESDAY
+  THURSDAY
+  FRIDAY
+  SATURDAY
+  SUNDAY
+}
+
+input ChatSettingsInput {
+  """Null: open at all hours (still closed with no agent staffed)."""
+  openingHours: OpeningHoursInput
+  """The pre-chat form, in order; names unique, at most 20 fields."""
+  preChatFields: [PreChatFieldInput!]
+  """
+  An active EMAIL entry point: leaveMessage turns the message of a visitor
+  who gives an email address into an inbound email to it. Null: offline
+  messages stay CHAT engagements.
+  """
+  offlineEmailEntryPointID: ID
+}
+
+input OpeningHoursInput {
+  timeZone: String!
+  weekly: [OpeningRangeInput!]!
+  holidays: [String!]
+}
+
+input OpeningRangeInput {
+  day: Weekday!
+  open: String!
+  close: String!
+}
+
+input PreChatFieldInput {
+  """Letters, digits and _, at most 64 characters; not pageURL or offline."""
+  name: String!
+  label: String!
+  type: PreChatFieldType!
+  required: Boolean! = false
+}
+
+extend type EntryPoint {
+  """CHAT: when the web chat is open; null means at all hours."""
+  openingHours: OpeningHours
+  """CHAT: the widget's pre-chat form."""
+  preChatFields: [PreChatField!]!
+  """CHAT: the EMAIL entry point of offline messages (ChatSettingsInput.offlineEmailEntryPointID)."""
+  offlineEmailEntryPointID: ID
+}
+
+"""` + "`" + `typing.changed` + "`" + `: the customer or the agent started or stopped typing."""
+type TypingChanged {
+  typing: Boolean!
+  """CUSTOMER or AGENT."""
+  by: ActorKind
+}
+
+"""` + "`" + `message.read` + "`" + `: the customer or the agent read the messages up to and including messageID."""
+type MessageRead {
+  messageID: ID!
+  """CUSTOMER or AGENT."""
+  by: ActorKind
+}
+
+"""` + "`" + `queue.position` + "`" + `: a waiting chat's place in its queue changed (README, "Queue position and expected wait")."""
+type QueuePosition {
+  position: Int!
+  expectedWaitSeconds: Int
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -12440,6 +13111,22 @@ func (ec *executionContext) childFields_CapacityProfilePayload(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type CapacityProfilePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ChatWidget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_ChatWidget_title(ctx, field)
+	case "open":
+		return ec.fieldContext_ChatWidget_open(ctx, field)
+	case "nextOpening":
+		return ec.fieldContext_ChatWidget_nextOpening(ctx, field)
+	case "preChatFields":
+		return ec.fieldContext_ChatWidget_preChatFields(ctx, field)
+	case "consentQuestion":
+		return ec.fieldContext_ChatWidget_consentQuestion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatWidget", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -12772,6 +13459,12 @@ func (ec *executionContext) childFields_EntryPoint(ctx context.Context, field gr
 		return ec.fieldContext_EntryPoint_defaultQueueID(ctx, field)
 	case "defaultQueue":
 		return ec.fieldContext_EntryPoint_defaultQueue(ctx, field)
+	case "openingHours":
+		return ec.fieldContext_EntryPoint_openingHours(ctx, field)
+	case "preChatFields":
+		return ec.fieldContext_EntryPoint_preChatFields(ctx, field)
+	case "offlineEmailEntryPointID":
+		return ec.fieldContext_EntryPoint_offlineEmailEntryPointID(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EntryPoint", field.Name)
 }
@@ -12884,6 +13577,14 @@ func (ec *executionContext) childFields_EventRecord(ctx context.Context, field g
 		return ec.fieldContext_EventRecord_status(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_LeaveMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "received":
+		return ec.fieldContext_LeaveMessagePayload_received(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeaveMessagePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13022,6 +13723,30 @@ func (ec *executionContext) childFields_OfferPayload(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type OfferPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_OpeningHours(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "timeZone":
+		return ec.fieldContext_OpeningHours_timeZone(ctx, field)
+	case "weekly":
+		return ec.fieldContext_OpeningHours_weekly(ctx, field)
+	case "holidays":
+		return ec.fieldContext_OpeningHours_holidays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpeningHours", field.Name)
+}
+
+func (ec *executionContext) childFields_OpeningRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_OpeningRange_day(ctx, field)
+	case "open":
+		return ec.fieldContext_OpeningRange_open(ctx, field)
+	case "close":
+		return ec.fieldContext_OpeningRange_close(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpeningRange", field.Name)
+}
+
 func (ec *executionContext) childFields_OptOut(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -13104,6 +13829,8 @@ func (ec *executionContext) childFields_PostSessionSetting(ctx context.Context, 
 		return ec.fieldContext_PostSessionSetting_recordIn(ctx, field)
 	case "askConsent":
 		return ec.fieldContext_PostSessionSetting_askConsent(ctx, field)
+	case "consentQuestion":
+		return ec.fieldContext_PostSessionSetting_consentQuestion(ctx, field)
 	case "queueID":
 		return ec.fieldContext_PostSessionSetting_queueID(ctx, field)
 	case "virtualAgentID":
@@ -13144,6 +13871,20 @@ func (ec *executionContext) childFields_PostSessionSettingPayload(ctx context.Co
 		return ec.fieldContext_PostSessionSettingPayload_postSessionSetting(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PostSessionSettingPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PreChatField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_PreChatField_name(ctx, field)
+	case "label":
+		return ec.fieldContext_PreChatField_label(ctx, field)
+	case "type":
+		return ec.fieldContext_PreChatField_type(ctx, field)
+	case "required":
+		return ec.fieldContext_PreChatField_required(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PreChatField", field.Name)
 }
 
 func (ec *executionContext) childFields_Queue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13236,6 +13977,18 @@ func (ec *executionContext) childFields_QueuePayload(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type QueuePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_QueuePositionInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "position":
+		return ec.fieldContext_QueuePositionInfo_position(ctx, field)
+	case "expectedWaitSeconds":
+		return ec.fieldContext_QueuePositionInfo_expectedWaitSeconds(ctx, field)
+	case "queueID":
+		return ec.fieldContext_QueuePositionInfo_queueID(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QueuePositionInfo", field.Name)
+}
+
 func (ec *executionContext) childFields_QueueStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sequence":
@@ -13268,6 +14021,16 @@ func (ec *executionContext) childFields_RevokeTokenPayload(ctx context.Context, 
 		return ec.fieldContext_RevokeTokenPayload_revoked(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevokeTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_StartChatPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "engagement":
+		return ec.fieldContext_StartChatPayload_engagement(ctx, field)
+	case "customerToken":
+		return ec.fieldContext_StartChatPayload_customerToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StartChatPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_StartOutboundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14392,6 +15155,20 @@ func (ec *executionContext) field_Mutation_endPostSession_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_leaveMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LeaveMessageInput, error) {
+			return ec.unmarshalNLeaveMessageInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐLeaveMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14411,6 +15188,28 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["password"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_markRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "messageID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["messageID"] = arg1
 	return args, nil
 }
 
@@ -14556,6 +15355,28 @@ func (ec *executionContext) field_Mutation_setCRMRecordStatus_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setChatSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entryPointID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entryPointID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ChatSettingsInput, error) {
+			return ec.unmarshalNChatSettingsInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChatSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14575,6 +15396,42 @@ func (ec *executionContext) field_Mutation_setPassword_args(ctx context.Context,
 		return nil, err
 	}
 	args["password"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTyping_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "typing",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["typing"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startChat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StartChatInput, error) {
+			return ec.unmarshalNStartChatInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStartChatInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -15005,6 +15862,34 @@ func (ec *executionContext) field_Query_capacityProfiles_args(ctx context.Contex
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_chatSnippet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entryPointID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entryPointID"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_chatWidget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -15511,6 +16396,20 @@ func (ec *executionContext) field_Query_postSessionSettings_args(ctx context.Con
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_queuePosition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "engagementID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["engagementID"] = arg0
 	return args, nil
 }
 
@@ -19408,6 +20307,130 @@ func (ec *executionContext) fieldContext_CapacityProfilePayload_capacityProfile(
 	return fc, nil
 }
 
+func (ec *executionContext) _ChatWidget_title(ctx context.Context, field graphql.CollectedField, obj *model.ChatWidget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatWidget_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatWidget_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatWidget", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ChatWidget_open(ctx context.Context, field graphql.CollectedField, obj *model.ChatWidget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatWidget_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatWidget_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatWidget", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ChatWidget_nextOpening(ctx context.Context, field graphql.CollectedField, obj *model.ChatWidget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatWidget_nextOpening(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextOpening, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatWidget_nextOpening(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatWidget", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ChatWidget_preChatFields(ctx context.Context, field graphql.CollectedField, obj *model.ChatWidget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatWidget_preChatFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreChatFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PreChatField) graphql.Marshaler {
+			return ec.marshalNPreChatField2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatWidget_preChatFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatWidget",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PreChatField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatWidget_consentQuestion(ctx context.Context, field graphql.CollectedField, obj *model.ChatWidget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatWidget_consentQuestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsentQuestion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatWidget_consentQuestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatWidget", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _CreateAPIKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22968,6 +23991,93 @@ func (ec *executionContext) fieldContext_EntryPoint_defaultQueue(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _EntryPoint_openingHours(ctx context.Context, field graphql.CollectedField, obj *ent.EntryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryPoint_openingHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryPoint().OpeningHours(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OpeningHours) graphql.Marshaler {
+			return ec.marshalOOpeningHours2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningHours(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EntryPoint_openingHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntryPoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OpeningHours(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EntryPoint_preChatFields(ctx context.Context, field graphql.CollectedField, obj *ent.EntryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryPoint_preChatFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryPoint().PreChatFields(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PreChatField) graphql.Marshaler {
+			return ec.marshalNPreChatField2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntryPoint_preChatFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntryPoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PreChatField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EntryPoint_offlineEmailEntryPointID(ctx context.Context, field graphql.CollectedField, obj *ent.EntryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryPoint_offlineEmailEntryPointID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfflineEmailEntryPointID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EntryPoint_offlineEmailEntryPointID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryPoint", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _EntryPointConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EntryPointConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23735,6 +24845,29 @@ func (ec *executionContext) fieldContext_EventRecord_status(_ context.Context, f
 	return graphql.NewScalarFieldContext("EventRecord", field, false, false, errors.New("field of type CRMRecordStatus does not have child fields"))
 }
 
+func (ec *executionContext) _LeaveMessagePayload_received(ctx context.Context, field graphql.CollectedField, obj *model.LeaveMessagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaveMessagePayload_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaveMessagePayload_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaveMessagePayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24417,6 +25550,52 @@ func (ec *executionContext) _MessageEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_MessageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MessageEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _MessageRead_messageID(ctx context.Context, field graphql.CollectedField, obj *events.MessageReadDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageRead_messageID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageRead_messageID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageRead", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _MessageRead_by(ctx context.Context, field graphql.CollectedField, obj *events.MessageReadDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageRead_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v event.ActorKind) graphql.Marshaler {
+			return ec.marshalOActorKind2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋeventᚐActorKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessageRead_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageRead", field, false, false, errors.New("field of type ActorKind does not have child fields"))
 }
 
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -27751,6 +28930,244 @@ func (ec *executionContext) fieldContext_Mutation_endPostSession(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_startChat(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startChat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartChat(ctx, fc.Args["input"].(model.StartChatInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StartChatPayload) graphql.Marshaler {
+			return ec.marshalNStartChatPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStartChatPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startChat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StartChatPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startChat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_leaveMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_leaveMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LeaveMessage(ctx, fc.Args["input"].(model.LeaveMessageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LeaveMessagePayload) graphql.Marshaler {
+			return ec.marshalNLeaveMessagePayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐLeaveMessagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_leaveMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaveMessagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_leaveMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTyping(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTyping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTyping(ctx, fc.Args["engagementID"].(int), fc.Args["typing"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTyping(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTyping_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkRead(ctx, fc.Args["engagementID"].(int), fc.Args["messageID"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setChatSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setChatSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetChatSettings(ctx, fc.Args["entryPointID"].(int), fc.Args["input"].(model.ChatSettingsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.EntryPointPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EntryPointPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntryPointPayload) graphql.Marshaler {
+			return ec.marshalNEntryPointPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐEntryPointPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setChatSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntryPointPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setChatSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28894,6 +30311,153 @@ func (ec *executionContext) fieldContext_OfferPayload_offer(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _OpeningHours_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.OpeningHours) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpeningHours_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpeningHours_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpeningHours", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OpeningHours_weekly(ctx context.Context, field graphql.CollectedField, obj *model.OpeningHours) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpeningHours_weekly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weekly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OpeningRange) graphql.Marshaler {
+			return ec.marshalNOpeningRange2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningRangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpeningHours_weekly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpeningHours",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OpeningRange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpeningHours_holidays(ctx context.Context, field graphql.CollectedField, obj *model.OpeningHours) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpeningHours_holidays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Holidays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpeningHours_holidays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpeningHours", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OpeningRange_day(ctx context.Context, field graphql.CollectedField, obj *model.OpeningRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpeningRange_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Weekday) graphql.Marshaler {
+			return ec.marshalNWeekday2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐWeekday(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpeningRange_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpeningRange", field, false, false, errors.New("field of type Weekday does not have child fields"))
+}
+
+func (ec *executionContext) _OpeningRange_open(ctx context.Context, field graphql.CollectedField, obj *model.OpeningRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpeningRange_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpeningRange_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpeningRange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OpeningRange_close(ctx context.Context, field graphql.CollectedField, obj *model.OpeningRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpeningRange_close(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Close, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpeningRange_close(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OpeningRange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _OptOut_id(ctx context.Context, field graphql.CollectedField, obj *ent.OptOut) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29707,6 +31271,29 @@ func (ec *executionContext) fieldContext_PostSessionSetting_askConsent(_ context
 	return graphql.NewScalarFieldContext("PostSessionSetting", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _PostSessionSetting_consentQuestion(ctx context.Context, field graphql.CollectedField, obj *ent.PostSessionSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PostSessionSetting_consentQuestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsentQuestion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PostSessionSetting_consentQuestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PostSessionSetting", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _PostSessionSetting_queueID(ctx context.Context, field graphql.CollectedField, obj *ent.PostSessionSetting) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29989,6 +31576,98 @@ func (ec *executionContext) fieldContext_PostSessionSettingPayload_postSessionSe
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PreChatField_name(ctx context.Context, field graphql.CollectedField, obj *model.PreChatField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PreChatField_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PreChatField_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PreChatField", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PreChatField_label(ctx context.Context, field graphql.CollectedField, obj *model.PreChatField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PreChatField_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PreChatField_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PreChatField", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PreChatField_type(ctx context.Context, field graphql.CollectedField, obj *model.PreChatField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PreChatField_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PreChatFieldType) graphql.Marshaler {
+			return ec.marshalNPreChatFieldType2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PreChatField_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PreChatField", field, false, false, errors.New("field of type PreChatFieldType does not have child fields"))
+}
+
+func (ec *executionContext) _PreChatField_required(ctx context.Context, field graphql.CollectedField, obj *model.PreChatField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PreChatField_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PreChatField_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PreChatField", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -31188,6 +32867,156 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_chatWidget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chatWidget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChatWidget(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChatWidget) graphql.Marshaler {
+			return ec.marshalNChatWidget2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChatWidget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chatWidget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatWidget(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_chatWidget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_queuePosition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_queuePosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().QueuePosition(ctx, fc.Args["engagementID"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QueuePositionInfo) graphql.Marshaler {
+			return ec.marshalOQueuePositionInfo2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueuePositionInfo(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_queuePosition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QueuePositionInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_queuePosition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_chatSnippet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chatSnippet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChatSnippet(ctx, fc.Args["entryPointID"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋschemaᚋenumᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, nil)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chatSnippet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_chatSnippet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32077,6 +33906,121 @@ func (ec *executionContext) fieldContext_QueuePayload_queue(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _QueuePosition_position(ctx context.Context, field graphql.CollectedField, obj *events.QueuePositionDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueuePosition_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueuePosition_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueuePosition", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _QueuePosition_expectedWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *events.QueuePositionDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueuePosition_expectedWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QueuePosition_expectedWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueuePosition", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _QueuePositionInfo_position(ctx context.Context, field graphql.CollectedField, obj *model.QueuePositionInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueuePositionInfo_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueuePositionInfo_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueuePositionInfo", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _QueuePositionInfo_expectedWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *model.QueuePositionInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueuePositionInfo_expectedWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QueuePositionInfo_expectedWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueuePositionInfo", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _QueuePositionInfo_queueID(ctx context.Context, field graphql.CollectedField, obj *model.QueuePositionInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueuePositionInfo_queueID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueueID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueuePositionInfo_queueID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueuePositionInfo", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _QueueStats_sequence(ctx context.Context, field graphql.CollectedField, obj *live.QueueStats) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32268,6 +34212,61 @@ func (ec *executionContext) _RevokeTokenPayload_revoked(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_RevokeTokenPayload_revoked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RevokeTokenPayload", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _StartChatPayload_engagement(ctx context.Context, field graphql.CollectedField, obj *model.StartChatPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartChatPayload_engagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Engagement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Engagement) graphql.Marshaler {
+			return ec.marshalNEngagement2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐEngagement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StartChatPayload_engagement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartChatPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Engagement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StartChatPayload_customerToken(ctx context.Context, field graphql.CollectedField, obj *model.StartChatPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartChatPayload_customerToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StartChatPayload_customerToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StartChatPayload", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _StartOutboundPayload_engagement(ctx context.Context, field graphql.CollectedField, obj *model.StartOutboundPayload) (ret graphql.Marshaler) {
@@ -33893,6 +35892,52 @@ func (ec *executionContext) fieldContext_TransferTargets_agents(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TypingChanged_typing(ctx context.Context, field graphql.CollectedField, obj *events.TypingChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypingChanged_typing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Typing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TypingChanged_typing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypingChanged", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _TypingChanged_by(ctx context.Context, field graphql.CollectedField, obj *events.TypingChangedDetails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TypingChanged_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v event.ActorKind) graphql.Marshaler {
+			return ec.marshalOActorKind2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋeventᚐActorKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TypingChanged_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TypingChanged", field, false, false, errors.New("field of type ActorKind does not have child fields"))
 }
 
 func (ec *executionContext) _VirtualAgent_id(ctx context.Context, field graphql.CollectedField, obj *ent.VirtualAgent) (ret graphql.Marshaler) {
@@ -40159,6 +42204,94 @@ func (ec *executionContext) unmarshalInputCapacityProfileWhereInput(ctx context.
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputChatSettingsInput(ctx context.Context, obj any) (model.ChatSettingsInput, error) {
+	var it model.ChatSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"openingHours", "preChatFields", "offlineEmailEntryPointID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "openingHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHours"))
+			data, err := ec.unmarshalOOpeningHoursInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningHoursInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHours = data
+		case "preChatFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preChatFields"))
+			data, err := ec.unmarshalOPreChatFieldInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreChatFields = data
+		case "offlineEmailEntryPointID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offlineEmailEntryPointID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfflineEmailEntryPointID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputChatVisitorInput(ctx context.Context, obj any) (model.ChatVisitorInput, error) {
+	var it model.ChatVisitorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "email", "phone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCompleteWrapUpInput(ctx context.Context, obj any) (model.CompleteWrapUpInput, error) {
 	var it model.CompleteWrapUpInput
 	if obj == nil {
@@ -40725,7 +42858,7 @@ func (ec *executionContext) unmarshalInputCreatePostSessionSettingInput(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"channel", "enabled", "sessionTypes", "dataParameters", "recordIn", "askConsent", "queueID", "virtualAgentID"}
+	fieldsInOrder := [...]string{"channel", "enabled", "sessionTypes", "dataParameters", "recordIn", "askConsent", "consentQuestion", "queueID", "virtualAgentID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40774,6 +42907,13 @@ func (ec *executionContext) unmarshalInputCreatePostSessionSettingInput(ctx cont
 				return it, err
 			}
 			it.AskConsent = data
+		case "consentQuestion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestion = data
 		case "queueID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("queueID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -45534,6 +47674,71 @@ func (ec *executionContext) unmarshalInputEntryPointWhereInput(ctx context.Conte
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputLeaveMessageInput(ctx context.Context, obj any) (model.LeaveMessageInput, error) {
+	var it model.LeaveMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "visitor", "answers", "message", "pageURL", "language"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "visitor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitor"))
+			data, err := ec.unmarshalOChatVisitorInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChatVisitorInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Visitor = data
+		case "answers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answers"))
+			data, err := ec.unmarshalOPreChatAnswerInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatAnswerInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answers = data
+		case "message":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("message"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Message = data
+		case "pageURL":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pageURL"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PageURL = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputMessageOrder(ctx context.Context, obj any) (ent.MessageOrder, error) {
 	var it ent.MessageOrder
 	if obj == nil {
@@ -47308,6 +49513,94 @@ func (ec *executionContext) unmarshalInputOfferWhereInput(ctx context.Context, o
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputOpeningHoursInput(ctx context.Context, obj any) (model.OpeningHoursInput, error) {
+	var it model.OpeningHoursInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"timeZone", "weekly", "holidays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "weekly":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weekly"))
+			data, err := ec.unmarshalNOpeningRangeInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningRangeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weekly = data
+		case "holidays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidays"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Holidays = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOpeningRangeInput(ctx context.Context, obj any) (model.OpeningRangeInput, error) {
+	var it model.OpeningRangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"day", "open", "close"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "day":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("day"))
+			data, err := ec.unmarshalNWeekday2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐWeekday(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Day = data
+		case "open":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("open"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Open = data
+		case "close":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("close"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Close = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputOptOutWhereInput(ctx context.Context, obj any) (ent.OptOutWhereInput, error) {
 	var it ent.OptOutWhereInput
 	if obj == nil {
@@ -47798,7 +50091,7 @@ func (ec *executionContext) unmarshalInputPostSessionSettingWhereInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "enabled", "enabledNEQ", "recordIn", "recordInNEQ", "recordInIn", "recordInNotIn", "askConsent", "askConsentNEQ", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "virtualAgentID", "virtualAgentIDNEQ", "virtualAgentIDIn", "virtualAgentIDNotIn", "virtualAgentIDIsNil", "virtualAgentIDNotNil", "hasQueue", "hasQueueWith", "hasVirtualAgent", "hasVirtualAgentWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "enabled", "enabledNEQ", "recordIn", "recordInNEQ", "recordInIn", "recordInNotIn", "askConsent", "askConsentNEQ", "consentQuestion", "consentQuestionNEQ", "consentQuestionIn", "consentQuestionNotIn", "consentQuestionGT", "consentQuestionGTE", "consentQuestionLT", "consentQuestionLTE", "consentQuestionContains", "consentQuestionHasPrefix", "consentQuestionHasSuffix", "consentQuestionIsNil", "consentQuestionNotNil", "consentQuestionEqualFold", "consentQuestionContainsFold", "queueID", "queueIDNEQ", "queueIDIn", "queueIDNotIn", "queueIDIsNil", "queueIDNotNil", "virtualAgentID", "virtualAgentIDNEQ", "virtualAgentIDIn", "virtualAgentIDNotIn", "virtualAgentIDIsNil", "virtualAgentIDNotNil", "hasQueue", "hasQueueWith", "hasVirtualAgent", "hasVirtualAgentWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -48078,6 +50371,111 @@ func (ec *executionContext) unmarshalInputPostSessionSettingWhereInput(ctx conte
 				return it, err
 			}
 			it.AskConsentNEQ = data
+		case "consentQuestion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestion = data
+		case "consentQuestionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionNEQ = data
+		case "consentQuestionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionIn = data
+		case "consentQuestionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionNotIn = data
+		case "consentQuestionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionGT = data
+		case "consentQuestionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionGTE = data
+		case "consentQuestionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionLT = data
+		case "consentQuestionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionLTE = data
+		case "consentQuestionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionContains = data
+		case "consentQuestionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionHasPrefix = data
+		case "consentQuestionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionHasSuffix = data
+		case "consentQuestionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionIsNil = data
+		case "consentQuestionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionNotNil = data
+		case "consentQuestionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionEqualFold = data
+		case "consentQuestionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestionContainsFold = data
 		case "queueID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("queueID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -48190,6 +50588,98 @@ func (ec *executionContext) unmarshalInputPostSessionSettingWhereInput(ctx conte
 				return it, err
 			}
 			it.HasVirtualAgentWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPreChatAnswerInput(ctx context.Context, obj any) (model.PreChatAnswerInput, error) {
+	var it model.PreChatAnswerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPreChatFieldInput(ctx context.Context, obj any) (model.PreChatFieldInput, error) {
+	var it model.PreChatFieldInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["required"]; !present {
+		asMap["required"] = false
+	}
+
+	fieldsInOrder := [...]string{"name", "label", "type", "required"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNPreChatFieldType2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
 		}
 	}
 	return it, nil
@@ -48912,6 +51402,64 @@ func (ec *executionContext) unmarshalInputQueueWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.HasPostSessionSettingsWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputStartChatInput(ctx context.Context, obj any) (model.StartChatInput, error) {
+	var it model.StartChatInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "visitor", "answers", "pageURL", "language"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "visitor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitor"))
+			data, err := ec.unmarshalOChatVisitorInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChatVisitorInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Visitor = data
+		case "answers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answers"))
+			data, err := ec.unmarshalOPreChatAnswerInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatAnswerInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answers = data
+		case "pageURL":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pageURL"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PageURL = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
 		}
 	}
 	return it, nil
@@ -51229,7 +53777,7 @@ func (ec *executionContext) unmarshalInputUpdatePostSessionSettingInput(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"channel", "enabled", "sessionTypes", "appendSessionTypes", "clearSessionTypes", "dataParameters", "appendDataParameters", "clearDataParameters", "recordIn", "askConsent", "queueID", "clearQueue", "virtualAgentID", "clearVirtualAgent"}
+	fieldsInOrder := [...]string{"channel", "enabled", "sessionTypes", "appendSessionTypes", "clearSessionTypes", "dataParameters", "appendDataParameters", "clearDataParameters", "recordIn", "askConsent", "consentQuestion", "clearConsentQuestion", "queueID", "clearQueue", "virtualAgentID", "clearVirtualAgent"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51306,6 +53854,20 @@ func (ec *executionContext) unmarshalInputUpdatePostSessionSettingInput(ctx cont
 				return it, err
 			}
 			it.AskConsent = data
+		case "consentQuestion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentQuestion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentQuestion = data
+		case "clearConsentQuestion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearConsentQuestion"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearConsentQuestion = data
 		case "queueID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("queueID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -52547,6 +55109,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case events.TypingChangedDetails:
+		return ec._TypingChanged(ctx, sel, &obj)
+	case *events.TypingChangedDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TypingChanged(ctx, sel, obj)
 	case events.TransferChangedDetails:
 		return ec._TransferChanged(ctx, sel, &obj)
 	case *events.TransferChangedDetails:
@@ -52561,6 +55130,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._TranscriptAppended(ctx, sel, obj)
+	case events.QueuePositionDetails:
+		return ec._QueuePosition(ctx, sel, &obj)
+	case *events.QueuePositionDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._QueuePosition(ctx, sel, obj)
 	case events.PostSessionChangedDetails:
 		return ec._PostSessionChanged(ctx, sel, &obj)
 	case *events.PostSessionChangedDetails:
@@ -52589,6 +55165,13 @@ func (ec *executionContext) _EventDetails(ctx context.Context, sel ast.Selection
 			return graphql.Null
 		}
 		return ec._NoteAdded(ctx, sel, obj)
+	case events.MessageReadDetails:
+		return ec._MessageRead(ctx, sel, &obj)
+	case *events.MessageReadDetails:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MessageRead(ctx, sel, obj)
 	case events.MessageCreatedDetails:
 		return ec._MessageCreated(ctx, sel, &obj)
 	case *events.MessageCreatedDetails:
@@ -54747,6 +57330,64 @@ func (ec *executionContext) _CapacityProfilePayload(ctx context.Context, sel ast
 	return out
 }
 
+var chatWidgetImplementors = []string{"ChatWidget"}
+
+func (ec *executionContext) _ChatWidget(ctx context.Context, sel ast.SelectionSet, obj *model.ChatWidget) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatWidgetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatWidget")
+		case "title":
+			out.Values[i] = ec._ChatWidget_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._ChatWidget_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextOpening":
+			out.Values[i] = ec._ChatWidget_nextOpening(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "preChatFields":
+			out.Values[i] = ec._ChatWidget_preChatFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "consentQuestion":
+			out.Values[i] = ec._ChatWidget_consentQuestion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var createAPIKeyPayloadImplementors = []string{"CreateAPIKeyPayload"}
 
 func (ec *executionContext) _CreateAPIKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
@@ -56873,6 +59514,87 @@ func (ec *executionContext) _EntryPoint(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "openingHours":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._EntryPoint_openingHours(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "preChatFields":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._EntryPoint_preChatFields(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "offlineEmailEntryPointID":
+			out.Values[i] = ec._EntryPoint_offlineEmailEntryPointID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -57511,6 +60233,44 @@ func (ec *executionContext) _EventRecord(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var leaveMessagePayloadImplementors = []string{"LeaveMessagePayload"}
+
+func (ec *executionContext) _LeaveMessagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.LeaveMessagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leaveMessagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeaveMessagePayload")
+		case "received":
+			out.Values[i] = ec._LeaveMessagePayload_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -57887,6 +60647,49 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 		case "cursor":
 			out.Values[i] = ec._MessageEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var messageReadImplementors = []string{"MessageRead", "EventDetails"}
+
+func (ec *executionContext) _MessageRead(ctx context.Context, sel ast.SelectionSet, obj *events.MessageReadDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageReadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageRead")
+		case "messageID":
+			out.Values[i] = ec._MessageRead_messageID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "by":
+			out.Values[i] = ec._MessageRead_by(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -58311,6 +61114,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "endPostSession":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_endPostSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startChat":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startChat(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leaveMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_leaveMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTyping":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTyping(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setChatSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setChatSettings(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -58990,6 +61828,102 @@ func (ec *executionContext) _OfferPayload(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var openingHoursImplementors = []string{"OpeningHours"}
+
+func (ec *executionContext) _OpeningHours(ctx context.Context, sel ast.SelectionSet, obj *model.OpeningHours) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, openingHoursImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OpeningHours")
+		case "timeZone":
+			out.Values[i] = ec._OpeningHours_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weekly":
+			out.Values[i] = ec._OpeningHours_weekly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "holidays":
+			out.Values[i] = ec._OpeningHours_holidays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var openingRangeImplementors = []string{"OpeningRange"}
+
+func (ec *executionContext) _OpeningRange(ctx context.Context, sel ast.SelectionSet, obj *model.OpeningRange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, openingRangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OpeningRange")
+		case "day":
+			out.Values[i] = ec._OpeningRange_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._OpeningRange_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "close":
+			out.Values[i] = ec._OpeningRange_close(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var optOutImplementors = []string{"OptOut", "Node"}
 
 func (ec *executionContext) _OptOut(ctx context.Context, sel ast.SelectionSet, obj *ent.OptOut) graphql.Marshaler {
@@ -59398,6 +62332,11 @@ func (ec *executionContext) _PostSessionSetting(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "consentQuestion":
+			out.Values[i] = ec._PostSessionSetting_consentQuestion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "queueID":
 			out.Values[i] = ec._PostSessionSetting_queueID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -59610,6 +62549,59 @@ func (ec *executionContext) _PostSessionSettingPayload(ctx context.Context, sel 
 			out.Values[i] = graphql.MarshalString("PostSessionSettingPayload")
 		case "postSessionSetting":
 			out.Values[i] = ec._PostSessionSettingPayload_postSessionSetting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var preChatFieldImplementors = []string{"PreChatField"}
+
+func (ec *executionContext) _PreChatField(ctx context.Context, sel ast.SelectionSet, obj *model.PreChatField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, preChatFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PreChatField")
+		case "name":
+			out.Values[i] = ec._PreChatField_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._PreChatField_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._PreChatField_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "required":
+			out.Values[i] = ec._PreChatField_required(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -60082,6 +63074,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_me(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "chatWidget":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_chatWidget(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "queuePosition":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_queuePosition(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "chatSnippet":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_chatSnippet(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -60708,6 +63766,97 @@ func (ec *executionContext) _QueuePayload(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var queuePositionImplementors = []string{"QueuePosition", "EventDetails"}
+
+func (ec *executionContext) _QueuePosition(ctx context.Context, sel ast.SelectionSet, obj *events.QueuePositionDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, queuePositionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QueuePosition")
+		case "position":
+			out.Values[i] = ec._QueuePosition_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectedWaitSeconds":
+			out.Values[i] = ec._QueuePosition_expectedWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var queuePositionInfoImplementors = []string{"QueuePositionInfo"}
+
+func (ec *executionContext) _QueuePositionInfo(ctx context.Context, sel ast.SelectionSet, obj *model.QueuePositionInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, queuePositionInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QueuePositionInfo")
+		case "position":
+			out.Values[i] = ec._QueuePositionInfo_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expectedWaitSeconds":
+			out.Values[i] = ec._QueuePositionInfo_expectedWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "queueID":
+			out.Values[i] = ec._QueuePositionInfo_queueID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var queueStatsImplementors = []string{"QueueStats"}
 
 func (ec *executionContext) _QueueStats(ctx context.Context, sel ast.SelectionSet, obj *live.QueueStats) graphql.Marshaler {
@@ -60823,6 +63972,49 @@ func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("RevokeTokenPayload")
 		case "revoked":
 			out.Values[i] = ec._RevokeTokenPayload_revoked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var startChatPayloadImplementors = []string{"StartChatPayload"}
+
+func (ec *executionContext) _StartChatPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StartChatPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, startChatPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StartChatPayload")
+		case "engagement":
+			out.Values[i] = ec._StartChatPayload_engagement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerToken":
+			out.Values[i] = ec._StartChatPayload_customerToken(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -61714,6 +64906,49 @@ func (ec *executionContext) _TransferTargets(ctx context.Context, sel ast.Select
 		case "agents":
 			out.Values[i] = ec._TransferTargets_agents(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var typingChangedImplementors = []string{"TypingChanged", "EventDetails"}
+
+func (ec *executionContext) _TypingChanged(ctx context.Context, sel ast.SelectionSet, obj *events.TypingChangedDetails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, typingChangedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TypingChanged")
+		case "typing":
+			out.Values[i] = ec._TypingChanged_typing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "by":
+			out.Values[i] = ec._TypingChanged_by(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -63064,6 +66299,21 @@ func (ec *executionContext) marshalNChannel2ᚕgithubᚗcomᚋswitchboardᚋswit
 	return ret
 }
 
+func (ec *executionContext) unmarshalNChatSettingsInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChatSettingsInput(ctx context.Context, v any) (model.ChatSettingsInput, error) {
+	res, err := ec.unmarshalInputChatSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChatWidget2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChatWidget(ctx context.Context, sel ast.SelectionSet, v *model.ChatWidget) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ChatWidget(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCompleteWrapUpInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCompleteWrapUpInput(ctx context.Context, v any) (model.CompleteWrapUpInput, error) {
 	res, err := ec.unmarshalInputCompleteWrapUpInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -63586,6 +66836,21 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNLeaveMessageInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐLeaveMessageInput(ctx context.Context, v any) (model.LeaveMessageInput, error) {
+	res, err := ec.unmarshalInputLeaveMessageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeaveMessagePayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐLeaveMessagePayload(ctx context.Context, sel ast.SelectionSet, v *model.LeaveMessagePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._LeaveMessagePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐLoginPayload(ctx context.Context, sel ast.SelectionSet, v *model.LoginPayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -63777,6 +67042,51 @@ func (ec *executionContext) unmarshalNOfferWhereInput2ᚖgithubᚗcomᚋswitchbo
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNOpeningRange2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningRangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OpeningRange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOpeningRange2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningRange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOpeningRange2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningRange(ctx context.Context, sel ast.SelectionSet, v *model.OpeningRange) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._OpeningRange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOpeningRangeInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningRangeInputᚄ(ctx context.Context, v any) ([]*model.OpeningRangeInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OpeningRangeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOpeningRangeInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningRangeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOpeningRangeInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningRangeInput(ctx context.Context, v any) (*model.OpeningRangeInput, error) {
+	res, err := ec.unmarshalInputOpeningRangeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNOptOutConnection2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOutConnection(ctx context.Context, sel ast.SelectionSet, v *ent.OptOutConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -63885,6 +67195,52 @@ func (ec *executionContext) marshalNPostSessionSettingRecordIn2githubᚗcomᚋsw
 func (ec *executionContext) unmarshalNPostSessionSettingWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐPostSessionSettingWhereInput(ctx context.Context, v any) (*ent.PostSessionSettingWhereInput, error) {
 	res, err := ec.unmarshalInputPostSessionSettingWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPreChatAnswerInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatAnswerInput(ctx context.Context, v any) (*model.PreChatAnswerInput, error) {
+	res, err := ec.unmarshalInputPreChatAnswerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPreChatField2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PreChatField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPreChatField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPreChatField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatField(ctx context.Context, sel ast.SelectionSet, v *model.PreChatField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PreChatField(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPreChatFieldInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldInput(ctx context.Context, v any) (*model.PreChatFieldInput, error) {
+	res, err := ec.unmarshalInputPreChatFieldInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPreChatFieldType2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldType(ctx context.Context, v any) (model.PreChatFieldType, error) {
+	var res model.PreChatFieldType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPreChatFieldType2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldType(ctx context.Context, sel ast.SelectionSet, v model.PreChatFieldType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNQueue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐQueue(ctx context.Context, sel ast.SelectionSet, v *ent.Queue) graphql.Marshaler {
@@ -64039,6 +67395,21 @@ func (ec *executionContext) marshalNSessionType2githubᚗcomᚋswitchboardᚋswi
 	return v
 }
 
+func (ec *executionContext) unmarshalNStartChatInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStartChatInput(ctx context.Context, v any) (model.StartChatInput, error) {
+	res, err := ec.unmarshalInputStartChatInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStartChatPayload2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStartChatPayload(ctx context.Context, sel ast.SelectionSet, v *model.StartChatPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StartChatPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNStartOutboundInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStartOutboundInput(ctx context.Context, v any) (model.StartOutboundInput, error) {
 	res, err := ec.unmarshalInputStartOutboundInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -64068,6 +67439,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTemplate2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐTemplate(ctx context.Context, sel ast.SelectionSet, v *ent.Template) graphql.Marshaler {
@@ -64412,6 +67812,16 @@ func (ec *executionContext) unmarshalNVirtualAgentWhereInput2ᚖgithubᚗcomᚋs
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNWeekday2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐWeekday(ctx context.Context, v any) (model.Weekday, error) {
+	var res model.Weekday
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeekday2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐWeekday(ctx context.Context, sel ast.SelectionSet, v model.Weekday) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNWrapUpReason2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐWrapUpReason(ctx context.Context, sel ast.SelectionSet, v *ent.WrapUpReason) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -64702,6 +68112,16 @@ func (ec *executionContext) unmarshalOAPIKeyWhereInput2ᚖgithubᚗcomᚋswitchb
 	}
 	res, err := ec.unmarshalInputAPIKeyWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOActorKind2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋeventᚐActorKind(ctx context.Context, v any) (event.ActorKind, error) {
+	var res event.ActorKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOActorKind2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋeventᚐActorKind(ctx context.Context, sel ast.SelectionSet, v event.ActorKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalOAgent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐAgent(ctx context.Context, sel ast.SelectionSet, v *ent.Agent) graphql.Marshaler {
@@ -65418,6 +68838,14 @@ func (ec *executionContext) marshalOChannel2ᚖgithubᚗcomᚋswitchboardᚋswit
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOChatVisitorInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChatVisitorInput(ctx context.Context, v any) (*model.ChatVisitorInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputChatVisitorInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[int], error) {
@@ -66612,6 +70040,21 @@ func (ec *executionContext) unmarshalOOfferWhereInput2ᚖgithubᚗcomᚋswitchbo
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOOpeningHours2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningHours(ctx context.Context, sel ast.SelectionSet, v *model.OpeningHours) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OpeningHours(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOpeningHoursInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐOpeningHoursInput(ctx context.Context, v any) (*model.OpeningHoursInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOpeningHoursInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOOptOut2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOptOut(ctx context.Context, sel ast.SelectionSet, v *ent.OptOut) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -66804,6 +70247,40 @@ func (ec *executionContext) unmarshalOPostSessionSettingWhereInput2ᚖgithubᚗc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOPreChatAnswerInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatAnswerInputᚄ(ctx context.Context, v any) ([]*model.PreChatAnswerInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PreChatAnswerInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPreChatAnswerInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatAnswerInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPreChatFieldInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldInputᚄ(ctx context.Context, v any) ([]*model.PreChatFieldInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PreChatFieldInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPreChatFieldInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐPreChatFieldInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOQueue2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐQueueᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Queue) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -66917,6 +70394,13 @@ func (ec *executionContext) unmarshalOQueueOrder2ᚕᚖgithubᚗcomᚋswitchboar
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOQueuePositionInfo2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueuePositionInfo(ctx context.Context, sel ast.SelectionSet, v *model.QueuePositionInfo) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._QueuePositionInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOQueueRoutingStrategy2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋqueueᚐRoutingStrategyᚄ(ctx context.Context, v any) ([]queue.RoutingStrategy, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/internal/live"
 	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/sessionfile"
+	"github.com/switchboard/switchboard/internal/webchat"
 )
 
 // Resolver is the resolver root; it only carries dependencies.
@@ -29,4 +30,6 @@ type Resolver struct {
 	SessionFiles *sessionfile.Store
 	// CRMWebhook is the external CRM adapter.
 	CRMWebhook *crm.Webhook
+	// WebChat is the visitor's side of web chat.
+	WebChat *webchat.Service
 }

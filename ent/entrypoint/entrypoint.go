@@ -33,6 +33,12 @@ const (
 	FieldActive = "active"
 	// FieldDefaultQueueID holds the string denoting the default_queue_id field in the database.
 	FieldDefaultQueueID = "default_queue_id"
+	// FieldOpeningHours holds the string denoting the opening_hours field in the database.
+	FieldOpeningHours = "opening_hours"
+	// FieldPreChatFields holds the string denoting the pre_chat_fields field in the database.
+	FieldPreChatFields = "pre_chat_fields"
+	// FieldOfflineEmailEntryPointID holds the string denoting the offline_email_entry_point_id field in the database.
+	FieldOfflineEmailEntryPointID = "offline_email_entry_point_id"
 	// EdgeDefaultQueue holds the string denoting the default_queue edge name in mutations.
 	EdgeDefaultQueue = "default_queue"
 	// Table holds the table name of the entrypoint in the database.
@@ -57,6 +63,9 @@ var Columns = []string{
 	FieldChatToken,
 	FieldActive,
 	FieldDefaultQueueID,
+	FieldOpeningHours,
+	FieldPreChatFields,
+	FieldOfflineEmailEntryPointID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -140,6 +149,11 @@ func ByActive(opts ...sql.OrderTermOption) OrderOption {
 // ByDefaultQueueID orders the results by the default_queue_id field.
 func ByDefaultQueueID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDefaultQueueID, opts...).ToFunc()
+}
+
+// ByOfflineEmailEntryPointID orders the results by the offline_email_entry_point_id field.
+func ByOfflineEmailEntryPointID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOfflineEmailEntryPointID, opts...).ToFunc()
 }
 
 // ByDefaultQueueField orders the results by default_queue field.

@@ -91,6 +91,11 @@ func DefaultQueueID(v int) predicate.EntryPoint {
 	return predicate.EntryPoint(sql.FieldEQ(FieldDefaultQueueID, v))
 }
 
+// OfflineEmailEntryPointID applies equality check predicate on the "offline_email_entry_point_id" field. It's identical to OfflineEmailEntryPointIDEQ.
+func OfflineEmailEntryPointID(v int) predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldEQ(FieldOfflineEmailEntryPointID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.EntryPoint {
 	return predicate.EntryPoint(sql.FieldEQ(FieldCreatedAt, v))
@@ -444,6 +449,76 @@ func DefaultQueueIDIn(vs ...int) predicate.EntryPoint {
 // DefaultQueueIDNotIn applies the NotIn predicate on the "default_queue_id" field.
 func DefaultQueueIDNotIn(vs ...int) predicate.EntryPoint {
 	return predicate.EntryPoint(sql.FieldNotIn(FieldDefaultQueueID, vs...))
+}
+
+// OpeningHoursIsNil applies the IsNil predicate on the "opening_hours" field.
+func OpeningHoursIsNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldIsNull(FieldOpeningHours))
+}
+
+// OpeningHoursNotNil applies the NotNil predicate on the "opening_hours" field.
+func OpeningHoursNotNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldNotNull(FieldOpeningHours))
+}
+
+// PreChatFieldsIsNil applies the IsNil predicate on the "pre_chat_fields" field.
+func PreChatFieldsIsNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldIsNull(FieldPreChatFields))
+}
+
+// PreChatFieldsNotNil applies the NotNil predicate on the "pre_chat_fields" field.
+func PreChatFieldsNotNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldNotNull(FieldPreChatFields))
+}
+
+// OfflineEmailEntryPointIDEQ applies the EQ predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDEQ(v int) predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldEQ(FieldOfflineEmailEntryPointID, v))
+}
+
+// OfflineEmailEntryPointIDNEQ applies the NEQ predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDNEQ(v int) predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldNEQ(FieldOfflineEmailEntryPointID, v))
+}
+
+// OfflineEmailEntryPointIDIn applies the In predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDIn(vs ...int) predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldIn(FieldOfflineEmailEntryPointID, vs...))
+}
+
+// OfflineEmailEntryPointIDNotIn applies the NotIn predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDNotIn(vs ...int) predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldNotIn(FieldOfflineEmailEntryPointID, vs...))
+}
+
+// OfflineEmailEntryPointIDGT applies the GT predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDGT(v int) predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldGT(FieldOfflineEmailEntryPointID, v))
+}
+
+// OfflineEmailEntryPointIDGTE applies the GTE predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDGTE(v int) predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldGTE(FieldOfflineEmailEntryPointID, v))
+}
+
+// OfflineEmailEntryPointIDLT applies the LT predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDLT(v int) predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldLT(FieldOfflineEmailEntryPointID, v))
+}
+
+// OfflineEmailEntryPointIDLTE applies the LTE predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDLTE(v int) predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldLTE(FieldOfflineEmailEntryPointID, v))
+}
+
+// OfflineEmailEntryPointIDIsNil applies the IsNil predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDIsNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldIsNull(FieldOfflineEmailEntryPointID))
+}
+
+// OfflineEmailEntryPointIDNotNil applies the NotNil predicate on the "offline_email_entry_point_id" field.
+func OfflineEmailEntryPointIDNotNil() predicate.EntryPoint {
+	return predicate.EntryPoint(sql.FieldNotNull(FieldOfflineEmailEntryPointID))
 }
 
 // HasDefaultQueue applies the HasEdge predicate on the "default_queue" edge.

@@ -402,6 +402,9 @@ var (
 		{Name: "address", Type: field.TypeString, Nullable: true, Size: 320},
 		{Name: "chat_token", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "opening_hours", Type: field.TypeJSON, Nullable: true},
+		{Name: "pre_chat_fields", Type: field.TypeJSON, Nullable: true},
+		{Name: "offline_email_entry_point_id", Type: field.TypeInt, Nullable: true},
 		{Name: "default_queue_id", Type: field.TypeInt},
 	}
 	// EntryPointsTable holds the schema information for the "entry_points" table.
@@ -412,7 +415,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "entry_points_queues_default_queue",
-				Columns:    []*schema.Column{EntryPointsColumns[8]},
+				Columns:    []*schema.Column{EntryPointsColumns[11]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -641,6 +644,7 @@ var (
 		{Name: "data_parameters", Type: field.TypeJSON, Nullable: true},
 		{Name: "record_in", Type: field.TypeEnum, Enums: []string{"METADATA", "CRM", "BOTH"}, Default: "METADATA"},
 		{Name: "ask_consent", Type: field.TypeBool, Default: false},
+		{Name: "consent_question", Type: field.TypeString, Nullable: true, Size: 500},
 		{Name: "queue_id", Type: field.TypeInt, Nullable: true},
 		{Name: "virtual_agent_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -652,13 +656,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "post_session_settings_queues_queue",
-				Columns:    []*schema.Column{PostSessionSettingsColumns[9]},
+				Columns:    []*schema.Column{PostSessionSettingsColumns[10]},
 				RefColumns: []*schema.Column{QueuesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "post_session_settings_virtual_agents_virtual_agent",
-				Columns:    []*schema.Column{PostSessionSettingsColumns[10]},
+				Columns:    []*schema.Column{PostSessionSettingsColumns[11]},
 				RefColumns: []*schema.Column{VirtualAgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -675,7 +679,7 @@ var (
 			{
 				Name:    "post_session_one_per_queue",
 				Unique:  true,
-				Columns: []*schema.Column{PostSessionSettingsColumns[9]},
+				Columns: []*schema.Column{PostSessionSettingsColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "queue_id IS NOT NULL",
 				},

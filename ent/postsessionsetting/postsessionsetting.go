@@ -35,6 +35,8 @@ const (
 	FieldRecordIn = "record_in"
 	// FieldAskConsent holds the string denoting the ask_consent field in the database.
 	FieldAskConsent = "ask_consent"
+	// FieldConsentQuestion holds the string denoting the consent_question field in the database.
+	FieldConsentQuestion = "consent_question"
 	// FieldQueueID holds the string denoting the queue_id field in the database.
 	FieldQueueID = "queue_id"
 	// FieldVirtualAgentID holds the string denoting the virtual_agent_id field in the database.
@@ -72,6 +74,7 @@ var Columns = []string{
 	FieldDataParameters,
 	FieldRecordIn,
 	FieldAskConsent,
+	FieldConsentQuestion,
 	FieldQueueID,
 	FieldVirtualAgentID,
 }
@@ -97,6 +100,8 @@ var (
 	DefaultEnabled bool
 	// DefaultAskConsent holds the default value on creation for the "ask_consent" field.
 	DefaultAskConsent bool
+	// ConsentQuestionValidator is a validator for the "consent_question" field. It is called by the builders before save.
+	ConsentQuestionValidator func(string) error
 )
 
 // ChannelValidator is a validator for the "channel" field enum values. It is called by the builders before save.
@@ -172,6 +177,11 @@ func ByRecordIn(opts ...sql.OrderTermOption) OrderOption {
 // ByAskConsent orders the results by the ask_consent field.
 func ByAskConsent(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAskConsent, opts...).ToFunc()
+}
+
+// ByConsentQuestion orders the results by the consent_question field.
+func ByConsentQuestion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConsentQuestion, opts...).ToFunc()
 }
 
 // ByQueueID orders the results by the queue_id field.

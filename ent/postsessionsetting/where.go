@@ -76,6 +76,11 @@ func AskConsent(v bool) predicate.PostSessionSetting {
 	return predicate.PostSessionSetting(sql.FieldEQ(FieldAskConsent, v))
 }
 
+// ConsentQuestion applies equality check predicate on the "consent_question" field. It's identical to ConsentQuestionEQ.
+func ConsentQuestion(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldEQ(FieldConsentQuestion, v))
+}
+
 // QueueID applies equality check predicate on the "queue_id" field. It's identical to QueueIDEQ.
 func QueueID(v int) predicate.PostSessionSetting {
 	return predicate.PostSessionSetting(sql.FieldEQ(FieldQueueID, v))
@@ -254,6 +259,81 @@ func AskConsentEQ(v bool) predicate.PostSessionSetting {
 // AskConsentNEQ applies the NEQ predicate on the "ask_consent" field.
 func AskConsentNEQ(v bool) predicate.PostSessionSetting {
 	return predicate.PostSessionSetting(sql.FieldNEQ(FieldAskConsent, v))
+}
+
+// ConsentQuestionEQ applies the EQ predicate on the "consent_question" field.
+func ConsentQuestionEQ(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldEQ(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionNEQ applies the NEQ predicate on the "consent_question" field.
+func ConsentQuestionNEQ(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldNEQ(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionIn applies the In predicate on the "consent_question" field.
+func ConsentQuestionIn(vs ...string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldIn(FieldConsentQuestion, vs...))
+}
+
+// ConsentQuestionNotIn applies the NotIn predicate on the "consent_question" field.
+func ConsentQuestionNotIn(vs ...string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldNotIn(FieldConsentQuestion, vs...))
+}
+
+// ConsentQuestionGT applies the GT predicate on the "consent_question" field.
+func ConsentQuestionGT(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldGT(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionGTE applies the GTE predicate on the "consent_question" field.
+func ConsentQuestionGTE(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldGTE(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionLT applies the LT predicate on the "consent_question" field.
+func ConsentQuestionLT(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldLT(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionLTE applies the LTE predicate on the "consent_question" field.
+func ConsentQuestionLTE(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldLTE(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionContains applies the Contains predicate on the "consent_question" field.
+func ConsentQuestionContains(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldContains(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionHasPrefix applies the HasPrefix predicate on the "consent_question" field.
+func ConsentQuestionHasPrefix(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldHasPrefix(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionHasSuffix applies the HasSuffix predicate on the "consent_question" field.
+func ConsentQuestionHasSuffix(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldHasSuffix(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionIsNil applies the IsNil predicate on the "consent_question" field.
+func ConsentQuestionIsNil() predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldIsNull(FieldConsentQuestion))
+}
+
+// ConsentQuestionNotNil applies the NotNil predicate on the "consent_question" field.
+func ConsentQuestionNotNil() predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldNotNull(FieldConsentQuestion))
+}
+
+// ConsentQuestionEqualFold applies the EqualFold predicate on the "consent_question" field.
+func ConsentQuestionEqualFold(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldEqualFold(FieldConsentQuestion, v))
+}
+
+// ConsentQuestionContainsFold applies the ContainsFold predicate on the "consent_question" field.
+func ConsentQuestionContainsFold(v string) predicate.PostSessionSetting {
+	return predicate.PostSessionSetting(sql.FieldContainsFold(FieldConsentQuestion, v))
 }
 
 // QueueIDEQ applies the EQ predicate on the "queue_id" field.

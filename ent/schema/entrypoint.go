@@ -7,7 +7,17 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/switchboard/switchboard/internal/schedule"
 )
+
+// PreChatField is one field of a web chat entry point's pre-chat form.
+type PreChatField struct {
+	Name     string `json:"name"`
+	Label    string `json:"label"`
+	Type     string `json:"type"`
+	Required bool   `json:"required"`
+}
 
 // EntryPoint is an address through which customers reach the center (a phone
 // number, an email address or a web chat token), pointing at a default queue.
@@ -25,6 +35,15 @@ func (EntryPoint) Fields() []ent.Field {
 		field.String("chat_token").Optional().Unique().Immutable().Comment("Generated for CHAT entry points: 128 random bits, base64url.").Annotations(engineOwned()),
 		field.Bool("active").Default(true),
 		field.Int("default_queue_id"),
+		field.JSON("opening_hours", &schedule.Hours{}).Optional().
+			Comment("CHAT: when the web chat is open (setChatSettings); unset means always, when an agent is staffed.").
+			Annotations(entgql.Skip()),
+		field.JSON("pre_chat_fields", []PreChatField{}).Optional().
+			Comment("CHAT: the widget's pre-chat form (setChatSettings).").
+			Annotations(entgql.Skip()),
+		field.Int("offline_email_entry_point_id").Optional().Nillable().
+			Comment("CHAT: the EMAIL entry point that receives the offline form's messages from visitors who give an email address (setChatSettings).").
+			Annotations(entgql.Skip()),
 	}
 }
 

@@ -35,6 +35,8 @@ func (PostSessionSetting) Fields() []ent.Field {
 		field.JSON("data_parameters", []DataParameter{}).Optional(),
 		field.Enum("record_in").NamedValues("Metadata", "METADATA", "CRM", "CRM", "Both", "BOTH").Default("METADATA"),
 		field.Bool("ask_consent").Default(false),
+		field.String("consent_question").Optional().MaxLen(500).
+			Comment("The question a chat customer is asked when ask_consent is set; empty asks the README's default."),
 		field.Int("queue_id").Optional().Nillable().Comment("Set for a queue-level override of a chat queue."),
 		field.Int("virtual_agent_id").Optional().Nillable(),
 	}

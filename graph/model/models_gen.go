@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/switchboard/switchboard/ent"
@@ -46,6 +50,41 @@ type CRMSettingPayload struct {
 
 type CapacityProfilePayload struct {
 	CapacityProfile *ent.CapacityProfile `json:"capacityProfile"`
+}
+
+type ChatSettingsInput struct {
+	// Null: open at all hours (still closed with no agent staffed).
+	OpeningHours *OpeningHoursInput `json:"openingHours,omitempty"`
+	// The pre-chat form, in order; names unique, at most 20 fields.
+	PreChatFields []*PreChatFieldInput `json:"preChatFields,omitempty"`
+	// An active EMAIL entry point: leaveMessage turns the message of a visitor
+	// who gives an email address into an inbound email to it. Null: offline
+	// messages stay CHAT engagements.
+	OfflineEmailEntryPointID *int `json:"offlineEmailEntryPointID,omitempty"`
+}
+
+// The visitor's details: the customer is found by phone, then email, or created.
+type ChatVisitorInput struct {
+	Name *string `json:"name,omitempty"`
+	// A bare address.
+	Email *string `json:"email,omitempty"`
+	// E.164.
+	Phone *string `json:"phone,omitempty"`
+}
+
+// What the widget shows before a chat starts.
+type ChatWidget struct {
+	// The entry point's name.
+	Title string `json:"title"`
+	// Within opening hours and at least one agent staffed for the queue (an
+	// active agent, not OFFLINE, who is a member of the entry point's default
+	// queue): startChat would be accepted.
+	Open bool `json:"open"`
+	// When closed by the opening hours: the next opening instant; null when open or unknown.
+	NextOpening   *time.Time      `json:"nextOpening,omitempty"`
+	PreChatFields []*PreChatField `json:"preChatFields"`
+	// The consent question of the queue's post-session setting, when it asks for consent; else null.
+	ConsentQuestion *string `json:"consentQuestion,omitempty"`
 }
 
 type CompleteWrapUpInput struct {
@@ -139,6 +178,20 @@ type EventActor struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+type LeaveMessageInput struct {
+	Token   string                `json:"token"`
+	Visitor *ChatVisitorInput     `json:"visitor,omitempty"`
+	Answers []*PreChatAnswerInput `json:"answers,omitempty"`
+	// The visitor's message, at most 8 KiB.
+	Message  string  `json:"message"`
+	PageURL  *string `json:"pageURL,omitempty"`
+	Language *string `json:"language,omitempty"`
+}
+
+type LeaveMessagePayload struct {
+	Received bool `json:"received"`
+}
+
 type LoginPayload struct {
 	// The bearer token; it expires at `expiresAt` and can be revoked.
 	Token     string     `json:"token"`
@@ -148,6 +201,36 @@ type LoginPayload struct {
 
 type OfferPayload struct {
 	Offer *ent.Offer `json:"offer"`
+}
+
+// When a web chat entry point is open.
+type OpeningHours struct {
+	// An IANA time zone, e.g. Europe/Zurich.
+	TimeZone string          `json:"timeZone"`
+	Weekly   []*OpeningRange `json:"weekly"`
+	// Dates (YYYY-MM-DD, in the time zone) closed all day.
+	Holidays []string `json:"holidays"`
+}
+
+type OpeningHoursInput struct {
+	TimeZone string               `json:"timeZone"`
+	Weekly   []*OpeningRangeInput `json:"weekly"`
+	Holidays []string             `json:"holidays,omitempty"`
+}
+
+// One opening range of a week day, wall-clock times in the schedule's time zone.
+type OpeningRange struct {
+	Day Weekday `json:"day"`
+	// HH:MM.
+	Open string `json:"open"`
+	// HH:MM; at or before open runs overnight into the next day; 24:00 is the day's end.
+	Close string `json:"close"`
+}
+
+type OpeningRangeInput struct {
+	Day   Weekday `json:"day"`
+	Open  string  `json:"open"`
+	Close string  `json:"close"`
 }
 
 type PostMessageInput struct {
@@ -170,6 +253,28 @@ type PostSessionSettingPayload struct {
 	PostSessionSetting *ent.PostSessionSetting `json:"postSessionSetting"`
 }
 
+type PreChatAnswerInput struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// One field of the pre-chat form.
+type PreChatField struct {
+	// The key of the answer: a flow variable of the engagement. Letters, digits and _; pageURL and offline are reserved.
+	Name     string           `json:"name"`
+	Label    string           `json:"label"`
+	Type     PreChatFieldType `json:"type"`
+	Required bool             `json:"required"`
+}
+
+type PreChatFieldInput struct {
+	// Letters, digits and _, at most 64 characters; not pageURL or offline.
+	Name     string           `json:"name"`
+	Label    string           `json:"label"`
+	Type     PreChatFieldType `json:"type"`
+	Required bool             `json:"required"`
+}
+
 type QueueAvailability struct {
 	Queue           *ent.Queue `json:"queue"`
 	Waiting         int        `json:"waiting"`
@@ -180,12 +285,39 @@ type QueuePayload struct {
 	Queue *ent.Queue `json:"queue"`
 }
 
+// A waiting engagement's place in its queue.
+type QueuePositionInfo struct {
+	// 1 for the next engagement the queue's agents get.
+	Position int `json:"position"`
+	// The estimated wait in seconds; null when no agent is staffed or nothing is known of handle times.
+	ExpectedWaitSeconds *int `json:"expectedWaitSeconds,omitempty"`
+	QueueID             int  `json:"queueID"`
+}
+
 type RedriveCRMDeliveriesPayload struct {
 	Requeued int `json:"requeued"`
 }
 
 type RevokeTokenPayload struct {
 	Revoked bool `json:"revoked"`
+}
+
+type StartChatInput struct {
+	// The entry point's chat token (the snippet's data-switchboard-token).
+	Token   string            `json:"token"`
+	Visitor *ChatVisitorInput `json:"visitor,omitempty"`
+	// Pre-chat form answers, by field name.
+	Answers []*PreChatAnswerInput `json:"answers,omitempty"`
+	// The page the chat was opened on (kept as flow variable pageURL).
+	PageURL *string `json:"pageURL,omitempty"`
+	// The visitor's language, e.g. en or de-CH.
+	Language *string `json:"language,omitempty"`
+}
+
+type StartChatPayload struct {
+	Engagement *ent.Engagement `json:"engagement"`
+	// Bearer credential scoped to this one engagement, valid until 10 minutes after it closed.
+	CustomerToken string `json:"customerToken"`
 }
 
 type StartOutboundInput struct {
@@ -254,4 +386,133 @@ type VirtualAgentPayload struct {
 
 type WrapUpReasonPayload struct {
 	WrapUpReason *ent.WrapUpReason `json:"wrapUpReason"`
+}
+
+// The kinds of pre-chat fields: how the answer is checked.
+type PreChatFieldType string
+
+const (
+	// One line, at most 200 characters.
+	PreChatFieldTypeText PreChatFieldType = "TEXT"
+	// An email address.
+	PreChatFieldTypeEmail PreChatFieldType = "EMAIL"
+	// A phone number in E.164 (+ and 7 to 15 digits).
+	PreChatFieldTypePhone PreChatFieldType = "PHONE"
+	// Free text, at most 2000 characters.
+	PreChatFieldTypeTextarea PreChatFieldType = "TEXTAREA"
+)
+
+var AllPreChatFieldType = []PreChatFieldType{
+	PreChatFieldTypeText,
+	PreChatFieldTypeEmail,
+	PreChatFieldTypePhone,
+	PreChatFieldTypeTextarea,
+}
+
+func (e PreChatFieldType) IsValid() bool {
+	switch e {
+	case PreChatFieldTypeText, PreChatFieldTypeEmail, PreChatFieldTypePhone, PreChatFieldTypeTextarea:
+		return true
+	}
+	return false
+}
+
+func (e PreChatFieldType) String() string {
+	return string(e)
+}
+
+func (e *PreChatFieldType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PreChatFieldType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PreChatFieldType", str)
+	}
+	return nil
+}
+
+func (e PreChatFieldType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PreChatFieldType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PreChatFieldType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type Weekday string
+
+const (
+	WeekdayMonday    Weekday = "MONDAY"
+	WeekdayTuesday   Weekday = "TUESDAY"
+	WeekdayWednesday Weekday = "WEDNESDAY"
+	WeekdayThursday  Weekday = "THURSDAY"
+	WeekdayFriday    Weekday = "FRIDAY"
+	WeekdaySaturday  Weekday = "SATURDAY"
+	WeekdaySunday    Weekday = "SUNDAY"
+)
+
+var AllWeekday = []Weekday{
+	WeekdayMonday,
+	WeekdayTuesday,
+	WeekdayWednesday,
+	WeekdayThursday,
+	WeekdayFriday,
+	WeekdaySaturday,
+	WeekdaySunday,
+}
+
+func (e Weekday) IsValid() bool {
+	switch e {
+	case WeekdayMonday, WeekdayTuesday, WeekdayWednesday, WeekdayThursday, WeekdayFriday, WeekdaySaturday, WeekdaySunday:
+		return true
+	}
+	return false
+}
+
+func (e Weekday) String() string {
+	return string(e)
+}
+
+func (e *Weekday) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Weekday(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Weekday", str)
+	}
+	return nil
+}
+
+func (e Weekday) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Weekday) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Weekday) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

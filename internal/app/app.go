@@ -29,6 +29,8 @@ import (
 	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/sessionfile"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/webchat"
+	"github.com/switchboard/switchboard/web"
 )
 
 // App is a running Switchboard: services and the HTTP handler over them.
@@ -46,7 +48,9 @@ type App struct {
 	SessionFiles *sessionfile.Store
 	// Writer runs every write transaction; /readyz asks it whether the
 	// store takes writes.
-	Writer  *store.Writer
+	Writer *store.Writer
+	// WebChat is the visitor's side of web chat.
+	WebChat *webchat.Service
 	Log     *slog.Logger
 	metrics *metrics
 	sockets *socketTracker
@@ -120,6 +124,11 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Messaging: engine.Messaging{DigitalChannels: cfg.DigitalChannels, MessageIDs: ids}, Lead: a.leadership(postgres)})
 	a.CRMWebhook = crm.NewWebhook(crm.WebhookConfig{Client: client, Writer: writer, Bus: a.Bus, Clock: cfg.Clock, Log: cfg.Log,
 		Secret: cfg.CRMWebhookSecret, Timeout: cfg.CRMWebhookTimeout, MaxAttempts: cfg.DeliveryAttempts, Backoff: cfg.DeliveryBackoff})
+	limits := webchat.DefaultLimits
+	if cfg.WebChatLimits != nil {
+		limits = *cfg.WebChatLimits
+	}
+	a.WebChat = webchat.New(client, a.Engine, cfg.Clock, cfg.PublicURL, limits)
 	a.SessionFiles = &sessionfile.Store{Client: client, Bus: a.Bus, Dir: cfg.SessionFilesDir, Log: cfg.Log}
 	if a.Outbox, err = newOutbox(cfg, writer); err != nil {
 		client.Close()
@@ -242,6 +251,8 @@ func (a *App) routes() http.Handler {
 	(&messaging.Handler{Receiver: a.Engine, Outbox: a.Outbox, MaxBytes: max(a.Config.MaxBodyBytes, 25<<20), Log: a.Log}).
 		Routes(mux, a.Auth.Middleware)
 	a.mountPlayground(mux)
+	// The chat widget a company's site loads with the snippet (chatSnippet).
+	mux.Handle("GET /widget.js", web.Widget())
 	return boundSlowClients(a.Config.BodyReadTimeout, a.Config.OperationTimeout+WriteTimeout, mux)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/switchboard/switchboard/internal/clock"
 	"github.com/switchboard/switchboard/internal/messaging"
 	"github.com/switchboard/switchboard/internal/store"
+	"github.com/switchboard/switchboard/internal/webchat"
 )
 
 // Config is everything the server is told at start. Every field has a flag
@@ -26,12 +28,15 @@ type Config struct {
 	// DirectURL is a session-mode connection to the same PostgreSQL
 	// database for migrations, the leader lock and the event listener
 	// (store.Options.Direct); Migrate is store.MigrateAuto or MigrateCheck.
-	DirectURL       string
-	Migrate         string
-	AdminEmail      string
-	AdminPassword   string
-	Dev             bool
-	AllowedOrigins  []string
+	DirectURL      string
+	Migrate        string
+	AdminEmail     string
+	AdminPassword  string
+	Dev            bool
+	AllowedOrigins []string
+	// PublicURL is the server's base URL as browsers reach it, for the
+	// web chat snippet (chatSnippet).
+	PublicURL       string
 	TokenTTL        time.Duration
 	BcryptCost      int
 	MaxBodyBytes    int64
@@ -80,6 +85,8 @@ type Config struct {
 	// Set by tests and embedders, not by flags.
 	Clock clock.Clock
 	Log   *slog.Logger
+	// WebChatLimits, when set, replaces webchat.DefaultLimits.
+	WebChatLimits *webchat.Limits
 	// WrapDriver, when set, wraps the database driver (tests count queries).
 	WrapDriver func(dialect.Driver) dialect.Driver
 }
@@ -124,6 +131,17 @@ var options = []option{
 				c.AllowedOrigins = append(c.AllowedOrigins, o)
 			}
 		}
+		return nil
+	}},
+	{"public-url", "SWITCHBOARD_PUBLIC_URL", "", "the server's base URL as browsers on the company's sites reach it (`https://chat.example.com`), used in the web chat snippet (chatSnippet); empty uses the scheme and host of the admin's request", func(c *Config, v string) error {
+		v = strings.TrimRight(strings.TrimSpace(v), "/")
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				return fmt.Errorf("%q is not an http(s) base URL", v)
+			}
+		}
+		c.PublicURL = v
 		return nil
 	}},
 	{"token-ttl", "SWITCHBOARD_TOKEN_TTL", "12h", "lifetime of login tokens", func(c *Config, v string) (err error) { c.TokenTTL, err = time.ParseDuration(v); return err }},

@@ -102,11 +102,11 @@ func FuzzContact(f *testing.F) {
 
 // variablesDocument takes the inputs that carry strings, lists, Map values,
 // nested input objects and filters.
-const variablesDocument = `mutation($in: CreateEngagementInput!, $segs: [TranscriptSegmentInput!]!) {
+const variablesDocument = `mutation Create($in: CreateEngagementInput!, $segs: [TranscriptSegmentInput!]!) {
 	createEngagement(input: $in) { engagement { id } }
 	appendTranscript(engagementID: "1", segments: $segs) { segments { id } }
 }
-query($w: QueueWhereInput, $first: Int) { queues(where: $w, first: $first) { totalCount } }`
+query Queues($w: QueueWhereInput, $first: Int) { queues(where: $w, first: $first) { totalCount } }`
 
 // Variables, whatever JSON they are, never panic coercion or the input
 // checks, and what the checks accept is within the documented bounds:

@@ -31,7 +31,8 @@ func (a *App) graphqlHandler() http.Handler {
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers: &graph.Resolver{Client: a.Client, Auth: a.Auth, Admin: a.Admin, Bus: a.Bus, Clock: a.Config.Clock, Engine: a.Engine,
 			Live: &live.Service{Client: a.Client, Bus: a.Bus, Clock: a.Config.Clock, Presence: a.Engine, Log: a.Log,
-				SlowDisconnect: a.metrics.slowDisconnects.Inc}, Outbox: a.Outbox, SessionFiles: a.SessionFiles, CRMWebhook: a.CRMWebhook},
+				SlowDisconnect: a.metrics.slowDisconnects.Inc}, Outbox: a.Outbox, SessionFiles: a.SessionFiles, CRMWebhook: a.CRMWebhook,
+			WebChat: a.WebChat},
 		Directives: graph.DirectiveRoot{Auth: auth.Directive},
 	})
 	srv := handler.New(schema)

@@ -84,7 +84,7 @@ func (c *argumentChecker) object(path string, def *ast.Definition, obj map[strin
 			return err
 		}
 	}
-	if def.Name == "CustomerContactInput" {
+	if def.Name == "CustomerContactInput" || def.Name == "ChatVisitorInput" {
 		return checkContact(obj)
 	}
 	return nil

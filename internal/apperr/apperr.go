@@ -58,6 +58,8 @@ type Error struct {
 	// RetryAfter, when set, tells the client how many seconds to wait
 	// before it tries again (extensions.retryAfter).
 	RetryAfter int
+	// Extensions are further entries of extensions (e.g. nextOpening).
+	Extensions map[string]any
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -71,6 +73,18 @@ func New(code Code, format string, args ...any) *Error {
 func (e *Error) WithReason(reason string) *Error {
 	c := *e
 	c.Reason = reason
+	return &c
+}
+
+// WithExtension returns a copy of e carrying one more entry of
+// extensions.
+func (e *Error) WithExtension(key string, value any) *Error {
+	c := *e
+	c.Extensions = make(map[string]any, len(e.Extensions)+1)
+	for k, v := range e.Extensions {
+		c.Extensions[k] = v
+	}
+	c.Extensions[key] = value
 	return &c
 }
 
@@ -157,6 +171,11 @@ func Presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		if e.RetryAfter > 0 {
 			gqlErr.Extensions["retryAfter"] = e.RetryAfter
+		}
+		for k, v := range e.Extensions {
+			if _, taken := gqlErr.Extensions[k]; !taken {
+				gqlErr.Extensions[k] = v
+			}
 		}
 		return gqlErr
 	}

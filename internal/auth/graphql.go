@@ -13,7 +13,7 @@ import (
 )
 
 // publicFields are the root fields that need no credential.
-var publicFields = map[string]bool{"login": true, "__schema": true, "__type": true, "__typename": true}
+var publicFields = map[string]bool{"login": true, "chatWidget": true, "startChat": true, "leaveMessage": true, "__schema": true, "__type": true, "__typename": true}
 
 type authErrKey struct{}
 
@@ -22,7 +22,7 @@ type authErrKey struct{}
 // error with code UNAUTHENTICATED rather than a bare HTTP status.
 func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := withClientAddr(r.Context(), r)
+		ctx := withRequestBase(withClientAddr(r.Context(), r), r)
 		v, err := s.Authenticate(ctx, r.Header.Get("Authorization"))
 		switch {
 		case err != nil:

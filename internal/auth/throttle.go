@@ -154,3 +154,24 @@ func clientAddr(ctx context.Context) string {
 	a, _ := ctx.Value(clientAddrKey{}).(string)
 	return a
 }
+
+// ClientAddr is the address of the request's client (the TCP peer), empty
+// outside an HTTP request.
+func ClientAddr(ctx context.Context) string { return clientAddr(ctx) }
+
+type requestBaseKey struct{}
+
+// RequestBase is the scheme and host the request was sent to
+// ("https://switchboard.example.com"), empty outside an HTTP request.
+func RequestBase(ctx context.Context) string {
+	b, _ := ctx.Value(requestBaseKey{}).(string)
+	return b
+}
+
+func withRequestBase(ctx context.Context, r *http.Request) context.Context {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return context.WithValue(ctx, requestBaseKey{}, scheme+"://"+r.Host)
+}

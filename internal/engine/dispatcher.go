@@ -40,6 +40,11 @@ type dispatcher struct {
 	scheduled map[timer]bool
 
 	dirtyAgents, dirtyEngagements, dirtyQueues map[int]bool
+	// positionQueues are queues whose waiting chats may have moved;
+	// sentPositions what each waiting chat was last told (positions.go).
+	positionQueues map[int]bool
+	sentPositions  map[int]sentPosition
+	positionsSent  map[int]time.Time
 	// own are the sequence numbers of events of the dispatcher's own
 	// decisions not received yet: the view already holds their changes.
 	own map[int]bool
@@ -128,6 +133,7 @@ func (d *dispatcher) run() {
 	for {
 		d.refresh()
 		d.match()
+		d.pushPositions()
 		var alarm <-chan time.Time
 		if len(d.timers) > 0 {
 			alarm = d.e.clock.At(d.timers[0].at)
@@ -204,6 +210,7 @@ func (d *dispatcher) settle() {
 		}
 		d.refresh()
 		d.match()
+		d.pushPositions()
 		if !busy && len(d.sub.C) == 0 {
 			return
 		}
@@ -216,6 +223,7 @@ func (d *dispatcher) rebuild() {
 	d.timers, d.scheduled = nil, map[timer]bool{}
 	d.dirtyAgents, d.dirtyEngagements, d.dirtyQueues = map[int]bool{}, map[int]bool{}, map[int]bool{}
 	d.own = map[int]bool{}
+	d.positionQueues, d.sentPositions, d.positionsSent = map[int]bool{}, map[int]sentPosition{}, map[int]time.Time{}
 	c := d.e.client
 	qs, err := c.Queue.Query().All(d.ctx)
 	if err != nil {
@@ -224,6 +232,7 @@ func (d *dispatcher) rebuild() {
 	}
 	for _, q := range qs {
 		d.setQueue(q)
+		d.positionQueues[q.ID] = true
 	}
 	ids, err := c.Agent.Query().Where(agent.Or(agent.StateNEQ(agent.StateOffline),
 		agent.HasEngagementsWith(engagement.StateIn(lifecycle.WithAgent...)),
@@ -249,6 +258,7 @@ func (d *dispatcher) rebuild() {
 func (d *dispatcher) reloadConfig() {
 	for id := range d.view.Queues {
 		d.dirtyQueues[id] = true
+		d.positionQueues[id] = true
 	}
 	for id := range d.view.Agents {
 		d.dirtyAgents[id] = true
@@ -257,6 +267,10 @@ func (d *dispatcher) reloadConfig() {
 
 // note marks what an event says changed.
 func (d *dispatcher) note(ev *ent.Event) {
+	if silentTopics[ev.Topic] {
+		return
+	}
+	d.markPositions(ev)
 	if d.own[ev.ID] {
 		delete(d.own, ev.ID)
 		return
@@ -334,6 +348,8 @@ func (d *dispatcher) fire() {
 			err = d.e.expirePostSession(acting(d.ctx, events.ActorPostSessionDeadline), t.id)
 		case timerRetry:
 			d.rebuild()
+		case timerPositions:
+			// The queue is still marked: pushPositions, after this, sends.
 		}
 		if err != nil && !apperr.Is(err, apperr.Conflict) {
 			d.e.log.Error("dispatcher: deadline", "kind", t.kind, "id", t.id, "err", err)

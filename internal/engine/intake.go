@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/customer"
 	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/ent/transcriptsegment"
 	"github.com/switchboard/switchboard/internal/admin"
@@ -39,6 +40,9 @@ type NewEngagement struct {
 	Language       string
 	MenuPath       string
 	IdempotencyKey string
+	// ByCustomer: the customer opened it (web chat's startChat): the event
+	// log names the customer as its actor.
+	ByCustomer bool
 	// known is the customer found by contact before the transaction.
 	known knownCustomer
 }
@@ -100,6 +104,9 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 		customerID, err := w.customerFor(ctx, in)
 		if err != nil {
 			return err
+		}
+		if in.ByCustomer {
+			w.actor = events.Actor{Kind: event.ActorKindCUSTOMER, CustomerID: customerID}
 		}
 		menu := in.MenuPath
 		if menu == "" {

@@ -11,6 +11,8 @@ const (
 	timerGrace
 	timerRetry
 	timerPostSession
+	// timerPositions: a queue's coalesced queue positions are due (positions.go).
+	timerPositions
 )
 
 type timer struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent/crmrecord"
 	"github.com/switchboard/switchboard/ent/delivery"
 	"github.com/switchboard/switchboard/ent/engagement"
+	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/schema/enum"
@@ -218,6 +219,27 @@ type AgentAccessChangedDetails struct {
 	Active bool      `json:"active"`
 }
 
+// TypingChangedDetails says the customer or the agent of a chat started or
+// stopped typing.
+type TypingChangedDetails struct {
+	Typing bool            `json:"typing"`
+	By     event.ActorKind `json:"by"`
+}
+
+// MessageReadDetails says the customer or the agent read an engagement's
+// messages up to and including MessageID.
+type MessageReadDetails struct {
+	MessageID int             `json:"messageID,string"`
+	By        event.ActorKind `json:"by"`
+}
+
+// QueuePositionDetails is a waiting chat's place in its queue and its
+// estimated wait (nil when unknown).
+type QueuePositionDetails struct {
+	Position            int  `json:"position"`
+	ExpectedWaitSeconds *int `json:"expectedWaitSeconds,omitempty"`
+}
+
 // Topic implementations: the topic each type belongs to.
 func (OfferCreatedDetails) Topic() string           { return OfferCreated }
 func (OfferEndedDetails) Topic() string             { return OfferEnded }
@@ -236,6 +258,9 @@ func (CRMRecordChangedDetails) Topic() string       { return CRMRecordChanged }
 func (PostSessionChangedDetails) Topic() string     { return PostSessionChanged }
 func (CredentialRevokedDetails) Topic() string      { return CredentialRevoked }
 func (AgentAccessChangedDetails) Topic() string     { return AgentAccessChanged }
+func (TypingChangedDetails) Topic() string          { return TypingChanged }
+func (MessageReadDetails) Topic() string            { return MessageRead }
+func (QueuePositionDetails) Topic() string          { return QueuePosition }
 
 // DetailsTypes are a zero value of every Details type, one per topic.
 var DetailsTypes = []Details{
@@ -243,7 +268,8 @@ var DetailsTypes = []Details{
 	EngagementStateChangedDetails{}, AgentStateChangedDetails{}, AgentDisconnectedDetails{},
 	MessageCreatedDetails{}, TransferChangedDetails{}, NoteAddedDetails{}, TranscriptAppendedDetails{},
 	DeliveryChangedDetails{}, ConfigChangedDetails{}, CRMRecordChangedDetails{}, PostSessionChangedDetails{},
-	CredentialRevokedDetails{}, AgentAccessChangedDetails{},
+	CredentialRevokedDetails{}, AgentAccessChangedDetails{}, TypingChangedDetails{}, MessageReadDetails{},
+	QueuePositionDetails{},
 }
 
 // DetailsOf returns the typed details of a stored event, nil for a topic
@@ -283,6 +309,12 @@ func DetailsOf(e *ent.Event) (Details, error) {
 		return decode[CredentialRevokedDetails](e)
 	case AgentAccessChanged:
 		return decode[AgentAccessChangedDetails](e)
+	case TypingChanged:
+		return decode[TypingChangedDetails](e)
+	case MessageRead:
+		return decode[MessageReadDetails](e)
+	case QueuePosition:
+		return decode[QueuePositionDetails](e)
 	}
 	return nil, nil
 }

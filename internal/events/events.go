@@ -59,6 +59,15 @@ const (
 	// AgentAccessChanged says an agent was deactivated, reactivated or
 	// given another role: its open websockets are closed.
 	AgentAccessChanged = "agent.access_changed"
+	// TypingChanged says the customer or the agent of a chat started or
+	// stopped typing.
+	TypingChanged = "typing.changed"
+	// MessageRead is a read receipt: the customer or the agent read an
+	// engagement's messages up to one.
+	MessageRead = "message.read"
+	// QueuePosition tells a waiting chat its place in the queue and its
+	// expected wait, when they change.
+	QueuePosition = "queue.position"
 )
 
 // Actor is who caused an event: an agent (of any role), an integration's

@@ -26,6 +26,8 @@ type ErrorExt struct {
 	Field  string `json:"field,omitempty"`
 	// RetryAfter is the seconds to wait before trying again, when given.
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// NextOpening is when a closed web chat opens (RFC 3339), when known.
+	NextOpening string `json:"nextOpening,omitempty"`
 }
 
 // Errors is the error list of a response.

@@ -25,6 +25,10 @@ var customerTopics = map[string]bool{
 	events.MessageCreated:         true,
 	// The consent question and the virtual agent's steps (P2).
 	events.PostSessionChanged: true,
+	// Web chat: typing, read receipts, the place in the queue.
+	events.TypingChanged: true,
+	events.MessageRead:   true,
+	events.QueuePosition: true,
 }
 
 // AgentEvents streams the calling agent's events: those after the cursor

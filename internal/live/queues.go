@@ -145,9 +145,13 @@ func (s *Service) followQueues(ctx context.Context, queues []*ent.Queue, out cha
 	}
 }
 
+// chatSignals are topics that change no queue's figures: a snapshot's
+// sequence stays that of the last event that could.
+var chatSignals = map[string]bool{events.TypingChanged: true, events.MessageRead: true, events.QueuePosition: true}
+
 // consider marks what event e may have changed.
 func (w *queueWatch) consider(e *ent.Event) {
-	if e.ID <= w.last {
+	if e.ID <= w.last || chatSignals[e.Topic] {
 		return
 	}
 	w.last = e.ID
