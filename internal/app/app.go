@@ -80,7 +80,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.OperationTimeout = cmp.Or(cfg.OperationTimeout, def.OperationTimeout)
 	cfg.BodyReadTimeout = cmp.Or(cfg.BodyReadTimeout, def.BodyReadTimeout)
 	cfg.DatabaseURL = cmp.Or(cfg.DatabaseURL, def.DatabaseURL)
-	sockets := newSocketTracker(cfg.Clock)
+	sockets := newSocketTracker()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg, sockets)
@@ -221,8 +221,12 @@ func (a *App) routes() http.Handler {
 	(&messaging.Handler{Receiver: a.Engine, Outbox: a.Outbox, MaxBytes: max(a.Config.MaxBodyBytes, 25<<20), Log: a.Log}).
 		Routes(mux, a.Auth.Middleware)
 	a.mountPlayground(mux)
-	return boundSlowClients(a.Config.BodyReadTimeout, a.Config.OperationTimeout+WriteTimeout, mux)
+	return boundSlowClients(a.Config.BodyReadTimeout, a.Config.OperationTimeout+responseWriteTime, mux)
 }
+
+// responseWriteTime is what an HTTP request's deadline allows, beyond
+// its operation's, to write the response.
+const responseWriteTime = 10 * time.Second
 
 // newOutbox builds the delivery worker with the providers the
 // configuration names.

@@ -51,7 +51,6 @@ func newMetrics(reg prometheus.Registerer, sockets *socketTracker) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16),
 		}),
 	}
-	sockets.rings = m.rings
 	reg.MustRegister(m.operations, m.slowDisconnects, m.txWait, m.txHold, m.rings.hist, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "switchboard_websocket_connections",
 		Help: "Open websocket connections.",

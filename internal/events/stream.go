@@ -15,9 +15,15 @@ import (
 // reconnects and resumes from its cursor.
 var ErrTooSlow = errors.New("subscriber fell too far behind; reconnect and resume with after: <last sequence>")
 
-// BufferSize is how many events a subscriber may have in flight before it
-// counts as too slow.
-const BufferSize = 1024
+// BufferSize is how many events a stream's subscriber may have waiting
+// before it counts as too slow. Its channel costs 8 bytes a slot for as
+// long as the stream is open, so it is sized from what one stream
+// receives: a lifecycle is about seven events of its agent, a busy
+// agent's burst a few dozen; BufferBytes is the bound that matters for
+// large events. A websocket stream takes each event off as it comes (its
+// goroutine encodes it and queues the frame), so only a stream whose
+// goroutine is starved holds many.
+const BufferSize = 256
 
 // BufferBytes bounds the estimated size (EventSize) of the events waiting
 // for one stream's subscriber: a client that stops reading while large
@@ -64,9 +70,11 @@ func Latest(ctx context.Context, client *ent.Client) (int, error) {
 // order. It returns when ctx ends (nil) or the subscriber is dropped
 // (ErrTooSlow). keep filters events further (nil keeps all): it says
 // whether to send an event and whether the stream ends with it (a non-nil
-// error, returned once the event is sent or skipped). ctx must see every
-// event row (auth.SystemContext).
-func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int, replay bool, keep Filter, out chan<- *ent.Event) error {
+// error, returned once the event is sent or skipped). sent, when set, runs
+// after each event sent, on the stream's goroutine: a transport delivers
+// the event there, and its error (ErrTooSlow) ends the stream. ctx must
+// see every event row (auth.SystemContext).
+func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int, replay bool, keep Filter, out chan<- *ent.Event, sent func() error) error {
 	sub := b.SubscribeBytes(key, BufferSize, BufferBytes)
 	defer b.Unsubscribe(sub)
 	last := after
@@ -85,6 +93,11 @@ func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int
 		select {
 		case out <- e:
 			last = e.ID
+			if sent != nil {
+				if err := sent(); err != nil {
+					return err
+				}
+			}
 			return end
 		case <-sub.Dropped:
 			return ErrTooSlow
