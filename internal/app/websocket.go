@@ -92,7 +92,9 @@ func (a *App) websocketInit(ctx context.Context, c *wsConn, p transport.InitPayl
 	if n, limit := a.guard.open(v); n >= limit {
 		return ctx, CloseTooManyInits, fmt.Sprintf("too many open websockets for this credential (at most %d)", limit)
 	}
-	closeFunc := func(code int, reason string) { c.closeWith(code, reason, false) }
+	// Frames already queued (a refused subscription's error) go first,
+	// except for a client too far behind, whose queue is what is dropped.
+	closeFunc := func(code int, reason string) { c.closeWith(code, reason, code != live.CloseTooSlow) }
 	guarded := a.guard.watch(c.ctx, auth.InitCredential(p), v, closeFunc)
 	ctx = context.WithValue(ctx, guardedSocketKey{}, guarded)
 	return live.WithCloseFunc(ctx, closeFunc), 0, ""
