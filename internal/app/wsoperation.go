@@ -160,7 +160,7 @@ func (o *wsOperation) sendResponse(resp *graphql.Response) bool {
 	if o.c.legacy {
 		typ = "data"
 	}
-	return o.c.send(frame(o.id, typ, b))
+	return o.c.queueFrame(frame(o.id, typ, b), true)
 }
 
 // finish ends the operation once: its id is free again, then complete (or
@@ -218,7 +218,7 @@ func (c *wsConn) startKeepAlive() {
 		c.send(kaFrame)
 	}
 	c.mu.Lock()
-	if !c.ending && c.a.Config.WebsocketPingInterval > 0 {
+	if !c.ending {
 		c.timer = time.AfterFunc(c.a.Config.WebsocketPingInterval, c.keepAlive)
 	}
 	c.mu.Unlock()

@@ -128,15 +128,22 @@ func (c *wsConn) end() {
 
 func (c *wsConn) endInit() { c.closeOnce.Do(func() { close(c.initDone) }) }
 
-// send queues a frame. Over maxQueuedBytes the connection closes with
-// 1013 and send reports false.
-func (c *wsConn) send(frame []byte) bool {
+// send queues a frame that is not a response (an ack, ping, pong,
+// complete or error): small, and never refused.
+func (c *wsConn) send(frame []byte) bool { return c.queueFrame(frame, false) }
+
+// queueFrame queues a frame. A response (bounded) that would make the
+// frames waiting pass maxQueuedBytes closes the connection with 1013
+// instead, and queueFrame reports false.
+func (c *wsConn) queueFrame(frame []byte, bounded bool) bool {
 	c.mu.Lock()
 	if c.ending {
 		c.mu.Unlock()
 		return true // closing: the frame is not wanted any more
 	}
-	if c.queued+int64(len(frame)) > maxQueuedBytes {
+	// One frame may be larger than the bound (a large query result); what
+	// waits behind it may not.
+	if bounded && c.queued > 0 && c.queued+int64(len(frame)) > maxQueuedBytes {
 		c.mu.Unlock()
 		c.closeWith(closeTooSlow, events.ErrTooSlow.Error(), false)
 		return false
