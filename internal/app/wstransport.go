@@ -1,9 +1,12 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -17,11 +20,11 @@ import (
 // wsTransport serves GraphQL over a websocket (graphql-transport-ws, and
 // the legacy graphql-ws of subscriptions-transport-ws) on coder/websocket.
 // It replaces gqlgen's transport.Websocket, which runs four to five
-// goroutines for every connection: here an idle connection has one, the
-// request's own, reading; a subscription of the live package has the
+// goroutines for every connection: here an idle connection has one,
+// reading; a subscription of the live package has the
 // goroutine of its stream, which builds each response itself
 // (live.Operation); frames go out through a queue that a goroutine writes
-// only while it holds frames. See docs/rules.md, "Websocket".
+// only while it holds frames.
 type wsTransport struct{ a *App }
 
 // Supports takes websocket upgrades.
@@ -30,7 +33,7 @@ func (wsTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade
 // Do upgrades the request and serves the connection until it ends.
 func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	a := t.a
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
 		Subprotocols:   []string{graphqlTransportWS, graphqlWS},
 		OriginPatterns: a.Config.AllowedOrigins,
 	})
@@ -40,13 +43,57 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	ws.SetReadLimit(a.Config.MaxBodyBytes)
 	c := &wsConn{a: a, ws: ws, exec: exec, headers: r.Header, ops: map[string]*wsOperation{},
 		legacy: ws.Subprotocol() != graphqlTransportWS, initDone: make(chan struct{})}
-	c.ctx, c.cancel = context.WithCancel(context.WithValue(r.Context(), wsConnKey{}, c))
+	// The connection outlives the request: its context keeps the
+	// request's values (not its end), and it is read on a goroutine of
+	// its own, so the request's goroutine, whose stack grew through every
+	// middleware, ends now.
+	c.ctx, c.cancel = context.WithCancel(context.WithValue(context.WithoutCancel(r.Context()), wsConnKey{}, c))
 	a.sockets.add(c)
-	defer a.sockets.remove(c)
-	c.serve()
+	go func() {
+		defer a.sockets.remove(c)
+		c.serve()
+	}()
 }
 
 type wsConnKey struct{}
+
+// smallBuffers hands coder/websocket, which keeps for the life of the
+// connection the reader and writer the HTTP server hijacks with (4 KiB
+// each), smaller ones: an idle connection holds them, and frames larger
+// than a buffer bypass it.
+type smallBuffers struct{ http.ResponseWriter }
+
+// Buffer sizes of a websocket's connection (smallBuffers): a client's
+// messages are small; a response frame is written as its header and its
+// payload.
+const (
+	wsReadBuffer  = 512
+	wsWriteBuffer = 1024
+)
+
+// Hijack takes over the connection with smaller buffers.
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		_ = conn.Close()
+		return nil, nil, err
+	}
+	br := bufio.NewReaderSize(conn, wsReadBuffer)
+	if n := brw.Reader.Buffered(); n > 0 {
+		// What the client sent after the upgrade request is read first:
+		// it stays buffered, where coder/websocket looks for it.
+		b, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn), max(wsReadBuffer, n))
+		if _, err := br.Peek(n); err != nil {
+			_ = conn.Close()
+			return nil, nil, err
+		}
+	}
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, wsWriteBuffer)), nil
+}
 
 // wsConn is one websocket connection.
 type wsConn struct {
