@@ -15,15 +15,14 @@ import (
 // reconnects and resumes from its cursor.
 var ErrTooSlow = errors.New("subscriber fell too far behind; reconnect and resume with after: <last sequence>")
 
-// BufferSize is how many events a stream's subscriber may have waiting
-// before it counts as too slow. Its channel costs 8 bytes a slot for as
-// long as the stream is open, so it is sized from what one stream
-// receives: a lifecycle is about seven events of its agent, a busy
-// agent's burst a few dozen; BufferBytes is the bound that matters for
-// large events. A websocket stream takes each event off as it comes (its
-// goroutine encodes it and queues the frame), so only a stream whose
-// goroutine is starved holds many.
-const BufferSize = 256
+// BufferSize is how many events may wait for a stream before it counts as
+// too slow. They wait in a queue that grows with them (Bus.SubscribeQueue),
+// so an idle stream holds no buffer; a lifecycle is about seven events of
+// its agent, and BufferBytes is the bound that matters for large events. A
+// websocket stream takes each event off as it comes (its goroutine encodes
+// it and queues the frame), so only a stream whose goroutine is starved
+// holds many.
+const BufferSize = 1024
 
 // BufferBytes bounds the estimated size (EventSize) of the events waiting
 // for one stream's subscriber: a client that stops reading while large
@@ -75,7 +74,7 @@ func Latest(ctx context.Context, client *ent.Client) (int, error) {
 // the event there, and its error (ErrTooSlow) ends the stream. ctx must
 // see every event row (auth.SystemContext).
 func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int, replay bool, keep Filter, out chan<- *ent.Event, sent func() error) error {
-	sub := b.SubscribeBytes(key, BufferSize, BufferBytes)
+	sub := b.SubscribeQueue(key, BufferSize, BufferBytes)
 	defer b.Unsubscribe(sub)
 	last := after
 	send := func(e *ent.Event) error {
@@ -129,12 +128,20 @@ func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int
 		}
 		last = max(last, latest)
 	}
+	var taken []*ent.Event
 	for {
 		select {
-		case e := <-sub.C:
-			sub.Received(e)
-			if err := send(e); err != nil {
-				return ended(ctx, err)
+		case <-sub.Ready:
+			taken = sub.Take(taken)
+			for i, e := range taken {
+				sub.Received(e)
+				taken[i] = nil
+				if err := send(e); err != nil {
+					return ended(ctx, err)
+				}
+			}
+			if cap(taken) > 64 {
+				taken = nil
 			}
 		case <-sub.Dropped:
 			return ErrTooSlow
