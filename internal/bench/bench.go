@@ -307,10 +307,6 @@ func idlePhase(ctx context.Context, o Options, loadSrv *server, target string, p
 	}
 	r.Seconds = time.Since(start).Seconds()
 	time.Sleep(2 * time.Second)
-	if h, err := time.ParseDuration(os.Getenv("ZZ_HOLD")); err == nil {
-		say("holding %s", h)
-		time.Sleep(h)
-	}
 	if r.RSS, _ = rss(pid); r.RSS > 0 {
 		r.PerAgent = (r.RSS - r.Baseline) / int64(o.IdleAgents)
 	}
