@@ -12,7 +12,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/internal/apperr"
@@ -151,6 +150,12 @@ func (o *wsOperation) Fail(err *gqlerror.Error) {
 // sendResponse queues a next (graphql-transport-ws) or data (graphql-ws)
 // message; false when the connection is too far behind.
 func (o *wsOperation) sendResponse(resp *graphql.Response) bool {
+	o.mu.Lock()
+	silent := o.silent
+	o.mu.Unlock()
+	if silent {
+		return true // stopped: its id may be another operation's now
+	}
 	b, err := json.Marshal(resp)
 	if err != nil {
 		o.Fail(&gqlerror.Error{Message: "internal error: the response could not be encoded", Extensions: map[string]any{"code": string(apperr.Internal)}})
@@ -272,5 +277,3 @@ func (c *wsConn) keepAlive() {
 }
 
 func noPongReason(d time.Duration) string { return fmt.Sprintf("no pong within %s", d) }
-
-var _ = websocket.StatusNormalClosure

@@ -53,7 +53,6 @@ type clientMessage struct {
 type transportState struct {
 	initSeen, acked bool
 	running         func(id string) bool
-	count           int
 }
 
 // check judges a graphql-transport-ws message against the protocol: the
@@ -87,8 +86,7 @@ func (s transportState) check(data []byte) (m clientMessage, code int, reason st
 // transportMessage handles one graphql-transport-ws message.
 func (c *wsConn) transportMessage(data []byte) {
 	c.mu.Lock()
-	st := transportState{initSeen: c.initSeen, acked: c.acked, count: len(c.ops),
-		running: func(id string) bool { return c.ops[id] != nil }}
+	st := transportState{initSeen: c.initSeen, acked: c.acked, running: func(id string) bool { return c.ops[id] != nil }}
 	m, code, reason := st.check(data)
 	if code == 0 && m.Type == "connection_init" {
 		c.initSeen = true
