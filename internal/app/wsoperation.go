@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/internal/apperr"
+	"github.com/switchboard/switchboard/internal/events"
 	"github.com/switchboard/switchboard/internal/live"
 )
 
@@ -119,6 +120,7 @@ func (o *wsOperation) run(payload json.RawMessage) {
 			break
 		}
 		if !o.sendResponse(resp) {
+			c.closeWith(closeTooSlow, events.ErrTooSlow.Error(), false)
 			break
 		}
 	}

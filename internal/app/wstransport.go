@@ -180,8 +180,8 @@ func (c *wsConn) endInit() { c.closeOnce.Do(func() { close(c.initDone) }) }
 func (c *wsConn) send(frame []byte) bool { return c.queueFrame(frame, false) }
 
 // queueFrame queues a frame. A response (bounded) that would make the
-// frames waiting pass maxQueuedBytes closes the connection with 1013
-// instead, and queueFrame reports false.
+// frames waiting pass maxQueuedBytes is refused: queueFrame reports false
+// and the caller closes the connection with 1013.
 func (c *wsConn) queueFrame(frame []byte, bounded bool) bool {
 	c.mu.Lock()
 	if c.ending {
@@ -191,8 +191,10 @@ func (c *wsConn) queueFrame(frame []byte, bounded bool) bool {
 	// One frame may be larger than the bound (a large query result); what
 	// waits behind it may not.
 	if bounded && c.queued > 0 && c.queued+int64(len(frame)) > maxQueuedBytes {
+		// The caller closes the connection with 1013: a stream through
+		// live's slow-subscriber path (logged and counted), any other
+		// operation in wsOperation.run.
 		c.mu.Unlock()
-		c.closeWith(closeTooSlow, events.ErrTooSlow.Error(), false)
 		return false
 	}
 	c.queue = append(c.queue, outFrame{data: frame})
