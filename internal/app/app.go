@@ -87,7 +87,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.OperationTimeout = cmp.Or(cfg.OperationTimeout, def.OperationTimeout)
 	cfg.BodyReadTimeout = cmp.Or(cfg.BodyReadTimeout, def.BodyReadTimeout)
 	cfg.DatabaseURL = cmp.Or(cfg.DatabaseURL, def.DatabaseURL)
-	sockets := newSocketTracker(cfg.Clock)
+	cfg.WebsocketPingInterval = cmp.Or(cfg.WebsocketPingInterval, def.WebsocketPingInterval)
+	cfg.WebsocketPongTimeout = cmp.Or(cfg.WebsocketPongTimeout, def.WebsocketPongTimeout)
+	cfg.WebsocketWriteTimeout = cmp.Or(cfg.WebsocketWriteTimeout, def.WebsocketWriteTimeout)
+	sockets := newSocketTracker()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg, sockets)
@@ -253,8 +256,12 @@ func (a *App) routes() http.Handler {
 	a.mountPlayground(mux)
 	// The chat widget a company's site loads with the snippet (chatSnippet).
 	mux.Handle("GET /widget.js", web.Widget())
-	return boundSlowClients(a.Config.BodyReadTimeout, a.Config.OperationTimeout+WriteTimeout, mux)
+	return boundSlowClients(a.Config.BodyReadTimeout, a.Config.OperationTimeout+responseWriteTime, mux)
 }
+
+// responseWriteTime is what an HTTP request's deadline allows, beyond
+// its operation's, to write the response.
+const responseWriteTime = 10 * time.Second
 
 // newOutbox builds the delivery worker with the providers the
 // configuration names.

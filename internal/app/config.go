@@ -50,7 +50,13 @@ type Config struct {
 	OperationTimeout time.Duration
 	// BodyReadTimeout bounds reading a request's body.
 	BodyReadTimeout time.Duration
-	ShutdownTimeout time.Duration
+	// WebsocketPingInterval, WebsocketPongTimeout and WebsocketWriteTimeout
+	// keep websockets alive and drop the silent and the slow ones
+	// (wsoperation.go, wstransport.go).
+	WebsocketPingInterval time.Duration
+	WebsocketPongTimeout  time.Duration
+	WebsocketWriteTimeout time.Duration
+	ShutdownTimeout       time.Duration
 	// MissedRingsLimit and DisconnectGrace: see engine.Config.
 	MissedRingsLimit int
 	DisconnectGrace  time.Duration
@@ -151,6 +157,9 @@ var options = []option{
 	{"max-depth", "SWITCHBOARD_MAX_DEPTH", "20", "deepest accepted nesting of fields, fragments expanded", integer(func(c *Config) *int { return &c.MaxDepth })},
 	{"max-fields", "SWITCHBOARD_MAX_FIELDS", "5000", "most fields an operation may select once its fragment spreads are expanded (checked before validation)", integer(func(c *Config) *int { return &c.MaxFields })},
 	{"body-read-timeout", "SWITCHBOARD_BODY_READ_TIMEOUT", "30s", "how long a client may take to send a request body (slow clients are cut off); headers have 10s", func(c *Config, v string) (err error) { c.BodyReadTimeout, err = time.ParseDuration(v); return err }},
+	{"ws-ping-interval", "SWITCHBOARD_WS_PING_INTERVAL", "10s", "how often an idle websocket is pinged (graphql-transport-ws ping; graphql-ws \"ka\" and a websocket ping)", positiveDuration(func(c *Config) *time.Duration { return &c.WebsocketPingInterval })},
+	{"ws-pong-timeout", "SWITCHBOARD_WS_PONG_TIMEOUT", "10s", "how long a websocket may take to answer a ping before it is closed (1008)", positiveDuration(func(c *Config) *time.Duration { return &c.WebsocketPongTimeout })},
+	{"ws-write-timeout", "SWITCHBOARD_WS_WRITE_TIMEOUT", "10s", "how long writing one websocket frame may take before the connection is dropped (a client that stopped reading)", positiveDuration(func(c *Config) *time.Duration { return &c.WebsocketWriteTimeout })},
 	{"operation-timeout", "SWITCHBOARD_OPERATION_TIMEOUT", "30s", "deadline of a query or mutation over HTTP; its work also stops when the client goes away", func(c *Config, v string) (err error) { c.OperationTimeout, err = time.ParseDuration(v); return err }},
 	{"token-limit", "SWITCHBOARD_TOKEN_LIMIT", "5000", "largest number of tokens in a query document", integer(func(c *Config) *int { return &c.TokenLimit })},
 	{"max-page-size", "SWITCHBOARD_MAX_PAGE_SIZE", "100", "largest first/last on connections", integer(func(c *Config) *int { return &c.MaxPageSize })},
@@ -263,4 +272,16 @@ func ConfigTable() string {
 		fmt.Fprintf(&b, "| `-%s` | `%s` | %s | %s |\n", o.flag, o.env, def, o.usage)
 	}
 	return b.String()
+}
+
+// positiveDuration parses a duration that must be above zero.
+func positiveDuration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err == nil && d <= 0 {
+			err = fmt.Errorf("must be positive")
+		}
+		*field(c) = d
+		return err
+	}
 }

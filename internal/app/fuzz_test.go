@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -57,10 +56,8 @@ func FuzzWebsocketFrame(f *testing.F) {
 		f.Add([]byte(seed), true)
 	}
 	f.Fuzz(func(t *testing.T, frame []byte, acked bool) {
-		c := &trackedConn{WebsocketConn: discardConn{}, protocol: newProtocolState()}
-		c.protocol.acked, c.protocol.initSeen = acked, acked
-		c.protocol.active["1"] = true
-		_, code, reason := c.check(frame)
+		st := transportState{initSeen: acked, acked: acked, running: func(id string) bool { return id == "1" }}
+		_, code, reason := st.check(frame)
 		switch code {
 		case 0, CloseBadRequest, CloseUnauthorized, CloseDuplicateID, CloseTooManyInits:
 		default:
@@ -71,16 +68,6 @@ func FuzzWebsocketFrame(f *testing.F) {
 		}
 	})
 }
-
-// discardConn is a connection that takes every write and has nothing to
-// read.
-type discardConn struct{}
-
-func (discardConn) Close() error                        { return nil }
-func (discardConn) NextReader() (int, io.Reader, error) { return 0, nil, io.EOF }
-func (discardConn) WriteJSON(any) error                 { return nil }
-func (discardConn) WriteClose(int, string) error        { return nil }
-func (discardConn) Subprotocol() string                 { return graphqlTransportWS }
 
 // What the contact check accepts is a phone in E.164 form and an email
 // address without line breaks.

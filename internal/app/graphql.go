@@ -4,14 +4,12 @@ import (
 	"context"
 	"net/http"
 	"regexp"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -38,16 +36,7 @@ func (a *App) graphqlHandler() http.Handler {
 	srv := handler.New(schema)
 	persisted := lru.New[string](persistedQueryCacheSize)
 	transports := []graphql.Transport{
-		transport.Websocket{
-			Implementation: a.websocketAcceptor(),
-			InitFunc:       a.websocketInit,
-			// The connection closes with 4408 at InitTimeout (wsprotocol.go);
-			// gqlgen's own timeout, later, is a backstop.
-			InitTimeout:           InitTimeout + 2*time.Second,
-			PayloadReadLimit:      &cfg.MaxBodyBytes,
-			KeepAlivePingInterval: 10 * time.Second,
-			PingPongInterval:      10 * time.Second,
-		},
+		wsTransport{a: a},
 		transport.Options{},
 		getQueries{tokenLimit: cfg.TokenLimit, persisted: persisted},
 		postJSON{},
@@ -81,7 +70,7 @@ func (a *App) graphqlHandler() http.Handler {
 	srv.AroundResponses(a.metrics.observe)
 	srv.AroundOperations(a.logOperation)
 	srv.AroundResponses(a.logRefused)
-	return refuseUnsupported(transports, withSocketSlot(srv))
+	return refuseUnsupported(transports, srv)
 }
 
 // batchScope gives each root field its own scope for the fields that are
@@ -130,13 +119,6 @@ func refuseIntrospection(ctx context.Context, next graphql.RootResolver) graphql
 		return graphql.Null
 	}
 	return next(ctx)
-}
-
-// websocketAcceptor checks browser origins: same-origin always, others only
-// when listed in AllowedOrigins (host patterns, as coder/websocket takes them).
-func (a *App) websocketAcceptor() *socketTracker {
-	a.sockets.AcceptOptions = websocket.AcceptOptions{OriginPatterns: a.Config.AllowedOrigins}
-	return a.sockets
 }
 
 // introspectionGate allows schema introspection to admins, or to everyone

@@ -58,7 +58,6 @@ func newMetrics(reg prometheus.Registerer, sockets *socketTracker) *metrics {
 			Help: "SQL statements run, by connection: write (inside write transactions and on the writer) or read (the reader pool).",
 		}, []string{"conn"}),
 	}
-	sockets.rings = m.rings
 	reg.MustRegister(m.operations, m.slowDisconnects, m.txWait, m.txHold, m.statements, m.rings.hist, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "switchboard_websocket_connections",
 		Help: "Open websocket connections.",

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"sync"
@@ -26,8 +25,8 @@ import (
 //     gqlgen next (live.WithDelivered), so the operation interceptor knows
 //     the event behind each response it returns, and expects a frame with
 //     that response's data on the connection;
-//  3. the connection (trackedConn.WriteJSON), after writing a frame that
-//     carries that data, observes the histogram.
+//  3. the connection (wsConn.written), after writing a frame that carries
+//     that data, observes the histogram.
 //
 // Only rings committed on this instance after the subscription began are
 // timed: not replayed ones.
@@ -81,12 +80,8 @@ func (r *ringLatency) committedAt(id int) (time.Time, bool) {
 // response built from a ring it tells the connection which frame to time.
 func (r *ringLatency) aroundOperations(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
-	slot, _ := ctx.Value(socketSlotKey{}).(*socketSlot)
-	if oc.Operation == nil || oc.Operation.Operation != ast.Subscription || slot == nil {
-		return next(ctx)
-	}
-	conn, ok := slot.conn.(*trackedConn)
-	if !ok {
+	conn, _ := ctx.Value(wsConnKey{}).(*wsConn)
+	if oc.Operation == nil || oc.Operation.Operation != ast.Subscription || conn == nil {
 		return next(ctx)
 	}
 	// A ring committed before the subscription began can reach it only
@@ -134,41 +129,11 @@ type pendingFrame struct {
 const maxPendingFrames = 64
 
 // expect tells c to time the frame carrying data once it is written.
-func (c *trackedConn) expect(data []byte, committed time.Time) {
+func (c *wsConn) expect(data []byte, committed time.Time) {
 	c.pendingMu.Lock()
 	defer c.pendingMu.Unlock()
 	if len(c.pending) == maxPendingFrames {
 		c.pending = c.pending[1:]
 	}
 	c.pending = append(c.pending, pendingFrame{data: data, committed: committed})
-}
-
-// writeTimed writes a frame. While a ring's frame is expected it encodes
-// the frame itself, to recognise that frame by its data, and observes the
-// ring latency once the write returned.
-func (c *trackedConn) writeTimed(v any) error {
-	c.pendingMu.Lock()
-	waiting := len(c.pending) > 0
-	c.pendingMu.Unlock()
-	if !waiting || c.t.rings == nil {
-		return c.writeFrame(v)
-	}
-	frame, err := json.Marshal(v)
-	if err != nil {
-		return c.writeFrame(v)
-	}
-	if err := c.writeFrame(json.RawMessage(frame)); err != nil {
-		return err
-	}
-	written := time.Now()
-	c.pendingMu.Lock()
-	defer c.pendingMu.Unlock()
-	for i, p := range c.pending {
-		if bytes.Contains(frame, p.data) {
-			c.t.rings.hist.Observe(written.Sub(p.committed).Seconds())
-			c.pending = append(c.pending[:i], c.pending[i+1:]...)
-			break
-		}
-	}
-	return nil
 }

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"container/heap"
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -38,6 +40,12 @@ type socketGuard struct {
 
 	mu      sync.Mutex
 	sockets map[*guardedSocket]struct{}
+	// expiries are the sockets opened with a login token, soonest expiry
+	// first: the guard's one goroutine closes them when their token
+	// expires, rather than a goroutine waiting per socket. wake tells it
+	// of a new one.
+	expiries expiryHeap
+	wake     chan struct{}
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -49,6 +57,7 @@ type guardedSocket struct {
 	viewer     *auth.Viewer
 	close      live.CloseFunc
 	closeOnce  sync.Once
+	expiry     int // index in socketGuard.expiries; -1 when not there
 }
 
 // guardBuffer is how many events the guard's bus subscription holds; when
@@ -56,7 +65,8 @@ type guardedSocket struct {
 const guardBuffer = 4096
 
 func newSocketGuard(client *ent.Client, a *auth.Service, bus *events.Bus, clk clock.Clock, log *slog.Logger) *socketGuard {
-	return &socketGuard{client: client, auth: a, bus: bus, clock: clk, log: log, sockets: map[*guardedSocket]struct{}{}}
+	return &socketGuard{client: client, auth: a, bus: bus, clock: clk, log: log, sockets: map[*guardedSocket]struct{}{},
+		wake: make(chan struct{}, 1)}
 }
 
 // start follows the bus until stopped.
@@ -66,11 +76,20 @@ func (g *socketGuard) start() {
 	sub := g.bus.Subscribe(events.Key{Kind: events.All}, guardBuffer)
 	go func() {
 		defer close(g.done)
+		var expiry <-chan time.Time // at the soonest expiry
+		var expiryAt time.Time
 		for {
+			if next, ok := g.nextExpiry(); ok && (expiry == nil || next.Before(expiryAt)) {
+				expiry, expiryAt = g.clock.At(next), next
+			}
 			select {
 			case <-ctx.Done():
 				g.bus.Unsubscribe(sub)
 				return
+			case <-g.wake:
+			case <-expiry:
+				expiry = nil
+				g.expire()
 			case e := <-sub.C:
 				g.event(ctx, e)
 			case <-sub.Dropped:
@@ -200,25 +219,81 @@ func (s *guardedSocket) end(reason string) {
 // watch registers a socket authenticated with credential as v until ctx
 // (the connection's) ends, and closes it when its token expires.
 func (g *socketGuard) watch(ctx context.Context, credential string, v *auth.Viewer, close live.CloseFunc) *guardedSocket {
-	s := &guardedSocket{credential: credential, viewer: v, close: close}
+	s := &guardedSocket{credential: credential, viewer: v, close: close, expiry: -1}
 	g.mu.Lock()
 	g.sockets[s] = struct{}{}
+	if !v.ExpiresAt.IsZero() {
+		heap.Push(&g.expiries, s)
+	}
 	g.mu.Unlock()
 	context.AfterFunc(ctx, func() {
 		g.mu.Lock()
 		delete(g.sockets, s)
+		if s.expiry >= 0 {
+			heap.Remove(&g.expiries, s.expiry)
+		}
 		g.mu.Unlock()
 	})
 	if !v.ExpiresAt.IsZero() {
-		expired := g.clock.At(v.ExpiresAt)
-		go func() {
-			select {
-			case <-expired:
-				s.end("the token expired; log in again")
-			case <-ctx.Done():
-			}
-		}()
+		select {
+		case g.wake <- struct{}{}:
+		default:
+		}
 	}
+	return s
+}
+
+// nextExpiry is the soonest expiry of an open socket's token.
+func (g *socketGuard) nextExpiry() (time.Time, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for len(g.expiries) > 0 {
+		s := g.expiries[0]
+		if _, open := g.sockets[s]; open {
+			return s.viewer.ExpiresAt, true
+		}
+		heap.Pop(&g.expiries) // closed already
+	}
+	return time.Time{}, false
+}
+
+// expire closes the sockets whose token expired.
+func (g *socketGuard) expire() {
+	now := g.clock.Now()
+	var due []*guardedSocket
+	g.mu.Lock()
+	for len(g.expiries) > 0 && !g.expiries[0].viewer.ExpiresAt.After(now) {
+		s := heap.Pop(&g.expiries).(*guardedSocket)
+		if _, open := g.sockets[s]; open {
+			due = append(due, s)
+		}
+	}
+	g.mu.Unlock()
+	for _, s := range due {
+		s.end("the token expired; log in again")
+	}
+}
+
+// expiryHeap orders sockets by their token's expiry (container/heap).
+type expiryHeap []*guardedSocket
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].viewer.ExpiresAt.Before(h[j].viewer.ExpiresAt) }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].expiry, h[j].expiry = i, j
+}
+func (h *expiryHeap) Push(x any) {
+	s := x.(*guardedSocket)
+	s.expiry = len(*h)
+	*h = append(*h, s)
+}
+func (h *expiryHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	s.expiry = -1
 	return s
 }
 

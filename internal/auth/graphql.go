@@ -84,30 +84,28 @@ const (
 
 // WebsocketInit authenticates the connection_init payload: its
 // "authorization" ("Bearer <token>") or "token" entry. A bad credential
-// refuses the connection with close code 4403 and the reason as close
-// reason; a failure to check it closes with 4500 (logged, not shown). The
-// connection_ack it leads to has an empty payload.
-func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+// refuses the connection with close code 4403 (the error's message is the
+// close reason); a failure to check it closes with 4500 (logged, not
+// shown). The connection_ack it leads to has an empty payload: echoing
+// connection_init would send the credential back, into browser devtools
+// and HAR files.
+func (s *Service) WebsocketInit(ctx context.Context, p transport.InitPayload) (context.Context, int, error) {
 	v, err := s.Authenticate(ctx, InitCredential(p))
 	if err == nil && v == nil {
 		err = apperr.New(apperr.Unauthenticated, "connection_init must carry a token")
 	}
 	if err != nil {
 		e := apperr.From(err)
-		code := CloseForbidden
 		if e.Code == apperr.Internal {
 			s.Log.ErrorContext(ctx, "websocket authentication failed", "err", err)
-			code = CloseInternalError
+			return ctx, CloseInternalError, e
 		}
 		if e.Code == apperr.Unavailable {
-			code = CloseTryAgainLater
+			return ctx, CloseTryAgainLater, e
 		}
-		ctx = transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, CloseReason(e.Message)), code)
-		return ctx, nil, e
+		return ctx, CloseForbidden, e
 	}
-	// The ack carries no payload: echoing connection_init would send the
-	// credential back, into browser devtools and HAR files.
-	return NewContext(ctx, v), nil, nil
+	return NewContext(ctx, v), 0, nil
 }
 
 // InitCredential is the credential of a connection_init payload: its

@@ -31,9 +31,16 @@ const (
 
 // Subscriber receives events on C until it is unsubscribed or falls
 // behind: when C is full the bus drops it, closes Dropped and sends no more.
+// A queue subscriber (SubscribeQueue) has no C: its events wait in a queue
+// that grows with them, Ready tells that there are some, and Take takes
+// them.
 type Subscriber struct {
 	C       chan *ent.Event
 	Dropped chan struct{}
+	Ready   chan struct{}
+	qmu     sync.Mutex
+	queue   []*ent.Event
+	maxLen  int
 	key     Key
 	// failed is set at the first event that did not fit; from then on the
 	// subscriber gets nothing, so what it got has no gap.
@@ -151,6 +158,54 @@ func (b *Bus) SubscribeBytes(key Key, size int, maxBytes int64) *Subscriber {
 	}
 	set[s] = struct{}{}
 	return s
+}
+
+// SubscribeQueue registers a queue subscriber for key: at most maxLen
+// events, and at most maxBytes (EventSize) of them when maxBytes is set,
+// wait for it; past either it is dropped. An idle one holds no buffer. Its
+// reader takes the events with Take, once Ready has a signal, and calls
+// Received for each.
+func (b *Bus) SubscribeQueue(key Key, maxLen int, maxBytes int64) *Subscriber {
+	s := &Subscriber{Ready: make(chan struct{}, 1), Dropped: make(chan struct{}), key: key, maxLen: maxLen, maxBytes: maxBytes}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	set := b.subs[key]
+	if set == nil {
+		set = map[*Subscriber]struct{}{}
+		b.subs[key] = set
+	}
+	set[s] = struct{}{}
+	return s
+}
+
+// Take returns the events waiting for a queue subscriber, oldest first,
+// appended to buf[:0].
+func (s *Subscriber) Take(buf []*ent.Event) []*ent.Event {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	buf = append(buf[:0], s.queue...)
+	clear(s.queue)
+	s.queue = s.queue[:0]
+	if cap(s.queue) > 64 {
+		s.queue = nil // a burst's room is given back
+	}
+	return buf
+}
+
+// enqueue adds e to a queue subscriber; false when it is full.
+func (s *Subscriber) enqueue(e *ent.Event) bool {
+	s.qmu.Lock()
+	if len(s.queue) >= s.maxLen {
+		s.qmu.Unlock()
+		return false
+	}
+	s.queue = append(s.queue, e)
+	s.qmu.Unlock()
+	select {
+	case s.Ready <- struct{}{}:
+	default:
+	}
+	return true
 }
 
 // Unsubscribe removes s; it is safe to call more than once.
@@ -280,6 +335,13 @@ func (b *Bus) deliver(k Key, e *ent.Event, drop []*Subscriber) []*Subscriber {
 		if s.maxBytes > 0 && s.bytes.Add(EventSize(e)) > s.maxBytes {
 			s.failed.Store(true)
 			drop = append(drop, s)
+			continue
+		}
+		if s.C == nil {
+			if !s.enqueue(e) {
+				s.failed.Store(true)
+				drop = append(drop, s)
+			}
 			continue
 		}
 		select {

@@ -15,8 +15,13 @@ import (
 // reconnects and resumes from its cursor.
 var ErrTooSlow = errors.New("subscriber fell too far behind; reconnect and resume with after: <last sequence>")
 
-// BufferSize is how many events a subscriber may have in flight before it
-// counts as too slow.
+// BufferSize is how many events may wait for a stream before it counts as
+// too slow. They wait in a queue that grows with them (Bus.SubscribeQueue),
+// so an idle stream holds no buffer; a lifecycle is about seven events of
+// its agent, and BufferBytes is the bound that matters for large events. A
+// websocket stream takes each event off as it comes (its goroutine encodes
+// it and queues the frame), so only a stream whose goroutine is starved
+// holds many.
 const BufferSize = 1024
 
 // BufferBytes bounds the estimated size (EventSize) of the events waiting
@@ -64,10 +69,12 @@ func Latest(ctx context.Context, client *ent.Client) (int, error) {
 // order. It returns when ctx ends (nil) or the subscriber is dropped
 // (ErrTooSlow). keep filters events further (nil keeps all): it says
 // whether to send an event and whether the stream ends with it (a non-nil
-// error, returned once the event is sent or skipped). ctx must see every
-// event row (auth.SystemContext).
-func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int, replay bool, keep Filter, out chan<- *ent.Event) error {
-	sub := b.SubscribeBytes(key, BufferSize, BufferBytes)
+// error, returned once the event is sent or skipped). sent, when set, runs
+// after each event sent, on the stream's goroutine: a transport delivers
+// the event there, and its error (ErrTooSlow) ends the stream. ctx must
+// see every event row (auth.SystemContext).
+func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int, replay bool, keep Filter, out chan<- *ent.Event, sent func() error) error {
+	sub := b.SubscribeQueue(key, BufferSize, BufferBytes)
 	defer b.Unsubscribe(sub)
 	last := after
 	send := func(e *ent.Event) error {
@@ -85,6 +92,11 @@ func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int
 		select {
 		case out <- e:
 			last = e.ID
+			if sent != nil {
+				if err := sent(); err != nil {
+					return err
+				}
+			}
 			return end
 		case <-sub.Dropped:
 			return ErrTooSlow
@@ -116,12 +128,20 @@ func (b *Bus) Stream(ctx context.Context, client *ent.Client, key Key, after int
 		}
 		last = max(last, latest)
 	}
+	var taken []*ent.Event
 	for {
 		select {
-		case e := <-sub.C:
-			sub.Received(e)
-			if err := send(e); err != nil {
-				return ended(ctx, err)
+		case <-sub.Ready:
+			taken = sub.Take(taken)
+			for i, e := range taken {
+				sub.Received(e)
+				taken[i] = nil
+				if err := send(e); err != nil {
+					return ended(ctx, err)
+				}
+			}
+			if cap(taken) > 64 {
+				taken = nil
 			}
 		case <-sub.Dropped:
 			return ErrTooSlow

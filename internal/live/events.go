@@ -74,16 +74,40 @@ func (s *Service) stream(ctx context.Context, name string, key events.Key, after
 	if err := overWebsocket(ctx); err != nil {
 		return nil, err
 	}
-	out := make(chan *ent.Event)
+	// A transport that claims the operation delivers each event on this
+	// stream's goroutine (Operation.Emit): the channel holds the one event
+	// being delivered, and no other goroutine waits on it.
+	op := operationFrom(ctx)
+	if op != nil && !op.Claim() {
+		op = nil
+	}
+	var out chan *ent.Event
+	var sent func() error
+	if op != nil {
+		out = make(chan *ent.Event, 1)
+		sent = func() error {
+			if !op.Emit() {
+				return events.ErrTooSlow
+			}
+			return nil
+		}
+	} else {
+		out = make(chan *ent.Event)
+	}
 	if start != nil {
 		start()
 	}
 	go func() {
-		defer close(out)
+		defer func() {
+			close(out)
+			if op != nil {
+				op.Emit() // the end of the stream
+			}
+		}()
 		if done != nil {
 			defer done()
 		}
-		err := s.Bus.Stream(auth.SystemContext(ctx), s.Client, key, from, replay, keep, out)
+		err := s.Bus.Stream(auth.SystemContext(ctx), s.Client, key, from, replay, keep, out, sent)
 		s.finish(ctx, name, err)
 	}()
 	return out, nil

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/ent"
@@ -65,6 +64,44 @@ func WithCloseFunc(ctx context.Context, close CloseFunc) context.Context {
 	return context.WithValue(ctx, closeKey{}, close)
 }
 
+// Operation is what the websocket transport gives a subscription through
+// its context (WithOperation): the way to deliver its events on the
+// stream's own goroutine, and to end it with an error.
+type Operation interface {
+	// Claim tells the transport that the stream calls Emit after each
+	// event it sends (and once after closing its channel), so the
+	// transport runs no goroutine of its own for the subscription. It
+	// reports false when the operation was claimed already.
+	Claim() bool
+	// Emit takes the event just sent on the subscription's channel,
+	// builds its response and queues the frame. It reports false when the
+	// connection is too far behind (the stream then ends with
+	// events.ErrTooSlow).
+	Emit() bool
+	// Fail records an error the subscription ends with.
+	Fail(err *gqlerror.Error)
+}
+
+type operationKey struct{}
+
+// WithOperation returns ctx carrying op, the transport's handle on the
+// subscription started in ctx.
+func WithOperation(ctx context.Context, op Operation) context.Context {
+	return context.WithValue(ctx, operationKey{}, op)
+}
+
+func operationFrom(ctx context.Context) Operation {
+	op, _ := ctx.Value(operationKey{}).(Operation)
+	return op
+}
+
+// fail ends the subscription of ctx with err.
+func fail(ctx context.Context, err *gqlerror.Error) {
+	if op := operationFrom(ctx); op != nil {
+		op.Fail(err)
+	}
+}
+
 type deliveredKey struct{}
 
 // WithDelivered returns ctx carrying f, told of each event an agentEvents
@@ -101,7 +138,7 @@ func (s *Service) finish(ctx context.Context, stream string, err error) {
 	switch {
 	case err == nil || ctx.Err() != nil || errors.Is(err, errClosed):
 	case errors.As(err, &lost) && lost.Reason == ReasonAccessLost:
-		transport.AddSubscriptionError(ctx, &gqlerror.Error{
+		fail(ctx, &gqlerror.Error{
 			Message:    lost.Message,
 			Extensions: map[string]any{"code": string(lost.Code), "reason": lost.Reason},
 		})
@@ -115,7 +152,7 @@ func (s *Service) finish(ctx context.Context, stream string, err error) {
 		}
 	default:
 		s.Log.ErrorContext(ctx, "subscription failed", "stream", stream, "err", err)
-		transport.AddSubscriptionError(ctx, &gqlerror.Error{
+		fail(ctx, &gqlerror.Error{
 			Message:    "internal error: subscribe again with after: <last sequence>",
 			Extensions: map[string]any{"code": string(apperr.Internal)},
 		})
