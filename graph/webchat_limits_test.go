@@ -58,10 +58,27 @@ func TestWebChatRateLimits(t *testing.T) {
 	c.s.Clock.Advance(2 * time.Second)
 	post(t, v.client, v.ID, "after the wait")
 
+	// Typing: the repeat within a second is absorbed (but counted), the
+	// third call is over the limit; a second later it is recorded again.
 	typing := `mutation($id: ID!) { setTyping(engagementID: $id, typing: true) }`
 	do[map[string]any](t, v.client, typing, idVars(v.ID))
 	do[map[string]any](t, v.client, typing, idVars(v.ID))
 	limited(typing, idVars(v.ID), func() any { return v.token }, 1)
+	c.s.Clock.Advance(time.Second)
+	do[map[string]any](t, v.client, typing, idVars(v.ID))
+	var hist struct {
+		Node struct{ History []struct{ Topic string } }
+	}
+	apitest.Must(t, c.s.Admin, `query($id: ID!) { node(id: $id) { ... on Engagement { history { topic } } } }`, idVars(v.ID), &hist)
+	recorded := 0
+	for _, e := range hist.Node.History {
+		if e.Topic == "typing.changed" {
+			recorded++
+		}
+	}
+	if recorded != 2 {
+		t.Fatalf("%d typing.changed events recorded; want 2 (the repeat absorbed)", recorded)
+	}
 
 	runErrorCases(t, v.client, []errorCase{
 		{"message over 8 KiB", msg, map[string]any{"id": v.ID, "b": strings.Repeat("x", 8<<10+1)}, "LIMIT_EXCEEDED", "body"},
@@ -257,7 +274,7 @@ func TestChatSettings(t *testing.T) {
 	runErrorCases(t, s.Admin, []errorCase{
 		{"unknown zone", set, with(map[string]any{"openingHours": hours("Mars/Base", "09:00", "17:00")}), "VALIDATION", "openingHours"},
 		{"bad time", set, with(map[string]any{"openingHours": hours("UTC", "9am", "17:00")}), "VALIDATION", "openingHours"},
-		{"empty range", set, with(map[string]any{"openingHours": hours("UTC", "09:00", "09:00")}), "VALIDATION", "openingHours"},
+		{"close past midnight", set, with(map[string]any{"openingHours": hours("UTC", "09:00", "24:01")}), "VALIDATION", "openingHours"},
 		{"bad holiday", set, with(map[string]any{"openingHours": map[string]any{"timeZone": "UTC", "weekly": []any{}, "holidays": []any{"25.12.2026"}}}), "VALIDATION", "openingHours"},
 		{"reserved field", set, with(map[string]any{"preChatFields": []any{field("pageURL", "TEXT")}}), "VALIDATION", "preChatFields[0].name"},
 		{"bad field name", set, with(map[string]any{"preChatFields": []any{field("order no", "TEXT")}}), "VALIDATION", "preChatFields[0].name"},

@@ -35,7 +35,7 @@ const (
 // no pre-chat field may be named.
 var ReservedFlowVariables = []string{"pageURL", "offline"}
 
-var fieldName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+var fieldName = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 
 // SetChatSettings replaces a CHAT entry point's opening hours, pre-chat
 // form and offline email entry point.
@@ -93,7 +93,7 @@ func checkPreChatFields(fields []schema.PreChatField) error {
 		at := fmt.Sprintf("preChatFields[%d]", i)
 		switch {
 		case !fieldName.MatchString(f.Name):
-			return apperr.Invalid(at+".name", "%q: letters, digits and _, starting with a letter, at most 64", f.Name)
+			return apperr.Invalid(at+".name", "%q: letters, digits and _, at most 64", f.Name)
 		case seen[f.Name]:
 			return apperr.Invalid(at+".name", "%q is given twice", f.Name)
 		case strings.TrimSpace(f.Label) == "" || len(f.Label) > 200:

@@ -43,6 +43,9 @@ type NewEngagement struct {
 	// ByCustomer: the customer opened it (web chat's startChat): the event
 	// log names the customer as its actor.
 	ByCustomer bool
+	// FirstMessage, when set, is the customer's first message, added in
+	// the same transaction (web chat's offline form).
+	FirstMessage string
 	// known is the customer found by contact before the transaction.
 	known knownCustomer
 }
@@ -139,8 +142,14 @@ func (e *Engine) CreateEngagement(ctx context.Context, in NewEngagement) (*ent.E
 			return err
 		}
 		out.CustomerTokenHash = hash
-		return w.emit(ctx, events.Event{EngagementID: out.ID, QueueID: q.ID,
-			Payload: events.EngagementCreatedDetails{Channel: in.Channel, State: out.State}})
+		if err := w.emit(ctx, events.Event{EngagementID: out.ID, QueueID: q.ID,
+			Payload: events.EngagementCreatedDetails{Channel: in.Channel, State: out.State}}); err != nil {
+			return err
+		}
+		if in.FirstMessage != "" {
+			_, err = w.customerMessage(ctx, out.ID, in.FirstMessage, "", 0)
+		}
+		return err
 	})
 	if err != nil {
 		return nil, "", err
@@ -293,28 +302,36 @@ func (e *Engine) PostMessage(ctx context.Context, id int, t Text) (*ent.Message,
 			if t.TemplateID != 0 {
 				return apperr.Invalid("templateID", "templates are for agents' messages")
 			}
-			if out, err = w.Message.Create().SetEngagementID(id).SetBody(t.Body).SetSubject(t.Subject).SetSender("CUSTOMER").Save(ctx); err != nil {
-				return err
-			}
-			counted, err := w.Engagement.UpdateOneID(id).AddCustomerMessages(1).Save(ctx)
-			if err != nil {
-				return err
-			}
-			// C4: a chat's record may wait for the customer's messages.
-			if _, err := w.logSession(ctx, counted, momentMessage); err != nil {
-				return err
-			}
 			to := deref(eg.AgentID)
 			if withBot {
 				to = 0 // the human part is over: the answers are the virtual agent's
 			}
-			return w.emit(ctx, events.Event{EngagementID: id, AgentID: to,
-				Payload: events.MessageRef(out.ID, out.Sender, out.Body, out.Subject)})
+			out, err = w.customerMessage(ctx, id, t.Body, t.Subject, to)
+			return err
 		default:
 			return apperr.New(apperr.Forbidden, "engagement %d is not yours", id).WithReason(ReasonNotOwner)
 		}
 	})
 	return unwrapped(out, err)
+}
+
+// customerMessage adds a message from the customer side to engagement id
+// and tells the engagement's stream and agent to (none when 0).
+func (w *writer) customerMessage(ctx context.Context, id int, body, subject string, to int) (*ent.Message, error) {
+	out, err := w.Message.Create().SetEngagementID(id).SetBody(body).SetSubject(subject).SetSender("CUSTOMER").Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counted, err := w.Engagement.UpdateOneID(id).AddCustomerMessages(1).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// C4: a chat's record may wait for the customer's messages.
+	if _, err := w.logSession(ctx, counted, momentMessage); err != nil {
+		return nil, err
+	}
+	return out, w.emit(ctx, events.Event{EngagementID: id, AgentID: to,
+		Payload: events.MessageRef(out.ID, out.Sender, out.Body, out.Subject)})
 }
 
 // Segment is one transcript segment to append.

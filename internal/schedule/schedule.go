@@ -12,8 +12,9 @@ import (
 )
 
 // Range is one opening range of a week day: from Open to Close, wall-clock
-// times "HH:MM" in the schedule's time zone. A Close before Open runs
-// overnight into the next day; Close "24:00" is midnight at the day's end.
+// times "HH:MM" in the schedule's time zone. A Close at or before Open
+// runs overnight into the next day (equal: 24 hours); Close "24:00" is
+// midnight at the day's end.
 type Range struct {
 	Day   time.Weekday `json:"day"`
 	Open  string       `json:"open"`
@@ -39,8 +40,7 @@ const (
 )
 
 // Validate checks the schedule: a known time zone, ranges with valid
-// times that do not start and end at the same time, valid dates. The
-// error names the offending part.
+// times, valid dates. The error names the offending part.
 func (h *Hours) Validate() error {
 	if _, err := h.location(); err != nil {
 		return err
@@ -52,16 +52,11 @@ func (h *Hours) Validate() error {
 		if r.Day < time.Sunday || r.Day > time.Saturday {
 			return fmt.Errorf("weekly[%d]: no week day %d", i, r.Day)
 		}
-		open, err := minutes(r.Open, false)
-		if err != nil {
+		if _, err := minutes(r.Open, false); err != nil {
 			return fmt.Errorf("weekly[%d].open: %w", i, err)
 		}
-		end, err := minutes(r.Close, true)
-		if err != nil {
+		if _, err := minutes(r.Close, true); err != nil {
 			return fmt.Errorf("weekly[%d].close: %w", i, err)
-		}
-		if open == end {
-			return fmt.Errorf("weekly[%d]: opens and closes at %s; use 00:00 to 24:00 for a whole day", i, r.Open)
 		}
 	}
 	if len(h.Holidays) > MaxHolidays {

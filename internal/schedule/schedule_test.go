@@ -96,6 +96,14 @@ func TestDST(t *testing.T) {
 	check(t, h, time.Date(2026, 10, 25, 5, 0, 0, 0, time.UTC), false, time.Date(2026, 10, 25, 8, 0, 0, 0, time.UTC))
 }
 
+// A range that closes when it opens runs 24 hours, into the next day.
+func TestFullDayOvernight(t *testing.T) {
+	h := &Hours{TimeZone: "UTC", Weekly: []Range{{Day: time.Monday, Open: "09:00", Close: "09:00"}}}
+	check(t, h, time.Date(2026, 12, 7, 8, 59, 0, 0, time.UTC), false, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	check(t, h, time.Date(2026, 12, 8, 8, 59, 0, 0, time.UTC), true, time.Time{})
+	check(t, h, time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC), false, time.Date(2026, 12, 14, 9, 0, 0, 0, time.UTC))
+}
+
 func TestNeverOpens(t *testing.T) {
 	h := &Hours{TimeZone: "UTC"}
 	check(t, h, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC), false, time.Time{})
@@ -111,7 +119,6 @@ func TestValidate(t *testing.T) {
 		{Hours{TimeZone: "UTC", Weekly: []Range{{Day: 1, Open: "9:00", Close: "17:00"}}}, "weekly[0].open"},
 		{Hours{TimeZone: "UTC", Weekly: []Range{{Day: 1, Open: "24:00", Close: "17:00"}}}, "weekly[0].open"},
 		{Hours{TimeZone: "UTC", Weekly: []Range{{Day: 1, Open: "09:00", Close: "17:60"}}}, "weekly[0].close"},
-		{Hours{TimeZone: "UTC", Weekly: []Range{{Day: 1, Open: "09:00", Close: "09:00"}}}, "opens and closes"},
 		{Hours{TimeZone: "UTC", Weekly: []Range{{Day: 7, Open: "09:00", Close: "10:00"}}}, "no week day"},
 		{Hours{TimeZone: "UTC", Holidays: []string{"2026-02-30"}}, "holidays[0]"},
 	} {

@@ -131,3 +131,45 @@ func clientNetwork(ctx context.Context) string {
 func startKey(ctx context.Context, entryPointID int) string {
 	return strconv.Itoa(entryPointID) + " " + clientNetwork(ctx)
 }
+
+// TypingRepeat is how long a side's repeat of its last recorded typing
+// state is absorbed rather than recorded again.
+const TypingRepeat = time.Second
+
+// typingStates are the last typing state each side recorded, and when.
+type typingStates struct {
+	mu   sync.Mutex
+	last map[string]typingState
+}
+
+type typingState struct {
+	typing bool
+	at     time.Time
+}
+
+// repeat reports whether typing repeats key's last recorded state within
+// TypingRepeat.
+func (s *typingStates) repeat(now time.Time, key string, typing bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.last[key]
+	return ok && l.typing == typing && now.Sub(l.at) < TypingRepeat
+}
+
+// record remembers key's recorded state, forgetting stale ones past
+// maxKeys.
+func (s *typingStates) record(now time.Time, key string, typing bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last = map[string]typingState{}
+	}
+	if _, ok := s.last[key]; !ok && len(s.last) >= maxKeys {
+		for k, l := range s.last {
+			if now.Sub(l.at) >= TypingRepeat || len(s.last) >= maxKeys {
+				delete(s.last, k)
+			}
+		}
+	}
+	s.last[key] = typingState{typing, now}
+}

@@ -40,8 +40,8 @@ const DefaultConsentQuestion = "May we ask you a few questions about this chat?"
 const (
 	MaxMessageBytes  = 8 << 10 // as postMessage's chat limit
 	maxNameBytes     = 200
-	maxTextBytes     = 200
-	maxTextareaBytes = 2000
+	maxTextChars     = 200
+	maxTextareaChars = 2000
 	maxPageURLBytes  = 2048
 	maxLanguageBytes = 35
 )
@@ -55,6 +55,7 @@ type Service struct {
 	// uses the scheme and host of the admin's request.
 	PublicURL string
 	limits    *limiters
+	typing    typingStates
 }
 
 // New returns the service with limits.
@@ -277,12 +278,12 @@ func answerValue(typ, field, v string) (string, error) {
 		}
 		return normal, nil
 	case admin.FieldTextarea:
-		if len(v) > maxTextareaBytes {
-			return "", apperr.Invalid(field, "at most %d bytes", maxTextareaBytes)
+		if utf8.RuneCountInString(v) > maxTextareaChars {
+			return "", apperr.Invalid(field, "at most %d characters", maxTextareaChars)
 		}
 	default:
-		if len(v) > maxTextBytes || strings.ContainsAny(v, "\r\n") {
-			return "", apperr.Invalid(field, "one line of at most %d bytes", maxTextBytes)
+		if utf8.RuneCountInString(v) > maxTextChars || strings.ContainsAny(v, "\r\n") {
+			return "", apperr.Invalid(field, "one line of at most %d characters", maxTextChars)
 		}
 	}
 	return v, nil
@@ -321,19 +322,13 @@ func (s *Service) LeaveMessage(ctx context.Context, in Start) error {
 		vars = map[string]any{}
 	}
 	vars["offline"] = "true"
-	// The visitor is not on the line: the engagement is the customer's
-	// (its actor), its first message the visitor's text.
-	eg, token, err := s.Engine.CreateEngagement(ctx, engine.NewEngagement{Channel: enum.ChannelChat, EntryPointID: ep.ID,
-		Customer: contact(in.Visitor), FlowVariables: vars, Language: in.Language, ByCustomer: true})
-	if err != nil {
-		return err
-	}
-	cctx := auth.NewContext(ctx, &auth.Viewer{EngagementID: eg.ID})
-	if _, err := s.Engine.PostMessage(cctx, eg.ID, engine.Text{Body: in.Message}); err != nil {
-		return fmt.Errorf("offline message of engagement %d: %w", eg.ID, err)
-	}
-	_ = token // the visitor has left: nobody follows the engagement
-	return nil
+	// The engagement is the customer's (its actor), its first message the
+	// visitor's text, in one transaction.
+	// The visitor has left: nobody follows the engagement, so its customer
+	// token is not handed out.
+	_, _, err = s.Engine.CreateEngagement(ctx, engine.NewEngagement{Channel: enum.ChannelChat, EntryPointID: ep.ID,
+		Customer: contact(in.Visitor), FlowVariables: vars, Language: in.Language, ByCustomer: true, FirstMessage: in.Message})
+	return err
 }
 
 // offlineEmail files the offline form as an inbound email from the
@@ -383,27 +378,52 @@ func (s *Service) AllowMessage(ctx context.Context) error {
 	return nil
 }
 
-// sideKey names the caller's side of an engagement's chat for a limit.
-func sideKey(ctx context.Context, id int) string {
+// sideKey names the caller's side of an engagement's chat for a limit: the
+// customer (of this engagement; a customer token of another one is
+// refused here, so it cannot drain or read this engagement's state) or
+// the calling agent.
+func sideKey(ctx context.Context, id int) (string, error) {
 	v := auth.FromContext(ctx)
-	if v.IsCustomer() {
-		return fmt.Sprintf("%d c", id)
+	switch {
+	case v.IsCustomer() && v.EngagementID != id:
+		return "", apperr.New(apperr.Forbidden, "engagement %d is not yours", id).WithReason(engine.ReasonNotOwner)
+	case v.IsCustomer():
+		return fmt.Sprintf("%d c", id), nil
+	case v.IsAgent():
+		return fmt.Sprintf("%d a%d", id, v.AgentID), nil
 	}
-	return fmt.Sprintf("%d a%d", id, v.AgentID)
+	return "", apperr.New(apperr.Forbidden, "typing and read receipts are for the chat's customer and agent")
 }
 
-// SetTyping rate-limits and records a typing change (engine.SetTyping).
+// SetTyping rate-limits and records a typing change (engine.SetTyping); a
+// repeat of the side's last recorded state within TypingRepeat is
+// absorbed.
 func (s *Service) SetTyping(ctx context.Context, id int, typing bool) error {
-	if d := s.limits.typing.take(s.Clock.Now(), sideKey(ctx, id)); d > 0 {
+	now := s.Clock.Now()
+	key, err := sideKey(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d := s.limits.typing.take(now, key); d > 0 {
 		return exceeded("typing changes", d)
 	}
-	_, err := s.Engine.SetTyping(ctx, id, typing)
-	return err
+	if s.typing.repeat(now, key, typing) {
+		return nil
+	}
+	if _, err := s.Engine.SetTyping(ctx, id, typing); err != nil {
+		return err
+	}
+	s.typing.record(now, key, typing)
+	return nil
 }
 
 // MarkRead rate-limits and records a read receipt (engine.MarkRead).
 func (s *Service) MarkRead(ctx context.Context, id, messageID int) error {
-	if d := s.limits.read.take(s.Clock.Now(), sideKey(ctx, id)); d > 0 {
+	key, err := sideKey(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d := s.limits.read.take(s.Clock.Now(), key); d > 0 {
 		return exceeded("read receipts", d)
 	}
 	return s.Engine.MarkRead(ctx, id, messageID)
