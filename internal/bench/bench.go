@@ -36,6 +36,8 @@ type Report struct {
 	Floor        *Floor  `json:"floor,omitempty"`
 	// CPU is the server's CPU profile of the last load phase (-cpuprofile).
 	CPU *CPUProfile `json:"cpuProfile,omitempty"`
+	// Soak is what ran beside the soak phase (-soak-slow, -soak-customers).
+	Soak *Soak `json:"soak,omitempty"`
 	// FloorRatio is the best phase's lifecycles per second over the floor's
 	// transactions per second.
 	FloorRatio float64 `json:"floorRatio,omitempty"`
@@ -177,6 +179,11 @@ func (r *run) measure(ctx context.Context) (err error) {
 		return err
 	}
 	r.loadPhases(ctx, l)
+	if (o.SoakSlow > 0 || o.SoakCustomers > 0) && ctx.Err() == nil {
+		if err := r.soakPhase(ctx, l); err != nil {
+			return fmt.Errorf("soak: %w", err)
+		}
+	}
 	closeAll(agents)
 	if o.IdleAgents > 0 && ctx.Err() == nil {
 		ip, err := idlePhase(ctx, *o, r.srv, r.target, r.pid, r.errs, r.say)
@@ -285,6 +292,25 @@ func (r *run) loadPhases(ctx context.Context, l *loader) {
 			r.rep.FloorRatio = max(r.rep.FloorRatio, p.LifecyclesPerSecond/f.TxPerSecond)
 		}
 	}
+}
+
+// soakPhase repeats the first load phase with the soak's adversaries
+// beside it, so its ring latency and the server's RSS peak compare with the
+// phase run without them.
+func (r *run) soakPhase(ctx context.Context, l *loader) error {
+	r.say("soak: %d slow or silent clients and %d flooding customers beside a repeat of the first phase", r.o.SoakSlow, r.o.SoakCustomers)
+	h, err := startHostile(ctx, l.site, r.o.SoakSlow, r.o.SoakCustomers)
+	if err != nil {
+		return err
+	}
+	p := l.phase(ctx, r.o.Rates[0])
+	soak := h.stop()
+	soak.Phase = p.Name
+	p.Name = "soak " + p.Name
+	r.rep.Phases = append(r.rep.Phases, p)
+	r.rep.Memory.LoadPeak = max(r.rep.Memory.LoadPeak, p.RSSPeak)
+	r.rep.Soak = &soak
+	return nil
 }
 
 // profile takes the server's CPU profile for most of a load phase; a

@@ -118,3 +118,36 @@ func mutations(t *testing.T, s *apitest.Server) int {
 	}
 	return 0
 }
+
+// TestSoakSmoke runs the soak phase small: its adversaries (slow and silent
+// clients, customers flooding chats they never read) run beside a repeat
+// of the load phase, whose lifecycles all complete with zero errors, and
+// the customers' messages are stored or refused by the rate limit, never
+// failed. How much the ring latency moves is the README's business.
+func TestSoakSmoke(t *testing.T) {
+	s := apitest.Start(t, func(c *app.Config) { c.Clock = clock.Real{} })
+	o := bench.DefaultOptions()
+	o.URL, o.AdminEmail, o.AdminPassword = s.URL, apitest.AdminEmail, apitest.AdminPassword
+	o.Agents, o.IdleAgents, o.Floor = 8, 0, 0
+	o.Rates = []float64{50}
+	o.Duration, o.Engagements = time.Second, 30
+	o.Drain, o.Timeout = 10*time.Second, time.Minute
+	o.SoakSlow, o.SoakCustomers = 6, 2
+	var progress bytes.Buffer
+	rep, err := bench.Run(context.Background(), o, &progress)
+	var table bytes.Buffer
+	bench.WriteTable(&table, rep)
+	t.Logf("%s\n%s", progress.String(), table.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.ErrorTotal(); n > 0 {
+		t.Fatalf("%d errors: %v %v", n, rep.Errors, rep.ErrorSamples)
+	}
+	if len(rep.Phases) != 2 || rep.Phases[1].Name != "soak 50/s" || rep.Phases[1].Completed != rep.Phases[1].Created {
+		t.Fatalf("phases: %+v", rep.Phases)
+	}
+	if k := rep.Soak; k == nil || k.SlowClients+k.SilentSockets != 6 || k.Customers != 2 || k.Posted == 0 {
+		t.Fatalf("soak: %+v", rep.Soak)
+	}
+}

@@ -44,6 +44,12 @@ type Options struct {
 	// measure memory per connection, on a fresh server when the generator
 	// starts its own; 0 skips the phase.
 	IdleAgents int
+	// SoakSlow and SoakCustomers, when SoakSlow or SoakCustomers is not 0,
+	// repeat the first load phase with adversaries beside it (hostile.go):
+	// SoakSlow slow or silent clients and SoakCustomers customers flooding
+	// their chats without reading them.
+	SoakSlow      int
+	SoakCustomers int
 	// Think is how long an agent waits before accepting a ring.
 	Think time.Duration
 	// Rates are the arrival rates of the load phases in engagements per
@@ -128,6 +134,8 @@ func ParseFlags(args []string, stderr io.Writer) (Options, bool, error) {
 	fs.StringVar(&o.Dir, "dir", "", "directory for the started servers' databases and the floor measurement (default: a temporary one)")
 	fs.IntVar(&o.Agents, "agents", o.Agents, "agents taking part in the load phases")
 	fs.IntVar(&o.IdleAgents, "idle-agents", o.IdleAgents, "idle subscribed agents for the memory phase (0 skips it)")
+	fs.IntVar(&o.SoakSlow, "soak-slow", 0, "soak: slow HTTP clients and silent websockets beside a repeat of the first load phase (0 with -soak-customers 0 skips it)")
+	fs.IntVar(&o.SoakCustomers, "soak-customers", 0, "soak: customers posting maximal chat messages without reading their stream, beside that repeat")
 	fs.DurationVar(&o.Think, "think", o.Think, "how long an agent waits before accepting a ring")
 	rates := fs.String("rates", "100,max", "arrival rate of each load phase, engagements per second; max is as fast as possible")
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "length of each load phase")

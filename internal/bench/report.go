@@ -72,6 +72,10 @@ func WriteTable(w io.Writer, r Report) {
 		fmt.Fprintf(w, "  %s p50 %.2f / p99 %.2f / max %.2f ms)\n", p.Name, p.RingFromRequest.P50, p.RingFromRequest.P99, p.RingFromRequest.Max)
 	}
 	fmt.Fprintln(w)
+	if s := r.Soak; s != nil {
+		fmt.Fprintf(w, "soak (phase \"soak %s\", beside a repeat of %s): %d slow HTTP clients, %d silent websockets (dropped by the server %d times), %d customers flooding unread chats (%d maximal messages stored, %d refused by the rate limit)\n\n",
+			s.Phase, s.Phase, s.SlowClients, s.SilentSockets, s.Dropped, s.Customers, s.Posted, s.Refused)
+	}
 	writeWork(w, r)
 
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
