@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 	"github.com/switchboard/switchboard/internal/events"
+	"github.com/switchboard/switchboard/internal/store"
 )
 
 // Queue positions of waiting chats (README, "Queue position and expected
@@ -93,7 +94,8 @@ func (d *dispatcher) pushPositions() {
 	if len(changed) == 0 {
 		return
 	}
-	err := d.e.write(d.ctx, func(ctx context.Context, w *writer) error {
+	// Positions are not urgent: they wait behind others' writes.
+	err := d.e.write(store.NotUrgent(d.ctx), func(ctx context.Context, w *writer) error {
 		for _, p := range changed {
 			// No QueueID: the event concerns the chat, not the queue's
 			// figures (queueEvents would refresh for each).

@@ -26,6 +26,12 @@ type urgentKey struct{}
 // Urgent marks ctx as the dispatcher's: its writes go first.
 func Urgent(ctx context.Context) context.Context { return context.WithValue(ctx, urgentKey{}, true) }
 
+// NotUrgent unmarks ctx: its writes wait their turn behind everyone's
+// (the dispatcher's queue positions, which can wait).
+func NotUrgent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, urgentKey{}, nil)
+}
+
 // take waits for the turn, or for ctx to end.
 func (t *turns) take(ctx context.Context) error {
 	t.mu.Lock()
