@@ -32,17 +32,7 @@ func TestSmoke(t *testing.T) {
 	o.Drain = 10 * time.Second
 	o.Timeout = time.Minute
 	o.CPUProfile = filepath.Join(t.TempDir(), "cpu.pprof")
-	var progress bytes.Buffer
-	rep, err := bench.Run(context.Background(), o, &progress)
-	var table bytes.Buffer
-	bench.WriteTable(&table, rep)
-	t.Logf("%s\n%s", progress.String(), table.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := rep.ErrorTotal(); n > 0 {
-		t.Fatalf("%d errors: %v %v", n, rep.Errors, rep.ErrorSamples)
-	}
+	rep := runClean(t, o)
 	for _, p := range rep.Phases {
 		if p.Created == 0 || p.Completed != p.Created {
 			t.Errorf("phase %s: created %d, completed %d", p.Name, p.Created, p.Completed)
@@ -133,6 +123,19 @@ func TestSoakSmoke(t *testing.T) {
 	o.Duration, o.Engagements = time.Second, 30
 	o.Drain, o.Timeout = 10*time.Second, time.Minute
 	o.SoakSlow, o.SoakCustomers = 6, 2
+	rep := runClean(t, o)
+	if len(rep.Phases) != 2 || rep.Phases[1].Name != "soak 50/s" || rep.Phases[1].Completed != rep.Phases[1].Created {
+		t.Fatalf("phases: %+v", rep.Phases)
+	}
+	if k := rep.Soak; k == nil || k.SlowClients+k.SilentSockets != 6 || k.Customers != 2 || k.Posted == 0 {
+		t.Fatalf("soak: %+v", rep.Soak)
+	}
+}
+
+// runClean runs the generator as o says, logs its progress and table, and
+// fails the test unless the run completed with zero errors.
+func runClean(t *testing.T, o bench.Options) bench.Report {
+	t.Helper()
 	var progress bytes.Buffer
 	rep, err := bench.Run(context.Background(), o, &progress)
 	var table bytes.Buffer
@@ -144,10 +147,5 @@ func TestSoakSmoke(t *testing.T) {
 	if n := rep.ErrorTotal(); n > 0 {
 		t.Fatalf("%d errors: %v %v", n, rep.Errors, rep.ErrorSamples)
 	}
-	if len(rep.Phases) != 2 || rep.Phases[1].Name != "soak 50/s" || rep.Phases[1].Completed != rep.Phases[1].Created {
-		t.Fatalf("phases: %+v", rep.Phases)
-	}
-	if k := rep.Soak; k == nil || k.SlowClients+k.SilentSockets != 6 || k.Customers != 2 || k.Posted == 0 {
-		t.Fatalf("soak: %+v", rep.Soak)
-	}
+	return rep
 }

@@ -149,14 +149,7 @@ func (b *Bus) Subscribe(key Key, size int) *Subscriber {
 // each event it takes.
 func (b *Bus) SubscribeBytes(key Key, size int, maxBytes int64) *Subscriber {
 	s := &Subscriber{C: make(chan *ent.Event, size), Dropped: make(chan struct{}), key: key, maxBytes: maxBytes}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	set := b.subs[key]
-	if set == nil {
-		set = map[*Subscriber]struct{}{}
-		b.subs[key] = set
-	}
-	set[s] = struct{}{}
+	b.add(key, s)
 	return s
 }
 
@@ -167,6 +160,12 @@ func (b *Bus) SubscribeBytes(key Key, size int, maxBytes int64) *Subscriber {
 // Received for each.
 func (b *Bus) SubscribeQueue(key Key, maxLen int, maxBytes int64) *Subscriber {
 	s := &Subscriber{Ready: make(chan struct{}, 1), Dropped: make(chan struct{}), key: key, maxLen: maxLen, maxBytes: maxBytes}
+	b.add(key, s)
+	return s
+}
+
+// add registers s for key.
+func (b *Bus) add(key Key, s *Subscriber) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	set := b.subs[key]
@@ -175,7 +174,6 @@ func (b *Bus) SubscribeQueue(key Key, maxLen int, maxBytes int64) *Subscriber {
 		b.subs[key] = set
 	}
 	set[s] = struct{}{}
-	return s
 }
 
 // Take returns the events waiting for a queue subscriber, oldest first,
