@@ -207,10 +207,16 @@ func TestWidget(t *testing.T) {
 	// with 4403, and the widget clears it and offers a new chat. The state
 	// is set on a page of the site without the widget, so no widget writes
 	// it meanwhile.
-	s.Clock.Advance(11 * time.Minute)
+	// The state is read before the clock moves: a widget still on the page
+	// may hear of the expiry first and clear it.
 	key := jsString("switchboard.chat." + c.chatToken)
+	stored, err := chromedp.Run(ctx, chromedp.Evaluate[string](`sessionStorage.getItem(`+key+`)`))
+	if err != nil || stored == "" {
+		t.Fatalf("the chat's stored state: %q, %v", stored, err)
+	}
+	s.Clock.Advance(11 * time.Minute)
 	err = chromedp.Do(ctx, chromedp.Navigate(site.URL+"/no-chat"), chromedp.Evaluate[chromedp.Void](`(() => {
-		const st = JSON.parse(sessionStorage.getItem(`+key+`)); st.done = false; sessionStorage.setItem(`+key+`, JSON.stringify(st)) })()`),
+		const st = JSON.parse(`+jsString(stored)+`); st.done = false; sessionStorage.setItem(`+key+`, JSON.stringify(st)) })()`),
 		chromedp.Navigate(site.URL+"/"))
 	if err != nil {
 		t.Fatal(err)
