@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -67,6 +69,14 @@ func (e *Error) Error() string { return e.Message }
 // New returns an Error with a formatted message.
 func New(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// TooMany is LIMIT_EXCEEDED with reason: too many of what, try again after
+// d (extensions.retryAfter, in whole seconds, at least 1).
+func TooMany(reason, what string, d time.Duration) *Error {
+	secs := max(1, int(math.Ceil(d.Seconds())))
+	return &Error{Code: LimitExceeded, Reason: reason, RetryAfter: secs,
+		Message: fmt.Sprintf("too many %s: try again in %d s", what, secs)}
 }
 
 // WithReason returns a copy of e carrying a business reason.

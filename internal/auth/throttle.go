@@ -131,10 +131,7 @@ func (t *loginThrottle) prune(now time.Time) {
 
 // throttled is the error of an attempt that must wait d.
 func throttled(d time.Duration) error {
-	secs := int(math.Ceil(d.Seconds()))
-	e := apperr.New(apperr.LimitExceeded, "too many failed logins: try again in %d s", secs).WithReason(ReasonLoginThrottled)
-	e.RetryAfter = secs
-	return e
+	return apperr.TooMany(ReasonLoginThrottled, "failed logins", d)
 }
 
 type clientAddrKey struct{}

@@ -20,11 +20,10 @@ import (
 // On PostgreSQL, where other instances commit changes, every read goes to
 // the database.
 type configCache struct {
-	mu          sync.Mutex
-	queues      map[int]cachedQueue
-	crm         *ent.CRMSetting
-	crmRead     bool
-	postSession map[postSessionKey]*ent.PostSessionSetting
+	mu sync.Mutex
+	// entries by key: queueKey (cachedQueue), crmKey
+	// (*ent.CRMSetting), postSessionKey (*ent.PostSessionSetting).
+	entries map[any]any
 }
 
 type cachedQueue struct {
@@ -32,10 +31,14 @@ type cachedQueue struct {
 	leaf bool
 }
 
-type postSessionKey struct {
-	queueID int // 0: the channel's default
-	channel enum.Channel
-}
+type (
+	queueKey       int
+	crmKey         struct{}
+	postSessionKey struct {
+		queueID int // 0: the channel's default
+		channel enum.Channel
+	}
+)
 
 func newConfigCache() *configCache {
 	c := &configCache{}
@@ -47,9 +50,7 @@ func newConfigCache() *configCache {
 func (c *configCache) drop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.queues = map[int]cachedQueue{}
-	c.crm, c.crmRead = nil, false
-	c.postSession = map[postSessionKey]*ent.PostSessionSetting{}
+	c.entries = map[any]any{}
 }
 
 // detached returns a copy of an entity read in tx that outlives it.
@@ -64,31 +65,54 @@ func detached[T any, P interface {
 	return P(&cp).Unwrap()
 }
 
+// throughCache returns the cached value of key or, on a miss, what load
+// reads; on a single-writer store it keeps detach of that value until the
+// next config.changed. Other stores read every time.
+func throughCache[V any](w *writer, key any, load func() (V, error), detach func(V) V) (V, error) {
+	c := w.config
+	cacheable := c != nil && w.SingleWriter()
+	if cacheable {
+		c.mu.Lock()
+		v, ok := c.entries[key]
+		c.mu.Unlock()
+		if ok {
+			return v.(V), nil
+		}
+	}
+	v, err := load()
+	if err != nil || !cacheable {
+		return v, err
+	}
+	v = detach(v)
+	c.mu.Lock()
+	c.entries[key] = v
+	c.mu.Unlock()
+	return v, nil
+}
+
+// orNil turns ent's not-found error into a nil entity.
+func orNil[P any](v P, err error) (P, error) {
+	if ent.IsNotFound(err) {
+		var zero P
+		return zero, nil
+	}
+	return v, err
+}
+
 // cachedQueue returns queue id and whether it has no children; a missing
 // queue is ent's not-found error.
 func (w *writer) cachedQueue(ctx context.Context, id int) (cachedQueue, error) {
-	c := w.config
-	if c != nil && w.SingleWriter() {
-		c.mu.Lock()
-		cq, ok := c.queues[id]
-		c.mu.Unlock()
-		if ok {
-			return cq, nil
+	return throughCache(w, queueKey(id), func() (cachedQueue, error) {
+		q, err := w.Queue.Query().Where(queue.ID(id)).WithChildren(func(q *ent.QueueQuery) { q.Limit(1) }).Only(ctx)
+		if err != nil {
+			return cachedQueue{}, err
 		}
-	}
-	q, err := w.Queue.Query().Where(queue.ID(id)).WithChildren(func(q *ent.QueueQuery) { q.Limit(1) }).Only(ctx)
-	if err != nil {
-		return cachedQueue{}, err
-	}
-	cq := cachedQueue{q: q, leaf: len(q.Edges.Children) == 0}
-	if c != nil && w.SingleWriter() {
-		cq.q = detached(q)
+		return cachedQueue{q: q, leaf: len(q.Edges.Children) == 0}, nil
+	}, func(cq cachedQueue) cachedQueue {
+		cq.q = detached(cq.q)
 		cq.q.Edges = ent.QueueEdges{}
-		c.mu.Lock()
-		c.queues[id] = cq
-		c.mu.Unlock()
-	}
-	return cq, nil
+		return cq
+	})
 }
 
 // queue returns queue id (cachedQueue); callers must not change it.
@@ -100,64 +124,25 @@ func (w *writer) queue(ctx context.Context, id int) (*ent.Queue, error) {
 // cachedCRMSettings returns the saved CRM settings, nil when none were
 // saved.
 func (w *writer) cachedCRMSettings(ctx context.Context) (*ent.CRMSetting, error) {
-	c := w.config
-	if c != nil && w.SingleWriter() {
-		c.mu.Lock()
-		cs, ok := c.crm, c.crmRead
-		c.mu.Unlock()
-		if ok {
-			return cs, nil
-		}
-	}
-	cs, err := w.CRMSetting.Query().First(ctx)
-	if ent.IsNotFound(err) {
-		cs, err = nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if c != nil && w.SingleWriter() {
-		cs = detached(cs)
-		c.mu.Lock()
-		c.crm, c.crmRead = cs, true
-		c.mu.Unlock()
-	}
-	return cs, nil
+	return throughCache(w, crmKey{}, func() (*ent.CRMSetting, error) {
+		return orNil(w.CRMSetting.Query().First(ctx))
+	}, detached[ent.CRMSetting])
 }
 
 // cachedPostSession returns the post-session setting of a queue (queueID
 // not 0) or a channel's default, nil when there is none.
 func (w *writer) cachedPostSession(ctx context.Context, queueID int, ch enum.Channel) (*ent.PostSessionSetting, error) {
-	c, key := w.config, postSessionKey{queueID, ch}
+	key := postSessionKey{queueID, ch}
 	if queueID != 0 {
 		key.channel = ""
 	}
-	if c != nil && w.SingleWriter() {
-		c.mu.Lock()
-		ps, ok := c.postSession[key]
-		c.mu.Unlock()
-		if ok {
-			return ps, nil
+	return throughCache(w, key, func() (*ent.PostSessionSetting, error) {
+		q := w.PostSessionSetting.Query()
+		if queueID != 0 {
+			q.Where(postsessionsetting.QueueID(queueID))
+		} else {
+			q.Where(postsessionsetting.QueueIDIsNil(), postsessionsetting.ChannelEQ(ch))
 		}
-	}
-	q := w.PostSessionSetting.Query()
-	if queueID != 0 {
-		q.Where(postsessionsetting.QueueID(queueID))
-	} else {
-		q.Where(postsessionsetting.QueueIDIsNil(), postsessionsetting.ChannelEQ(ch))
-	}
-	ps, err := q.Only(ctx)
-	if ent.IsNotFound(err) {
-		ps, err = nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if c != nil && w.SingleWriter() {
-		ps = detached(ps)
-		c.mu.Lock()
-		c.postSession[key] = ps
-		c.mu.Unlock()
-	}
-	return ps, nil
+		return orNil(q.Only(ctx))
+	}, detached[ent.PostSessionSetting])
 }

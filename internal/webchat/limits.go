@@ -2,7 +2,6 @@ package webchat
 
 import (
 	"context"
-	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -109,10 +108,7 @@ func newLimiters(l Limits) *limiters {
 
 // exceeded is the error of a request that must wait d.
 func exceeded(what string, d time.Duration) error {
-	secs := max(1, int(math.Ceil(d.Seconds())))
-	e := apperr.New(apperr.LimitExceeded, "too many %s: try again in %d s", what, secs).WithReason(ReasonRateLimited)
-	e.RetryAfter = secs
-	return e
+	return apperr.TooMany(ReasonRateLimited, what, d)
 }
 
 // clientNetwork is the key of a client address: the IPv4 address, or the
