@@ -114,6 +114,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// One write path for everything: the engine, configuration, auth and
 	// the outbox (store.Writer).
 	writer := store.NewWriter(client, a.Bus, !postgres)
+	writer.SetGroupActions(cmp.Or(cfg.WriteGroup, def.WriteGroup))
 	a.Writer = writer
 	a.Auth = &auth.Service{Client: client, Writer: writer, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	a.Admin = &admin.Service{Client: client, Writer: writer, Auth: a.Auth}

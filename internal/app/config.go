@@ -84,6 +84,9 @@ type Config struct {
 	SMTP messaging.SMTPConfig
 	// SMSWebhook posts SMS; an empty URL leaves SMS queued.
 	SMSWebhook messaging.SMSWebhookConfig
+	// WriteGroup bounds the write actions one SQLite transaction takes
+	// (store.Writer.SetGroupActions).
+	WriteGroup int
 	// DeliveryAttempts and DeliveryBackoff: see messaging.OutboxConfig.
 	DeliveryAttempts int
 	DeliveryBackoff  time.Duration
@@ -205,6 +208,14 @@ var options = []option{
 	{"crm-webhook-timeout", "SWITCHBOARD_CRM_WEBHOOK_TIMEOUT", "10s", "bound on each request to the external CRM's webhook", func(c *Config, v string) (err error) { c.CRMWebhookTimeout, err = time.ParseDuration(v); return err }},
 	{"delivery-attempts", "SWITCHBOARD_DELIVERY_ATTEMPTS", "5", "hand-overs of a message to its provider (or of a record change to the CRM webhook) tried before it is dead-lettered", integer(func(c *Config) *int { return &c.DeliveryAttempts })},
 	{"delivery-backoff", "SWITCHBOARD_DELIVERY_BACKOFF", "30s", "wait before the second attempt; doubled for each further one (at most 1h), jittered by ±50%", func(c *Config, v string) (err error) { c.DeliveryBackoff, err = time.ParseDuration(v); return err }},
+	{"write-group", "SWITCHBOARD_WRITE_GROUP", "32", "SQLite: most write actions (mutations, the dispatcher's passes) committed together in one transaction, each in its own savepoint; 1 commits each alone (PostgreSQL commits each alone)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err == nil && n < 1 {
+			err = fmt.Errorf("%d is less than 1", n)
+		}
+		c.WriteGroup = n
+		return err
+	}},
 	{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", "10s", "how long shutdown waits for requests to finish", func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 }
 

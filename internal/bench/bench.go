@@ -225,7 +225,7 @@ func (r *run) startTarget(ctx context.Context) error {
 		o.ServerCommand = []string{exe}
 	}
 	r.say("starting a server on a SQLite file in %s", o.Dir)
-	var extra []string
+	extra := o.ServerArgs
 	if o.CPUProfile != "" {
 		extra = append(extra, "-pprof")
 	}
@@ -340,7 +340,7 @@ func idlePhase(ctx context.Context, o Options, loadSrv *server, target string, p
 	r := &idleResult{IdlePhase: &IdlePhase{Agents: o.IdleAgents}}
 	if loadSrv != nil {
 		say("starting a fresh server for %d idle agents", o.IdleAgents)
-		srv, err := startServer(ctx, o.ServerCommand, o.Dir, "idle", o.AdminEmail, o.AdminPassword)
+		srv, err := startServer(ctx, o.ServerCommand, o.Dir, "idle", o.AdminEmail, o.AdminPassword, o.ServerArgs...)
 		if err != nil {
 			return nil, err
 		}

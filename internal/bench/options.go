@@ -81,6 +81,8 @@ type Options struct {
 	// the last load phase (a started server runs with -pprof; one given
 	// with -url must).
 	CPUProfile string
+	// ServerArgs are more flags for the servers it starts (-write-group 8).
+	ServerArgs []string
 	// Progress receives one line per step (nil: none).
 	Progress io.Writer
 }
@@ -128,6 +130,7 @@ func ParseFlags(args []string, stderr io.Writer) (Options, bool, error) {
 	targets := fs.String("targets", "", "comma-separated GraphQL endpoints of several running instances on loopback (one PostgreSQL deployment): agents are spread over them; setup and engagements go to -url (default: the first)")
 	fs.IntVar(&o.PID, "pid", 0, "process id of the server at -url, to read its RSS")
 	fs.StringVar(&o.MetricsURL, "metrics-url", "", "the server's /metrics, when not beside -url")
+	serverArgs := fs.String("server-args", "", "more flags for the servers it starts, space-separated (e.g. \"-write-group 8\")")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the server's CPU profile of the last load phase to this file and print its split (a server given with -url must run with -pprof)")
 	fs.StringVar(&o.AdminEmail, "admin-email", o.AdminEmail, "admin email of the server")
 	fs.StringVar(&o.AdminPassword, "admin-password", o.AdminPassword, "admin password of the server")
@@ -161,6 +164,10 @@ func ParseFlags(args []string, stderr io.Writer) (Options, bool, error) {
 	}
 	if o.URL == "" && len(o.Targets) > 0 {
 		o.URL = o.Targets[0]
+	}
+	o.ServerArgs = strings.Fields(*serverArgs)
+	if len(o.ServerArgs) > 0 && o.URL != "" {
+		return o, false, fmt.Errorf("-server-args is for the servers bench starts; -url names a running one")
 	}
 	if o.Rates, err = parseRates(*rates); err != nil {
 		return o, false, err

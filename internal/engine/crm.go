@@ -77,8 +77,11 @@ func (w *writer) crmSettings(ctx context.Context) (*ent.CRMSetting, error) {
 
 // recordOf returns the CRM record eg is logged to, nil before it has one.
 func (w *writer) recordOf(ctx context.Context, eg *ent.Engagement) (*ent.CRMRecord, error) {
-	r, err := w.CRMRecord.Query().Where(crmrecord.HasEngagementsWith(engagement.ID(eg.ID))).
-		Order(ent.Desc(crmrecord.FieldID)).First(ctx)
+	// From the engagement's side: the join table's index on engagement_id
+	// answers it (ent/migrate/joinindexes.go); the predicate form
+	// (HasEngagementsWith) walked the records newest first and scanned them
+	// all for an engagement without one.
+	r, err := w.Engagement.QueryRecords(eg).Order(ent.Desc(crmrecord.FieldID)).First(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}

@@ -222,8 +222,10 @@ func (b *Bus) remove(s *Subscriber) {
 	}
 }
 
-// Commit inserts the batch's events in tx, commits it and then publishes
-// them, holding the commit lock so that publication order is commit order.
+// Commit inserts the batches' events in tx (one transaction's batch, or
+// those of a group of actions sharing it, in order: store.Writer), commits
+// it and then publishes them, holding the commit lock so that publication
+// order is commit order. Each batch's Rows are its own events as stored.
 // On failure tx is rolled back.
 //
 // Event order must be commit order: a reader that has seen event n never
@@ -238,15 +240,23 @@ func (b *Bus) remove(s *Subscriber) {
 // transactions with events go one at a time. The lock is taken after the
 // transaction's other writes, so it never waits for a row lock while held
 // (no deadlock), and it is held only for one INSERT and the COMMIT.
-func (b *Bus) Commit(ctx context.Context, tx *ent.Tx, batch *Batch) error {
-	if len(batch.events) > 0 {
+func (b *Bus) Commit(ctx context.Context, tx *ent.Tx, batches ...*Batch) error {
+	var all Batch
+	if len(batches) == 1 {
+		all = *batches[0]
+	} else {
+		for _, batch := range batches {
+			all.events = append(all.events, batch.events...)
+		}
+	}
+	if len(all.events) > 0 {
 		if b.serial {
 			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", eventLogLock); err != nil {
 				_ = tx.Rollback()
 				return err
 			}
 		}
-		if err := batch.insert(ctx, tx); err != nil {
+		if err := all.insert(ctx, tx); err != nil {
 			_ = tx.Rollback()
 			return err
 		}
@@ -264,15 +274,31 @@ func (b *Bus) Commit(ctx context.Context, tx *ent.Tx, batch *Batch) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	if b.committed != nil && len(batch.rows) > 0 {
-		b.committed(batch.rows, time.Now())
+	rows := all.rows
+	for _, batch := range batches { // each batch its own rows, in order
+		batch.rows, rows = rows[:len(batch.events):len(batch.events)], rows[len(batch.events):]
+	}
+	if b.committed != nil && len(all.rows) > 0 {
+		b.committed(all.rows, time.Now())
 	}
 	if b.serial {
 		b.Poke() // the follower publishes, in the log's order
 		return nil
 	}
-	b.Publish(batch.rows)
+	b.Publish(all.rows)
 	return nil
+}
+
+// Watched reports whether batch holds an event a watcher acts on (Watch):
+// a single-writer store commits it before running another write, so that
+// what the watcher drops is not read stale by it (store.Writer).
+func (b *Bus) Watched(batch *Batch) bool {
+	for topic := range b.watchers {
+		if batch.Has(topic) {
+			return true
+		}
+	}
+	return false
 }
 
 // Watch calls f with every event of topic as it is published, before the

@@ -22,8 +22,9 @@ import (
 type Writer struct {
 	Client *ent.Client
 	Bus    *events.Bus
-	// turns orders writes on a single-writer store; nil otherwise.
-	turns *turns
+	// groups queues and groups the writes of a single-writer store
+	// (group.go); nil otherwise.
+	groups *groups
 	// faulted is set when a write failed because the store could not take
 	// it (apperr.IsStorageFault: a full disk, an I/O error) and cleared by
 	// the next write that commits.
@@ -31,14 +32,15 @@ type Writer struct {
 }
 
 // NewWriter returns the writer of client; singleWriter says the store takes
-// one write transaction at a time (SQLite), so the writer queues them
-// itself, the dispatcher's (Urgent) first. Without it every routing
+// one write transaction at a time (SQLite), so the writer queues the
+// writes itself, the dispatcher's (Urgent) first, and commits those queued
+// together in one transaction (group.go). Without the queue every routing
 // decision waited behind all the agents' writes queued for the one
 // connection, in no particular order (switchboard bench).
 func NewWriter(client *ent.Client, bus *events.Bus, singleWriter bool) *Writer {
 	w := &Writer{Client: client, Bus: bus}
 	if singleWriter {
-		w.turns = &turns{}
+		w.groups = &groups{maxActions: DefaultGroupActions}
 	}
 	return w
 }
@@ -81,13 +83,12 @@ func (w *Writer) Do(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), WriteTimeout)
 	defer cancel()
-	if w.turns != nil {
-		if err := w.turns.take(ctx); err != nil {
-			return err
-		}
-		defer w.turns.give()
+	var err error
+	if w.groups != nil {
+		err = w.queued(ctx, fn)
+	} else {
+		err = w.run(ctx, fn)
 	}
-	err := w.run(ctx, fn)
 	switch {
 	case err == nil:
 		w.faulted.Store(false)
@@ -97,13 +98,13 @@ func (w *Writer) Do(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 	return err
 }
 
-// run is one transaction of Do, once the turn is taken.
+// run is one transaction of Do on a store with concurrent writers.
 func (w *Writer) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	etx, err := w.Client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: etx, single: w.turns != nil}
+	tx := &Tx{Tx: etx}
 	ctx = context.WithValue(ent.NewTxContext(ctx, etx), txKey{}, tx)
 	if err := fn(ctx, tx); err != nil {
 		if rerr := etx.Rollback(); rerr != nil {
@@ -123,7 +124,7 @@ func (w *Writer) Ready(ctx context.Context) error {
 		return nil
 	}
 	return w.Do(ctx, func(ctx context.Context, tx *Tx) error {
-		if w.turns == nil {
+		if w.groups == nil {
 			// PostgreSQL: a transaction id makes the commit write to the WAL.
 			_, err := tx.ExecContext(ctx, "SELECT txid_current()")
 			return err
