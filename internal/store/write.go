@@ -45,8 +45,8 @@ func NewWriter(client *ent.Client, bus *events.Bus, singleWriter bool) *Writer {
 	return w
 }
 
-// Tx is one write transaction: ent's Tx and the events appended in it.
-// Hooks registered with OnCommit run after the commit.
+// Tx is one write transaction (on SQLite, one action of a group sharing
+// a transaction: group.go): ent's Tx and the events appended in it.
 type Tx struct {
 	*ent.Tx
 	batch events.Batch
