@@ -35,6 +35,15 @@ type ringLatency struct {
 
 	mu        sync.Mutex
 	committed map[int]time.Time // offer.created event ID → its commit
+	// order holds the remembered rings in commit order, oldest first, so
+	// that forgetting them is not a walk of the whole map on every commit
+	// (it ran inside the commit lock: switchboard bench).
+	order []committedRing
+}
+
+type committedRing struct {
+	id int
+	at time.Time
 }
 
 // ringMemory is how long a ring's commit time is kept for a frame that is
@@ -60,13 +69,15 @@ func (r *ringLatency) commit(rows []*ent.Event, at time.Time) {
 	for _, e := range rows {
 		if e.Topic == events.OfferCreated {
 			r.committed[e.ID] = at
+			r.order = append(r.order, committedRing{e.ID, at})
 		}
 	}
-	for id, t := range r.committed {
-		if at.Sub(t) > ringMemory {
-			delete(r.committed, id)
-		}
+	old := 0
+	for old < len(r.order) && at.Sub(r.order[old].at) > ringMemory {
+		delete(r.committed, r.order[old].id)
+		old++
 	}
+	r.order = r.order[old:]
 }
 
 func (r *ringLatency) committedAt(id int) (time.Time, bool) {
