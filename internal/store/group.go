@@ -29,7 +29,7 @@ import (
 // Compared with one transaction per action handed from goroutine to
 // goroutine, this saves the COMMIT of every action but the last and, under
 // load, the wait of every woken goroutine for a CPU while the writer idles
-// (docs/operations.md, "Group commit"; switchboard bench).
+// (docs/rules.md, W7; README, "Throughput: the one writer").
 //
 // A group ends after maxActions actions, when the queue is empty, after a
 // dispatcher's pass (its rings are published at once), and after an action
@@ -75,7 +75,8 @@ type action struct {
 }
 
 // DefaultGroupActions is how many actions one SQLite transaction takes at
-// most: measured with switchboard bench at 1, 8, 32 (docs/operations.md).
+// most: measured with switchboard bench at 1, 8, 32 and 128 (README,
+// "Throughput: the one writer").
 const DefaultGroupActions = 32
 
 // SetGroupActions bounds the actions one transaction of a single-writer
