@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -40,6 +42,10 @@ type socketGuard struct {
 
 	mu      sync.Mutex
 	sockets map[*guardedSocket]struct{}
+	// byOwner holds the same sockets by whom they authenticate, so
+	// that an event about one agent, key or customer, and the count of a
+	// principal's sockets at every connection, do not walk them all.
+	byOwner map[socketOwner]map[*guardedSocket]struct{}
 	// expiries are the sockets opened with a login token, soonest expiry
 	// first: the guard's one goroutine closes them when their token
 	// expires, rather than a goroutine waiting per socket. wake tells it
@@ -60,13 +66,30 @@ type guardedSocket struct {
 	expiry     int // index in socketGuard.expiries; -1 when not there
 }
 
+// socketOwner is whom a socket authenticates: an agent (of any role), an
+// API key, or the customer of one engagement.
+type socketOwner struct {
+	kind byte // 'a' agent, 'k' API key, 'c' customer
+	id   int
+}
+
+func ownerOf(v *auth.Viewer) socketOwner {
+	switch {
+	case v.IsCustomer():
+		return socketOwner{'c', v.EngagementID}
+	case v.APIKeyID != 0:
+		return socketOwner{'k', v.APIKeyID}
+	}
+	return socketOwner{'a', v.AgentID}
+}
+
 // guardBuffer is how many events the guard's bus subscription holds; when
 // it falls behind it checks every socket instead.
 const guardBuffer = 4096
 
 func newSocketGuard(client *ent.Client, a *auth.Service, bus *events.Bus, clk clock.Clock, log *slog.Logger) *socketGuard {
 	return &socketGuard{client: client, auth: a, bus: bus, clock: clk, log: log, sockets: map[*guardedSocket]struct{}{},
-		wake: make(chan struct{}, 1)}
+		byOwner: map[socketOwner]map[*guardedSocket]struct{}{}, wake: make(chan struct{}, 1)}
 }
 
 // start follows the bus until stopped.
@@ -96,7 +119,7 @@ func (g *socketGuard) start() {
 				// Events were lost: resubscribe first, then check every
 				// socket, so no revocation falls between the two.
 				sub = g.bus.Subscribe(events.Key{Kind: events.All}, guardBuffer)
-				for _, s := range g.matching(func(*guardedSocket) bool { return true }) {
+				for _, s := range g.all() {
 					g.check(ctx, s)
 				}
 			}
@@ -114,7 +137,7 @@ func (g *socketGuard) close() {
 
 // event checks the sockets a credential event concerns.
 func (g *socketGuard) event(ctx context.Context, e *ent.Event) {
-	var match func(*guardedSocket) bool
+	var who socketOwner
 	switch e.Topic {
 	case events.EngagementStateChanged:
 		if e.EngagementID != nil && e.Payload["to"] == "CLOSED" {
@@ -128,15 +151,15 @@ func (g *socketGuard) event(ctx context.Context, e *ent.Event) {
 			return
 		}
 		if r, ok := d.(events.CredentialRevokedDetails); ok && r.APIKeyID != nil {
-			match = func(s *guardedSocket) bool { return s.viewer.APIKeyID == *r.APIKeyID }
+			who = socketOwner{'k', *r.APIKeyID}
 		} else if e.AgentID != nil {
-			match = func(s *guardedSocket) bool { return s.viewer.AgentID == *e.AgentID }
+			who = socketOwner{'a', *e.AgentID}
 		}
 	}
-	if match == nil {
+	if who.id == 0 {
 		return
 	}
-	for _, s := range g.matching(match) {
+	for _, s := range g.of(who) {
 		g.check(ctx, s)
 	}
 }
@@ -144,7 +167,7 @@ func (g *socketGuard) event(ctx context.Context, e *ent.Event) {
 // expireCustomers checks the customer sockets of a closed engagement again
 // once the token's grace is over, which closes them.
 func (g *socketGuard) expireCustomers(ctx context.Context, engagementID int) {
-	sockets := g.matching(func(s *guardedSocket) bool { return s.viewer.IsCustomer() && s.viewer.EngagementID == engagementID })
+	sockets := g.of(socketOwner{'c', engagementID})
 	if len(sockets) == 0 {
 		return
 	}
@@ -169,16 +192,18 @@ func (g *socketGuard) expireCustomers(ctx context.Context, engagementID int) {
 	}()
 }
 
-func (g *socketGuard) matching(match func(*guardedSocket) bool) []*guardedSocket {
+// of returns the open sockets of p.
+func (g *socketGuard) of(p socketOwner) []*guardedSocket {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var out []*guardedSocket
-	for s := range g.sockets {
-		if match(s) {
-			out = append(out, s)
-		}
-	}
-	return out
+	return slices.Collect(maps.Keys(g.byOwner[p]))
+}
+
+// all returns every open socket.
+func (g *socketGuard) all() []*guardedSocket {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Collect(maps.Keys(g.sockets))
 }
 
 // check authenticates a socket's credential again and closes the socket
@@ -220,8 +245,13 @@ func (s *guardedSocket) end(reason string) {
 // (the connection's) ends, and closes it when its token expires.
 func (g *socketGuard) watch(ctx context.Context, credential string, v *auth.Viewer, close live.CloseFunc) *guardedSocket {
 	s := &guardedSocket{credential: credential, viewer: v, close: close, expiry: -1}
+	p := ownerOf(v)
 	g.mu.Lock()
 	g.sockets[s] = struct{}{}
+	if g.byOwner[p] == nil {
+		g.byOwner[p] = map[*guardedSocket]struct{}{}
+	}
+	g.byOwner[p][s] = struct{}{}
 	if !v.ExpiresAt.IsZero() {
 		heap.Push(&g.expiries, s)
 	}
@@ -229,6 +259,10 @@ func (g *socketGuard) watch(ctx context.Context, credential string, v *auth.View
 	context.AfterFunc(ctx, func() {
 		g.mu.Lock()
 		delete(g.sockets, s)
+		delete(g.byOwner[p], s)
+		if len(g.byOwner[p]) == 0 {
+			delete(g.byOwner, p)
+		}
 		if s.expiry >= 0 {
 			heap.Remove(&g.expiries, s.expiry)
 		}
@@ -300,15 +334,17 @@ func (h *expiryHeap) Pop() any {
 // open counts the open sockets of v's principal and returns the count
 // with the most it may have.
 func (g *socketGuard) open(v *auth.Viewer) (n, limit int) {
-	same := func(s *guardedSocket) bool { return s.viewer.AgentID == v.AgentID }
+	p := ownerOf(v)
 	limit = MaxSocketsPerAgent
-	switch {
-	case v.IsCustomer():
-		same, limit = func(s *guardedSocket) bool { return s.viewer.EngagementID == v.EngagementID }, MaxSocketsPerCustomer
-	case v.APIKeyID != 0:
-		same, limit = func(s *guardedSocket) bool { return s.viewer.APIKeyID == v.APIKeyID }, MaxSocketsPerAPIKey
+	switch p.kind {
+	case 'c':
+		limit = MaxSocketsPerCustomer
+	case 'k':
+		limit = MaxSocketsPerAPIKey
 	}
-	return len(g.matching(same)), limit
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.byOwner[p]), limit
 }
 
 type guardedSocketKey struct{}
