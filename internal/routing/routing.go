@@ -8,9 +8,7 @@ package routing
 
 import (
 	"slices"
-	"time"
 
-	"github.com/switchboard/switchboard/ent/agent"
 	"github.com/switchboard/switchboard/ent/schema/enum"
 )
 
@@ -102,35 +100,37 @@ func (v *View) Unqueue(id int) {
 // memberships did not change is updated in place. It returns the IDs of
 // queues the view did not know yet (added empty: load them).
 func (v *View) SetAgent(a Agent) (unknown []int) {
+	a.cand = candidacy{}
 	if old := v.Agents[a.ID]; old != nil && slices.Equal(old.Queues, a.Queues) {
+		if c := candidacyOf(&a); c == old.cand {
+			// Its place is the same (most reloads): the sets stay.
+			a.cand = c
+			*old = a
+			return nil
+		}
+		v.unindex(old)
 		*old = a
+		v.index(old)
 		return nil
 	}
 	v.DropAgent(a.ID)
 	na := &a
 	for _, id := range a.Queues {
-		q, known := v.Queue(id)
-		if !known {
+		if _, known := v.Queue(id); !known {
 			unknown = append(unknown, id)
 		}
-		q.join(na)
 	}
 	v.Agents[a.ID] = na
+	v.index(na)
 	return unknown
 }
 
 // DropAgent takes an agent out of the view.
 func (v *View) DropAgent(id int) {
-	a := v.Agents[id]
-	if a == nil {
-		return
+	if a := v.Agents[id]; a != nil {
+		v.unindex(a)
+		delete(v.Agents, id)
 	}
-	for _, qid := range a.Queues {
-		if q := v.Queues[qid]; q != nil {
-			q.leave(id)
-		}
-	}
-	delete(v.Agents, id)
 }
 
 // Next is the first waiting engagement, in routing order, that an agent can
@@ -151,53 +151,26 @@ func (v *View) Next(skip func(engagementID, agentID int) bool) (*Waiting, *Agent
 // members of its queue with room for it, free agents before those busy with
 // chats for calls (R3), those who have not declined or missed it before
 // those who have, then the least loaded on the channel, then the longest
-// idle (R8); nil when nobody can take it.
+// idle (R8); nil when nobody can take it. It reads the queue's candidate
+// sets (candidates.go), not every member.
 func (v *View) Pick(it *Waiting) *Agent {
 	q := v.Queues[it.QueueID]
 	if q == nil || !q.Active {
 		return nil
 	}
-	var best *Agent
-	var bestRank rank
-	ch := it.Channel
-	for _, a := range q.members {
-		if !a.Active || a.State != agent.StateAvailable {
-			continue
-		}
-		tier := 0
-		if !a.Load.CanTake(a.Caps, ch, false) {
-			if !ch.Call() || !a.Load.CanTake(a.Caps, ch, true) {
-				continue
-			}
-			tier = 1
-		}
-		if it.Tried[a.ID] {
-			tier += 2
-		}
-		r := rank{tier, a.Load.Held[ch.Index()], a.IdleSince, a.ID}
-		if best == nil || r.less(bestRank) {
-			best, bestRank = a, r
-		}
+	ch := it.Channel.Index()
+	free, freeTried := firstUntried(q.cand.free[ch], it)
+	if free != nil {
+		return free
 	}
-	return best
-}
-
-type rank struct {
-	tier, held int
-	idle       time.Time
-	id         int
-}
-
-func (r rank) less(o rank) bool {
+	interrupt, interruptTried := firstUntried(q.cand.interrupt[ch], it)
 	switch {
-	case r.tier != o.tier:
-		return r.tier < o.tier
-	case r.held != o.held:
-		return r.held < o.held
-	case !r.idle.Equal(o.idle):
-		return r.idle.Before(o.idle)
+	case interrupt != nil:
+		return interrupt
+	case freeTried != nil:
+		return freeTried
 	}
-	return r.id < o.id
+	return interruptTried
 }
 
 // Take brings a decision into the view instead of reading back the rows it
@@ -209,10 +182,12 @@ func (v *View) Take(it *Waiting, a *Agent, rang bool) (reread bool) {
 	if !rang && it.Channel.Call() {
 		return true
 	}
+	v.unindex(a)
 	a.Version++
 	a.Load.Occupy(it.Channel, false)
 	if !rang && it.Channel == enum.ChannelChat {
 		a.Load.ConnectedChats = append(a.Load.ConnectedChats, it.ID)
 	}
+	v.index(a)
 	return false
 }

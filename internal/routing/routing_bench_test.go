@@ -45,7 +45,7 @@ func benchView(waiting, agents int) *View {
 // engagement goes to which agent (the database commit is measured by the
 // load generator, `switchboard bench`).
 func BenchmarkDecision(b *testing.B) {
-	for _, agents := range []int{10, 1000} {
+	for _, agents := range []int{10, 1000, 10000} {
 		for _, waiting := range []int{10, 1000, 10000} {
 			b.Run(fmt.Sprintf("agents=%d/waiting=%d", agents, waiting), func(b *testing.B) {
 				v := benchView(waiting, agents)
@@ -71,6 +71,29 @@ func BenchmarkRequeue(b *testing.B) {
 				it := v.order[0].head()
 				v.Unqueue(it.ID)
 				v.Push(it)
+			}
+		})
+	}
+}
+
+// BenchmarkAgentUpdate measures what keeping the candidate sets costs when
+// an agent changes: it is read again with another idle time, in all ten
+// queues of the view.
+func BenchmarkAgentUpdate(b *testing.B) {
+	for _, agents := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprintf("agents=%d", agents), func(b *testing.B) {
+			v := benchView(10, agents)
+			ids := make([]int, 0, agents)
+			for id := range v.Agents {
+				ids = append(ids, id)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				a := *v.Agents[ids[i%len(ids)]]
+				a.IdleSince = a.IdleSince.Add(time.Millisecond)
+				v.SetAgent(a)
+				i++
 			}
 		})
 	}

@@ -21,6 +21,8 @@ type Agent struct {
 	Load        Load
 	// Queues are the IDs of its queues, sorted.
 	Queues []int
+	// cand is its place in its queues' candidate sets (candidates.go).
+	cand candidacy
 }
 
 // Queue is the routing picture of a queue.
@@ -30,15 +32,9 @@ type Queue struct {
 	Ring     time.Duration
 	Priority int
 	Active   bool
-	// members are the agents in the view who belong to the queue; a slice,
-	// because Pick scans it on every decision.
-	members []*Agent
-}
-
-func (q *Queue) join(a *Agent) { q.members = append(q.members, a) }
-
-func (q *Queue) leave(id int) {
-	q.members = slices.DeleteFunc(q.members, func(a *Agent) bool { return a.ID == id })
+	// cand are the members who may be rung now, per channel, in the order
+	// Pick prefers them (candidates.go).
+	cand candidateSets
 }
 
 // Waiting is a QUEUED engagement.
