@@ -161,3 +161,29 @@ func TestTokenTTLConfig(t *testing.T) {
 	s.Clock.Advance(time.Minute)
 	apitest.ExpectCode(t, s.Admin, "UNAUTHENTICATED", `{ me { id } }`, nil)
 }
+
+// HTTP requests take a login token that authenticated before from a cache
+// (docs/rules.md W8): a role change, a deactivation and a password reset
+// apply to the very next request made with a token used just before.
+func TestTokenCacheFollowsChanges(t *testing.T) {
+	s := apitest.Start(t)
+	const updateAgent = `mutation($id: ID!, $in: UpdateAgentInput!) { updateAgent(id: $id, input: $in) { agent { id } } }`
+	const createQueue = `mutation($name: String!) { createQueue(input: {name: $name}) { queue { id } } }`
+	id, ann := createAgent(t, s, map[string]any{"name": "Ann", "email": "ann@example.com"})
+	_, bob := createAgent(t, s, map[string]any{"name": "Bob", "email": "bob@example.com"})
+	bobID := do[struct{ Me struct{ ID string } }](t, bob, `{ me { id } }`, nil).Me.ID
+
+	apitest.ExpectCode(t, ann, "FORBIDDEN", createQueue, map[string]any{"name": "Q1"})
+	do[any](t, s.Admin, updateAgent, map[string]any{"id": id, "in": map[string]any{"role": "ADMIN"}})
+	do[any](t, ann, createQueue, map[string]any{"name": "Q2"}) // an admin now
+	do[any](t, s.Admin, updateAgent, map[string]any{"id": id, "in": map[string]any{"role": "AGENT"}})
+	apitest.ExpectCode(t, ann, "FORBIDDEN", createQueue, map[string]any{"name": "Q3"})
+
+	do[any](t, ann, `{ me { id } }`, nil)
+	do[any](t, s.Admin, updateAgent, map[string]any{"id": id, "in": map[string]any{"active": false}})
+	apitest.ExpectCode(t, ann, "UNAUTHENTICATED", `{ me { id } }`, nil)
+
+	do[any](t, s.Admin, `mutation($id: ID!) { setPassword(agentID: $id, password: "bob's reset password") { agent { id } } }`,
+		map[string]any{"id": bobID})
+	apitest.ExpectCode(t, bob, "UNAUTHENTICATED", `{ me { id } }`, nil)
+}

@@ -117,6 +117,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	writer.SetGroupActions(cmp.Or(cfg.WriteGroup, def.WriteGroup))
 	a.Writer = writer
 	a.Auth = &auth.Service{Client: client, Writer: writer, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
+	if !postgres {
+		// One writer: a revocation is published before its write returns,
+		// so HTTP requests may take their login token from a cache it
+		// empties. Instances on PostgreSQL hear each other's revocations
+		// only as they follow the log, so they read every token.
+		a.Auth.CacheTokens(a.Bus)
+	}
 	a.Admin = &admin.Service{Client: client, Writer: writer, Auth: a.Auth}
 	ids, err := messaging.LoadMessageIDs(auth.SystemContext(ctx), client)
 	if err != nil {

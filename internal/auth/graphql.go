@@ -23,7 +23,7 @@ type authErrKey struct{}
 func (s *Service) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := withRequestBase(withClientAddr(r.Context(), r), r)
-		v, err := s.Authenticate(ctx, r.Header.Get("Authorization"))
+		v, err := s.authenticateRequest(ctx, r.Header.Get("Authorization"))
 		switch {
 		case err != nil:
 			ctx = context.WithValue(ctx, authErrKey{}, err)

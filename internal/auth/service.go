@@ -41,6 +41,9 @@ type Service struct {
 	dummyHashOnce sync.Once
 	// throttle slows down password guessing (throttle.go).
 	throttle loginThrottle
+	// tokens, when set, remembers login tokens for HTTP requests
+	// (tokencache.go).
+	tokens *tokenCache
 }
 
 // errBadLogin is deliberately the same for an unknown email and a wrong
