@@ -81,11 +81,17 @@ func (w *writer) recordOf(ctx context.Context, eg *ent.Engagement) (*ent.CRMReco
 	// answers it (ent/migrate/joinindexes.go); the predicate form
 	// (HasEngagementsWith) walked the records newest first and scanned them
 	// all for an engagement without one.
-	r, err := w.Engagement.QueryRecords(eg).Order(ent.Desc(crmrecord.FieldID)).First(ctx)
+	// Its id first: most sessions have no record yet when asked (a chat's
+	// ring, a call's first ring), and reading only the id spares building
+	// and scanning every column of the record (switchboard bench profile).
+	id, err := w.Engagement.QueryRecords(eg).Order(ent.Desc(crmrecord.FieldID)).FirstID(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	return w.CRMRecord.Get(ctx, id)
 }
 
 // logSession applies the CRM rules to eg at moment m (C2–C6) and returns
