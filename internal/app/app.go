@@ -90,6 +90,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.WebsocketPingInterval = cmp.Or(cfg.WebsocketPingInterval, def.WebsocketPingInterval)
 	cfg.WebsocketPongTimeout = cmp.Or(cfg.WebsocketPongTimeout, def.WebsocketPongTimeout)
 	cfg.WebsocketWriteTimeout = cmp.Or(cfg.WebsocketWriteTimeout, def.WebsocketWriteTimeout)
+	if store.IsPostgres(cfg.DatabaseURL) && cfg.WriteGroup != 0 && cfg.WriteGroup != def.WriteGroup {
+		// Several writers commit concurrently there: nothing would act on it.
+		return nil, fmt.Errorf("-write-group applies to SQLite only: on PostgreSQL each write commits alone")
+	}
 	sockets := newSocketTracker()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -31,5 +32,20 @@ func TestLoadConfig(t *testing.T) {
 		if _, err := LoadConfig(bad, func(string) string { return "" }); err == nil {
 			t.Fatalf("%v must be refused", bad)
 		}
+	}
+}
+
+// -write-group acts only on SQLite's single writer: a PostgreSQL server
+// refuses it rather than ignore it.
+func TestWriteGroupIsSQLiteOnly(t *testing.T) {
+	c, err := LoadConfig([]string{"-db", "postgres://127.0.0.1:1/none", "-write-group", "8"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(context.Background(), c); err == nil || !strings.Contains(err.Error(), "-write-group applies to SQLite only") {
+		t.Fatalf("New: %v, want the refusal of -write-group", err)
+	}
+	if _, err := LoadConfig([]string{"-write-group", "0"}, func(string) string { return "" }); err == nil {
+		t.Fatal("-write-group 0 must be refused")
 	}
 }
