@@ -18,8 +18,9 @@ import (
 // only by parking their chats (R3), asked after the free ones.
 //
 // An agent's place depends on its state, load and idle time, which change
-// only through SetAgent, Take and DropAgent: each takes the agent out of
-// its sets with the key it was put in with (candidacy) and puts it back.
+// only through SetAgent, Take and DropAgent: each calls place, which takes
+// the agent out of its sets with the key it was put in with (candidacy) and
+// puts it in with the new one, or does nothing when the two are the same.
 
 // candidate is an agent's place in a candidate set.
 type candidate struct {
@@ -47,9 +48,8 @@ const (
 )
 
 // candidacy is where an agent was put in its queues' candidate sets, with
-// the key it was put in with.
+// the key it was put in with; the zero value is nowhere.
 type candidacy struct {
-	in   bool
 	held PerChannel
 	idle time.Time
 	set  [len(PerChannel{})]uint8
@@ -74,15 +74,14 @@ func (s *candidateSets) tree(ch int, set uint8) *btree.BTreeG[candidate] {
 	return *t
 }
 
-// index puts a in the candidate sets of its queues for every channel it
-// may take now.
-func (v *View) index(a *Agent) {
-	if a.cand.in {
-		return
+// place moves a in its queues' candidate sets from where it was put to c.
+func (v *View) place(a *Agent, c candidacy) {
+	if c == a.cand {
+		return // most reloads of an agent: nothing routing sees changed
 	}
-	if a.cand = candidacyOf(a); a.cand.in {
-		v.eachCandidate(a, func(t *btree.BTreeG[candidate], item candidate) { t.ReplaceOrInsert(item) })
-	}
+	v.eachCandidate(a, func(t *btree.BTreeG[candidate], item candidate) { t.Delete(item) })
+	a.cand = c
+	v.eachCandidate(a, func(t *btree.BTreeG[candidate], item candidate) { t.ReplaceOrInsert(item) })
 }
 
 // candidacyOf is where a belongs in its queues' candidate sets now.
@@ -90,7 +89,7 @@ func candidacyOf(a *Agent) candidacy {
 	if !a.Active || a.State != agent.StateAvailable {
 		return candidacy{}
 	}
-	c := candidacy{in: true, held: a.Load.Held, idle: a.IdleSince}
+	c := candidacy{held: a.Load.Held, idle: a.IdleSince}
 	for _, ch := range enum.AllChannels {
 		switch {
 		case a.Load.CanTake(a.Caps, ch, false):
@@ -100,15 +99,6 @@ func candidacyOf(a *Agent) candidacy {
 		}
 	}
 	return c
-}
-
-// unindex takes a out of the candidate sets it was put in.
-func (v *View) unindex(a *Agent) {
-	if !a.cand.in {
-		return
-	}
-	v.eachCandidate(a, func(t *btree.BTreeG[candidate], item candidate) { t.Delete(item) })
-	a.cand = candidacy{}
 }
 
 // eachCandidate calls f with each set a's candidacy puts it in, and its

@@ -100,19 +100,13 @@ func (v *View) Unqueue(id int) {
 // memberships did not change is updated in place. It returns the IDs of
 // queues the view did not know yet (added empty: load them).
 func (v *View) SetAgent(a Agent) (unknown []int) {
-	a.cand = candidacy{}
 	if old := v.Agents[a.ID]; old != nil && slices.Equal(old.Queues, a.Queues) {
-		if c := candidacyOf(&a); c == old.cand {
-			// Its place is the same (most reloads): the sets stay.
-			a.cand = c
-			*old = a
-			return nil
-		}
-		v.unindex(old)
+		a.cand = old.cand // where it is in the sets, until placed
 		*old = a
-		v.index(old)
+		v.place(old, candidacyOf(old))
 		return nil
 	}
+	a.cand = candidacy{}
 	v.DropAgent(a.ID)
 	na := &a
 	for _, id := range a.Queues {
@@ -121,14 +115,14 @@ func (v *View) SetAgent(a Agent) (unknown []int) {
 		}
 	}
 	v.Agents[a.ID] = na
-	v.index(na)
+	v.place(na, candidacyOf(na))
 	return unknown
 }
 
 // DropAgent takes an agent out of the view.
 func (v *View) DropAgent(id int) {
 	if a := v.Agents[id]; a != nil {
-		v.unindex(a)
+		v.place(a, candidacy{})
 		delete(v.Agents, id)
 	}
 }
@@ -182,12 +176,11 @@ func (v *View) Take(it *Waiting, a *Agent, rang bool) (reread bool) {
 	if !rang && it.Channel.Call() {
 		return true
 	}
-	v.unindex(a)
 	a.Version++
 	a.Load.Occupy(it.Channel, false)
 	if !rang && it.Channel == enum.ChannelChat {
 		a.Load.ConnectedChats = append(a.Load.ConnectedChats, it.ID)
 	}
-	v.index(a)
+	v.place(a, candidacyOf(a))
 	return false
 }
