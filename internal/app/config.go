@@ -208,7 +208,7 @@ var options = []option{
 	{"crm-webhook-timeout", "SWITCHBOARD_CRM_WEBHOOK_TIMEOUT", "10s", "bound on each request to the external CRM's webhook", func(c *Config, v string) (err error) { c.CRMWebhookTimeout, err = time.ParseDuration(v); return err }},
 	{"delivery-attempts", "SWITCHBOARD_DELIVERY_ATTEMPTS", "5", "hand-overs of a message to its provider (or of a record change to the CRM webhook) tried before it is dead-lettered", integer(func(c *Config) *int { return &c.DeliveryAttempts })},
 	{"delivery-backoff", "SWITCHBOARD_DELIVERY_BACKOFF", "30s", "wait before the second attempt; doubled for each further one (at most 1h), jittered by ±50%", func(c *Config, v string) (err error) { c.DeliveryBackoff, err = time.ParseDuration(v); return err }},
-	{"write-group", "SWITCHBOARD_WRITE_GROUP", "32", "SQLite only: most write actions (mutations, the dispatcher's passes) committed together in one transaction, each in its own savepoint; 1 commits each alone. A PostgreSQL server refuses any other value than the default: there each write commits alone", func(c *Config, v string) error {
+	{"write-group", "SWITCHBOARD_WRITE_GROUP", strconv.Itoa(store.DefaultGroupActions), "SQLite only: most write actions (mutations, the dispatcher's passes) committed together in one transaction, each in its own savepoint; 1 commits each alone. A PostgreSQL server refuses any other value than the default: there each write commits alone", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err == nil && n < 1 {
 			err = fmt.Errorf("%d is less than 1", n)

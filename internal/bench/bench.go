@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -227,7 +228,8 @@ func (r *run) startTarget(ctx context.Context) error {
 	r.say("starting a server on a SQLite file in %s", o.Dir)
 	extra := o.ServerArgs
 	if o.CPUProfile != "" {
-		extra = append(extra, "-pprof")
+		// Its own copy: the idle phase's server takes o.ServerArgs alone.
+		extra = append(slices.Clip(o.ServerArgs), "-pprof")
 	}
 	srv, err := startServer(ctx, o.ServerCommand, o.Dir, "load", o.AdminEmail, o.AdminPassword, extra...)
 	if err != nil {

@@ -77,13 +77,11 @@ func (w *writer) crmSettings(ctx context.Context) (*ent.CRMSetting, error) {
 
 // recordOf returns the CRM record eg is logged to, nil before it has one.
 func (w *writer) recordOf(ctx context.Context, eg *ent.Engagement) (*ent.CRMRecord, error) {
-	// From the engagement's side: the join table's index on engagement_id
-	// answers it (ent/migrate/joinindexes.go); the predicate form
-	// (HasEngagementsWith) walked the records newest first and scanned them
-	// all for an engagement without one.
-	// Its id first: most sessions have no record yet when asked (a chat's
-	// ring, a call's first ring), and reading only the id spares building
-	// and scanning every column of the record (switchboard bench profile).
+	// From the engagement's side, where the join table's index on
+	// engagement_id answers it (ent/migrate/joinindexes.go), and its id
+	// first: most sessions have no record yet when asked (a chat's ring, a
+	// call's first ring), and the id alone spares building and scanning
+	// every column (switchboard bench profile).
 	id, err := w.Engagement.QueryRecords(eg).Order(ent.Desc(crmrecord.FieldID)).FirstID(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil

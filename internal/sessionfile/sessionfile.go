@@ -157,7 +157,7 @@ func Build(ctx context.Context, client *ent.Client, id int) (*Document, error) {
 		d.PostSession = &PostSession{VirtualAgentID: strconv.Itoa(deref(eg.VirtualAgentID)), Status: string(*eg.PostSessionStatus),
 			Reason: eg.PostSessionReason, Result: eg.PostSessionResult}
 	}
-	rec, err := client.Engagement.Query().Where(engagement.ID(id)).QueryRecords().Order(ent.Desc(crmrecord.FieldID)).First(ctx)
+	rec, err := client.Engagement.QueryRecords(eg).Order(ent.Desc(crmrecord.FieldID)).First(ctx)
 	switch {
 	case err == nil:
 		rid := strconv.Itoa(rec.ID)
