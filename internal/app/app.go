@@ -119,6 +119,10 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// the outbox (store.Writer).
 	writer := store.NewWriter(client, a.Bus, !postgres)
 	writer.SetGroupActions(cmp.Or(cfg.WriteGroup, def.WriteGroup))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "switchboard_write_queue",
+		Help: "Write actions waiting for the single SQLite writer (0 on PostgreSQL).",
+	}, func() float64 { return float64(writer.Queued()) }))
 	a.Writer = writer
 	a.Auth = &auth.Service{Client: client, Writer: writer, Clock: cfg.Clock, TokenTTL: cfg.TokenTTL, BcryptCost: cfg.BcryptCost, Log: cfg.Log}
 	if !postgres {

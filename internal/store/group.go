@@ -87,6 +87,17 @@ func (w *Writer) SetGroupActions(n int) {
 	}
 }
 
+// Queued is how many write actions wait for the single writer (SQLite);
+// 0 on a store with concurrent writers. /metrics serves it.
+func (w *Writer) Queued() int {
+	if w.groups == nil {
+		return 0
+	}
+	w.groups.mu.Lock()
+	defer w.groups.mu.Unlock()
+	return len(w.groups.urgent) + len(w.groups.waiting)
+}
+
 // queued runs fn as an action of the single writer's groups.
 func (w *Writer) queued(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	a := &action{ctx: ctx, fn: fn, urgent: ctx.Value(urgentKey{}) != nil}

@@ -74,7 +74,7 @@ func (r *groupRig) hold() (release func(), done <-chan error) {
 // queues.
 func (r *groupRig) start(ctx context.Context, fn func(ctx context.Context, tx *store.Tx) error) <-chan error {
 	r.t.Helper()
-	before := r.w.QueuedActions()
+	before := r.w.Queued()
 	out := make(chan error, 1)
 	go func() { out <- r.w.Do(ctx, fn) }()
 	r.waitQueued(before + 1)
@@ -85,9 +85,9 @@ func (r *groupRig) start(ctx context.Context, fn func(ctx context.Context, tx *s
 func (r *groupRig) waitQueued(n int) {
 	r.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for r.w.QueuedActions() != n {
+	for r.w.Queued() != n {
 		if time.Now().After(deadline) {
-			r.t.Fatalf("%d actions queued, want %d", r.w.QueuedActions(), n)
+			r.t.Fatalf("%d actions queued, want %d", r.w.Queued(), n)
 		}
 		time.Sleep(time.Millisecond) // polling a condition, not waiting on timing
 	}
@@ -159,7 +159,7 @@ func TestGroupPanicReachesItsCaller(t *testing.T) {
 	r := newGroupRig(t)
 	release, held := r.hold()
 	panicked := make(chan any, 1)
-	before := r.w.QueuedActions()
+	before := r.w.Queued()
 	go func() {
 		defer func() { panicked <- recover() }()
 		_ = r.w.Do(r.ctx, func(ctx context.Context, tx *store.Tx) error {
@@ -286,10 +286,10 @@ func TestGroupActionTimesOutWhileQueued(t *testing.T) {
 	release, held := r.hold()
 	ctx, cancel := context.WithCancel(r.ctx)
 	ran := false
-	before := r.w.QueuedActions()
+	before := r.w.Queued()
 	late := make(chan error, 1)
 	go func() {
-		late <- r.w.Queued(ctx, func(ctx context.Context, tx *store.Tx) error { ran = true; return nil })
+		late <- r.w.DoOnContext(ctx, func(ctx context.Context, tx *store.Tx) error { ran = true; return nil })
 	}()
 	r.waitQueued(before + 1)
 	after := r.start(r.ctx, createAgent("after", nil))
